@@ -1,0 +1,34 @@
+# The two commands: `make run` and `make test`.  Both set everything up by themselves.
+VENV := .venv
+BIN := $(VENV)/bin
+RUN_CONFIG ?= deploy/examples/agent-local.yaml
+
+.PHONY: run test lint bench docs clean
+
+run:
+	scripts/bootstrap.sh run
+	$(BIN)/sansang agent run --config $(RUN_CONFIG)
+
+test:
+	scripts/bootstrap.sh test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/python -m agent.catalogue | diff -u docs/metrics.md - || \
+	  (echo "docs/metrics.md is stale: run 'make docs'" >&2; exit 1)
+	$(BIN)/pytest
+
+lint:
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+bench:
+	scripts/bootstrap.sh bench
+	$(BIN)/python -m bench
+
+docs:
+	$(BIN)/python -m agent.catalogue > docs/metrics.md
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,136 @@
+"""Wire the agent together and run it until SIGTERM or SIGINT."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from aiohttp import web
+from prometheus_client import CollectorRegistry
+
+from agent import clock, webconfig
+from agent.config import AgentConfig
+from agent.exporter import AgentCollector, AgentIdentity
+from agent.jobs import build_jobs
+from agent.journal import Journal
+from agent.runner import Runner
+from agent.server import build_app
+from agent.state import Change, SiteState
+from agent.statuspage import StatusPage
+from sansang import __version__
+
+log = logging.getLogger(__name__)
+
+CLOCK_STEP_THRESHOLD_SECONDS = 2.0
+_MAINTENANCE_INTERVAL = 10.0
+_PRUNE_INTERVAL = 3600.0
+
+
+@dataclass
+class RunningAgent:
+    """Handles a caller (the CLI, a test, the benchmark) gets once the agent serves."""
+
+    config: AgentConfig
+    journal: Journal
+    state: SiteState
+    runner: Runner
+    urls: list[str]
+
+
+async def run_agent(
+    config: AgentConfig,
+    *,
+    on_ready: Callable[[RunningAgent], None] | None = None,
+    stop: asyncio.Event | None = None,
+) -> None:
+    boot_id = clock.boot_id()
+    journal = Journal(
+        config.journal.path,
+        boot_id=boot_id,
+        retention_seconds=config.journal.retention,
+        max_bytes=config.journal.max_size_mib * 1024 * 1024,
+    )
+    started_at = clock.wall()
+    journal.append(
+        "agent_started",
+        "agent",
+        details={"version": __version__, "pid": os.getpid(), "run_id": str(uuid.uuid4())},
+    )
+    jobs = build_jobs(config)
+    state = SiteState(jobs, config.site.service_hours.is_open)
+
+    async def journal_changes(changes: list[Change]) -> None:
+        for c in changes:
+            await asyncio.to_thread(journal.append, c.kind, c.subject, c.state, None, c.details)
+
+    runner = Runner(jobs, state, journal_changes, start_spread=config.probes.start_spread)
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(AgentCollector(AgentIdentity(config.site, boot_id, started_at), state, journal))
+
+    web_cfg = (
+        webconfig.load(config.server.web_config_file)
+        if config.server.web_config_file
+        else webconfig.WebConfig()
+    )
+    app = build_app(
+        registry,
+        journal,
+        StatusPage(config.site, state),
+        config.site.key,
+        webconfig.Authenticator(web_cfg),
+    )
+    http = web.AppRunner(app, access_log=None, handle_signals=False)
+    await http.setup()
+    tls = webconfig.ssl_context(web_cfg)
+    await web.TCPSite(http, config.server.host, config.server.port, ssl_context=tls).start()
+    scheme = "https" if tls else "http"
+    shown_host = "127.0.0.1" if config.server.host in ("0.0.0.0", "::", "") else config.server.host  # noqa: S104
+    base = f"{scheme}://{shown_host}:{config.server.port}"
+    urls = [f"{base}/", f"{base}/metrics", f"{base}/api/v1/events?after=0&limit=100"]
+
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    runner.start()
+    maintenance = asyncio.create_task(_maintain(journal), name="journal-maintenance")
+    if on_ready is not None:
+        on_ready(RunningAgent(config, journal, state, runner, urls))
+    log.info("agent for %s serving on %s", config.site.key, base)
+    try:
+        await stop.wait()
+    finally:
+        maintenance.cancel()
+        await runner.stop()
+        await http.cleanup()
+        journal.append("agent_stopped", "agent")
+        journal.close()
+
+
+async def _maintain(journal: Journal) -> None:
+    """Retry events waiting in memory, apply retention, and journal wall-clock steps."""
+    offset = clock.wall() - clock.monotonic_ns() / 1e9
+    since_prune = 0.0
+    while True:
+        await asyncio.sleep(_MAINTENANCE_INTERVAL)
+        if journal.pending():
+            await asyncio.to_thread(journal.flush)
+        new_offset = clock.wall() - clock.monotonic_ns() / 1e9
+        step = new_offset - offset
+        if abs(step) > CLOCK_STEP_THRESHOLD_SECONDS:
+            log.warning("wall clock stepped by %+.1f s", step)
+            await asyncio.to_thread(
+                journal.append, "clock_step", "system", None, step, {"step_seconds": step}
+            )
+        offset = new_offset
+        since_prune += _MAINTENANCE_INTERVAL
+        if since_prune >= _PRUNE_INTERVAL:
+            since_prune = 0.0
+            await asyncio.to_thread(journal.prune)

@@ -1,0 +1,184 @@
+"""The one metric catalogue: every family the agent may emit, with type, unit, help and labels.
+
+The exporter builds families only from here, ``docs/metrics.md`` is generated from here
+(``python -m agent.catalogue``), and a test fails when a probe emits a name that is missing here or
+that breaks Prometheus' naming rules.  No series carries the site: the site is one
+``sansang_site_info`` series, and Prometheus target labels.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from typing import Literal
+
+MetricType = Literal["gauge", "counter", "info"]
+
+
+@dataclass(frozen=True)
+class MetricDef:
+    name: str  # full exposed name: counters end in _total, info in _info
+    type: MetricType
+    unit: str  # base unit ("seconds", "bytes", "ratio", "celsius") or "" for counts/states
+    help: str
+    labels: tuple[str, ...] = ()
+    source: str = "runner"  # which part of the agent emits it (documentation only)
+
+
+def _m(name: str, type_: MetricType, unit: str, help_: str, *labels: str, source: str) -> MetricDef:
+    return MetricDef(name, type_, unit, help_, tuple(labels), source)
+
+
+CATALOGUE: tuple[MetricDef, ...] = (
+    # --- the site and the agent itself ---------------------------------------------------------
+    _m("sansang_site_info", "info", "", "The site this agent watches (always 1).",
+       "commune_code", "commune_name", "province_code", "province_name", "site_id", "site_name",
+       "latitude", "longitude", source="agent"),
+    _m("sansang_agent_info", "info", "", "Agent version and the boot id of the host (always 1).",
+       "version", "boot_id", source="agent"),
+    _m("sansang_agent_start_timestamp_seconds", "gauge", "seconds",
+       "When the agent process started (Unix time).", source="agent"),
+    _m("sansang_service_hours_open", "gauge", "",
+       "1 while the centre is in its service hours (weekly schedule, not a holiday), else 0.",
+       source="agent"),
+    # --- the probe runtime ----------------------------------------------------------------------
+    _m("sansang_probe_success", "gauge", "",
+       "1 when the last run of the check succeeded, 0 when it failed.", "check", "probe",
+       source="runner"),
+    _m("sansang_probe_duration_seconds", "gauge", "seconds",
+       "How long the last run of the check took.", "check", "probe", source="runner"),
+    _m("sansang_probe_last_run_timestamp_seconds", "gauge", "seconds",
+       "When the check last finished (Unix time).", "check", "probe", source="runner"),
+    _m("sansang_probe_runs_total", "counter", "",
+       "Runs of the check since the agent started.", "check", "probe", source="runner"),
+    _m("sansang_probe_errors_total", "counter", "",
+       "Runs of the check that raised an unexpected error (a bug or an unusable reply, not a "
+       "target that is down).", "check", "probe", source="runner"),
+    # --- journal ---------------------------------------------------------------------------------
+    _m("sansang_journal_last_sequence", "gauge", "",
+       "Sequence number of the newest event in the journal.", source="journal"),
+    _m("sansang_journal_events_appended_total", "counter", "",
+       "Events written to the journal since the agent started.", source="journal"),
+    _m("sansang_journal_events_pruned_total", "counter", "",
+       "Events removed by retention or the size cap since the agent started.", source="journal"),
+    _m("sansang_journal_write_errors_total", "counter", "",
+       "Failed journal writes (full disk, I/O error); events wait in memory and are retried.",
+       source="journal"),
+    _m("sansang_journal_pending_events", "gauge", "",
+       "Events waiting in memory because the journal could not be written.", source="journal"),
+    _m("sansang_journal_size_bytes", "gauge", "bytes",
+       "Size of the journal database and its write-ahead log.", source="journal"),
+    # --- host ------------------------------------------------------------------------------------
+    _m("sansang_host_boot_timestamp_seconds", "gauge", "seconds",
+       "When the host booted (Unix time).", source="probe:host"),
+    _m("sansang_host_uptime_seconds", "gauge", "seconds", "Time since the host booted.",
+       source="probe:host"),
+    _m("sansang_host_cpu_usage_ratio", "gauge", "ratio",
+       "Share of all CPU time spent busy since the previous run.", source="probe:host"),
+    _m("sansang_host_cpu_count", "gauge", "", "Logical CPUs.", source="probe:host"),
+    _m("sansang_host_load1", "gauge", "", "1-minute load average.", source="probe:host"),
+    _m("sansang_host_memory_total_bytes", "gauge", "bytes", "Physical memory.",
+       source="probe:host"),
+    _m("sansang_host_memory_available_bytes", "gauge", "bytes",
+       "Memory available to new programs without swapping.", source="probe:host"),
+    _m("sansang_host_filesystem_size_bytes", "gauge", "bytes", "Size of the filesystem.",
+       "mountpoint", source="probe:host"),
+    _m("sansang_host_filesystem_free_bytes", "gauge", "bytes",
+       "Space free to unprivileged users on the filesystem.", "mountpoint", source="probe:host"),
+    _m("sansang_host_network_up", "gauge", "",
+       "1 when the network interface is up (operational), else 0.", "interface",
+       source="probe:host"),
+    _m("sansang_host_network_receive_bytes_total", "counter", "bytes",
+       "Bytes received on the interface.", "interface", source="probe:host"),
+    _m("sansang_host_network_transmit_bytes_total", "counter", "bytes",
+       "Bytes sent on the interface.", "interface", source="probe:host"),
+    _m("sansang_host_network_receive_errors_total", "counter", "",
+       "Receive errors on the interface.", "interface", source="probe:host"),
+    _m("sansang_host_network_transmit_errors_total", "counter", "",
+       "Transmit errors on the interface.", "interface", source="probe:host"),
+    _m("sansang_host_clock_synchronized", "gauge", "",
+       "1 when the OS says the clock is synchronised (NTP), 0 when it says it is not; absent when "
+       "the OS does not say.", source="probe:host"),
+    _m("sansang_host_clock_max_error_seconds", "gauge", "seconds",
+       "Maximum clock error the kernel reports.", source="probe:host"),
+    # --- reachability ----------------------------------------------------------------------------
+    _m("sansang_icmp_rtt_seconds", "gauge", "seconds",
+       "Median round-trip time of the echo requests in the last run.", "check",
+       source="probe:icmp"),
+    _m("sansang_icmp_packets_sent_total", "counter", "", "Echo requests sent.", "check",
+       source="probe:icmp"),
+    _m("sansang_icmp_packets_received_total", "counter", "", "Echo replies received.", "check",
+       source="probe:icmp"),
+    _m("sansang_tcp_connect_duration_seconds", "gauge", "seconds",
+       "Time to open the TCP connection (and the TLS session when asked).", "check",
+       source="probe:tcp"),
+    _m("sansang_http_status_code", "gauge", "", "HTTP status of the last response.", "check",
+       source="probe:http"),
+    _m("sansang_http_duration_seconds", "gauge", "seconds",
+       "Time from the request to the end of the response body.", "check", source="probe:http"),
+    _m("sansang_http_content_length_bytes", "gauge", "bytes", "Size of the response body.",
+       "check", source="probe:http"),
+    _m("sansang_tls_certificate_expiry_timestamp_seconds", "gauge", "seconds",
+       "When the server's TLS certificate expires (Unix time).", "check",
+       source="probe:http,tcp"),
+    _m("sansang_dns_lookup_duration_seconds", "gauge", "seconds", "Time to resolve the name.",
+       "check", source="probe:dns"),
+    _m("sansang_dns_answer_records", "gauge", "", "Records in the answer.", "check",
+       source="probe:dns"),
+    # --- what the checks mean for the centre -----------------------------------------------------
+    _m("sansang_terminal_info", "info", "",
+       "A terminal registered at the centre (always 1).", "terminal", "kind", "name", "address",
+       "method", source="terminals"),
+    _m("sansang_terminal_up", "gauge", "",
+       "1 when the terminal answered its last check, 0 when it did not; absent before the first "
+       "check.", "terminal", "kind", source="terminals"),
+    _m("sansang_terminal_service_hours_up_seconds_total", "counter", "seconds",
+       "Time the terminal was seen up during service hours.", "terminal", "kind",
+       source="terminals"),
+    _m("sansang_terminal_service_hours_observed_seconds_total", "counter", "seconds",
+       "Time the terminal was observed during service hours (up or down); availability is "
+       "increase(up) / increase(observed).", "terminal", "kind", source="terminals"),
+    _m("sansang_terminals_configured", "gauge", "", "Terminals registered, by kind.", "kind",
+       source="terminals"),
+    _m("sansang_terminals_up", "gauge", "", "Terminals that answered their last check, by kind.",
+       "kind", source="terminals"),
+    _m("sansang_service_up", "gauge", "",
+       "1 when the service (one-stop e-system, national portal, province data centre) answered its "
+       "last check, 0 when not.", "service", "role", source="services"),
+)
+
+BY_NAME: dict[str, MetricDef] = {m.name: m for m in CATALOGUE}
+
+
+def family_name(metric: MetricDef) -> str:
+    """The name prometheus_client wants for the family (it adds _total and _info itself)."""
+    if metric.type == "counter":
+        return metric.name.removesuffix("_total")
+    if metric.type == "info":
+        return metric.name.removesuffix("_info")
+    return metric.name
+
+
+def markdown() -> str:
+    """docs/metrics.md, generated (``python -m agent.catalogue > docs/metrics.md``)."""
+    lines = [
+        "# Agent metrics",
+        "",
+        "Generated from `agent/catalogue.py` by `python -m agent.catalogue`; do not edit by hand.",
+        "",
+        "No series carries the site: it is in `sansang_site_info` and in Prometheus target labels.",
+        "Unknown is an absent sample, never 0.",
+        "",
+        "| name | type | unit | labels | emitted by | help |",
+        "|---|---|---|---|---|---|",
+    ]
+    for m in CATALOGUE:
+        labels = ", ".join(f"`{label}`" for label in m.labels) or "–"
+        lines.append(
+            f"| `{m.name}` | {m.type} | {m.unit or '–'} | {labels} | {m.source} | {m.help} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    sys.stdout.write(markdown())

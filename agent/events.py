@@ -1,0 +1,57 @@
+"""The event schema shared by agent and collector (documented in docs/events.md).
+
+An event is one state change or measurement at a site.  Its identity is (site, boot_id, seq);
+delivery to the collector is at-least-once, so the collector keeps the first copy of each.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+SCHEMA_VERSION = 1
+
+# Kinds of event this version of the agent writes.  A reader must ignore kinds it does not know.
+KINDS: dict[str, str] = {
+    "agent_started": "the agent process started (details: version, pid, run_id)",
+    "agent_stopped": "the agent process stopped cleanly",
+    "check_state": "a reachability check changed state (subject: check id)",
+    "service_state": "a service changed state (subject: service id; details: role)",
+    "terminal_state": "a terminal changed state (subject: terminal id; details: kind)",
+    "interface_state": "a network interface went up or down (subject: interface name)",
+    "clock_sync_state": "the OS clock became synchronised or lost synchronisation",
+    "clock_step": "the wall clock jumped against the monotonic clock (details: step_seconds)",
+}
+
+
+@dataclass(frozen=True)
+class Event:
+    seq: int
+    boot_id: str
+    wall_time: float  # Unix seconds, as the wall clock said when the event happened
+    monotonic_ns: int  # CLOCK_BOOTTIME nanoseconds, comparable only within one boot_id
+    kind: str
+    subject: str
+    state: str | None = None
+    value: float | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+    schema: int = SCHEMA_VERSION
+
+    def to_json(self, site: str) -> dict[str, Any]:
+        return {
+            "schema": self.schema,
+            "site": site,
+            "boot_id": self.boot_id,
+            "seq": self.seq,
+            "wall_time": datetime.fromtimestamp(self.wall_time, UTC).isoformat(
+                timespec="milliseconds"
+            ),
+            "wall_time_unix": self.wall_time,
+            "monotonic_ns": self.monotonic_ns,
+            "kind": self.kind,
+            "subject": self.subject,
+            "state": self.state,
+            "value": self.value,
+            "details": self.details,
+        }

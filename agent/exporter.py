@@ -1,0 +1,179 @@
+"""The Prometheus collector: fresh metric families on every scrape, built from the catalogue.
+
+Nothing here probes: a scrape only reads the latest results the runner recorded, so scraping is
+cheap and never triggers traffic.  A value that is unknown is absent, never 0.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    InfoMetricFamily,
+    Metric,
+)
+from prometheus_client.registry import Collector
+
+from agent import clock
+from agent.catalogue import BY_NAME, MetricDef, family_name
+from agent.config import TERMINAL_KINDS, Site
+from agent.journal import Journal
+from agent.state import SiteState
+from sansang import __version__
+
+
+class UnknownMetricError(KeyError):
+    """A probe emitted a name that is not in the catalogue (a bug, caught by the tests)."""
+
+
+@dataclass(frozen=True)
+class AgentIdentity:
+    site: Site
+    boot_id: str
+    started_at: float
+
+
+class _Families:
+    """Collects samples per family name, then builds the families in catalogue order."""
+
+    def __init__(self) -> None:
+        self.samples: dict[str, list[tuple[dict[str, str], float]]] = defaultdict(list)
+
+    def add(self, name: str, value: float, labels: dict[str, str] | None = None) -> None:
+        if name not in BY_NAME:
+            raise UnknownMetricError(name)
+        self.samples[name].append((labels or {}, value))
+
+    def build(self) -> Iterator[Metric]:
+        for name, rows in self.samples.items():
+            yield _family(BY_NAME[name], rows)
+
+
+def _family(metric: MetricDef, rows: list[tuple[dict[str, str], float]]) -> Metric:
+    fam: Metric
+    name = family_name(metric)
+    if metric.type == "info":
+        fam = InfoMetricFamily(name, metric.help, labels=[])
+        for labels, _ in rows:
+            fam.add_metric([], labels)
+        return fam
+    label_names = list(metric.labels)
+    if metric.type == "counter":
+        fam = CounterMetricFamily(name, metric.help, labels=label_names, unit=_unit(metric))
+    else:
+        fam = GaugeMetricFamily(name, metric.help, labels=label_names, unit=_unit(metric))
+    for labels, value in rows:
+        fam.add_metric([labels.get(label, "") for label in label_names], value)
+    return fam
+
+
+def _unit(metric: MetricDef) -> str:
+    # prometheus_client wants the name to end with the unit when a unit is given.  Ratios and
+    # seconds in the middle of a name ("_seconds_total") are fine without the unit metadata.
+    stem = family_name(metric)
+    return metric.unit if metric.unit and stem.endswith("_" + metric.unit) else ""
+
+
+class AgentCollector(Collector):
+    def __init__(
+        self, identity: AgentIdentity | None, state: SiteState, journal: Journal | None
+    ) -> None:
+        self.identity = identity
+        self.state = state
+        self.journal = journal
+
+    def collect(self) -> Iterable[Metric]:
+        fams = _Families()
+        self._agent(fams)
+        self._jobs(fams)
+        self._terminals(fams)
+        self._journal(fams)
+        return list(fams.build())
+
+    def _agent(self, fams: _Families) -> None:
+        if self.identity is None:  # a one-off probe from the CLI: no site
+            return
+        site = self.identity.site
+        commune = site.commune
+        fams.add(
+            "sansang_site_info",
+            1,
+            {
+                "commune_code": site.commune_code,
+                "commune_name": commune.name,
+                "province_code": commune.province_code,
+                "province_name": commune.province_name,
+                "site_id": site.site_id,
+                "site_name": site.name,
+                "latitude": f"{site.latitude:.6f}",
+                "longitude": f"{site.longitude:.6f}",
+            },
+        )
+        fams.add("sansang_agent_info", 1, {"version": __version__, "boot_id": self.identity.boot_id})
+        fams.add("sansang_agent_start_timestamp_seconds", self.identity.started_at)
+        fams.add("sansang_service_hours_open", float(self.state.service_hours_open(clock.wall())))
+
+    def _jobs(self, fams: _Families) -> None:
+        for rec in self.state.records.values():
+            if rec.outcome is None:
+                continue  # not run yet: unknown, so absent
+            job = rec.job
+            ids = {"check": job.id, "probe": job.probe.name}
+            fams.add("sansang_probe_success", float(rec.outcome.success), ids)
+            fams.add("sansang_probe_duration_seconds", rec.duration, ids)
+            fams.add("sansang_probe_last_run_timestamp_seconds", rec.last_run_wall, ids)
+            fams.add("sansang_probe_runs_total", rec.runs, ids)
+            fams.add("sansang_probe_errors_total", rec.errors, ids)
+            for sample in rec.outcome.samples:
+                labels = sample.labels if job.role == "host" else {"check": job.id, **sample.labels}
+                fams.add(sample.name, sample.value, labels)
+            if job.role == "service":
+                fams.add(
+                    "sansang_service_up",
+                    float(rec.outcome.success),
+                    {"service": job.id, "role": job.attributes["role"]},
+                )
+
+    def _terminals(self, fams: _Families) -> None:
+        configured: Counter[str] = Counter()
+        up: Counter[str] = Counter()
+        for rec in self.state.jobs_of("terminal"):
+            job = rec.job
+            kind = job.attributes["kind"]
+            ids = {"terminal": job.id, "kind": kind}
+            configured[kind] += 1
+            fams.add(
+                "sansang_terminal_info",
+                1,
+                {**ids, "name": job.name, "address": job.attributes["address"],
+                 "method": job.attributes["method"]},
+            )
+            if rec.outcome is None:
+                continue
+            up[kind] += int(rec.outcome.success)
+            fams.add("sansang_terminal_up", float(rec.outcome.success), ids)
+            fams.add("sansang_terminal_service_hours_up_seconds_total", rec.service_up_seconds, ids)
+            fams.add(
+                "sansang_terminal_service_hours_observed_seconds_total",
+                rec.service_observed_seconds,
+                ids,
+            )
+        for kind in TERMINAL_KINDS:
+            if configured[kind]:
+                fams.add("sansang_terminals_configured", configured[kind], {"kind": kind})
+                fams.add("sansang_terminals_up", up[kind], {"kind": kind})
+
+    def _journal(self, fams: _Families) -> None:
+        if self.journal is None:
+            return
+        j = self.journal
+        fams.add("sansang_journal_last_sequence", j.last_seq())
+        fams.add("sansang_journal_events_appended_total", j.stats.appended)
+        fams.add("sansang_journal_events_pruned_total", j.stats.pruned)
+        fams.add("sansang_journal_write_errors_total", j.stats.write_errors)
+        fams.add("sansang_journal_pending_events", j.pending())
+        fams.add("sansang_journal_size_bytes", j.size_bytes())

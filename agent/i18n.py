@@ -1,0 +1,118 @@
+"""Text shown to people: Vietnamese first, English with ``?lang=en``.  Identifiers stay English."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+Lang = Literal["vi", "en"]
+
+_TEXT: dict[str, tuple[str, str]] = {
+    # key: (Vietnamese, English)
+    "title": ("Tình trạng điểm phục vụ", "Site status"),
+    "all_ok": ("Mọi thứ đang hoạt động bình thường.", "Everything is working."),
+    "problems": ("Đang có sự cố", "Problems now"),
+    "n_down": ("{n} mục không hoạt động", "{n} item(s) down"),
+    "since": ("từ", "since"),
+    "for": ("đã", "for"),
+    "not_yet": ("chưa kiểm tra", "not checked yet"),
+    "services": ("Hệ thống phục vụ", "Services"),
+    "checks": ("Kết nối mạng", "Network reachability"),
+    "terminals": ("Thiết bị đầu cuối", "Terminals"),
+    "host": ("Máy trạm giám sát", "Monitoring box"),
+    "recent_events": ("Sự kiện gần đây", "Recent events"),
+    "open_now": ("Đang trong giờ phục vụ", "In service hours now"),
+    "closed_now": ("Ngoài giờ phục vụ", "Outside service hours"),
+    "up": ("hoạt động", "up"),
+    "down": ("mất kết nối", "down"),
+    "kind": ("Loại", "Kind"),
+    "name": ("Tên", "Name"),
+    "state": ("Trạng thái", "State"),
+    "cause": ("Nguyên nhân", "Cause"),
+    "address": ("Địa chỉ", "Address"),
+    "time": ("Thời gian", "Time"),
+    "event": ("Sự kiện", "Event"),
+    "commune": ("Xã/phường", "Commune"),
+    "available": ("{up}/{total} hoạt động", "{up}/{total} up"),
+    "clock_unsync": ("Đồng hồ chưa được đồng bộ (NTP)", "Clock not synchronised (NTP)"),
+    "disk": ("Dung lượng trống", "Free disk"),
+    "memory": ("Bộ nhớ trống", "Free memory"),
+    "uptime": ("Thời gian chạy liên tục", "Uptime"),
+    "other_lang": ("English", "Tiếng Việt"),
+    "metrics_link": ("Số liệu Prometheus", "Prometheus metrics"),
+    "journal_pending": (
+        "Không ghi được nhật ký (ổ đĩa đầy?): {n} sự kiện đang chờ",
+        "Journal cannot be written (disk full?): {n} event(s) waiting",
+    ),
+}
+
+REASONS: dict[str, tuple[str, str]] = {
+    "ok": ("bình thường", "ok"),
+    "timeout": ("không phản hồi (quá thời gian chờ)", "no answer (timed out)"),
+    "refused": ("từ chối kết nối (dịch vụ không chạy?)", "connection refused (service not running?)"),
+    "unreachable": ("không có đường tới thiết bị (mất mạng?)", "no route to the device (network down?)"),
+    "name_not_resolved": ("không phân giải được tên miền (DNS)", "name not resolved (DNS)"),
+    "tls_error": ("lỗi bắt tay TLS", "TLS handshake failed"),
+    "certificate_invalid": ("chứng thư số không hợp lệ", "certificate not valid"),
+    "http_status": ("máy chủ trả mã lỗi HTTP", "server answered with an HTTP error"),
+    "protocol_error": ("trả lời sai giao thức", "malformed reply"),
+    "no_answer": ("không có bản ghi trả lời", "no records in the answer"),
+    "permission_denied": ("không đủ quyền gửi gói tin", "not permitted to send the probe"),
+    "error": ("lỗi kiểm tra (xem nhật ký)", "check failed (see the log)"),
+}
+
+TERMINAL_KINDS: dict[str, tuple[str, str]] = {
+    "counter_pc": ("Máy tính quầy", "Counter PC"),
+    "citizen_pc": ("Máy tính cho người dân", "Citizen PC"),
+    "printer": ("Máy in", "Printer"),
+    "scanner": ("Máy quét", "Scanner"),
+    "queue_machine": ("Máy xếp hàng tự động", "Queue machine"),
+    "lookup_kiosk": ("Máy tra cứu", "Lookup kiosk"),
+    "camera": ("Camera", "Camera"),
+    "video_conference": ("Thiết bị hội nghị truyền hình", "Video-conference endpoint"),
+    "router": ("Bộ định tuyến", "Router"),
+    "switch": ("Thiết bị chuyển mạch", "Switch"),
+    "other": ("Khác", "Other"),
+}
+
+SERVICE_ROLES: dict[str, tuple[str, str]] = {
+    "one_stop_system": ("Hệ thống Một cửa điện tử", "One-stop e-system"),
+    "national_portal": ("Cổng Dịch vụ công quốc gia", "National public-service portal"),
+    "province_datacenter": ("Trung tâm dữ liệu tỉnh", "Province data centre"),
+    "other": ("Hệ thống khác", "Other system"),
+}
+
+EVENT_KINDS: dict[str, tuple[str, str]] = {
+    "agent_started": ("Tác tử khởi động", "Agent started"),
+    "agent_stopped": ("Tác tử dừng", "Agent stopped"),
+    "check_state": ("Kết nối", "Reachability"),
+    "service_state": ("Hệ thống", "Service"),
+    "terminal_state": ("Thiết bị", "Terminal"),
+    "interface_state": ("Cổng mạng", "Interface"),
+    "clock_sync_state": ("Đồng bộ đồng hồ", "Clock sync"),
+    "clock_step": ("Đồng hồ bị chỉnh", "Clock stepped"),
+}
+
+
+def pick(table: dict[str, tuple[str, str]], key: str, lang: Lang) -> str:
+    pair = table.get(key)
+    if pair is None:
+        return key
+    return pair[0] if lang == "vi" else pair[1]
+
+
+def t(key: str, lang: Lang, **values: object) -> str:
+    return pick(_TEXT, key, lang).format(**values)
+
+
+def duration(seconds: float, lang: Lang) -> str:
+    """``2 giờ 5 phút`` / ``2 h 5 min``: the two largest units."""
+    s = int(max(0, seconds))
+    units = (("ngày", "d", 86400), ("giờ", "h", 3600), ("phút", "min", 60), ("giây", "s", 1))
+    parts = []
+    for vi, en, size in units:
+        if s >= size or (size == 1 and not parts):
+            parts.append(f"{s // size} {vi if lang == 'vi' else en}")
+            s %= size
+        if len(parts) == 2:
+            break
+    return " ".join(parts)

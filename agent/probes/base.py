@@ -1,0 +1,139 @@
+"""What every probe shares: its config model base, what it returns, and what it is given.
+
+A probe is ``async def run(spec, ctx) -> Outcome``.  A target that is down is data (an Outcome
+with ``success=False`` and a reason), not an exception.  The runner owns the success, duration and
+last-run series; a probe returns only its own samples.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from sansang.units import Seconds
+
+SLUG_PATTERN = r"^[a-z0-9][a-z0-9_.-]{0,62}$"
+
+
+class StrictModel(BaseModel):
+    """Frozen, and an unknown key is an error (a misspelt field must never be ignored)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ProbeSpec(StrictModel):
+    """Fields every check has; each probe module subclasses it with its own ``probe`` literal."""
+
+    probe: str
+    interval: Seconds | None = Field(
+        default=None, description="how often the check runs; default: `probes.interval`"
+    )
+    timeout: Seconds | None = Field(
+        default=None, description="limit for one run; default: `probes.timeout`"
+    )
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One value of a catalogued family.  ``labels`` excludes ``check`` (the runner adds it)."""
+
+    name: str
+    value: float
+    labels: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Observation:
+    """A state the probe saw of something other than its target (an interface, the clock).
+
+    The runner journals a change of (kind, subject) state.
+    """
+
+    kind: str  # event kind, e.g. "interface_state"
+    subject: str  # e.g. "eth0"
+    state: str  # e.g. "up" / "down"
+    details: dict[str, str | float | int | bool | None] = field(default_factory=dict)
+
+
+Reason = Literal[
+    "ok",
+    "timeout",
+    "refused",
+    "unreachable",
+    "name_not_resolved",
+    "tls_error",
+    "certificate_invalid",
+    "http_status",
+    "protocol_error",
+    "no_answer",
+    "permission_denied",
+    "error",
+]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    success: bool
+    reason: Reason = "ok"  # machine code; the status page translates it into Vietnamese
+    detail: str = ""  # short technical detail (never a secret)
+    samples: list[Sample] = field(default_factory=list)
+    observations: list[Observation] = field(default_factory=list)
+
+    @classmethod
+    def down(cls, reason: Reason, detail: str = "", samples: list[Sample] | None = None) -> Outcome:
+        return cls(False, reason, detail, samples or [])
+
+
+@dataclass(frozen=True)
+class ProbeContext:
+    check_id: str
+    timeout: float
+    logger: logging.Logger
+
+
+SpecT = TypeVar("SpecT", bound=ProbeSpec)
+
+
+@dataclass(frozen=True)
+class ProbeKind(Generic[SpecT]):
+    """A registry entry: the spec model, the run function, and how the CLI turns
+    ``sansang agent probe KIND TARGET`` into a spec."""
+
+    name: str
+    spec: type[SpecT]
+    run: Callable[[SpecT, ProbeContext], Awaitable[Outcome]]
+    from_target: Callable[[str], SpecT]
+    summary: str
+
+
+def reason_for_os_error(err: OSError) -> Reason:
+    """Translate a socket error into a reason code (once, at the boundary)."""
+    import errno
+    import socket
+    import ssl
+
+    if isinstance(err, ssl.SSLCertVerificationError):
+        return "certificate_invalid"
+    if isinstance(err, ssl.SSLError):
+        return "tls_error"
+    if isinstance(err, socket.gaierror):
+        return "name_not_resolved"
+    if isinstance(err, ConnectionRefusedError) or err.errno == errno.ECONNREFUSED:
+        return "refused"
+    if isinstance(err, PermissionError):
+        return "permission_denied"
+    if err.errno in (errno.EHOSTUNREACH, errno.ENETUNREACH, errno.EHOSTDOWN, errno.ENETDOWN):
+        return "unreachable"
+    if isinstance(err, TimeoutError):
+        return "timeout"
+    return "error"
+
+
+def describe(err: BaseException) -> str:
+    """A short, single-line description of an error for ``Outcome.detail``."""
+    text = str(err).strip() or type(err).__name__
+    return text.splitlines()[0][:200]

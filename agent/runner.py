@@ -1,0 +1,97 @@
+"""The probe runtime: every job on its own schedule, isolated from every other.
+
+Jobs run on the agent's clock, not on scrape, so that state changes are recorded while nobody can
+reach the site.  Each job is one asyncio task at a fixed rate (the next run is due one interval
+after the previous one *started*), with its first run spread at random over part of the interval.
+A probe that raises is counted, logged once per kind of error, turned into a failed outcome, and
+the other jobs never notice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable
+
+from agent import clock
+from agent.jobs import Job
+from agent.probes.base import Outcome, ProbeContext
+from agent.state import Change, SiteState
+
+log = logging.getLogger(__name__)
+
+# Grace beyond the job's timeout before the runner cancels a probe that ignores its timeout.
+_CANCEL_GRACE = 1.0
+
+ChangeSink = Callable[[list[Change]], Awaitable[None]]
+
+
+class Runner:
+    def __init__(
+        self,
+        jobs: list[Job],
+        state: SiteState,
+        on_changes: ChangeSink,
+        *,
+        start_spread: float = 1.0,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.jobs = jobs
+        self.state = state
+        self._on_changes = on_changes
+        self._start_spread = start_spread
+        self._rng = rng or random.Random()
+        self._logged_errors: set[tuple[str, str]] = set()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def run_once(self, job: Job) -> Outcome:
+        """Run one job now, record its result, journal its changes; returns its outcome."""
+        ctx = ProbeContext(job.id, job.timeout, logging.getLogger(f"agent.probe.{job.id}"))
+        started = time.perf_counter()
+        errored = False
+        try:
+            async with asyncio.timeout(job.timeout + _CANCEL_GRACE):
+                outcome = await job.probe.run(job.spec, ctx)
+        except TimeoutError:
+            outcome = Outcome.down("timeout", f"no result within {job.timeout:g}s")
+        except Exception as err:  # a probe bug must not stop the agent: counted and logged once
+            errored = True
+            outcome = Outcome.down("error", f"{type(err).__name__}: {err}"[:200])
+            key = (job.id, type(err).__name__)
+            if key not in self._logged_errors:
+                self._logged_errors.add(key)
+                log.error("check %s (%s) raised", job.id, job.probe.name, exc_info=err)
+            else:
+                log.debug("check %s raised again: %r", job.id, err)
+        duration = time.perf_counter() - started
+        changes = self.state.record(
+            job, outcome, duration, clock.wall(), clock.monotonic_ns(), errored=errored
+        )
+        if changes:
+            await self._on_changes(changes)
+        return outcome
+
+    async def _loop(self, job: Job) -> None:
+        await asyncio.sleep(self._rng.uniform(0, self._start_spread * job.interval))
+        loop = asyncio.get_running_loop()
+        next_due = loop.time()
+        while True:
+            await self.run_once(job)
+            next_due += job.interval
+            now = loop.time()
+            if next_due < now:  # overran (a slow disk, a suspended host): skip, never pile up
+                next_due = now + job.interval - ((now - next_due) % job.interval)
+            await asyncio.sleep(next_due - now)
+
+    def start(self) -> None:
+        self._tasks = [
+            asyncio.create_task(self._loop(job), name=f"job:{job.id}") for job in self.jobs
+        ]
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks = []

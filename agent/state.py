@@ -1,0 +1,124 @@
+"""The agent's memory of the latest results, and the rules that turn results into events.
+
+``SiteState.record`` is called by the runner after every run of a job.  It keeps what the
+exporter and the status page show, accounts terminal availability in service hours, and returns
+the state changes to journal.  It is pure bookkeeping: no I/O, times are passed in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from agent.jobs import STATE_EVENT, Job
+from agent.probes.base import Outcome
+
+
+@dataclass(frozen=True)
+class Change:
+    """A state change to journal."""
+
+    kind: str
+    subject: str
+    state: str
+    details: dict[str, Any]
+
+
+@dataclass
+class JobRecord:
+    job: Job
+    outcome: Outcome | None = None
+    duration: float = 0.0
+    last_run_wall: float = 0.0
+    last_run_mono_ns: int = 0
+    runs: int = 0
+    errors: int = 0
+    state: str | None = None  # "up" / "down"; None before the first run
+    since_wall: float = 0.0
+    since_mono_ns: int = 0
+    # terminals: time in service hours (seconds)
+    service_up_seconds: float = 0.0
+    service_observed_seconds: float = 0.0
+
+
+@dataclass
+class ObservedState:
+    state: str
+    since_wall: float
+    since_mono_ns: int
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+class SiteState:
+    def __init__(self, jobs: list[Job], is_open: Callable[[datetime], bool]) -> None:
+        self.records: dict[str, JobRecord] = {job.id: JobRecord(job) for job in jobs}
+        self.observed: dict[tuple[str, str], ObservedState] = {}
+        self._is_open = is_open
+
+    def service_hours_open(self, wall: float) -> bool:
+        return self._is_open(datetime.fromtimestamp(wall, UTC))
+
+    def record(
+        self, job: Job, outcome: Outcome, duration: float, wall: float, mono_ns: int,
+        *, errored: bool = False,
+    ) -> list[Change]:
+        rec = self.records[job.id]
+        if job.role == "terminal" and rec.state is not None:
+            self._account_service_hours(rec, wall, mono_ns)
+        rec.outcome = outcome
+        rec.duration = duration
+        rec.last_run_wall = wall
+        rec.last_run_mono_ns = mono_ns
+        rec.runs += 1
+        rec.errors += int(errored)
+        changes: list[Change] = []
+        if job.role in STATE_EVENT:
+            new_state = "up" if outcome.success else "down"
+            if new_state != rec.state:
+                changes.append(self._job_change(rec, new_state, wall, mono_ns))
+                rec.state, rec.since_wall, rec.since_mono_ns = new_state, wall, mono_ns
+        for obs in outcome.observations:
+            key = (obs.kind, obs.subject)
+            old = self.observed.get(key)
+            if old is None or old.state != obs.state:
+                details: dict[str, Any] = dict(obs.details)
+                if old is not None:
+                    details["previous"] = old.state
+                    details["previous_duration_seconds"] = (mono_ns - old.since_mono_ns) / 1e9
+                changes.append(Change(obs.kind, obs.subject, obs.state, details))
+                self.observed[key] = ObservedState(obs.state, wall, mono_ns, dict(obs.details))
+        return changes
+
+    def _job_change(self, rec: JobRecord, new_state: str, wall: float, mono_ns: int) -> Change:
+        job = rec.job
+        assert rec.outcome is not None
+        details: dict[str, Any] = {
+            "probe": job.probe.name,
+            "reason": rec.outcome.reason,
+            "detail": rec.outcome.detail,
+            **job.attributes,
+        }
+        if rec.state is not None:
+            details["previous"] = rec.state
+            # By the monotonic clock: a wall-clock step cannot corrupt it.
+            details["previous_duration_seconds"] = round((mono_ns - rec.since_mono_ns) / 1e9, 3)
+        return Change(STATE_EVENT[job.role], job.id, new_state, details)
+
+    def _account_service_hours(self, rec: JobRecord, wall: float, mono_ns: int) -> None:
+        """Credit the time since the previous run to the previous state, when the centre was
+        open at the start of that span (spans are one check interval long)."""
+        span = (mono_ns - rec.last_run_mono_ns) / 1e9
+        if span <= 0 or not self.service_hours_open(rec.last_run_wall):
+            return
+        rec.service_observed_seconds += span
+        if rec.state == "up":
+            rec.service_up_seconds += span
+
+    # --- views -----------------------------------------------------------------------------------
+    def jobs_of(self, role: str) -> list[JobRecord]:
+        return [r for r in self.records.values() if r.job.role == role]
+
+    def down(self) -> list[JobRecord]:
+        return [r for r in self.records.values() if r.state == "down"]

@@ -1,0 +1,197 @@
+"""The status page at ``/``: what a field technician needs at a glance, in Vietnamese.
+
+What is down comes first, with the cause in words and since when; then services, reachability,
+terminals by kind, the monitoring box itself and the latest events.  Plain HTML, no script, so it
+works on any laptop browser over a weak link.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from html import escape
+from zoneinfo import ZoneInfo
+
+from agent import i18n
+from agent.config import Site
+from agent.events import Event
+from agent.i18n import Lang, t
+from agent.state import JobRecord, SiteState
+
+_STYLE = """
+body{font-family:system-ui,sans-serif;margin:1.5em;max-width:70em;color:#222}
+h1{font-size:1.4em;margin-bottom:.2em} h2{font-size:1.1em;margin-top:1.4em}
+.sub{color:#555} .ok{color:#1a7f37} .bad{color:#c62828;font-weight:600} .unk{color:#777}
+.banner{padding:.8em 1em;border-radius:.4em;margin:1em 0;font-size:1.1em}
+.banner.ok{background:#e6f4ea} .banner.bad{background:#fde7e7}
+table{border-collapse:collapse;width:100%} td,th{text-align:left;padding:.3em .6em;border-bottom:1px solid #ddd}
+th{background:#f4f4f4} a{color:#0b57d0}
+"""
+
+
+class StatusPage:
+    def __init__(self, site: Site, state: SiteState) -> None:
+        self.site = site
+        self.state = state
+        self.zone = ZoneInfo(site.service_hours.timezone)
+
+    def _when(self, wall: float) -> str:
+        return datetime.fromtimestamp(wall, self.zone).strftime("%H:%M:%S %d/%m/%Y")
+
+    def render(
+        self, lang: Lang, now: float, events: list[Event], journal_pending: int = 0
+    ) -> str:
+        site, commune = self.site, self.site.commune
+        other = "en" if lang == "vi" else "vi"
+        open_now = self.state.service_hours_open(now)
+        parts = [
+            f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">',
+            '<meta name="viewport" content="width=device-width,initial-scale=1">',
+            f"<title>{escape(t('title', lang))} – {escape(site.name)}</title>",
+            f"<style>{_STYLE}</style></head><body>",
+            f'<p style="float:right"><a href="?lang={other}">{t("other_lang", lang)}</a> · '
+            f'<a href="metrics">{t("metrics_link", lang)}</a></p>',
+            f"<h1>{escape(site.name)}</h1>",
+            f'<div class="sub">{escape(commune.name)} ({site.commune_code}), '
+            f"{escape(commune.province_name)} · {escape(site.site_id)} · "
+            f"{t('open_now' if open_now else 'closed_now', lang)} · {self._when(now)}</div>",
+        ]
+        parts.append(self._banner(lang, now, journal_pending))
+        parts.append(self._section("services", lang, now, self.state.jobs_of("service")))
+        parts.append(self._section("checks", lang, now, self.state.jobs_of("check")))
+        parts.append(self._terminals(lang, now))
+        parts.append(self._host(lang))
+        parts.append(self._events(lang, events))
+        parts.append("</body></html>")
+        return "".join(parts)
+
+    def _banner(self, lang: Lang, now: float, journal_pending: int) -> str:
+        down = self.state.down()
+        extra = []
+        if journal_pending:
+            extra.append(f"<li>{escape(t('journal_pending', lang, n=journal_pending))}</li>")
+        clock = self.state.observed.get(("clock_sync_state", "system"))
+        if clock is not None and clock.state != "synchronized":
+            extra.append(f"<li>{escape(t('clock_unsync', lang))}</li>")
+        if not down and not extra:
+            return f'<div class="banner ok">✔ {escape(t("all_ok", lang))}</div>'
+        items = [
+            f"<li><b>{escape(self._label(r, lang))}</b>: {escape(self._cause(r, lang))} — "
+            f"{t('since', lang)} {self._when(r.since_wall)} "
+            f"({t('for', lang)} {i18n.duration(now - r.since_wall, lang)})</li>"
+            for r in sorted(down, key=lambda r: r.since_wall)
+        ]
+        return (
+            f'<div class="banner bad">✖ {escape(t("n_down", lang, n=len(down)))}'
+            f"<ul>{''.join(items + extra)}</ul></div>"
+        )
+
+    def _label(self, rec: JobRecord, lang: Lang) -> str:
+        job = rec.job
+        name = job.name or job.id
+        if job.role == "terminal":
+            return f"{i18n.pick(i18n.TERMINAL_KINDS, job.attributes['kind'], lang)} {name}"
+        if job.role == "service":
+            return f"{i18n.pick(i18n.SERVICE_ROLES, job.attributes['role'], lang)} ({name})"
+        return name
+
+    def _cause(self, rec: JobRecord, lang: Lang) -> str:
+        if rec.outcome is None:
+            return t("not_yet", lang)
+        text = i18n.pick(i18n.REASONS, rec.outcome.reason, lang)
+        return f"{text} [{rec.outcome.detail}]" if rec.outcome.detail else text
+
+    def _state_cell(self, rec: JobRecord, lang: Lang, now: float) -> str:
+        if rec.state is None:
+            return f'<span class="unk">{t("not_yet", lang)}</span>'
+        css = "ok" if rec.state == "up" else "bad"
+        since = f" {t('since', lang)} {self._when(rec.since_wall)}"
+        return f'<span class="{css}">{t(rec.state, lang)}</span>{since}'
+
+    def _section(self, key: str, lang: Lang, now: float, records: list[JobRecord]) -> str:
+        if not records:
+            return ""
+        rows = "".join(
+            f"<tr><td>{escape(self._label(r, lang))}</td><td>{self._state_cell(r, lang, now)}</td>"
+            f"<td>{escape(self._cause(r, lang)) if r.state == 'down' else ''}</td></tr>"
+            for r in records
+        )
+        return (
+            f"<h2>{t(key, lang)}</h2><table><tr><th>{t('name', lang)}</th>"
+            f"<th>{t('state', lang)}</th><th>{t('cause', lang)}</th></tr>{rows}</table>"
+        )
+
+    def _terminals(self, lang: Lang, now: float) -> str:
+        records = self.state.jobs_of("terminal")
+        if not records:
+            return ""
+        by_kind: dict[str, list[JobRecord]] = defaultdict(list)
+        for r in records:
+            by_kind[r.job.attributes["kind"]].append(r)
+        summary = " · ".join(
+            f"{i18n.pick(i18n.TERMINAL_KINDS, kind, lang)}: "
+            + t("available", lang, up=sum(r.state == "up" for r in rs), total=len(rs))
+            for kind, rs in by_kind.items()
+        )
+        rows = "".join(
+            f"<tr><td>{escape(i18n.pick(i18n.TERMINAL_KINDS, r.job.attributes['kind'], lang))}</td>"
+            f"<td>{escape(r.job.name or r.job.id)}</td><td>{escape(r.job.attributes['address'])}</td>"
+            f"<td>{self._state_cell(r, lang, now)}</td>"
+            f"<td>{escape(self._cause(r, lang)) if r.state == 'down' else ''}</td></tr>"
+            for r in sorted(records, key=lambda r: (r.state != "down", r.job.attributes["kind"]))
+        )
+        return (
+            f"<h2>{t('terminals', lang)}</h2><p>{escape(summary)}</p><table><tr>"
+            f"<th>{t('kind', lang)}</th><th>{t('name', lang)}</th><th>{t('address', lang)}</th>"
+            f"<th>{t('state', lang)}</th><th>{t('cause', lang)}</th></tr>{rows}</table>"
+        )
+
+    def _host(self, lang: Lang) -> str:
+        rec = self.state.records.get("host")
+        if rec is None or rec.outcome is None:
+            return ""
+        values = {(s.name, s.labels.get("mountpoint", "")): s.value for s in rec.outcome.samples}
+        rows = []
+        uptime = values.get(("sansang_host_uptime_seconds", ""))
+        if uptime is not None:
+            rows.append((t("uptime", lang), i18n.duration(uptime, lang)))
+        mem = values.get(("sansang_host_memory_available_bytes", ""))
+        if mem is not None:
+            rows.append((t("memory", lang), f"{mem / 2**30:.1f} GiB"))
+        for s in rec.outcome.samples:
+            if s.name == "sansang_host_filesystem_free_bytes":
+                rows.append((f"{t('disk', lang)} {s.labels['mountpoint']}", f"{s.value / 2**30:.1f} GiB"))
+        interfaces = [
+            f"{subject}: {t('up' if o.state == 'up' else 'down', lang)}"
+            for (kind, subject), o in sorted(self.state.observed.items())
+            if kind == "interface_state"
+        ]
+        if interfaces:
+            rows.append(("Interfaces", ", ".join(interfaces)))
+        body = "".join(f"<tr><td>{escape(k)}</td><td>{escape(v)}</td></tr>" for k, v in rows)
+        return f"<h2>{t('host', lang)}</h2><table>{body}</table>"
+
+    def _events(self, lang: Lang, events: list[Event]) -> str:
+        if not events:
+            return ""
+        rows = "".join(
+            f"<tr><td>{self._when(e.wall_time)}</td>"
+            f"<td>{escape(i18n.pick(i18n.EVENT_KINDS, e.kind, lang))}</td>"
+            f"<td>{escape(e.subject)}</td><td>{escape(self._event_state(e, lang))}</td></tr>"
+            for e in reversed(events)
+        )
+        return (
+            f"<h2>{t('recent_events', lang)}</h2><table><tr><th>{t('time', lang)}</th>"
+            f"<th>{t('event', lang)}</th><th>{t('name', lang)}</th><th>{t('state', lang)}</th>"
+            f"</tr>{rows}</table>"
+        )
+
+    @staticmethod
+    def _event_state(e: Event, lang: Lang) -> str:
+        if e.state in ("up", "down"):
+            text = t(e.state, lang)
+            reason = e.details.get("reason")
+            if e.state == "down" and isinstance(reason, str):
+                text += f" – {i18n.pick(i18n.REASONS, reason, lang)}"
+            return text
+        return e.state or ""

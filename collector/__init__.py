@@ -1,0 +1,1 @@
+"""The provincial collector (not implemented yet; see collector/README.md)."""

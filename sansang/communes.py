@@ -1,0 +1,43 @@
+"""Official administrative units (QĐ 19/2025/QĐ-TTg) as carried by the ``vietnam-provinces`` package.
+
+Since 1/7/2025 Vietnam has 34 provinces and 3,321 communes (xã, phường, đặc khu).  A commune code
+is 5 digits (zero-padded), a province code 2 digits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+from vietnam_provinces import Province, Ward
+
+
+@dataclass(frozen=True)
+class Commune:
+    code: str  # 5 digits, zero-padded
+    name: str  # "Xã Sa Thầy"
+    province_code: str  # 2 digits
+    province_name: str
+
+
+@cache
+def _index() -> dict[str, Commune]:
+    provinces = {int(p.code): p.name for p in Province.iter_all()}
+    return {
+        f"{int(w.code):05d}": Commune(
+            code=f"{int(w.code):05d}",
+            name=w.name,
+            province_code=f"{int(w.province_code):02d}",
+            province_name=provinces[int(w.province_code)],
+        )
+        for w in Ward.iter_all()
+    }
+
+
+def lookup(code: str) -> Commune | None:
+    """The commune with this 5-digit code, or None when the official list has no such code."""
+    return _index().get(code)
+
+
+def count() -> int:
+    return len(_index())

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Set up everything sansang needs on a fresh Debian/Ubuntu machine that has only python3 and make.
+#   scripts/bootstrap.sh run    the agent's runtime: a virtualenv with sansang installed
+#   scripts/bootstrap.sh test   + development tools and the real servers the tests start
+#   scripts/bootstrap.sh bench  + the exporters the benchmarks compare against
+# Idempotent: a second run installs nothing new.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+what=${1:-run}
+venv=.venv
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+  echo "bootstrap: need root for: $*" >&2; return 1; fi; }
+
+apt_install() {
+  local missing=()
+  for pkg in "$@"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "bootstrap: installing Debian packages: ${missing[*]}"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+if ! python3 -c 'import ensurepip, venv' 2>/dev/null; then apt_install python3-venv; fi
+
+case "$what" in
+  run) extras="" ;;
+  test) extras="[dev,collector]"
+        # promtool (checks a real scrape), ip (network namespaces), dnsmasq (a real DNS server)
+        apt_install prometheus iproute2 dnsmasq-base openssl ;;
+  bench) extras="[dev,collector]"
+        apt_install prometheus iproute2 dnsmasq-base prometheus-node-exporter prometheus-blackbox-exporter ;;
+  *) echo "usage: $0 run|test|bench" >&2; exit 2 ;;
+esac
+
+stamp="$venv/.installed-$what"
+if [ ! -x "$venv/bin/python" ]; then python3 -m venv "$venv"; fi
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  "$venv/bin/python" -m pip install -q --upgrade pip >/dev/null
+  "$venv/bin/python" -m pip install -q -e ".$extras"
+  touch "$stamp"
+fi
