@@ -1,0 +1,124 @@
+"""Helpers shared by tests and benchmarks: waiting on conditions, free ports, a real agent process.
+
+Never sleep-and-hope: ``wait_until`` polls a condition and fails with a message at its deadline.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+from tests import yaml_writer
+
+T = TypeVar("T")
+REPO = Path(__file__).resolve().parent.parent
+SANSANG = Path(sys.executable).parent / "sansang"
+
+
+def wait_until(
+    condition: Callable[[], T | None], timeout: float, what: str, interval: float = 0.05
+) -> T:
+    """Poll ``condition`` until it returns something truthy; fail at the deadline."""
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while True:
+        try:
+            last = condition()
+        except Exception as err:  # the condition may fail while the thing starts up
+            last = err
+        if last and not isinstance(last, Exception):
+            return last  # type: ignore[no-any-return]
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:g}s waiting for {what}; last: {last!r}")
+        time.sleep(interval)
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return int(s.getsockname()[1])
+
+
+def http_get(url: str, timeout: float = 5.0, headers: dict[str, str] | None = None) -> bytes:
+    req = urllib.request.Request(url, headers=headers or {})  # noqa: S310 - loopback URLs only
+    with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310
+        return resp.read()  # type: ignore[no-any-return]
+
+
+def have_root() -> bool:
+    return os.geteuid() == 0
+
+
+def have(tool: str) -> bool:
+    return shutil.which(tool) is not None
+
+
+class AgentProcess:
+    """A real ``sansang agent run`` in a subprocess, optionally inside a network namespace."""
+
+    def __init__(self, config: dict[str, Any], workdir: Path, netns: str | None = None) -> None:
+        self.config = config
+        self.workdir = workdir
+        self.netns = netns
+        self.config_path = workdir / "agent.yaml"
+        self.log_path = workdir / "agent.log"
+        self.proc: subprocess.Popen[bytes] | None = None
+        listen = config.get("server", {}).get("listen", "127.0.0.1:9717")
+        self.base_url = f"http://{listen}"
+
+    def start(self, timeout: float = 20.0) -> AgentProcess:
+        self.config_path.write_text(yaml_writer.dump(self.config), encoding="utf-8")
+        cmd = [str(SANSANG), "agent", "run", "--config", str(self.config_path)]
+        if self.netns:
+            cmd = ["ip", "netns", "exec", self.netns, *cmd]
+        log = self.log_path.open("ab")
+        self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=self.workdir)
+        wait_until(lambda: self._healthy(), timeout, f"agent at {self.base_url} to serve")
+        return self
+
+    def _healthy(self) -> bool:
+        assert self.proc is not None
+        if self.proc.poll() is not None:
+            raise AssertionError(f"agent exited with {self.proc.returncode}:\n{self.log()}")
+        return http_get(self.base_url + "/healthz", timeout=1.0) == b"ok\n"
+
+    def log(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def metrics(self) -> str:
+        return http_get(self.base_url + "/metrics").decode()
+
+    def kill9(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+
+
+@contextmanager
+def running_agent(
+    config: dict[str, Any], workdir: Path, netns: str | None = None
+) -> Iterator[AgentProcess]:
+    agent = AgentProcess(config, workdir, netns).start()
+    try:
+        yield agent
+    finally:
+        agent.stop()
