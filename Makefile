@@ -29,6 +29,7 @@ bench:
 
 docs:
 	$(BIN)/python -m agent.catalogue > docs/metrics.md
+	$(BIN)/python -m agent.config_docs > docs/configuration.md
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -71,7 +71,8 @@ async def run_agent(
 
     runner = Runner(jobs, state, journal_changes, start_spread=config.probes.start_spread)
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(AgentCollector(AgentIdentity(config.site, boot_id, started_at), state, journal))
+    identity = AgentIdentity(config.site, boot_id, started_at)
+    registry.register(AgentCollector(identity, state, journal))
 
     web_cfg = (
         webconfig.load(config.server.web_config_file)

@@ -29,6 +29,8 @@ def _m(name: str, type_: MetricType, unit: str, help_: str, *labels: str, source
     return MetricDef(name, type_, unit, help_, tuple(labels), source)
 
 
+# A few lines per entry read as a table; ruff format would give every argument its own line.
+# fmt: off
 CATALOGUE: tuple[MetricDef, ...] = (
     # --- the site and the agent itself ---------------------------------------------------------
     _m("sansang_site_info", "info", "", "The site this agent watches (always 1).",
@@ -38,7 +40,7 @@ CATALOGUE: tuple[MetricDef, ...] = (
        "version", "boot_id", source="agent"),
     _m("sansang_agent_start_timestamp_seconds", "gauge", "seconds",
        "When the agent process started (Unix time).", source="agent"),
-    _m("sansang_service_hours_open", "gauge", "",
+    _m("sansang_site_open", "gauge", "",
        "1 while the centre is in its service hours (weekly schedule, not a holiday), else 0.",
        source="agent"),
     # --- the probe runtime ----------------------------------------------------------------------
@@ -75,7 +77,7 @@ CATALOGUE: tuple[MetricDef, ...] = (
        source="probe:host"),
     _m("sansang_host_cpu_usage_ratio", "gauge", "ratio",
        "Share of all CPU time spent busy since the previous run.", source="probe:host"),
-    _m("sansang_host_cpu_count", "gauge", "", "Logical CPUs.", source="probe:host"),
+    _m("sansang_host_cpus", "gauge", "", "Logical CPUs.", source="probe:host"),
     _m("sansang_host_load1", "gauge", "", "1-minute load average.", source="probe:host"),
     _m("sansang_host_memory_total_bytes", "gauge", "bytes", "Physical memory.",
        source="probe:host"),
@@ -132,10 +134,10 @@ CATALOGUE: tuple[MetricDef, ...] = (
     _m("sansang_terminal_up", "gauge", "",
        "1 when the terminal answered its last check, 0 when it did not; absent before the first "
        "check.", "terminal", "kind", source="terminals"),
-    _m("sansang_terminal_service_hours_up_seconds_total", "counter", "seconds",
+    _m("sansang_terminal_up_in_service_seconds_total", "counter", "seconds",
        "Time the terminal was seen up during service hours.", "terminal", "kind",
        source="terminals"),
-    _m("sansang_terminal_service_hours_observed_seconds_total", "counter", "seconds",
+    _m("sansang_terminal_observed_in_service_seconds_total", "counter", "seconds",
        "Time the terminal was observed during service hours (up or down); availability is "
        "increase(up) / increase(observed).", "terminal", "kind", source="terminals"),
     _m("sansang_terminals_configured", "gauge", "", "Terminals registered, by kind.", "kind",
@@ -146,6 +148,7 @@ CATALOGUE: tuple[MetricDef, ...] = (
        "1 when the service (one-stop e-system, national portal, province data centre) answered its "
        "last check, 0 when not.", "service", "role", source="services"),
 )
+# fmt: on
 
 BY_NAME: dict[str, MetricDef] = {m.name: m for m in CATALOGUE}
 

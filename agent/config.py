@@ -8,10 +8,11 @@ Every field is documented in ``docs/configuration.md`` and shown in ``deploy/exa
 from __future__ import annotations
 
 import ipaddress
+import re
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from agent.probes import PROBES
 from agent.probes.base import SLUG_PATTERN, ProbeSpec, StrictModel
@@ -23,7 +24,8 @@ from sansang.units import Seconds
 # Every registered probe except `host` (configured in its own section) can be a check.
 _CHECK_SPECS = tuple(kind.spec for name, kind in PROBES.items() if name != "host")
 CheckSpec = Annotated[Union[_CHECK_SPECS], Field(discriminator="probe")]  # type: ignore[valid-type]  # noqa: UP007
-PROBE_TAGS = frozenset(PROBES)
+CHECK_KINDS: tuple[str, ...] = tuple(name for name in PROBES if name != "host")
+PROBE_TAGS = frozenset(CHECK_KINDS)
 
 TerminalKind = Literal[
     "counter_pc",
@@ -43,12 +45,30 @@ TERMINAL_KINDS: tuple[str, ...] = TerminalKind.__args__  # type: ignore[attr-def
 ServiceRole = Literal["one_stop_system", "national_portal", "province_datacenter", "other"]
 SERVICE_ROLES: tuple[str, ...] = ServiceRole.__args__  # type: ignore[attr-defined]
 
-Slug = Annotated[str, Field(pattern=SLUG_PATTERN)]
+
+def _valid_slug(value: str) -> str:
+    if not re.match(SLUG_PATTERN, value):
+        raise ValueError(
+            f"'{value}' is not a valid id: use lower-case letters, digits and '_', '.', '-', "
+            "starting with a letter or digit, at most 63 characters (e.g. 'counter-1')"
+        )
+    return value
+
+
+Slug = Annotated[str, AfterValidator(_valid_slug)]
+_ID = (
+    "unique id across checks, services and terminals: lower-case letters, digits, `_.-`; "
+    "it is the `check` label of the series and the subject of events"
+)
+_CHECK = "the probe to run, chosen by `probe:`; see the probe sections below"
 
 
 class Site(StrictModel):
+    """The one-stop centre (bộ phận một cửa) this agent watches."""
+
     commune_code: str = Field(
-        description="official 5-digit commune code (QĐ 19/2025/QĐ-TTg), e.g. `23527`"
+        description="official 5-digit commune code (mã xã, QĐ 19/2025/QĐ-TTg), as a quoted "
+        "string, e.g. `'23527'`; checked against the official list of communes"
     )
     site_id: Slug = Field(
         default="main", description="point within the commune, for communes with several points"
@@ -56,7 +76,10 @@ class Site(StrictModel):
     name: str = Field(min_length=1, description="name people use for the centre")
     latitude: float = Field(ge=-90, le=90, description="WGS84 degrees")
     longitude: float = Field(ge=-180, le=180, description="WGS84 degrees")
-    service_hours: ServiceHours = Field(default_factory=ServiceHours)
+    service_hours: ServiceHours = Field(
+        default_factory=ServiceHours,
+        description="when the centre serves the public (giờ làm việc); terminals count only then",
+    )
 
     @field_validator("commune_code", mode="before")
     @classmethod
@@ -66,7 +89,9 @@ class Site(StrictModel):
                 f"write the commune code as a quoted 5-digit string, e.g. '{value:05d}'"
             )
         if not isinstance(value, str) or not (len(value) == 5 and value.isdigit()):
-            raise ValueError(f"'{value}' is not a 5-digit commune code")
+            raise ValueError(
+                f"'{value}' is not a 5-digit commune code (keep the leading zeros, e.g. '02020')"
+            )
         if communes.lookup(value) is None:
             raise ValueError(
                 f"commune code '{value}' is not in the official list of "
@@ -87,11 +112,14 @@ class Site(StrictModel):
 
 
 class JournalConfig(StrictModel):
+    """The event journal (nhật ký): every state change, kept on disk for the collector."""
+
     path: Path = Field(
         default=Path("/var/lib/sansang/journal.db"), description="SQLite file (WAL mode)"
     )
     retention: Seconds = Field(
-        default=90 * 86400.0, description="events older than this are removed (at least 30d)"
+        default=90 * 86400.0,
+        description="events older than this are removed; at least `30d`",
     )
     max_size_mib: int = Field(
         default=256, ge=1, description="the oldest events are removed beyond this size"
@@ -106,7 +134,11 @@ class JournalConfig(StrictModel):
 
 
 class ServerConfig(StrictModel):
-    listen: str = Field(default="0.0.0.0:9717", description="address and port to serve on")
+    """The HTTP server: status page `/`, `/metrics`, `/healthz`, `/api/v1/events`."""
+
+    listen: str = Field(
+        default="0.0.0.0:9717", description="`HOST:PORT` to serve on (`[::]:9717` for IPv6)"
+    )
     web_config_file: Path | None = Field(
         default=None,
         description="TLS and authentication, in the shape of Prometheus' `web.config.file`",
@@ -115,7 +147,7 @@ class ServerConfig(StrictModel):
     @field_validator("listen")
     @classmethod
     def _host_port(cls, value: str) -> str:
-        host, sep, port = value.rpartition(":")
+        _host, sep, port = value.rpartition(":")
         if not sep or not port.isdigit() or not 0 < int(port) < 65536:
             raise ValueError(f"'{value}' is not HOST:PORT")
         return value
@@ -130,6 +162,8 @@ class ServerConfig(StrictModel):
 
 
 class ProbeDefaults(StrictModel):
+    """Defaults for every check, service and terminal that does not set its own."""
+
     interval: Seconds = Field(default=30.0, description="default time between runs of a check")
     timeout: Seconds = Field(default=5.0, description="default limit for one run")
     start_spread: float = Field(
@@ -142,7 +176,9 @@ class ProbeDefaults(StrictModel):
 
 
 class HostConfig(StrictModel):
-    enabled: bool = True
+    """The host probe: the agent's own machine (boot, CPU, memory, disks, interfaces, clock)."""
+
+    enabled: bool = Field(default=True, description="run the host probe")
     interval: Seconds | None = Field(default=None, description="default: `probes.interval`")
     filesystems: list[str] = Field(
         default_factory=lambda: ["/"], description="mount points to report size and free space of"
@@ -155,50 +191,60 @@ class HostConfig(StrictModel):
 class Check(StrictModel):
     """A reachability target: gateway, DNS server, provincial data centre."""
 
-    id: Slug
-    name: str = ""
-    check: CheckSpec
+    id: Slug = Field(description=_ID)
+    name: str = Field(default="", description="name shown on the status page")
+    check: CheckSpec = Field(description=_CHECK)
 
 
 class Service(StrictModel):
     """A system the centre depends on: the one-stop e-system, the national portal (Cổng DVCQG),
     the provincial data centre.  Addresses come from config; none is contacted by default."""
 
-    id: Slug
-    name: str = ""
-    role: ServiceRole
-    check: CheckSpec
+    id: Slug = Field(description=_ID)
+    name: str = Field(default="", description="name shown on the status page")
+    role: ServiceRole = Field(description="what the service is to the centre")
+    check: CheckSpec = Field(description=_CHECK)
 
 
 class TerminalCheck(StrictModel):
+    """How a terminal is checked; the agent turns it into an icmp, tcp or http check."""
+
     method: Literal["icmp", "tcp", "http", "https"] = Field(
         default="icmp", description="how the terminal is checked"
     )
-    port: int | None = Field(default=None, ge=1, le=65535, description="required for `tcp`")
-    path: str = Field(default="/", description="for `http`/`https`")
-    interval: Seconds | None = None
-    timeout: Seconds | None = None
+    port: int | None = Field(
+        default=None,
+        ge=1,
+        le=65535,
+        description="required for `tcp`; for `http`/`https`, default: the scheme's port",
+    )
+    path: str = Field(default="/", description="URL path for `http`/`https`")
+    interval: Seconds | None = Field(default=None, description="default: `probes.interval`")
+    timeout: Seconds | None = Field(default=None, description="default: `probes.timeout`")
 
     @model_validator(mode="after")
     def _port_for_tcp(self) -> TerminalCheck:
         if self.method == "tcp" and self.port is None:
-            raise ValueError("method 'tcp' needs a port")
+            raise ValueError("method 'tcp' needs a port, e.g. `port: 9100`")
         return self
 
 
 class Terminal(StrictModel):
     """A device at the centre (thiết bị đầu cuối): counter PC, printer, queue machine, camera..."""
 
-    id: Slug
-    name: str = ""
-    kind: TerminalKind
+    id: Slug = Field(description=_ID)
+    name: str = Field(default="", description="name shown on the status page, e.g. 'Quầy 1'")
+    kind: TerminalKind = Field(description="what the device is; availability is also per kind")
     address: str = Field(min_length=1, description="IP address or host name")
-    check: TerminalCheck = Field(default_factory=TerminalCheck)
+    check: TerminalCheck = Field(
+        default_factory=TerminalCheck, description="how to check it; default: ICMP echo"
+    )
 
     def spec(self) -> ProbeSpec:
         """The probe spec this terminal's check stands for."""
         c = self.check
         common: dict[str, Any] = {"interval": c.interval, "timeout": c.timeout}
+        spec: dict[str, Any]
         if c.method in ("http", "https"):
             host = f"[{self.address}]" if _is_ipv6(self.address) else self.address
             port = f":{c.port}" if c.port else ""
@@ -210,7 +256,8 @@ class Terminal(StrictModel):
         kind = PROBES.get(spec["probe"])
         if kind is None:
             raise ValueError(f"probe '{spec['probe']}' is not available in this build")
-        return kind.spec.model_validate({**spec, **common})
+        result: ProbeSpec = kind.spec.model_validate({**spec, **common})
+        return result
 
 
 def _is_ipv6(text: str) -> bool:
@@ -221,15 +268,22 @@ def _is_ipv6(text: str) -> bool:
 
 
 class AgentConfig(StrictModel):
-    site: Site
-    server: ServerConfig = Field(default_factory=ServerConfig)
-    journal: JournalConfig = Field(default_factory=JournalConfig)
-    probes: ProbeDefaults = Field(default_factory=ProbeDefaults)
-    host: HostConfig = Field(default_factory=HostConfig)
-    checks: list[Check] = Field(default_factory=list)
-    services: list[Service] = Field(default_factory=list)
-    terminals: list[Terminal] = Field(default_factory=list)
+    """The agent's config file (tệp cấu hình), e.g. `/etc/sansang/agent.yaml`."""
 
+    site: Site = Field(description="the centre")
+    server: ServerConfig = Field(default_factory=ServerConfig, description="HTTP server")
+    journal: JournalConfig = Field(default_factory=JournalConfig, description="event journal")
+    probes: ProbeDefaults = Field(default_factory=ProbeDefaults, description="check defaults")
+    host: HostConfig = Field(default_factory=HostConfig, description="the agent's own machine")
+    checks: list[Check] = Field(
+        default_factory=list, description="network targets: gateway, DNS, data centre"
+    )
+    services: list[Service] = Field(
+        default_factory=list, description="systems the centre depends on"
+    )
+    terminals: list[Terminal] = Field(
+        default_factory=list, description="devices at the centre (thiết bị đầu cuối)"
+    )
 
 
 def cross_check(config: AgentConfig) -> list[tuple[tuple[int | str, ...], str]]:
@@ -237,17 +291,15 @@ def cross_check(config: AgentConfig) -> list[tuple[tuple[int | str, ...], str]]:
     id is the ``check`` label of its series and the subject of its events)."""
     problems: list[tuple[tuple[int | str, ...], str]] = []
     seen: dict[str, str] = {"host": "the host probe"}
-    for section, items in (
-        ("checks", config.checks),
-        ("services", config.services),
-        ("terminals", config.terminals),
-    ):
-        for i, item in enumerate(items):
-            where = f"{section}.{i}"
-            if item.id in seen:
-                problems.append(((section, i, "id"), f"id '{item.id}' is already used by {seen[item.id]}"))
-            else:
-                seen[item.id] = where
+    ids = [("checks", i, c.id) for i, c in enumerate(config.checks)]
+    ids += [("services", i, s.id) for i, s in enumerate(config.services)]
+    ids += [("terminals", i, t.id) for i, t in enumerate(config.terminals)]
+    for section, i, ident in ids:
+        if ident in seen:
+            message = f"id '{ident}' is already used by {seen[ident]}; ids must be unique"
+            problems.append(((section, i, "id"), message))
+        else:
+            seen[ident] = f"{section}.{i}"
     return problems
 
 

@@ -113,9 +113,11 @@ class AgentCollector(Collector):
                 "longitude": f"{site.longitude:.6f}",
             },
         )
-        fams.add("sansang_agent_info", 1, {"version": __version__, "boot_id": self.identity.boot_id})
+        fams.add(
+            "sansang_agent_info", 1, {"version": __version__, "boot_id": self.identity.boot_id}
+        )
         fams.add("sansang_agent_start_timestamp_seconds", self.identity.started_at)
-        fams.add("sansang_service_hours_open", float(self.state.service_hours_open(clock.wall())))
+        fams.add("sansang_site_open", float(self.state.service_hours_open(clock.wall())))
 
     def _jobs(self, fams: _Families) -> None:
         for rec in self.state.records.values():
@@ -140,6 +142,7 @@ class AgentCollector(Collector):
 
     def _terminals(self, fams: _Families) -> None:
         configured: Counter[str] = Counter()
+        checked: Counter[str] = Counter()
         up: Counter[str] = Counter()
         for rec in self.state.jobs_of("terminal"):
             job = rec.job
@@ -149,22 +152,28 @@ class AgentCollector(Collector):
             fams.add(
                 "sansang_terminal_info",
                 1,
-                {**ids, "name": job.name, "address": job.attributes["address"],
-                 "method": job.attributes["method"]},
+                {
+                    **ids,
+                    "name": job.name,
+                    "address": job.attributes["address"],
+                    "method": job.attributes["method"],
+                },
             )
             if rec.outcome is None:
                 continue
+            checked[kind] += 1
             up[kind] += int(rec.outcome.success)
             fams.add("sansang_terminal_up", float(rec.outcome.success), ids)
-            fams.add("sansang_terminal_service_hours_up_seconds_total", rec.service_up_seconds, ids)
+            fams.add("sansang_terminal_up_in_service_seconds_total", rec.service_up_seconds, ids)
             fams.add(
-                "sansang_terminal_service_hours_observed_seconds_total",
+                "sansang_terminal_observed_in_service_seconds_total",
                 rec.service_observed_seconds,
                 ids,
             )
         for kind in TERMINAL_KINDS:
             if configured[kind]:
                 fams.add("sansang_terminals_configured", configured[kind], {"kind": kind})
+            if checked[kind]:  # no terminal of this kind checked yet: unknown, so absent
                 fams.add("sansang_terminals_up", up[kind], {"kind": kind})
 
     def _journal(self, fams: _Families) -> None:

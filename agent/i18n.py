@@ -37,6 +37,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "disk": ("Dung lượng trống", "Free disk"),
     "memory": ("Bộ nhớ trống", "Free memory"),
     "uptime": ("Thời gian chạy liên tục", "Uptime"),
+    "interfaces": ("Cổng mạng", "Network interfaces"),
     "other_lang": ("English", "Tiếng Việt"),
     "metrics_link": ("Số liệu Prometheus", "Prometheus metrics"),
     "journal_pending": (
@@ -48,8 +49,14 @@ _TEXT: dict[str, tuple[str, str]] = {
 REASONS: dict[str, tuple[str, str]] = {
     "ok": ("bình thường", "ok"),
     "timeout": ("không phản hồi (quá thời gian chờ)", "no answer (timed out)"),
-    "refused": ("từ chối kết nối (dịch vụ không chạy?)", "connection refused (service not running?)"),
-    "unreachable": ("không có đường tới thiết bị (mất mạng?)", "no route to the device (network down?)"),
+    "refused": (
+        "từ chối kết nối (dịch vụ không chạy?)",
+        "connection refused (service not running?)",
+    ),
+    "unreachable": (
+        "không có đường tới thiết bị (mất mạng?)",
+        "no route to the device (network down?)",
+    ),
     "name_not_resolved": ("không phân giải được tên miền (DNS)", "name not resolved (DNS)"),
     "tls_error": ("lỗi bắt tay TLS", "TLS handshake failed"),
     "certificate_invalid": ("chứng thư số không hợp lệ", "certificate not valid"),
@@ -108,7 +115,7 @@ def duration(seconds: float, lang: Lang) -> str:
     """``2 giờ 5 phút`` / ``2 h 5 min``: the two largest units."""
     s = int(max(0, seconds))
     units = (("ngày", "d", 86400), ("giờ", "h", 3600), ("phút", "min", 60), ("giây", "s", 1))
-    parts = []
+    parts: list[str] = []
     for vi, en, size in units:
         if s >= size or (size == 1 and not parts):
             parts.append(f"{s // size} {vi if lang == 'vi' else en}")

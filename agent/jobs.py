@@ -34,7 +34,8 @@ class Job:
 def build_jobs(config: AgentConfig) -> list[Job]:
     d = config.probes
 
-    def job(id_: str, role: Role, spec: ProbeSpec, name: str, **attrs: str) -> Job:
+    # Positional-only: a service's attributes include `role` (its ServiceRole).
+    def job(id_: str, role: Role, spec: ProbeSpec, name: str, /, **attrs: str) -> Job:
         return Job(
             id=id_,
             role=role,

@@ -7,15 +7,20 @@
 - Bounded: events older than ``retention_seconds`` are removed, and the oldest are removed while
   the journal is larger than ``max_bytes``.
 - Never blocks the agent on a bad disk: when a write fails (full disk, I/O error) the event waits
-  in memory, is counted, and is written first at the next successful write.
+  in memory, is counted, and is written first at the next successful write.  A failure streak is
+  logged once when it starts and once when it ends, not once per event.
+- Identified: ``journal_id`` (random, made when the file is created) tells a reader that the file
+  was replaced and sequence numbers started again.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import math
 import sqlite3
 import threading
+import uuid
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -45,6 +50,8 @@ CREATE INDEX IF NOT EXISTS events_wall_time ON events (wall_time);
 """
 _PENDING_LIMIT = 100_000  # beyond this the oldest pending events are dropped and counted
 _PRUNE_EVERY = 200  # appends between two size checks
+_WAL_SIZE_LIMIT = 1024 * 1024  # the WAL file is truncated to at most this after a checkpoint
+_MIN_CHECKPOINT_PAGES = 16
 
 
 @dataclass
@@ -63,7 +70,16 @@ class _Pending:
     subject: str
     state: str | None
     value: float | None
-    details: dict[str, Any]
+    details_json: str  # serialised at append time: a bad value cannot poison the queue
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of the journal and its bounds, read in one transaction."""
+
+    events: list[Event]
+    first_seq: int  # oldest kept event; last_seq + 1 when none is kept
+    last_seq: int  # highest seq ever assigned (0 for a new journal)
 
 
 class Journal:
@@ -86,6 +102,7 @@ class Journal:
         self._lock = threading.Lock()
         self._pending: deque[_Pending] = deque()
         self._since_prune = 0
+        self._failing = False
         self.stats = JournalStats()
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
@@ -93,9 +110,22 @@ class Journal:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(_SCHEMA)
+        self._bound_wal()
         self._db.execute(
-            "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', ?)", (str(SCHEMA_VERSION),)
+            "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', ?), ('journal_id', ?)",
+            (str(SCHEMA_VERSION), str(uuid.uuid4())),
         )
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'journal_id'").fetchone()
+        self.journal_id: str = row[0]
+
+    def _bound_wal(self) -> None:
+        """Keep the WAL file small beside the size cap: checkpoint after about a quarter of the
+        cap (at most SQLite's default 1000 pages) and truncate the file after a checkpoint."""
+        page_size = int(self._db.execute("PRAGMA page_size").fetchone()[0])
+        quarter = self.max_bytes // 4
+        pages = max(_MIN_CHECKPOINT_PAGES, min(1000, quarter // page_size))
+        self._db.execute(f"PRAGMA wal_autocheckpoint={pages}")
+        self._db.execute(f"PRAGMA journal_size_limit={min(_WAL_SIZE_LIMIT, quarter)}")
 
     # --- writing ---------------------------------------------------------------------------------
     def append(
@@ -108,10 +138,13 @@ class Journal:
     ) -> Event | None:
         """Commit one event and return it; None when it could not be written yet (it waits in
         memory and is written first by the next successful append or :meth:`flush`)."""
-        item = _Pending(
-            self._wall(), self._monotonic_ns(), kind, subject, state, value, dict(details or {})
-        )
-        with self._lock:
+        details_json = _details_json(details or {})
+        if value is not None and not math.isfinite(value):
+            value = None  # unknown is absent, and strict JSON has no NaN
+        with self._lock:  # clocks read under the lock: seq order is monotonic-clock order
+            item = _Pending(
+                self._wall(), self._monotonic_ns(), kind, subject, state, value, details_json
+            )
             self._pending.append(item)
             if len(self._pending) > _PENDING_LIMIT:
                 self._pending.popleft()
@@ -129,41 +162,58 @@ class Journal:
     def _flush_locked(self) -> list[Event]:
         if not self._pending:
             return []
-        written: list[Event] = []
         try:
-            self._db.execute("BEGIN IMMEDIATE")
-            for p in self._pending:
-                cursor = self._db.execute(
-                    "INSERT INTO events (schema, boot_id, wall_time, monotonic_ns, kind, subject,"
-                    " state, value, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        SCHEMA_VERSION,
-                        self.boot_id,
-                        p.wall_time,
-                        p.monotonic_ns,
-                        p.kind,
-                        p.subject,
-                        p.state,
-                        p.value,
-                        json.dumps(p.details, ensure_ascii=False, sort_keys=True),
-                    ),
-                )
-                seq = cursor.lastrowid
-                assert seq is not None
-                written.append(
-                    Event(seq, self.boot_id, p.wall_time, p.monotonic_ns, p.kind, p.subject,
-                          p.state, p.value, p.details)
-                )
-            self._db.execute("COMMIT")
+            written = self._insert_pending_locked()
         except sqlite3.Error as err:
             self._rollback()
             self.stats.write_errors += 1
-            log.warning(
-                "journal write failed (%s); %d event(s) wait in memory", err, len(self._pending)
-            )
+            if not self._failing:
+                log.warning("journal write failed (%s); events wait in memory and are retried", err)
+            self._failing = True
             return []
+        if self._failing:
+            log.warning("journal writes work again; %d waiting event(s) written", len(written))
+            self._failing = False
         self._pending.clear()
         self.stats.appended += len(written)
+        return written
+
+    def _insert_pending_locked(self) -> list[Event]:
+        """Insert every pending event in one transaction, oldest first."""
+        written: list[Event] = []
+        self._db.execute("BEGIN IMMEDIATE")
+        for p in self._pending:
+            cursor = self._db.execute(
+                "INSERT INTO events (schema, boot_id, wall_time, monotonic_ns, kind, subject,"
+                " state, value, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    SCHEMA_VERSION,
+                    self.boot_id,
+                    p.wall_time,
+                    p.monotonic_ns,
+                    p.kind,
+                    p.subject,
+                    p.state,
+                    p.value,
+                    p.details_json,
+                ),
+            )
+            seq = cursor.lastrowid
+            assert seq is not None
+            written.append(
+                Event(
+                    seq,
+                    self.boot_id,
+                    p.wall_time,
+                    p.monotonic_ns,
+                    p.kind,
+                    p.subject,
+                    p.state,
+                    p.value,
+                    json.loads(p.details_json),
+                )
+            )
+        self._db.execute("COMMIT")
         return written
 
     def _rollback(self) -> None:
@@ -188,7 +238,9 @@ class Journal:
         removed = 0
         try:
             cutoff = self._wall() - self.retention_seconds
-            removed += self._db.execute("DELETE FROM events WHERE wall_time < ?", (cutoff,)).rowcount
+            removed += self._db.execute(
+                "DELETE FROM events WHERE wall_time < ?", (cutoff,)
+            ).rowcount
             while self._used_bytes_locked() > self.max_bytes:
                 count = self._db.execute("SELECT COUNT(*) FROM events").fetchone()[0]
                 if count <= 1:
@@ -199,7 +251,10 @@ class Journal:
                     (batch,),
                 ).rowcount
             if removed:
-                self._db.execute("PRAGMA incremental_vacuum")
+                # sqlite3_exec steps it to the end; execute() would free a single page.
+                self._db.executescript("PRAGMA incremental_vacuum;")
+                # Give the space back on disk now, not at the next automatic checkpoint.
+                self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
         except sqlite3.Error as err:
             self.stats.write_errors += 1
             log.warning("journal pruning failed: %s", err)
@@ -213,35 +268,66 @@ class Journal:
         return int((pages - free) * page_size)
 
     # --- reading ---------------------------------------------------------------------------------
+    _SELECT = (
+        "SELECT seq, boot_id, wall_time, monotonic_ns, kind, subject, state, value, details, schema"
+        " FROM events"
+    )
+
     def read(self, after: int = 0, limit: int = 1000) -> list[Event]:
+        """Up to ``limit`` events with ``seq > after``, oldest first."""
         with self._lock:
             rows = self._db.execute(
-                "SELECT seq, boot_id, wall_time, monotonic_ns, kind, subject, state, value,"
-                " details, schema FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
-                (after, limit),
+                f"{self._SELECT} WHERE seq > ? ORDER BY seq LIMIT ?", (after, limit)
             ).fetchall()
-        return [
-            Event(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], json.loads(r[8]), r[9])
-            for r in rows
-        ]
+        return [_event(r) for r in rows]
+
+    def page(self, after: int, limit: int) -> Page:
+        """:meth:`read` plus the journal's bounds, consistent with each other (one snapshot)."""
+        with self._lock:
+            self._db.execute("BEGIN")
+            try:
+                rows = self._db.execute(
+                    f"{self._SELECT} WHERE seq > ? ORDER BY seq LIMIT ?", (after, limit)
+                ).fetchall()
+                last = self._last_seq_locked()
+                first = self._first_seq_locked(last)
+            finally:
+                self._db.execute("COMMIT")
+        return Page([_event(r) for r in rows], first, last)
 
     def tail(self, count: int) -> list[Event]:
         """The newest ``count`` events, oldest first."""
-        last = self.last_seq()
-        return self.read(after=max(0, last - count), limit=count)
+        with self._lock:
+            rows = self._db.execute(
+                f"{self._SELECT} ORDER BY seq DESC LIMIT ?", (count,)
+            ).fetchall()
+        return [_event(r) for r in reversed(rows)]
 
     def last_seq(self) -> int:
+        """The highest seq ever assigned, even when that event was pruned since (0: none yet)."""
         with self._lock:
-            row = self._db.execute("SELECT MAX(seq) FROM events").fetchone()
-        return int(row[0] or 0)
+            return self._last_seq_locked()
 
     def first_seq(self) -> int:
+        """The oldest seq still kept; ``last_seq() + 1`` when the journal keeps no event."""
         with self._lock:
-            row = self._db.execute("SELECT MIN(seq) FROM events").fetchone()
-        return int(row[0] or 0)
+            return self._first_seq_locked(self._last_seq_locked())
+
+    def _last_seq_locked(self) -> int:
+        row = self._db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'events'").fetchone()
+        return int(row[0]) if row else 0
+
+    def _first_seq_locked(self, last: int) -> int:
+        row = self._db.execute("SELECT MIN(seq) FROM events").fetchone()
+        return int(row[0]) if row[0] is not None else last + 1
 
     def pending(self) -> int:
         return len(self._pending)
+
+    def used_bytes(self) -> int:
+        """Bytes of the database in use (pages not on the free list): what the size cap limits."""
+        with self._lock:
+            return self._used_bytes_locked()
 
     def size_bytes(self) -> int:
         total = 0
@@ -257,3 +343,27 @@ class Journal:
             self._flush_locked()
             self._db.close()
 
+
+def _event(row: tuple[Any, ...]) -> Event:
+    return Event(
+        row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], json.loads(row[8]), row[9]
+    )
+
+
+def _details_json(details: dict[str, Any]) -> str:
+    """Strict JSON (readers in other languages reject NaN): non-finite numbers become null, and
+    values JSON cannot hold become their text."""
+    try:
+        return json.dumps(details, ensure_ascii=False, sort_keys=True, allow_nan=False, default=str)
+    except ValueError:
+        return json.dumps(_finite(details), ensure_ascii=False, sort_keys=True, default=str)
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value

@@ -59,12 +59,7 @@ class Runner:
         except Exception as err:  # a probe bug must not stop the agent: counted and logged once
             errored = True
             outcome = Outcome.down("error", f"{type(err).__name__}: {err}"[:200])
-            key = (job.id, type(err).__name__)
-            if key not in self._logged_errors:
-                self._logged_errors.add(key)
-                log.error("check %s (%s) raised", job.id, job.probe.name, exc_info=err)
-            else:
-                log.debug("check %s raised again: %r", job.id, err)
+            self._log_once(job, "the probe", err)
         duration = time.perf_counter() - started
         changes = self.state.record(
             job, outcome, duration, clock.wall(), clock.monotonic_ns(), errored=errored
@@ -73,12 +68,24 @@ class Runner:
             await self._on_changes(changes)
         return outcome
 
+    def _log_once(self, job: Job, what: str, err: Exception) -> None:
+        """Log an unexpected error with its traceback once per job, step and type of error."""
+        key = (job.id, f"{what} {type(err).__name__}")
+        if key not in self._logged_errors:
+            self._logged_errors.add(key)
+            log.error("check %s (%s): %s raised", job.id, job.probe.name, what, exc_info=err)
+        else:
+            log.debug("check %s: %s raised again: %r", job.id, what, err)
+
     async def _loop(self, job: Job) -> None:
         await asyncio.sleep(self._rng.uniform(0, self._start_spread * job.interval))
         loop = asyncio.get_running_loop()
         next_due = loop.time()
         while True:
-            await self.run_once(job)
+            try:
+                await self.run_once(job)
+            except Exception as err:  # recording or journalling failed: keep the job scheduled
+                self._log_once(job, "recording its result", err)
             next_due += job.interval
             now = loop.time()
             if next_due < now:  # overran (a slow disk, a suspended host): skip, never pile up

@@ -11,6 +11,7 @@ With a web config, every endpoint but ``/healthz`` requires its credentials, ove
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
@@ -18,11 +19,14 @@ from prometheus_client import CollectorRegistry
 from prometheus_client.exposition import choose_encoder
 
 from agent import clock
+from agent.events import SCHEMA_VERSION
+from agent.i18n import Lang
 from agent.journal import Journal
 from agent.statuspage import StatusPage
 from agent.webconfig import Authenticator
 
 MAX_EVENTS_PER_PAGE = 5000
+_MAX_SEQ = 2**63 - 1  # SQLite's largest integer
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -36,7 +40,9 @@ def build_app(
 ) -> web.Application:
     @web.middleware
     async def authenticate(request: web.Request, handler: Handler) -> web.StreamResponse:
-        if request.path != "/healthz" and not auth.allows(request.headers.get("Authorization")):
+        if request.path != "/healthz" and not await auth.allows_async(
+            request.headers.get("Authorization")
+        ):
             raise web.HTTPUnauthorized(
                 headers={"WWW-Authenticate": 'Basic realm="sansang", charset="UTF-8"'},
                 text="401 Unauthorized\n",
@@ -52,32 +58,24 @@ def build_app(
         return web.Response(text="ok\n")
 
     async def index(request: web.Request) -> web.Response:
-        lang = "en" if request.query.get("lang") == "en" else "vi"
+        lang: Lang = "en" if request.query.get("lang") == "en" else "vi"
         events = await asyncio.to_thread(journal.tail, 15)
         html = status.render(lang, clock.wall(), events, journal.pending())
         return web.Response(text=html, content_type="text/html", charset="utf-8")
 
     async def events(request: web.Request) -> web.Response:
-        try:
-            after = int(request.query.get("after", "0"))
-            limit = int(request.query.get("limit", "1000"))
-        except ValueError as err:
-            raise web.HTTPBadRequest(text="after and limit must be integers\n") from err
-        if after < 0 or not 1 <= limit <= MAX_EVENTS_PER_PAGE:
-            raise web.HTTPBadRequest(
-                text=f"after must be >= 0 and limit between 1 and {MAX_EVENTS_PER_PAGE}\n"
-            )
-        page = await asyncio.to_thread(journal.read, after, limit)
-        last = await asyncio.to_thread(journal.last_seq)
-        first = await asyncio.to_thread(journal.first_seq)
+        after, limit = _page_parameters(request)
+        page = await asyncio.to_thread(journal.page, after, limit)
         return web.json_response(
             {
+                "schema": SCHEMA_VERSION,
                 "site": site_key,
-                "events": [e.to_json(site_key) for e in page],
-                "next_after": page[-1].seq if page else after,
-                "last_seq": last,
-                # When `after` is older than the oldest kept event, events were pruned unseen.
-                "first_seq": first,
+                "journal_id": journal.journal_id,
+                # When first_seq > after + 1, events after `after` were pruned before being read.
+                "first_seq": page.first_seq,
+                "last_seq": page.last_seq,
+                "next_after": page.events[-1].seq if page.events else after,
+                "events": [e.to_json(site_key) for e in page.events],
             },
             dumps=_dumps,
         )
@@ -90,7 +88,19 @@ def build_app(
     return app
 
 
-def _dumps(value: object) -> str:
-    import json
+def _page_parameters(request: web.Request) -> tuple[int, int]:
+    """``after`` (default 0) and ``limit`` (default 1000) of an events request; 400 otherwise."""
+    try:
+        after = int(request.query.get("after", "0"))
+        limit = int(request.query.get("limit", "1000"))
+    except ValueError as err:
+        raise web.HTTPBadRequest(text="after and limit must be integers\n") from err
+    if not 0 <= after <= _MAX_SEQ or not 1 <= limit <= MAX_EVENTS_PER_PAGE:
+        raise web.HTTPBadRequest(
+            text=f"after must be >= 0 and limit between 1 and {MAX_EVENTS_PER_PAGE}\n"
+        )
+    return after, limit
 
+
+def _dumps(value: object) -> str:
     return json.dumps(value, ensure_ascii=False)

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, time
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator
+from pydantic import AfterValidator, Field, field_validator
 
 from agent.probes.base import StrictModel
 
@@ -35,16 +35,32 @@ def parse_range(text: str) -> tuple[time, time]:
     if not match:
         raise ValueError(f"'{text}' is not a time range like '07:30-11:30'")
     h1, m1, h2, m2 = (int(g) for g in match.groups())
+    if h2 == 24 and m2 != 0:
+        raise ValueError(f"'{text}': 24:00 is the latest end")
     start = time(h1, m1)
-    end = time(23, 59, 59, 999999) if h2 == 24 else time(h2, m2)
+    end = time.max if h2 == 24 else time(h2, m2)  # 24:00: the end of the day, inclusive
     if end <= start:
-        raise ValueError(f"'{text}': the end must be after the start")
+        raise ValueError(
+            f"'{text}': the end must be after the start; a range cannot pass midnight "
+            "(end the day with '24:00' and start the next one at '00:00')"
+        )
     return start, end
 
 
+def _valid_range(text: str) -> str:
+    parse_range(text)
+    return text
+
+
+# One opening range, checked where it is written so an error names its day and position.
+TimeRange = Annotated[str, AfterValidator(_valid_range)]
+
+
 class ServiceHours(StrictModel):
+    """Giờ làm việc: when the centre serves the public."""
+
     timezone: str = Field(default="Asia/Ho_Chi_Minh", description="IANA time zone of the centre")
-    weekly: dict[Weekday, list[str]] = Field(
+    weekly: dict[Weekday, list[TimeRange]] = Field(
         default_factory=lambda: dict(_DEFAULT_WEEK),
         description="opening hours per weekday (`mon`..`sun`), each a list of `HH:MM-HH:MM`; "
         "a day that is absent is closed",
@@ -59,15 +75,9 @@ class ServiceHours(StrictModel):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as err:
-            raise ValueError(f"unknown time zone '{value}'") from err
-        return value
-
-    @field_validator("weekly")
-    @classmethod
-    def _ranges(cls, value: dict[Weekday, list[str]]) -> dict[Weekday, list[str]]:
-        for ranges in value.values():
-            for text in ranges:
-                parse_range(text)
+            raise ValueError(
+                f"unknown time zone '{value}'; use an IANA name such as 'Asia/Ho_Chi_Minh'"
+            ) from err
         return value
 
     def is_open(self, when: datetime) -> bool:
@@ -78,6 +88,6 @@ class ServiceHours(StrictModel):
         now = local.time()
         for text in self.weekly.get(WEEKDAYS[local.weekday()], []):
             start, end = parse_range(text)
-            if start <= now < end:
+            if start <= now and (now < end or end == time.max):
                 return True
         return False

@@ -8,12 +8,12 @@ the state changes to journal.  It is pure bookkeeping: no I/O, times are passed 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
 from agent.jobs import STATE_EVENT, Job
-from agent.probes.base import Outcome
+from agent.probes.base import Outcome, Sample
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,8 @@ class JobRecord:
     # terminals: time in service hours (seconds)
     service_up_seconds: float = 0.0
     service_observed_seconds: float = 0.0
+    # running totals of the counters the probe reports as increments (Sample.increment)
+    counters: dict[tuple[str, tuple[tuple[str, str], ...]], float] = field(default_factory=dict)
 
 
 @dataclass
@@ -49,6 +51,22 @@ class ObservedState:
     since_wall: float
     since_mono_ns: int
     details: dict[str, Any] = field(default_factory=dict)
+
+
+def _with_counter_totals(
+    totals: dict[tuple[str, tuple[tuple[str, str], ...]], float], outcome: Outcome
+) -> Outcome:
+    """Add this run's counter increments to the check's running totals, and return the outcome
+    with the totals in their place; a counter seen once stays exposed on later runs."""
+    if not totals and not any(s.increment for s in outcome.samples):
+        return outcome
+    for s in outcome.samples:
+        if s.increment:
+            key = (s.name, tuple(sorted(s.labels.items())))
+            totals[key] = totals.get(key, 0.0) + s.value
+    kept = [s for s in outcome.samples if not s.increment]
+    running = [Sample(name, total, dict(labels)) for (name, labels), total in totals.items()]
+    return replace(outcome, samples=kept + running)
 
 
 class SiteState:
@@ -61,13 +79,19 @@ class SiteState:
         return self._is_open(datetime.fromtimestamp(wall, UTC))
 
     def record(
-        self, job: Job, outcome: Outcome, duration: float, wall: float, mono_ns: int,
-        *, errored: bool = False,
+        self,
+        job: Job,
+        outcome: Outcome,
+        duration: float,
+        wall: float,
+        mono_ns: int,
+        *,
+        errored: bool = False,
     ) -> list[Change]:
         rec = self.records[job.id]
         if job.role == "terminal" and rec.state is not None:
             self._account_service_hours(rec, wall, mono_ns)
-        rec.outcome = outcome
+        rec.outcome = _with_counter_totals(rec.counters, outcome)
         rec.duration = duration
         rec.last_run_wall = wall
         rec.last_run_mono_ns = mono_ns

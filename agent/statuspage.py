@@ -24,7 +24,8 @@ h1{font-size:1.4em;margin-bottom:.2em} h2{font-size:1.1em;margin-top:1.4em}
 .sub{color:#555} .ok{color:#1a7f37} .bad{color:#c62828;font-weight:600} .unk{color:#777}
 .banner{padding:.8em 1em;border-radius:.4em;margin:1em 0;font-size:1.1em}
 .banner.ok{background:#e6f4ea} .banner.bad{background:#fde7e7}
-table{border-collapse:collapse;width:100%} td,th{text-align:left;padding:.3em .6em;border-bottom:1px solid #ddd}
+table{border-collapse:collapse;width:100%}
+td,th{text-align:left;padding:.3em .6em;border-bottom:1px solid #ddd}
 th{background:#f4f4f4} a{color:#0b57d0}
 """
 
@@ -38,9 +39,7 @@ class StatusPage:
     def _when(self, wall: float) -> str:
         return datetime.fromtimestamp(wall, self.zone).strftime("%H:%M:%S %d/%m/%Y")
 
-    def render(
-        self, lang: Lang, now: float, events: list[Event], journal_pending: int = 0
-    ) -> str:
+    def render(self, lang: Lang, now: float, events: list[Event], journal_pending: int = 0) -> str:
         site, commune = self.site, self.site.commune
         other = "en" if lang == "vi" else "vi"
         open_now = self.state.service_hours_open(now)
@@ -135,7 +134,8 @@ class StatusPage:
         )
         rows = "".join(
             f"<tr><td>{escape(i18n.pick(i18n.TERMINAL_KINDS, r.job.attributes['kind'], lang))}</td>"
-            f"<td>{escape(r.job.name or r.job.id)}</td><td>{escape(r.job.attributes['address'])}</td>"
+            f"<td>{escape(r.job.name or r.job.id)}</td>"
+            f"<td>{escape(r.job.attributes['address'])}</td>"
             f"<td>{self._state_cell(r, lang, now)}</td>"
             f"<td>{escape(self._cause(r, lang)) if r.state == 'down' else ''}</td></tr>"
             for r in sorted(records, key=lambda r: (r.state != "down", r.job.attributes["kind"]))
@@ -160,14 +160,16 @@ class StatusPage:
             rows.append((t("memory", lang), f"{mem / 2**30:.1f} GiB"))
         for s in rec.outcome.samples:
             if s.name == "sansang_host_filesystem_free_bytes":
-                rows.append((f"{t('disk', lang)} {s.labels['mountpoint']}", f"{s.value / 2**30:.1f} GiB"))
+                rows.append(
+                    (f"{t('disk', lang)} {s.labels['mountpoint']}", f"{s.value / 2**30:.1f} GiB")
+                )
         interfaces = [
             f"{subject}: {t('up' if o.state == 'up' else 'down', lang)}"
             for (kind, subject), o in sorted(self.state.observed.items())
             if kind == "interface_state"
         ]
         if interfaces:
-            rows.append(("Interfaces", ", ".join(interfaces)))
+            rows.append((t("interfaces", lang), ", ".join(interfaces)))
         body = "".join(f"<tr><td>{escape(k)}</td><td>{escape(v)}</td></tr>" for k, v in rows)
         return f"<h2>{t('host', lang)}</h2><table>{body}</table>"
 

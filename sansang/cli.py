@@ -1,8 +1,8 @@
 """The one command-line program, ``sansang``.
 
-    sansang agent run --config FILE
-    sansang agent check-config FILE
-    sansang agent probe KIND TARGET [--debug] [--timeout SECONDS]
+sansang agent run --config FILE
+sansang agent check-config FILE
+sansang agent probe KIND TARGET [--debug] [--timeout SECONDS]
 """
 
 from __future__ import annotations
@@ -27,7 +27,9 @@ def _parser() -> argparse.ArgumentParser:
         description="sansang (sẵn sàng): readiness monitoring for commune one-stop centres",
     )
     parser.add_argument("--version", action="version", version=f"sansang {__version__}")
-    parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    parser.add_argument(
+        "--log-level", default="info", choices=["debug", "info", "warning", "error"]
+    )
     top = parser.add_subparsers(dest="component", required=True)
 
     agent = top.add_parser("agent", help="the site agent")
@@ -70,7 +72,8 @@ def _check_config(path: Path) -> int:
     cfg = config.load(path)
     n = len(cfg.checks) + len(cfg.services) + len(cfg.terminals)
     print(
-        f"{path}: OK — {cfg.site.name} ({cfg.site.commune.name}, {cfg.site.commune_code}), "
+        f"{path}: hợp lệ / OK — {cfg.site.name} ({cfg.site.commune.name}, "
+        f"{cfg.site.commune.province_name}, {cfg.site.commune_code}), "
         f"{len(cfg.checks)} checks, {len(cfg.services)} services, {len(cfg.terminals)} terminals "
         f"({n} jobs besides the host probe)"
     )
@@ -97,6 +100,7 @@ async def _probe(kind_name: str, target: str, timeout: float, debug: bool) -> in
     from prometheus_client import CollectorRegistry, generate_latest
 
     from agent.exporter import AgentCollector
+    from agent.i18n import REASONS, pick
     from agent.jobs import Job
     from agent.probes import PROBES
     from agent.runner import Runner
@@ -104,7 +108,12 @@ async def _probe(kind_name: str, target: str, timeout: float, debug: bool) -> in
 
     kind = PROBES.get(kind_name)
     if kind is None:
-        print(f"unknown probe kind '{kind_name}'; known: {', '.join(sorted(PROBES))}", file=sys.stderr)
+        known = ", ".join(sorted(PROBES))
+        print(
+            f"không có loại phép đo '{kind_name}' / unknown probe kind '{kind_name}'; "
+            f"các loại / known kinds: {known}",
+            file=sys.stderr,
+        )
         return EXIT_CONFIG
     try:
         spec = kind.from_target(target)
@@ -113,8 +122,13 @@ async def _probe(kind_name: str, target: str, timeout: float, debug: bool) -> in
         return EXIT_CONFIG
     logs = io.StringIO()
     handler = logging.StreamHandler(logs)
-    handler.setFormatter(logging.Formatter("%(relativeCreated)7.1fms %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(
+        logging.Formatter("%(relativeCreated)7.1fms %(levelname)s %(name)s: %(message)s")
+    )
     root = logging.getLogger()
+    console = root.handlers[:]  # the probe's log is printed below, in order, not to stderr
+    for h in console:
+        root.removeHandler(h)
     root.addHandler(handler)
     if debug:
         root.setLevel(logging.DEBUG)
@@ -126,8 +140,13 @@ async def _probe(kind_name: str, target: str, timeout: float, debug: bool) -> in
 
     outcome = await Runner([job], state, ignore).run_once(job)
     root.removeHandler(handler)
+    for h in console:
+        root.addHandler(h)
     verdict = "THÀNH CÔNG / success" if outcome.success else "THẤT BẠI / failure"
     print(f"Probe {kind_name} {target}: {verdict} (reason={outcome.reason})")
+    if not outcome.success:
+        print(f"  Nguyên nhân: {pick(REASONS, outcome.reason, 'vi')}")
+        print(f"  Cause: {pick(REASONS, outcome.reason, 'en')}")
     if outcome.detail:
         print(f"  detail: {outcome.detail}")
     if debug:

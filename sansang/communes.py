@@ -1,4 +1,4 @@
-"""Official administrative units (QĐ 19/2025/QĐ-TTg) as carried by the ``vietnam-provinces`` package.
+"""Official administrative units (QĐ 19/2025/QĐ-TTg), from the ``vietnam-provinces`` package.
 
 Since 1/7/2025 Vietnam has 34 provinces and 3,321 communes (xã, phường, đặc khu).  A commune code
 is 5 digits (zero-padded), a province code 2 digits.

@@ -7,7 +7,7 @@ parse with it, validate the plain data with pydantic, and map each error locatio
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -46,7 +46,7 @@ class ConfigError(Exception):
 
     def render(self) -> str:
         count = len(self.problems)
-        head = f"{self.filename}: {count} problem{'s' if count != 1 else ''}"
+        head = f"{self.filename}: {count} lỗi / {count} problem{'s' if count != 1 else ''}"
         return "\n".join([head, *("  " + p.render(self.filename) for p in self.problems)])
 
 
@@ -59,8 +59,19 @@ def _plain(node: Any) -> Any:
     return node
 
 
+def _mapping_line(node: Any) -> int | None:
+    """1-based line where a mapping or list starts (its first key or item)."""
+    if isinstance(node, CommentedMap | CommentedSeq) and node.lc.line is not None:
+        return int(node.lc.line) + 1
+    return None
+
+
 def line_of(tree: Any, loc: Sequence[int | str]) -> int | None:
-    """Best line for an error at ``loc``: the deepest key or item of ``loc`` found in the tree."""
+    """Best line for an error at ``loc``: that of the deepest key or item of ``loc`` in the tree.
+
+    When ``loc`` names something the file does not have (a missing key), the line is where the
+    mapping that should hold it starts.
+    """
     line: int | None = None
     node = tree
     for part in loc:
@@ -71,38 +82,127 @@ def line_of(tree: Any, loc: Sequence[int | str]) -> int | None:
             line = node.lc.item(part)[0] + 1
             node = node[part]
         else:
-            if line is None and isinstance(node, CommentedMap | CommentedSeq):
-                line = node.lc.line + 1
-            break
+            return _mapping_line(node) or line
     return line
 
 
-def _message(error: dict[str, Any]) -> str:
+def strip_tags(tree: Any, loc: Sequence[int | str], tags: frozenset[str]) -> Location:
+    """Drop the tags that discriminated unions insert into a location (``checks.0.tcp.port``).
+
+    A part is a tag only where the file's mapping has no such key but holds it as a value (the
+    ``probe: tcp`` of that mapping), so a field that happens to share a tag's name is kept.
+    """
+    kept: list[int | str] = []
+    node = tree
+    for part in loc:
+        is_tag = (
+            isinstance(part, str)
+            and part in tags
+            and isinstance(node, CommentedMap)
+            and part not in node
+            and part in node.values()
+        )
+        if is_tag:
+            continue
+        kept.append(part)
+        if isinstance(node, CommentedMap | CommentedSeq):
+            try:
+                node = node[part]
+            except (KeyError, IndexError, TypeError):
+                node = None
+        else:
+            node = None
+    return tuple(kept)
+
+
+def _choices(values: Iterable[str]) -> str:
+    return ", ".join(f"'{v}'" for v in sorted(values))
+
+
+# Errors whose message reads better with the value the file has: "less than or equal to 90".
+_SHOW_INPUT = frozenset(
+    {
+        "literal_error",
+        "less_than",
+        "less_than_equal",
+        "greater_than",
+        "greater_than_equal",
+        "string_pattern_mismatch",
+        "string_type",
+        "int_type",
+        "float_type",
+        "bool_type",
+        "int_parsing",
+        "float_parsing",
+        "bool_parsing",
+        "date_from_datetime_parsing",
+        "date_parsing",
+    }
+)
+_CONTAINER_TYPES = {
+    "model_type": "a mapping (key: value)",
+    "model_attributes_type": "a mapping (key: value)",
+    "dict_type": "a mapping (key: value)",
+    "list_type": "a list (items starting with '- ')",
+}
+
+
+def _message(error: dict[str, Any], tags: frozenset[str]) -> str:
     kind = error["type"]
     if kind == "extra_forbidden":
         return "unknown field (not allowed here; check the spelling)"
     if kind == "missing":
         return "required field is missing"
+    if kind == "union_tag_not_found":
+        return f"required field is missing; one of: {_choices(tags)}"
+    if kind == "union_tag_invalid":
+        ctx = error.get("ctx", {})
+        field = str(ctx.get("discriminator", "")).strip("'")
+        return f"unknown {field} kind '{ctx.get('tag')}'; one of: {_choices(tags)}"
+    if kind in _CONTAINER_TYPES:
+        return f"expected {_CONTAINER_TYPES[kind]}, found {_describe(error.get('input'))}"
     msg = str(error["msg"])
     # pydantic prefixes messages raised by our own validators; the prefix tells a reader nothing.
     for prefix in ("Value error, ", "Assertion failed, "):
         if msg.startswith(prefix):
             msg = msg[len(prefix) :]
+    if kind in _SHOW_INPUT:
+        msg = f"{msg} (found {error.get('input')!r})"
     return msg
 
 
+def _describe(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return repr(value)
+
+
 def _path(loc: Sequence[int | str]) -> str:
-    # Discriminated unions put the tag in the location ("checks.0.tcp.port"); drop it.
     return ".".join(str(p) for p in loc)
 
 
+def _problem(error: dict[str, Any], tree: Any, tags: frozenset[str]) -> Problem:
+    loc = strip_tags(tree, error["loc"], tags)
+    message = _message(error, tags)
+    if loc and loc[-1] == "[key]":  # a mapping key that is not allowed ("mOn" in `weekly`)
+        loc = loc[:-1]
+        message = f"not a valid key: {message}"
+    if error["type"] in ("union_tag_invalid", "union_tag_not_found"):
+        field = str(error.get("ctx", {}).get("discriminator", "")).strip("'")
+        loc = (*loc, field)
+    return Problem(line_of(tree, loc), _path(loc), message)
+
+
+def _sorted(problems: Sequence[Problem]) -> list[Problem]:
+    return sorted(problems, key=lambda p: (p.line or 0, p.path))
+
+
 def problems_from(err: ValidationError, tree: Any, tags: frozenset[str]) -> list[Problem]:
-    problems = []
-    for e in err.errors():
-        loc = [p for p in e["loc"] if not (isinstance(p, str) and p in tags)]
-        problems.append(Problem(line_of(tree, loc), _path(loc), _message(dict(e))))
-    problems.sort(key=lambda p: (p.line or 0, p.path))
-    return problems
+    return _sorted([_problem(dict(e), tree, tags) for e in err.errors()])
 
 
 def parse_yaml(text: str, filename: str) -> Any:
@@ -111,9 +211,17 @@ def parse_yaml(text: str, filename: str) -> Any:
     try:
         return yaml.load(text)
     except MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
-        line = mark.line + 1 if mark is not None else None
-        raise ConfigError(filename, [Problem(line, "", f"not valid YAML: {err.problem}")]) from err
+        raise ConfigError(filename, [_yaml_problem(err)]) from err
+
+
+def _yaml_problem(err: MarkedYAMLError) -> Problem:
+    mark = err.problem_mark or err.context_mark
+    line = mark.line + 1 if mark is not None else None
+    message = f"not valid YAML: {err.problem}"
+    context = err.context_mark
+    if err.context and context is not None and context.line + 1 != line:
+        message += f" ({err.context} that starts on line {context.line + 1})"
+    return Problem(line, "", message)
 
 
 def load_model(
@@ -126,14 +234,17 @@ def load_model(
 ) -> ModelT:
     """Read ``path`` and validate it as ``model``; raise :class:`ConfigError` naming every problem.
 
-    ``union_tags`` are discriminator values that pydantic inserts into error locations; they are
-    removed so the reported path matches the file.
+    ``union_tags`` are the values of the discriminated union's tag (the probe kinds): pydantic
+    inserts them into error locations, they are removed so the reported path matches the file,
+    and an unknown or missing tag is reported with the list of valid ones.
     """
     filename = str(path)
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as err:
-        raise ConfigError(filename, [Problem(None, "", f"cannot read file: {err.strerror}")]) from err
+        raise ConfigError(
+            filename, [Problem(None, "", f"cannot read file: {err.strerror}")]
+        ) from err
     return validate_text(
         model, text, filename, context=context, union_tags=union_tags, cross_check=cross_check
     )
@@ -152,13 +263,15 @@ def validate_text(
     if tree is None:
         tree = CommentedMap()
     if not isinstance(tree, CommentedMap):
-        raise ConfigError(filename, [Problem(1, "", "the file must be a YAML mapping (key: value)")])
+        found = _describe(_plain(tree))
+        message = f"the file must be a YAML mapping (key: value), found {found}"
+        raise ConfigError(filename, [Problem(_mapping_line(tree) or 1, "", message)])
     try:
         result = model.model_validate(_plain(tree), context=context)
     except ValidationError as err:
         raise ConfigError(filename, problems_from(err, tree, union_tags)) from err
     if cross_check is not None:
-        found = [Problem(line_of(tree, loc), _path(loc), msg) for loc, msg in cross_check(result)]
-        if found:
-            raise ConfigError(filename, found)
+        crossed = [Problem(line_of(tree, loc), _path(loc), msg) for loc, msg in cross_check(result)]
+        if crossed:
+            raise ConfigError(filename, _sorted(crossed))
     return result

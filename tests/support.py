@@ -50,8 +50,8 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 def http_get(url: str, timeout: float = 5.0, headers: dict[str, str] | None = None) -> bytes:
-    req = urllib.request.Request(url, headers=headers or {})  # noqa: S310 - loopback URLs only
-    with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310
+    req = urllib.request.Request(url, headers=headers or {})
+    with urllib.request.urlopen(req, timeout=timeout) as resp:
         return resp.read()  # type: ignore[no-any-return]
 
 
@@ -81,8 +81,10 @@ class AgentProcess:
         cmd = [str(SANSANG), "agent", "run", "--config", str(self.config_path)]
         if self.netns:
             cmd = ["ip", "netns", "exec", self.netns, *cmd]
-        log = self.log_path.open("ab")
-        self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=self.workdir)
+        with self.log_path.open("ab") as log:  # the child keeps its own copy of the handle
+            self.proc = subprocess.Popen(
+                cmd, stdout=log, stderr=subprocess.STDOUT, cwd=self.workdir
+            )
         wait_until(lambda: self._healthy(), timeout, f"agent at {self.base_url} to serve")
         return self
 

@@ -8,9 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from agent.probes import tcp
+from agent.probes import dns, host, http, icmp, tcp
 from agent.probes.base import ProbeKind
 
 PROBES: dict[str, ProbeKind[Any]] = {
+    host.KIND.name: host.KIND,
     tcp.KIND.name: tcp.KIND,
+    icmp.KIND.name: icmp.KIND,
+    http.KIND.name: http.KIND,
+    dns.KIND.name: dns.KIND,
 }

@@ -39,11 +39,17 @@ class ProbeSpec(StrictModel):
 
 @dataclass(frozen=True)
 class Sample:
-    """One value of a catalogued family.  ``labels`` excludes ``check`` (the runner adds it)."""
+    """One value of a catalogued family.  ``labels`` excludes ``check`` (the runner adds it).
+
+    ``increment=True`` marks a counter's increase during this run (ICMP packets sent in this
+    run): the agent's state adds it to a running total per check, and that total is what gets
+    exposed.  A probe stays stateless; a counter it reports still only goes up.
+    """
 
     name: str
     value: float
     labels: dict[str, str] = field(default_factory=dict)
+    increment: bool = False
 
 
 @dataclass(frozen=True)

@@ -23,9 +23,11 @@ from agent.probes.tlsinfo import certificate_expiry
 
 
 class TcpSpec(ProbeSpec):
-    probe: Literal["tcp"] = "tcp"
+    """Connect to a TCP port (and complete a TLS handshake with `tls: true`)."""
+
+    probe: Literal["tcp"] = Field(default="tcp", description="`tcp`")
     host: str = Field(min_length=1, description="host name or address")
-    port: int = Field(ge=1, le=65535)
+    port: int = Field(ge=1, le=65535, description="TCP port")
     tls: bool = Field(default=False, description="complete a TLS handshake after connecting")
     ca_file: Path | None = Field(
         default=None, description="CA bundle to verify the server with; default: the system's"

@@ -1,0 +1,97 @@
+"""The `sansang` program as a user runs it: a subprocess of the installed script in .venv/bin."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from sansang import __version__
+from tests.unit.test_config_errors import TESTDATA, readable_diff
+
+SANSANG = Path(sys.executable).with_name("sansang")
+EXAMPLE = Path(__file__).resolve().parents[2] / "deploy" / "examples" / "agent.yaml"
+
+
+def sansang(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    assert SANSANG.exists(), f"{SANSANG} is not installed (pip install -e .)"
+    return subprocess.run(
+        [str(SANSANG), *args], cwd=cwd, capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+def test_check_config_on_the_example_says_ok_with_the_commune() -> None:
+    result = sansang("agent", "check-config", str(EXAMPLE))
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert result.stdout.startswith(f"{EXAMPLE}: hợp lệ / OK — Bộ phận một cửa Xã Sa Thầy ")
+    assert "(Xã Sa Thầy, Quảng Ngãi, 23527)" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "case", ["invalid-several-problems", "invalid-yaml-syntax", "invalid-empty", "invalid-list"]
+)
+def test_check_config_on_an_invalid_file_prints_the_exact_error(case: str) -> None:
+    result = sansang("agent", "check-config", f"{case}.yaml", cwd=TESTDATA)
+    expected = (TESTDATA / f"{case}.expected").read_text(encoding="utf-8")
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr == expected, readable_diff(expected, result.stderr)
+
+
+def test_check_config_on_a_missing_file() -> None:
+    result = sansang("agent", "check-config", "no-such-file.yaml", cwd=TESTDATA)
+    assert result.returncode == 2
+    assert result.stderr == (
+        "no-such-file.yaml: 1 lỗi / 1 problem\n"
+        "  no-such-file.yaml: cannot read file: No such file or directory\n"
+    )
+
+
+def test_version() -> None:
+    result = sansang("--version")
+    assert result.returncode == 0
+    assert result.stdout == f"sansang {__version__}\n"
+
+
+def test_probe_with_an_unknown_kind_exits_2_naming_the_known_kinds() -> None:
+    result = sansang("agent", "probe", "pingg", "10.200.0.1")
+    assert result.returncode == 2
+    assert result.stdout == ""
+    first = result.stderr.splitlines()[0]
+    assert first.startswith("không có loại phép đo 'pingg' / unknown probe kind 'pingg'; ")
+    assert "tcp" in first.split("known kinds: ")[1].split(", ")
+
+
+def test_probe_with_a_bad_target_exits_2() -> None:
+    result = sansang("agent", "probe", "tcp", "127.0.0.1")
+    assert result.returncode == 2
+    assert result.stderr == "tcp: '127.0.0.1' is not HOST:PORT\n"
+
+
+@pytest.fixture
+def listening_port() -> Iterator[int]:
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(8)
+        yield server.getsockname()[1]
+
+
+def test_probe_tcp_against_a_real_listener(listening_port: int) -> None:
+    result = sansang("agent", "probe", "tcp", f"127.0.0.1:{listening_port}")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "THÀNH CÔNG / success" in result.stdout
+    assert 'sansang_probe_success{check="cli"' in result.stdout
+
+
+def test_probe_tcp_against_a_closed_port_exits_1() -> None:
+    with socket.socket() as s:  # bound, not listening: the connection is refused
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        result = sansang("agent", "probe", "tcp", f"127.0.0.1:{port}")
+    assert result.returncode == 1
+    assert "THẤT BẠI / failure (reason=refused)" in result.stdout
