@@ -63,6 +63,9 @@ CATALOGUE: tuple[MetricDef, ...] = (
        "Events written to the journal since the agent started.", source="journal"),
     _m("sansang_journal_events_pruned_total", "counter", "",
        "Events removed by retention or the size cap since the agent started.", source="journal"),
+    _m("sansang_journal_events_dropped_total", "counter", "",
+       "Events lost because more than 100,000 waited in memory for a journal that could not be "
+       "written (the oldest are dropped first).", source="journal"),
     _m("sansang_journal_write_errors_total", "counter", "",
        "Failed journal writes (full disk, I/O error); events wait in memory and are retried.",
        source="journal"),

@@ -184,5 +184,6 @@ class AgentCollector(Collector):
         fams.add("sansang_journal_events_appended_total", j.stats.appended)
         fams.add("sansang_journal_events_pruned_total", j.stats.pruned)
         fams.add("sansang_journal_write_errors_total", j.stats.write_errors)
+        fams.add("sansang_journal_events_dropped_total", j.stats.dropped)
         fams.add("sansang_journal_pending_events", j.pending())
         fams.add("sansang_journal_size_bytes", j.size_bytes())

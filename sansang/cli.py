@@ -70,6 +70,10 @@ def _check_config(path: Path) -> int:
     from agent import config
 
     cfg = config.load(path)
+    if cfg.server.web_config_file is not None:
+        from agent import webconfig
+
+        webconfig.load(cfg.server.web_config_file)
     n = len(cfg.checks) + len(cfg.services) + len(cfg.terminals)
     print(
         f"{path}: hợp lệ / OK — {cfg.site.name} ({cfg.site.commune.name}, "
