@@ -12,6 +12,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "all_ok": ("Mọi thứ đang hoạt động bình thường.", "Everything is working."),
     "problems": ("Đang có sự cố", "Problems now"),
     "n_down": ("{n} mục không hoạt động", "{n} item(s) down"),
+    "attention": ("Cần chú ý", "Needs attention"),
     "since": ("từ", "since"),
     "for": ("đã", "for"),
     "not_yet": ("chưa kiểm tra", "not checked yet"),
@@ -65,6 +66,50 @@ REASONS: dict[str, tuple[str, str]] = {
     "no_answer": ("không có bản ghi trả lời", "no records in the answer"),
     "permission_denied": ("không đủ quyền gửi gói tin", "not permitted to send the probe"),
     "error": ("lỗi kiểm tra (xem nhật ký)", "check failed (see the log)"),
+}
+
+# What a technician on site does next, per reason (shown under the cause).
+HINTS: dict[str, tuple[str, str]] = {
+    "timeout": (
+        "Kiểm tra thiết bị có bật nguồn, cắm cáp mạng; đèn cổng trên switch có sáng không.",
+        "Check the device is powered and cabled; is its switch-port light on?",
+    ),
+    "refused": (
+        "Thiết bị có mạng nhưng dịch vụ không chạy: khởi động lại dịch vụ hoặc thiết bị.",
+        "The device is on the network but the service is not running: restart it.",
+    ),
+    "unreachable": (
+        "Không có đường mạng tới thiết bị: kiểm tra cáp, switch, bộ định tuyến và địa chỉ IP.",
+        "No network path: check cables, switch, router and the IP address.",
+    ),
+    "name_not_resolved": (
+        "Kiểm tra máy chủ DNS và đường truyền Internet/TSLCD.",
+        "Check the DNS server and the Internet/TSLCD link.",
+    ),
+    "tls_error": (
+        "Kiểm tra cấu hình HTTPS của máy chủ.",
+        "Check the server's HTTPS configuration.",
+    ),
+    "certificate_invalid": (
+        "Chứng thư số hết hạn hoặc sai tên: báo quản trị hệ thống.",
+        "Certificate expired or for another name: tell the system's administrator.",
+    ),
+    "http_status": (
+        "Máy chủ trả lỗi: báo đơn vị quản trị hệ thống.",
+        "The server answers with an error: tell the system's administrator.",
+    ),
+    "permission_denied": (
+        "Tác tử không đủ quyền gửi ICMP: chạy với quyền root hoặc mở ping_group_range.",
+        "The agent may not send ICMP: run it as root or widen ping_group_range.",
+    ),
+}
+
+# States of observed things (interfaces, the clock), as the journal writes them.
+STATES: dict[str, tuple[str, str]] = {
+    "up": ("hoạt động", "up"),
+    "down": ("mất kết nối", "down"),
+    "synchronized": ("đã đồng bộ", "synchronised"),
+    "unsynchronized": ("chưa đồng bộ", "not synchronised"),
 }
 
 TERMINAL_KINDS: dict[str, tuple[str, str]] = {

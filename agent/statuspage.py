@@ -27,6 +27,7 @@ h1{font-size:1.4em;margin-bottom:.2em} h2{font-size:1.1em;margin-top:1.4em}
 table{border-collapse:collapse;width:100%}
 td,th{text-align:left;padding:.3em .6em;border-bottom:1px solid #ddd}
 th{background:#f4f4f4} a{color:#0b57d0}
+.hint{font-weight:normal;color:#333;margin:.15em 0 .3em} .detail{color:#777;font-size:.85em}
 """
 
 
@@ -75,15 +76,14 @@ class StatusPage:
         if not down and not extra:
             return f'<div class="banner ok">✔ {escape(t("all_ok", lang))}</div>'
         items = [
-            f"<li><b>{escape(self._label(r, lang))}</b>: {escape(self._cause(r, lang))} — "
+            f"<li><b>{escape(self._label(r, lang))}</b>: {escape(self._reason(r, lang))} — "
             f"{t('since', lang)} {self._when(r.since_wall)} "
-            f"({t('for', lang)} {i18n.duration(now - r.since_wall, lang)})</li>"
+            f"({t('for', lang)} {i18n.duration(now - r.since_wall, lang)})"
+            f"{self._hint(r, lang)}</li>"
             for r in sorted(down, key=lambda r: r.since_wall)
         ]
-        return (
-            f'<div class="banner bad">✖ {escape(t("n_down", lang, n=len(down)))}'
-            f"<ul>{''.join(items + extra)}</ul></div>"
-        )
+        heading = t("n_down", lang, n=len(down)) if down else t("attention", lang)
+        return f'<div class="banner bad">✖ {escape(heading)}<ul>{"".join(items + extra)}</ul></div>'
 
     def _label(self, rec: JobRecord, lang: Lang) -> str:
         job = rec.job
@@ -91,14 +91,30 @@ class StatusPage:
         if job.role == "terminal":
             return f"{i18n.pick(i18n.TERMINAL_KINDS, job.attributes['kind'], lang)} {name}"
         if job.role == "service":
-            return f"{i18n.pick(i18n.SERVICE_ROLES, job.attributes['role'], lang)} ({name})"
+            role = i18n.pick(i18n.SERVICE_ROLES, job.attributes["role"], lang)
+            return f"{job.name} ({role})" if job.name else role
         return name
 
-    def _cause(self, rec: JobRecord, lang: Lang) -> str:
+    def _reason(self, rec: JobRecord, lang: Lang) -> str:
         if rec.outcome is None:
             return t("not_yet", lang)
-        text = i18n.pick(i18n.REASONS, rec.outcome.reason, lang)
-        return f"{text} [{rec.outcome.detail}]" if rec.outcome.detail else text
+        return i18n.pick(i18n.REASONS, rec.outcome.reason, lang)
+
+    def _hint(self, rec: JobRecord, lang: Lang) -> str:
+        if rec.outcome is None or rec.outcome.reason not in i18n.HINTS:
+            return ""
+        return (
+            f'<div class="hint">→ {escape(i18n.pick(i18n.HINTS, rec.outcome.reason, lang))}</div>'
+        )
+
+    def _cause(self, rec: JobRecord, lang: Lang) -> str:
+        """Cause cell: the reason in words, the technical detail small below it."""
+        if rec.state != "down":
+            return ""
+        cell = escape(self._reason(rec, lang))
+        if rec.outcome is not None and rec.outcome.detail:
+            cell += f'<div class="detail">{escape(rec.outcome.detail)}</div>'
+        return cell
 
     def _state_cell(self, rec: JobRecord, lang: Lang, now: float) -> str:
         if rec.state is None:
@@ -112,7 +128,7 @@ class StatusPage:
             return ""
         rows = "".join(
             f"<tr><td>{escape(self._label(r, lang))}</td><td>{self._state_cell(r, lang, now)}</td>"
-            f"<td>{escape(self._cause(r, lang)) if r.state == 'down' else ''}</td></tr>"
+            f"<td>{self._cause(r, lang)}</td></tr>"
             for r in records
         )
         return (
@@ -137,7 +153,7 @@ class StatusPage:
             f"<td>{escape(r.job.name or r.job.id)}</td>"
             f"<td>{escape(r.job.attributes['address'])}</td>"
             f"<td>{self._state_cell(r, lang, now)}</td>"
-            f"<td>{escape(self._cause(r, lang)) if r.state == 'down' else ''}</td></tr>"
+            f"<td>{self._cause(r, lang)}</td></tr>"
             for r in sorted(records, key=lambda r: (r.state != "down", r.job.attributes["kind"]))
         )
         return (
@@ -190,10 +206,8 @@ class StatusPage:
 
     @staticmethod
     def _event_state(e: Event, lang: Lang) -> str:
-        if e.state in ("up", "down"):
-            text = t(e.state, lang)
-            reason = e.details.get("reason")
-            if e.state == "down" and isinstance(reason, str):
-                text += f" – {i18n.pick(i18n.REASONS, reason, lang)}"
-            return text
-        return e.state or ""
+        text = i18n.pick(i18n.STATES, e.state, lang) if e.state else ""
+        reason = e.details.get("reason")
+        if e.state == "down" and isinstance(reason, str):
+            text += f" – {i18n.pick(i18n.REASONS, reason, lang)}"
+        return text

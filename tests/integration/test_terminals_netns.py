@@ -279,7 +279,7 @@ def test_unplugged_terminal_goes_down_within_one_interval_and_comes_back(site: S
 def _assert_status_page_names(site: Site, terminal: T) -> None:
     """The banner lists the down terminal with its cause in words and since when."""
     vi = site.page()
-    banner = re.search(r'<div class="banner bad">(.*?)</div>', vi, re.S)
+    banner = re.search(r'<div class="banner bad">(.*?)</ul></div>', vi, re.S)
     assert banner, "no 'something is down' banner on the status page"
     label = f"{i18n.pick(i18n.TERMINAL_KINDS, terminal.kind, 'vi')} {terminal.name}"
     line = next((li for li in banner.group(1).split("<li>") if escape(label) in li), None)
@@ -287,6 +287,7 @@ def _assert_status_page_names(site: Site, terminal: T) -> None:
     causes = {r: i18n.pick(i18n.REASONS, r, "vi") for r in ("timeout", "unreachable")}
     reason = next((r for r, text in causes.items() if escape(text) in line), None)
     assert reason is not None, f"no Vietnamese cause in {line!r}"
+    assert escape(i18n.pick(i18n.HINTS, reason, "vi")) in line, f"no next step in {line!r}"
     assert " từ " in line, line
     assert '<html lang="vi">' in vi
 
