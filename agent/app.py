@@ -57,6 +57,8 @@ async def run_agent(
         max_bytes=config.journal.max_size_mib * 1024 * 1024,
     )
     started_at = clock.wall()
+    if journal.set_aside is not None:
+        journal.append("journal_reset", "journal", details={"set_aside": str(journal.set_aside)})
     journal.append(
         "agent_started",
         "agent",

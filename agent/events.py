@@ -21,6 +21,8 @@ KINDS: dict[str, str] = {
     "terminal_state": "a terminal changed state (subject: terminal id; details: kind)",
     "interface_state": "a network interface went up or down (subject: interface name)",
     "clock_sync_state": "the OS clock became synchronised or lost synchronisation",
+    "journal_reset": "the journal file was unreadable at start and was set aside; a new journal "
+    "begins here (details: set_aside, the path of the old file)",
     "clock_step": "the wall clock jumped against the monotonic clock (details: step_seconds)",
 }
 

@@ -142,6 +142,7 @@ EVENT_KINDS: dict[str, tuple[str, str]] = {
     "interface_state": ("Cổng mạng", "Interface"),
     "clock_sync_state": ("Đồng bộ đồng hồ", "Clock sync"),
     "clock_step": ("Đồng hồ bị chỉnh", "Clock stepped"),
+    "journal_reset": ("Nhật ký hỏng, đã lập nhật ký mới", "Journal unreadable, a new one begun"),
 }
 
 

@@ -105,12 +105,16 @@ class Journal:
         self._failing = False
         self.stats = JournalStats()
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA auto_vacuum=INCREMENTAL")  # effective only on a new file
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.executescript(_SCHEMA)
-        self._bound_wal()
+        self.set_aside: Path | None = None  # where an unreadable journal was moved at open
+        try:
+            self._db = self._open()
+        except sqlite3.DatabaseError as err:
+            # A power cut on a bad SD card can leave a file SQLite cannot read.  The agent must
+            # keep recording: move the file aside (for a later look), start a new journal, and
+            # say so in it (kind "journal_reset").
+            self.set_aside = _set_aside(path)
+            log.error("journal %s is unreadable (%s); moved to %s", path, err, self.set_aside)
+            self._db = self._open()
         self._db.execute(
             "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', ?), ('journal_id', ?)",
             (str(SCHEMA_VERSION), str(uuid.uuid4())),
@@ -118,14 +122,30 @@ class Journal:
         row = self._db.execute("SELECT value FROM meta WHERE key = 'journal_id'").fetchone()
         self.journal_id: str = row[0]
 
-    def _bound_wal(self) -> None:
+    def _open(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        try:
+            db.execute("PRAGMA auto_vacuum=INCREMENTAL")  # effective only on a new file
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=FULL")
+            db.executescript(_SCHEMA)
+            check = db.execute("PRAGMA quick_check").fetchone()[0]
+            if check != "ok":
+                raise sqlite3.DatabaseError(f"quick_check: {check}")
+            self._bound_wal(db)
+        except sqlite3.DatabaseError:
+            db.close()
+            raise
+        return db
+
+    def _bound_wal(self, db: sqlite3.Connection) -> None:
         """Keep the WAL file small beside the size cap: checkpoint after about a quarter of the
         cap (at most SQLite's default 1000 pages) and truncate the file after a checkpoint."""
-        page_size = int(self._db.execute("PRAGMA page_size").fetchone()[0])
+        page_size = int(db.execute("PRAGMA page_size").fetchone()[0])
         quarter = self.max_bytes // 4
         pages = max(_MIN_CHECKPOINT_PAGES, min(1000, quarter // page_size))
-        self._db.execute(f"PRAGMA wal_autocheckpoint={pages}")
-        self._db.execute(f"PRAGMA journal_size_limit={min(_WAL_SIZE_LIMIT, quarter)}")
+        db.execute(f"PRAGMA wal_autocheckpoint={pages}")
+        db.execute(f"PRAGMA journal_size_limit={min(_WAL_SIZE_LIMIT, quarter)}")
 
     # --- writing ---------------------------------------------------------------------------------
     def append(
@@ -237,9 +257,13 @@ class Journal:
         self._since_prune = 0
         removed = 0
         try:
+            # Old by the wall clock, unless the monotonic clock of this boot says otherwise: a
+            # wall clock stepped years ahead must not empty the journal.
             cutoff = self._wall() - self.retention_seconds
+            mono_cutoff = self._monotonic_ns() - int(self.retention_seconds * 1e9)
             removed += self._db.execute(
-                "DELETE FROM events WHERE wall_time < ?", (cutoff,)
+                "DELETE FROM events WHERE wall_time < ? AND NOT (boot_id = ? AND monotonic_ns > ?)",
+                (cutoff, self.boot_id, mono_cutoff),
             ).rowcount
             while self._used_bytes_locked() > self.max_bytes:
                 count = self._db.execute("SELECT COUNT(*) FROM events").fetchone()[0]
@@ -342,6 +366,16 @@ class Journal:
         with self._lock:
             self._flush_locked()
             self._db.close()
+
+
+def _set_aside(path: Path) -> Path:
+    """Rename an unreadable journal (and its WAL and shared-memory files) out of the way."""
+    target = path.with_name(f"{path.name}.unreadable-{int(clock.wall())}")
+    for suffix in ("", "-wal", "-shm"):
+        source = Path(f"{path}{suffix}")
+        if source.exists():
+            source.rename(Path(f"{target}{suffix}"))
+    return target
 
 
 def _event(row: tuple[Any, ...]) -> Event:

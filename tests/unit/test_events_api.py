@@ -19,19 +19,12 @@ from agent.server import MAX_EVENTS_PER_PAGE, build_app
 from agent.state import SiteState
 from agent.statuspage import StatusPage
 from agent.webconfig import Authenticator, WebConfig
+from tests.support import FakeWall
 
 SITE = "23527-main"
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "events.md"
 DAY = 86400.0
-T0 = 1_780_000_000.0
-
-
-class FakeWall:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> float:
-        return self.now
+T0 = FakeWall.T0
 
 
 @pytest.fixture
@@ -41,7 +34,13 @@ def wall() -> FakeWall:
 
 @pytest.fixture
 def journal(tmp_path: Path, wall: FakeWall) -> Iterator[Journal]:
-    j = Journal(tmp_path / "journal.db", boot_id="boot-1", retention_seconds=30 * DAY, wall=wall)
+    j = Journal(
+        tmp_path / "journal.db",
+        boot_id="boot-1",
+        retention_seconds=30 * DAY,
+        wall=wall,
+        monotonic_ns=wall.monotonic_ns,
+    )
     yield j
     j.close()
 

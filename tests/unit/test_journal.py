@@ -13,19 +13,10 @@ from pathlib import Path
 import pytest
 
 from agent.journal import Journal
+from tests.support import FakeWall
 
 DAY = 86400.0
-T0 = 1_780_000_000.0  # a fixed wall time (2026)
-
-
-class FakeWall:
-    """An injected wall clock that a test sets and steps, backwards too."""
-
-    def __init__(self, now: float = T0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
+T0 = FakeWall.T0  # a fixed wall time (2026)
 
 
 def open_journal(
@@ -35,12 +26,14 @@ def open_journal(
     retention_seconds: float = 90 * DAY,
     max_bytes: int = 256 * 1024 * 1024,
 ) -> Journal:
+    wall = wall or FakeWall()
     return Journal(
         path,
         boot_id="boot-a",
         retention_seconds=retention_seconds,
         max_bytes=max_bytes,
-        wall=wall or FakeWall(),
+        wall=wall,
+        monotonic_ns=wall.monotonic_ns,
     )
 
 
@@ -321,3 +314,40 @@ def test_events_from_a_future_wall_clock_are_kept_by_retention(tmp_path: Path) -
     assert j.prune() == 0
     assert len(j.read()) == 1
     j.close()
+
+
+def test_an_unreadable_journal_is_set_aside_and_a_new_one_begins(tmp_path: Path) -> None:
+    path = tmp_path / "journal.db"
+    path.write_bytes(b"this is not an SQLite database, a power cut wrote garbage here" * 100)
+    journal = Journal(path, boot_id="boot-a")
+    try:
+        assert journal.set_aside is not None
+        assert journal.set_aside.read_bytes().startswith(b"this is not an SQLite database")
+        event = journal.append("journal_reset", "journal", details={"set_aside": "x"})
+        assert event is not None and event.seq == 1
+    finally:
+        journal.close()
+
+
+def test_retention_keeps_events_of_this_boot_when_the_wall_clock_jumps_years_ahead(
+    tmp_path: Path,
+) -> None:
+    wall = [1_800_000_000.0]
+    mono = [10**12]
+    journal = Journal(
+        tmp_path / "j.db",
+        boot_id="boot-a",
+        retention_seconds=30 * 86400,
+        wall=lambda: wall[0],
+        monotonic_ns=lambda: mono[0],
+    )
+    try:
+        journal.append("check_state", "gateway", "up")
+        wall[0] += 5 * 365 * 86400  # the clock battery is flat, NTP steps far ahead
+        mono[0] += 60 * 10**9  # only a minute passed
+        assert journal.prune() == 0
+        assert [e.subject for e in journal.read()] == ["gateway"]
+        mono[0] += 31 * 86400 * 10**9  # a month and a day really passed
+        assert journal.prune() == 1
+    finally:
+        journal.close()
