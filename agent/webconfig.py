@@ -62,11 +62,17 @@ ConfigPath = Annotated[Path, AfterValidator(_beside_config)]
 
 
 class TlsServerConfig(StrictModel):
-    cert_file: ConfigPath
-    key_file: ConfigPath
-    client_ca_file: ConfigPath | None = None
-    client_auth_type: Literal["NoClientCert", "RequireAndVerifyClientCert"] | None = None
-    min_version: Literal["TLS12", "TLS13"] = "TLS12"
+    cert_file: ConfigPath = Field(description="server certificate (PEM), with its chain")
+    key_file: ConfigPath = Field(description="private key of the certificate (PEM)")
+    client_ca_file: ConfigPath | None = Field(
+        default=None, description="CA that signs client certificates (mutual TLS)"
+    )
+    client_auth_type: Literal["NoClientCert", "RequireAndVerifyClientCert"] | None = Field(
+        default=None, description="`RequireAndVerifyClientCert` rejects clients without one"
+    )
+    min_version: Literal["TLS12", "TLS13"] = Field(
+        default="TLS12", description="oldest TLS version accepted"
+    )
 
     @model_validator(mode="after")
     def _ca_for_client_certs(self) -> TlsServerConfig:
@@ -76,14 +82,23 @@ class TlsServerConfig(StrictModel):
 
 
 class Authorization(StrictModel):
-    type: Literal["Bearer"] = "Bearer"
-    credentials_file: ConfigPath
+    type: Literal["Bearer"] = Field(default="Bearer", description="only `Bearer`")
+    credentials_file: ConfigPath = Field(
+        description="file holding the token (one line); keep it readable by the agent only"
+    )
 
 
 class WebConfig(StrictModel):
-    tls_server_config: TlsServerConfig | None = None
-    basic_auth_users: dict[str, BcryptHash] = Field(default_factory=dict)
-    authorization: Authorization | None = None
+    tls_server_config: TlsServerConfig | None = Field(
+        default=None, description="serve HTTPS instead of HTTP"
+    )
+    basic_auth_users: dict[str, BcryptHash] = Field(
+        default_factory=dict,
+        description="user name to bcrypt hash of the password (`htpasswd -nBC 12 USER`)",
+    )
+    authorization: Authorization | None = Field(
+        default=None, description="accept `Authorization: Bearer TOKEN` (the collector's pull)"
+    )
 
 
 def load(path: Path | str) -> WebConfig:
