@@ -20,7 +20,6 @@ loading the system's CA bundle costs ~20 ms of CPU, which 200 terminals every 30
 from __future__ import annotations
 
 import asyncio
-import functools
 import ssl
 import time
 from pathlib import Path
@@ -41,7 +40,7 @@ from agent.probes.base import (
     describe,
     reason_for_os_error,
 )
-from agent.probes.tlsinfo import certificate_expiry
+from agent.probes.tlsinfo import certificate_expiry, client_context
 
 _CHUNK = 64 * 1024
 
@@ -112,8 +111,7 @@ class _CertRecordingConnector(aiohttp.TCPConnector):
 
 async def run(spec: HttpSpec, ctx: ProbeContext) -> Outcome:
     try:
-        stamp = spec.ca_file.stat().st_mtime_ns if spec.ca_file else 0
-        tls = _tls_context(spec.ca_file, stamp)
+        tls = client_context(spec.ca_file, add_to_system=True)
     except (OSError, ssl.SSLError) as err:
         return Outcome.down("error", f"CA file {spec.ca_file}: {describe(err)}")
     connector = _CertRecordingConnector(ssl=tls, force_close=True, use_dns_cache=False)
@@ -143,15 +141,6 @@ async def run(spec: HttpSpec, ctx: ProbeContext) -> Outcome:
     if not valid:
         return Outcome.down("http_status", f"HTTP {status}", samples)
     return Outcome(True, samples=samples)
-
-
-@functools.lru_cache(maxsize=16)
-def _tls_context(ca_file: Path | None, _mtime_ns: int) -> ssl.SSLContext:
-    """The system's trust plus ``ca_file``; verification of chain and host name always on."""
-    context = ssl.create_default_context()
-    if ca_file is not None:
-        context.load_verify_locations(cafile=str(ca_file))
-    return context
 
 
 async def _fetch(

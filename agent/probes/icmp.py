@@ -1,8 +1,9 @@
-"""ICMP echo (ping) with icmplib, without spawning ``ping``.
+"""ICMP echo (ping) without spawning ``ping``.
 
-As root the probe uses a raw socket (icmplib's ``privileged=True``); otherwise an unprivileged
-ICMP datagram socket, which Linux allows only to groups inside ``net.ipv4.ping_group_range``.
-When neither is possible the outcome is ``permission_denied`` with the range in the detail.
+As root the probe uses a raw socket; otherwise an unprivileged ICMP datagram socket, which Linux
+allows only to groups inside ``net.ipv4.ping_group_range``.  When neither is possible the outcome
+is ``permission_denied`` with the range in the detail.  Either way all ICMP probes of the agent
+share one socket per address family (``icmp_pinger``), so hundreds can run at once.
 
 Packets go out ``interval_between`` apart without waiting for replies (like fping), and the
 replies are collected until every packet is answered or ``ctx.timeout`` runs out, so a run never
@@ -24,25 +25,12 @@ import socket
 import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
-from icmplib import (
-    AsyncSocket,
-    DestinationUnreachable,
-    ICMPError,
-    ICMPRequest,
-    ICMPSocketError,
-    ICMPv4Socket,
-    ICMPv6Socket,
-    SocketBroadcastError,
-    SocketPermissionError,
-    TimeExceeded,
-    TimeoutExceeded,
-)
-from icmplib.utils import unique_identifier
 from pydantic import Field
 
 from agent.probes.base import Outcome, ProbeContext, ProbeKind, ProbeSpec, Sample, describe
+from agent.probes.icmp_pinger import Answer, Pinger
 
 _PING_GROUP_RANGE = Path("/proc/sys/net/ipv4/ping_group_range")
 
@@ -64,6 +52,12 @@ class _Tally:
     rtts: list[float] = field(default_factory=list)
     unreachable: str = ""  # what the last ICMP error or the socket said, when one did
 
+    def count(self, answer: Answer) -> None:
+        if answer.rtt is not None:
+            self.rtts.append(answer.rtt)
+        else:
+            self.unreachable = answer.error
+
 
 async def run(spec: IcmpSpec, ctx: ProbeContext) -> Outcome:
     loop = asyncio.get_running_loop()
@@ -80,15 +74,18 @@ async def run(spec: IcmpSpec, ctx: ProbeContext) -> Outcome:
         "echo %s (%s), %d packets, %s socket",
         spec.host, address, spec.count, "raw" if privileged else "unprivileged datagram",
     )  # fmt: skip
+    family = socket.AF_INET6 if ipaddress.ip_address(address).version == 6 else socket.AF_INET
     try:
-        sock = _open(address, privileged)
-    except SocketPermissionError:
+        pinger = Pinger.shared(family, privileged)
+    except PermissionError:
         return Outcome.down("permission_denied", _permission_hint())
-    except ICMPSocketError as err:
+    except OSError as err:
         return Outcome.down("error", f"cannot open an ICMP socket: {describe(err)}")
-    with sock:
-        tally = _Tally()
-        await _exchange(sock, address, spec, deadline, tally)
+    tally = _Tally()
+    try:
+        await _exchange(pinger, address, spec, deadline, tally)
+    finally:
+        pinger.release()
     return _outcome(spec, ctx, tally)
 
 
@@ -104,11 +101,6 @@ async def _resolve(host: str) -> str:
     return str(infos[0][4][0])
 
 
-def _open(address: str, privileged: bool) -> Any:
-    family = ICMPv6Socket if ipaddress.ip_address(address).version == 6 else ICMPv4Socket
-    return AsyncSocket(family(privileged=privileged))
-
-
 def _permission_hint() -> str:
     try:
         allowed = " ".join(_PING_GROUP_RANGE.read_text(encoding="ascii").split())
@@ -121,57 +113,33 @@ def _permission_hint() -> str:
 
 
 async def _exchange(
-    sock: Any, address: str, spec: IcmpSpec, deadline: float, tally: _Tally
+    pinger: Pinger, address: str, spec: IcmpSpec, deadline: float, tally: _Tally
 ) -> None:
-    """Send ``spec.count`` requests ``interval_between`` apart and collect replies until all are
-    answered, the deadline passes, or the socket reports an error."""
-    loop = asyncio.get_running_loop()
-    ident = unique_identifier()
-    pending: dict[int, Any] = {}  # sequence -> ICMPRequest not answered yet
-    next_send = loop.time()
-    while (now := loop.time()) < deadline:
-        if tally.sent < spec.count and now >= next_send:
-            request = ICMPRequest(address, ident, tally.sent)
-            try:
-                sock.send(request)
-            except SocketBroadcastError:  # icmplib's name for EPERM/EACCES on send
-                tally.unreachable = "the system refused to send (a firewall rule?)"
-                return
-            except ICMPSocketError as err:  # e.g. no route to the network
-                tally.unreachable = describe(err)
-                return
-            pending[tally.sent] = request
-            tally.sent += 1
-            next_send = now + spec.interval_between
-            continue
-        if tally.sent == spec.count and not pending:
-            break
-        wake = deadline if tally.sent == spec.count else min(next_send, deadline)
-        try:
-            reply = await sock.receive(None, max(wake - now, 0.001))
-        except TimeoutExceeded:
-            continue
-        except ICMPSocketError as err:  # an unprivileged socket reports ICMP errors this way
-            tally.unreachable = describe(err)
-            return
-        _match(reply, pending, tally)
-
-
-def _match(reply: Any, pending: dict[int, Any], tally: _Tally) -> None:
-    """Account a reply to one of our requests; anything else on the socket is ignored."""
-    request = pending.get(reply.sequence)
-    if request is None or reply.id != request.id:
-        return
+    """Send ``spec.count`` requests ``interval_between`` apart and collect the answers until all
+    have come, the deadline passes, or a request cannot be sent."""
+    answers: list[asyncio.Future[Answer]] = []
     try:
-        reply.raise_for_status()
-    except (DestinationUnreachable, TimeExceeded) as err:
-        tally.unreachable = describe(err)
-        del pending[reply.sequence]
-        return
-    except ICMPError:  # another ICMP type (our own request seen on a raw socket): not an answer
-        return
-    del pending[reply.sequence]
-    tally.rtts.append(reply.time - request.time)
+        async with asyncio.timeout_at(deadline):
+            for n in range(spec.count):
+                if n:
+                    await asyncio.sleep(spec.interval_between)
+                try:
+                    answers.append(await pinger.send(address))
+                except PermissionError:  # EPERM/EACCES on send
+                    tally.unreachable = "the system refused to send (a firewall rule?)"
+                    return
+                except OSError as err:  # e.g. no route to the network
+                    tally.unreachable = describe(err)
+                    return
+                tally.sent += 1
+            await asyncio.wait(answers)
+    except TimeoutError:
+        pass
+    finally:
+        for answer in answers:
+            if answer.done() and not answer.cancelled():
+                tally.count(answer.result())
+            answer.cancel()  # no-op once done
 
 
 def _outcome(spec: IcmpSpec, ctx: ProbeContext, tally: _Tally) -> Outcome:

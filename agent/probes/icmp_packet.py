@@ -23,28 +23,39 @@ import struct
 from dataclasses import dataclass
 from typing import Literal
 
-ECHO_REQUEST = {socket.AF_INET: 8, socket.AF_INET6: 128}
-ECHO_REPLY = {socket.AF_INET: 0, socket.AF_INET6: 129}
+ECHO_REQUEST: dict[int, int] = {socket.AF_INET: 8, socket.AF_INET6: 128}
+ECHO_REPLY: dict[int, int] = {socket.AF_INET: 0, socket.AF_INET6: 129}
 # ICMP errors that mean "this request will get no answer", per family: type -> (name, codes)
 _ERRORS: dict[int, dict[int, tuple[str, dict[int, str]]]] = {
     socket.AF_INET: {
         3: (
             "destination unreachable",
-            {0: "network unreachable", 1: "host unreachable", 3: "port unreachable",
-             9: "network prohibited", 10: "host prohibited", 13: "communication prohibited"},
-        ),  # fmt: skip
+            {
+                0: "network unreachable",
+                1: "host unreachable",
+                3: "port unreachable",
+                9: "network prohibited",
+                10: "host prohibited",
+                13: "communication prohibited",
+            },
+        ),
         11: ("time exceeded", {0: "TTL expired in transit"}),
     },
     socket.AF_INET6: {
         1: (
             "destination unreachable",
-            {0: "no route to destination", 1: "communication prohibited",
-             3: "address unreachable", 4: "port unreachable", 6: "reject route"},
-        ),  # fmt: skip
+            {
+                0: "no route to destination",
+                1: "communication prohibited",
+                3: "address unreachable",
+                4: "port unreachable",
+                6: "reject route",
+            },
+        ),
         3: ("time exceeded", {0: "hop limit exceeded in transit"}),
     },
 }
-_ERROR_ORIGINS = {socket.AF_INET: 2, socket.AF_INET6: 3}  # SO_EE_ORIGIN_ICMP, _ICMP6
+_ERROR_ORIGINS: dict[int, int] = {socket.AF_INET: 2, socket.AF_INET6: 3}  # SO_EE_ORIGIN_ICMP(6)
 _HEADER = struct.Struct("!BBHHH")  # type, code, checksum, identifier, sequence
 _EXTENDED_ERR = struct.Struct("=IBBBxII")  # errno, origin, type, code, pad, info, data
 _IPV6_HEADER = 40
@@ -65,7 +76,7 @@ def checksum(data: bytes) -> int:
     """The Internet checksum (RFC 1071): ones' complement of the ones' complement sum."""
     if len(data) % 2:
         data += b"\0"
-    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
+    total: int = sum(struct.unpack(f"!{len(data) // 2}H", data))
     while total > 0xFFFF:
         total = (total & 0xFFFF) + (total >> 16)
     return ~total & 0xFFFF

@@ -19,7 +19,7 @@ from agent.probes.base import (
     describe,
     reason_for_os_error,
 )
-from agent.probes.tlsinfo import certificate_expiry
+from agent.probes.tlsinfo import certificate_expiry, client_context
 
 
 class TcpSpec(ProbeSpec):
@@ -40,7 +40,10 @@ class TcpSpec(ProbeSpec):
 async def run(spec: TcpSpec, ctx: ProbeContext) -> Outcome:
     tls_context: ssl.SSLContext | None = None
     if spec.tls:
-        tls_context = ssl.create_default_context(cafile=str(spec.ca_file) if spec.ca_file else None)
+        try:
+            tls_context = client_context(spec.ca_file, add_to_system=False)
+        except (OSError, ssl.SSLError) as err:
+            return Outcome.down("error", f"CA file {spec.ca_file}: {describe(err)}")
     started = time.perf_counter()
     try:
         async with asyncio.timeout(ctx.timeout):

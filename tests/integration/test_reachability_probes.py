@@ -295,6 +295,36 @@ async def test_icmp_loopback_reports_rtt_and_counters_that_add_up() -> None:
         assert 0 < values["sansang_icmp_rtt_seconds"] < 0.1
 
 
+def _open_sockets() -> set[str]:
+    """This process's open sockets (``socket:[inode]``)."""
+    found = set()
+    for fd in Path("/proc/self/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except FileNotFoundError:  # closed meanwhile
+            continue
+        if target.startswith("socket:"):
+            found.add(target)
+    return found
+
+
+async def test_icmp_probes_at_once_share_one_socket_per_family_and_close_it() -> None:
+    """20 probes to 127.0.0.1 and ::1 at once: all answered, at most one new socket per address
+    family open meanwhile, none left open afterwards."""
+    before = _open_sockets()
+    hosts = ["127.0.0.1", "::1"] * 10
+    runs = asyncio.gather(*(PROBES["icmp"].run(IcmpSpec(host=h), ctx()) for h in hosts))
+    most = 0
+    while not runs.done():
+        most = max(most, len(_open_sockets() - before))
+        await asyncio.wait([runs], timeout=0.05)
+    outcomes = runs.result()
+    assert all(o.success for o in outcomes), [o.detail for o in outcomes if not o.success]
+    assert all(names(o)["sansang_icmp_packets_received_total"] == 3 for o in outcomes)
+    assert 1 <= most <= 2
+    assert _open_sockets() - before == set()
+
+
 def _ip(*args: str) -> None:
     done = subprocess.run(["ip", *args], capture_output=True, text=True, check=False)
     if done.returncode != 0:
