@@ -23,7 +23,8 @@ from bench.netlab import NetLab
 SITE_LIVE, SITE_SILENT = 180, 20
 SITE_SETUP = (
     f"{SITE_LIVE + SITE_SILENT} terminals ({SITE_LIVE} answering, {SITE_SILENT} silent), "
-    "method `tcp`, interval 15 s, timeout 5 s, start_spread 1; agent in its own network namespace"
+    "method `tcp`, the agent's default schedule (interval 30 s, timeout 5 s, start_spread 1); "
+    "agent in its own network namespace"
 )
 
 METHOD = """
@@ -47,6 +48,8 @@ METHOD = """
   that only the first round happens. The round starts at the first probe's start and ends at the
   wall time of the last of the 500 first `terminal_state` events in the journal (stamped when
   committed, `synchronous=FULL`), all read back from the agent (`/metrics`, `/api/v1/events`).
+- **Noise.** CPU time and latencies move with whatever else the 2-core machine runs; the load
+  average at the start of the run is in the Machine table.
 """
 
 
@@ -70,13 +73,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     _check_environment()
     signal.signal(signal.SIGTERM, _interrupt)
+    load = "load average at the start (1/5/15 min)", " / ".join(f"{x:.2f}" for x in os.getloadavg())
     sections: list[report.Section] = []
     with ExitStack() as stack:
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="sansang-bench-")))
         lab = stack.enter_context(NetLab())
         node, blackbox = start_references(stack, workdir)
         print(f"node_exporter {node.version}, blackbox_exporter {blackbox.version}")
-        cfg = site.config(workdir / "site", lab, live=SITE_LIVE, silent=SITE_SILENT)
+        cfg = site.config(workdir / "site", lab, live=SITE_LIVE, silent=SITE_SILENT, interval="30s")
         with site.agent(cfg, workdir / "site", lab) as agent:
             site.wait_all_results(agent, SITE_LIVE + SITE_SILENT, timeout=60)
             sections.append(footprint.measure(agent, node, blackbox, SITE_SETUP, args.window))
@@ -89,7 +93,11 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             sections.append(sweep.run(lab, workdir / f"sweep-{method}", method))
             sections[-1].print()
-        versions = {"node_exporter": node.version, "blackbox_exporter": blackbox.version}
+        versions = {
+            "node_exporter": node.version,
+            "blackbox_exporter": blackbox.version,
+            load[0]: load[1],
+        }
     missed = [g.what for s in sections for g in s.goals if not g.passed]
     print(f"\n{len(missed)} goal(s) missed" + (f": {', '.join(missed)}" if missed else ""))
     if not args.no_write:

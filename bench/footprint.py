@@ -8,11 +8,14 @@ Goals: agent peak RSS <= the two exporters' peak RSS together; agent CPU < 1 % o
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 
 from bench.exporters import Exporter
 from bench.measure import MIB, Scraper, Watched
 from bench.report import Goal, Section
+from bench.site import samples
 from tests.support import AgentProcess
 
 WINDOW = 60.0
@@ -30,6 +33,7 @@ def measure(
         (Watched.pid("blackbox_exporter", blackbox.proc.pid), blackbox.scraper()),
     ]
     sizes: dict[str, int] = {}
+    runs_before = _runs(agent)
     for w, _ in targets:
         w.start()
     started = time.monotonic()
@@ -49,7 +53,47 @@ def measure(
     for w, scraper in targets:
         w.stop()
         scraper.close()
-    return _section(setup, [w for w, _ in targets], sizes, elapsed)
+    uss = {w.name: w.process.memory_full_info().uss for w, _ in targets}
+    section = _section(setup, [w for w, _ in targets], sizes, elapsed)
+    runs = _runs(agent) - runs_before
+    agent_cpu = targets[0][0].cpu_seconds
+    section.figures["agent probe runs in the window"] = (
+        f"{runs:.0f}, {1000 * agent_cpu / runs:.2f} ms of agent CPU per run (scrapes included)"
+        if runs
+        else "0"
+    )
+    section.figures["USS at the end (memory no other process shares)"] = ", ".join(
+        f"{name} {value / MIB:.1f} MiB" for name, value in uss.items()
+    )
+    if not section.goals[0].passed:
+        section.figures["RSS floor of the agent's imports (no config, no work)"] = _import_floor()
+    return section
+
+
+# What the agent's process holds before it does anything: the interpreter, then its libraries.
+_IMPORT_STAGES = (
+    ("python", "pass"),
+    ("+ asyncio/ssl", "import asyncio, ssl"),
+    ("+ aiohttp", "import asyncio, ssl, aiohttp.web"),
+    ("+ everything the agent imports", "import agent.app, sansang.cli"),
+)
+
+
+def _import_floor() -> str:
+    """RSS of a fresh interpreter after each stage of imports (psutil itself included), to
+    explain a memory miss."""
+    parts = []
+    for label, code in _IMPORT_STAGES:
+        program = f"{code}\nimport psutil\nprint(psutil.Process().memory_info().rss)"
+        out = subprocess.run(
+            [sys.executable, "-c", program], capture_output=True, text=True, check=True
+        )
+        parts.append(f"{label} {int(out.stdout) / MIB:.1f}")
+    return ", ".join(parts) + " MiB"
+
+
+def _runs(agent: AgentProcess) -> float:
+    return sum(samples(agent.metrics(), "sansang_probe_runs_total").values())
 
 
 def _section(setup: str, watched: list[Watched], sizes: dict[str, int], elapsed: float) -> Section:

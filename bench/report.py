@@ -27,6 +27,7 @@ class Goal:
     reference_name: str  # "node_exporter + blackbox_exporter"
     limit: float = 1.0  # the highest ratio that passes
     digits: int = 1
+    wrong: str = ""  # why the measurement does not stand (results the lab did not intend)
 
     @property
     def ratio(self) -> float:
@@ -34,10 +35,12 @@ class Goal:
 
     @property
     def passed(self) -> bool:
-        return self.ratio <= self.limit
+        return not self.wrong and self.ratio <= self.limit
 
     @property
     def verdict(self) -> str:
+        if self.wrong:
+            return "MISS (wrong results)"
         return "PASS" if self.passed else "MISS"
 
     def fmt(self, value: float) -> str:

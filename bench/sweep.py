@@ -63,6 +63,7 @@ def run(
     section.figures["last result journaled"] = f"{journaled:.3f} s after round start"
     slowest_up = max((duration[k] for k in last if k in _up(events)), default=0.0)
     section.figures["slowest answering terminal"] = f"{slowest_up * 1000:.1f} ms"
+    section.notes += _surprises(cfg, events)
     section.goals.append(
         Goal(
             "full round (start to last event journaled)",
@@ -72,9 +73,9 @@ def run(
             "timeout",
             limit=LIMIT,
             digits=3,
+            wrong="; ".join(section.notes),
         )
     )
-    section.notes += _surprises(cfg, events)
     return section
 
 
