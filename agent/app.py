@@ -32,6 +32,10 @@ _MAINTENANCE_INTERVAL = 10.0
 _PRUNE_INTERVAL = 3600.0
 
 
+class StartupError(Exception):
+    """The agent cannot start (journal or listening port unusable); the message says why."""
+
+
 @dataclass
 class RunningAgent:
     """Handles a caller (the CLI, a test, the benchmark) gets once the agent serves."""
@@ -50,12 +54,18 @@ async def run_agent(
     stop: asyncio.Event | None = None,
 ) -> None:
     boot_id = clock.boot_id()
-    journal = Journal(
-        config.journal.path,
-        boot_id=boot_id,
-        retention_seconds=config.journal.retention,
-        max_bytes=config.journal.max_size_mib * 1024 * 1024,
-    )
+    try:
+        journal = Journal(
+            config.journal.path,
+            boot_id=boot_id,
+            retention_seconds=config.journal.retention,
+            max_bytes=config.journal.max_size_mib * 1024 * 1024,
+        )
+    except OSError as err:
+        raise StartupError(
+            f"không mở được nhật ký / cannot open the journal {config.journal.path}: "
+            f"{err.strerror or err}"
+        ) from err
     started_at = clock.wall()
     if journal.set_aside is not None:
         journal.append("journal_reset", "journal", details={"set_aside": str(journal.set_aside)})
@@ -91,7 +101,14 @@ async def run_agent(
     http = web.AppRunner(app, access_log=None, handle_signals=False)
     await http.setup()
     tls = webconfig.ssl_context(web_cfg)
-    await web.TCPSite(http, config.server.host, config.server.port, ssl_context=tls).start()
+    try:
+        await web.TCPSite(http, config.server.host, config.server.port, ssl_context=tls).start()
+    except OSError as err:
+        await http.cleanup()
+        journal.close()
+        raise StartupError(
+            f"không mở được cổng / cannot listen on {config.server.listen}: {err.strerror or err}"
+        ) from err
     scheme = "https" if tls else "http"
     shown_host = "127.0.0.1" if config.server.host in ("0.0.0.0", "::", "") else config.server.host  # noqa: S104
     base = f"{scheme}://{shown_host}:{config.server.port}"

@@ -96,7 +96,11 @@ def _run_agent(path: Path) -> int:
             print(f"  {label}: {url}", flush=True)
         print(f"  Nhật ký lưu tại / journal file: {cfg.journal.path}", flush=True)
 
-    asyncio.run(app.run_agent(cfg, on_ready=ready))
+    try:
+        asyncio.run(app.run_agent(cfg, on_ready=ready))
+    except app.StartupError as err:
+        print(err, file=sys.stderr)
+        return EXIT_FAILED
     return EXIT_OK
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from sansang import __version__
+from tests.support import free_port
 from tests.unit.test_config_errors import TESTDATA, readable_diff
 
 SANSANG = Path(sys.executable).with_name("sansang")
@@ -95,3 +96,38 @@ def test_probe_tcp_against_a_closed_port_exits_1() -> None:
         result = sansang("agent", "probe", "tcp", f"127.0.0.1:{port}")
     assert result.returncode == 1
     assert "THẤT BẠI / failure (reason=refused)" in result.stdout
+
+
+def _minimal_config(tmp_path: Path, journal: str, listen: str) -> Path:
+    path = tmp_path / "agent.yaml"
+    path.write_text(
+        "site: {commune_code: '23527', name: Thử, latitude: 14.4, longitude: 107.8}\n"
+        f"server: {{listen: '{listen}'}}\n"
+        f"journal: {{path: '{journal}'}}\n"
+        "host: {enabled: false}\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_agent_run_with_an_unusable_journal_says_why_and_exits_1(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("a file where the journal's folder should be", encoding="utf-8")
+    config = _minimal_config(tmp_path, f"{blocker}/journal.db", f"127.0.0.1:{free_port()}")
+    result = sansang("agent", "run", "--config", str(config))
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.strip() == (
+        f"không mở được nhật ký / cannot open the journal {blocker}/journal.db: File exists"
+    ), result.stderr
+
+
+def test_agent_run_on_a_port_in_use_says_why_and_exits_1(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        config = _minimal_config(tmp_path, str(tmp_path / "j.db"), f"127.0.0.1:{port}")
+        result = sansang("agent", "run", "--config", str(config))
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.startswith(f"không mở được cổng / cannot listen on 127.0.0.1:{port}: ")
+    assert "Traceback" not in result.stderr
