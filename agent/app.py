@@ -12,7 +12,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from aiohttp import web
-from prometheus_client import CollectorRegistry
 
 from agent import clock, webconfig
 from agent.config import AgentConfig
@@ -82,9 +81,8 @@ async def run_agent(
             await asyncio.to_thread(journal.append, c.kind, c.subject, c.state, None, c.details)
 
     runner = Runner(jobs, state, journal_changes, start_spread=config.probes.start_spread)
-    registry = CollectorRegistry(auto_describe=False)
     identity = AgentIdentity(config.site, boot_id, started_at)
-    registry.register(AgentCollector(identity, state, journal))
+    collector = AgentCollector(identity, state, journal)
 
     web_cfg = (
         webconfig.load(config.server.web_config_file)
@@ -92,7 +90,7 @@ async def run_agent(
         else webconfig.WebConfig()
     )
     app = build_app(
-        registry,
+        collector.families,
         journal,
         StatusPage(config.site, state),
         config.site.key,

@@ -157,7 +157,8 @@ BY_NAME: dict[str, MetricDef] = {m.name: m for m in CATALOGUE}
 
 
 def family_name(metric: MetricDef) -> str:
-    """The name prometheus_client wants for the family (it adds _total and _info itself)."""
+    """The family's name in OpenMetrics (and prometheus_client): counters without _total, info
+    without _info."""
     if metric.type == "counter":
         return metric.name.removesuffix("_total")
     if metric.type == "info":

@@ -1,29 +1,27 @@
-"""The Prometheus collector: fresh metric families on every scrape, built from the catalogue.
+"""The collector: fresh rows on every scrape, built from the catalogue.
 
 Nothing here probes: a scrape only reads the latest results the runner recorded, so scraping is
-cheap and never triggers traffic.  A value that is unknown is absent, never 0.
+cheap and never triggers traffic.  A value that is unknown is absent, never 0.  The rows are plain
+:class:`agent.exposition.Family` objects: ``agent.exposition`` writes them as ``/metrics``, and
+``agent.promclient`` turns them into prometheus_client families for tests and tools.
 """
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections import Counter
 from dataclasses import dataclass
-
-from prometheus_client.core import (
-    CounterMetricFamily,
-    GaugeMetricFamily,
-    InfoMetricFamily,
-    Metric,
-)
-from prometheus_client.registry import Collector
+from typing import TYPE_CHECKING
 
 from agent import clock
-from agent.catalogue import BY_NAME, MetricDef, family_name
+from agent.catalogue import BY_NAME
 from agent.config import TERMINAL_KINDS, Site
+from agent.exposition import Family, Labels
 from agent.journal import Journal
 from agent.state import SiteState
 from sansang import __version__
+
+if TYPE_CHECKING:
+    from prometheus_client.metrics_core import Metric
 
 
 class UnknownMetricError(KeyError):
@@ -37,48 +35,30 @@ class AgentIdentity:
     started_at: float
 
 
+_NO_LABELS: Labels = {}
+
+
 class _Families:
-    """Collects samples per family name, then builds the families in catalogue order."""
+    """Collects rows per family name, in the order the names first appear."""
 
     def __init__(self) -> None:
-        self.samples: dict[str, list[tuple[dict[str, str], float]]] = defaultdict(list)
+        self.rows: dict[str, list[tuple[Labels, float]]] = {}
 
-    def add(self, name: str, value: float, labels: dict[str, str] | None = None) -> None:
-        if name not in BY_NAME:
-            raise UnknownMetricError(name)
-        self.samples[name].append((labels or {}, value))
+    def add(self, name: str, value: float, labels: Labels | None = None) -> None:
+        rows = self.rows.get(name)
+        if rows is None:
+            if name not in BY_NAME:
+                raise UnknownMetricError(name)
+            rows = self.rows[name] = []
+        rows.append((labels or _NO_LABELS, value))
 
-    def build(self) -> Iterator[Metric]:
-        for name, rows in self.samples.items():
-            yield _family(BY_NAME[name], rows)
-
-
-def _family(metric: MetricDef, rows: list[tuple[dict[str, str], float]]) -> Metric:
-    fam: Metric
-    name = family_name(metric)
-    if metric.type == "info":
-        fam = InfoMetricFamily(name, metric.help, labels=[])
-        for labels, _ in rows:
-            fam.add_metric([], labels)
-        return fam
-    label_names = list(metric.labels)
-    if metric.type == "counter":
-        fam = CounterMetricFamily(name, metric.help, labels=label_names, unit=_unit(metric))
-    else:
-        fam = GaugeMetricFamily(name, metric.help, labels=label_names, unit=_unit(metric))
-    for labels, value in rows:
-        fam.add_metric([labels.get(label, "") for label in label_names], value)
-    return fam
+    def build(self) -> list[Family]:
+        return [Family(BY_NAME[name], rows) for name, rows in self.rows.items()]
 
 
-def _unit(metric: MetricDef) -> str:
-    # prometheus_client wants the name to end with the unit when a unit is given.  Ratios and
-    # seconds in the middle of a name ("_seconds_total") are fine without the unit metadata.
-    stem = family_name(metric)
-    return metric.unit if metric.unit and stem.endswith("_" + metric.unit) else ""
+class AgentCollector:
+    """Reads the identity, the state and the journal; :meth:`families` is one scrape's rows."""
 
-
-class AgentCollector(Collector):
     def __init__(
         self, identity: AgentIdentity | None, state: SiteState, journal: Journal | None
     ) -> None:
@@ -86,13 +66,21 @@ class AgentCollector(Collector):
         self.state = state
         self.journal = journal
 
-    def collect(self) -> Iterable[Metric]:
+    def families(self) -> list[Family]:
         fams = _Families()
         self._agent(fams)
         self._jobs(fams)
         self._terminals(fams)
         self._journal(fams)
-        return list(fams.build())
+        return fams.build()
+
+    def collect(self) -> list[Metric]:
+        """The same rows as prometheus_client families, so that the collector can be registered
+        in a ``CollectorRegistry``: for tests and tools only (prometheus_client is a development
+        dependency; the agent itself never calls this)."""
+        from agent import promclient  # imported here: keeps prometheus_client out of the agent
+
+        return promclient.metrics(self.families())
 
     def _agent(self, fams: _Families) -> None:
         if self.identity is None:  # a one-off probe from the CLI: no site
@@ -180,7 +168,7 @@ class AgentCollector(Collector):
         if self.journal is None:
             return
         j = self.journal
-        fams.add("sansang_journal_last_sequence", j.last_seq())
+        fams.add("sansang_journal_last_sequence", j.newest_seq)
         fams.add("sansang_journal_events_appended_total", j.stats.appended)
         fams.add("sansang_journal_events_pruned_total", j.stats.pruned)
         fams.add("sansang_journal_write_errors_total", j.stats.write_errors)

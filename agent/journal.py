@@ -121,6 +121,8 @@ class Journal:
         )
         row = self._db.execute("SELECT value FROM meta WHERE key = 'journal_id'").fetchone()
         self.journal_id: str = row[0]
+        # Newest seq, kept in memory so a scrape never waits for the lock behind a commit.
+        self.newest_seq: int = self._last_seq_locked()
 
     def _open(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
@@ -195,6 +197,7 @@ class Journal:
             log.warning("journal writes work again; %d waiting event(s) written", len(written))
             self._failing = False
         self._pending.clear()
+        self.newest_seq = written[-1].seq
         self.stats.appended += len(written)
         return written
 

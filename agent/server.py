@@ -12,13 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 
 from aiohttp import web
-from prometheus_client import CollectorRegistry
-from prometheus_client.exposition import choose_encoder
 
-from agent import clock
+from agent import clock, exposition
 from agent.events import SCHEMA_VERSION
 from agent.i18n import Lang
 from agent.journal import Journal
@@ -29,10 +27,11 @@ MAX_EVENTS_PER_PAGE = 5000
 _MAX_SEQ = 2**63 - 1  # SQLite's largest integer
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+Scrape = Callable[[], Iterable[exposition.Family]]
 
 
 def build_app(
-    registry: CollectorRegistry,
+    scrape: Scrape,
     journal: Journal,
     status: StatusPage,
     site_key: str,
@@ -50,9 +49,14 @@ def build_app(
         return await handler(request)
 
     async def metrics(request: web.Request) -> web.Response:
-        encoder, content_type = choose_encoder(request.headers.get("Accept", ""))
-        body = await asyncio.to_thread(encoder, registry)
-        return web.Response(body=body, headers={"Content-Type": content_type})
+        openmetrics, content_type = exposition.negotiate(request.headers.get("Accept"))
+        # In the event loop, not a thread: the probes change the state in this loop, and
+        # reading it takes under 2 ms with 200 terminals (nothing here waits for the journal).
+        body = exposition.render(scrape(), openmetrics=openmetrics)
+        response = web.Response(body=body, headers={"Content-Type": content_type})
+        # ~150 KiB with 200 terminals: gzip (asked for by Prometheus) matters on a 4G link.
+        response.enable_compression()
+        return response
 
     async def healthz(request: web.Request) -> web.Response:
         return web.Response(text="ok\n")

@@ -105,9 +105,8 @@ def _run_agent(path: Path) -> int:
 
 
 async def _probe(kind_name: str, target: str, timeout: float, debug: bool) -> int:
-    from prometheus_client import CollectorRegistry, generate_latest
-
     from agent.exporter import AgentCollector
+    from agent.exposition import render
     from agent.i18n import REASONS, pick
     from agent.jobs import Job
     from agent.probes import PROBES
@@ -161,9 +160,7 @@ async def _probe(kind_name: str, target: str, timeout: float, debug: bool) -> in
         print("\nLogs:")
         print(logs.getvalue() or "  (none)")
     print("\nMetrics:")
-    registry = CollectorRegistry(auto_describe=False)
-    registry.register(AgentCollector(None, state, None))
-    print(generate_latest(registry).decode(), end="")
+    print(render(AgentCollector(None, state, None).families()).decode(), end="")
     return EXIT_OK if outcome.success else EXIT_FAILED
 
 

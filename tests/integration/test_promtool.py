@@ -94,7 +94,7 @@ def test_text_scrape_passes_promtool(agent: AgentProcess) -> None:
     text = wait_until(lambda: _all_checked(agent), 10, "every check to have run once")
     assert 'sansang_probe_success{check="gateway",probe="tcp"} 1.0' in text
     assert 'sansang_probe_success{check="dns-province",probe="tcp"} 0.0' in text
-    assert 'sansang_http_status_code{check="self"} 200.0' in text
+    assert 'sansang_http_status_code{check="self"} 200\n' in text  # an int, written exactly
     assert 'sansang_icmp_rtt_seconds{check="loopback"}' in text
     lint = subprocess.run(
         ["promtool", "check", "metrics"], input=text, capture_output=True, text=True, check=False

@@ -269,8 +269,8 @@ async def test_cli_probe_http_prints_result_logs_and_metrics(web_servers: Web) -
     out = done.stdout
     assert f"Probe http {url}: THÀNH CÔNG / success (reason=ok)" in out
     assert f"DEBUG agent.probe.cli: GET {url}: 200, 10 body bytes" in out
-    assert 'sansang_http_status_code{check="cli"} 200.0' in out
-    assert 'sansang_http_content_length_bytes{check="cli"} 10.0' in out
+    assert 'sansang_http_status_code{check="cli"} 200\n' in out  # an int, written exactly
+    assert 'sansang_http_content_length_bytes{check="cli"} 10\n' in out
     assert 'sansang_probe_success{check="cli",probe="http"} 1.0' in out
 
 
@@ -536,7 +536,7 @@ def test_dns_without_server_uses_the_system_resolver(tmp_path: Path) -> None:
             return done if done.returncode == 0 else None
 
         done = wait_until(probe, 15, "the system resolver in the namespace to answer")
-        assert 'sansang_dns_answer_records{check="cli"} 1.0' in done.stdout
+        assert 'sansang_dns_answer_records{check="cli"} 1\n' in done.stdout
         missing = _in_netns(netns, str(SANSANG), "agent", "probe", "dns", "gone.sansang.test")
         assert "reason=name_not_resolved" in missing.stdout
     finally:

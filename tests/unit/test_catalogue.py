@@ -24,10 +24,10 @@ import dns.message
 import dns.rrset
 import pytest
 from aiohttp import web
-from prometheus_client import CollectorRegistry, generate_latest
 
 from agent.catalogue import BY_NAME, CATALOGUE, MetricDef, family_name
 from agent.exporter import AgentCollector
+from agent.exposition import render
 from agent.jobs import Job
 from agent.probes import PROBES
 from agent.probes.base import Outcome, ProbeContext, Sample
@@ -252,9 +252,7 @@ async def test_every_registered_probe_emits_only_catalogued_families(
     state = SiteState(jobs, lambda _: True)
     for job in jobs:
         state.record(job, outcomes[job.id], 0.01, 1.7e9, 1_000_000_000)
-    registry = CollectorRegistry(auto_describe=False)
-    registry.register(AgentCollector(None, state, None))
-    text = generate_latest(registry).decode()
+    text = render(AgentCollector(None, state, None).families()).decode()
     for name, outcome in outcomes.items():
         for s in outcome.samples:
             assert s.name in text, f"{name}: {s.name} not in the scrape"

@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
-from prometheus_client import CollectorRegistry
 
 from agent.config import Site
 from agent.journal import Journal
@@ -49,7 +48,7 @@ def journal(tmp_path: Path, wall: FakeWall) -> Iterator[Journal]:
 async def client(journal: Journal) -> AsyncIterator[TestClient[Any, Any]]:
     site = Site(commune_code="23527", name="Xã Sa Thầy", latitude=14.4, longitude=107.8)
     app = build_app(
-        CollectorRegistry(auto_describe=False),
+        list,  # no metrics
         journal,
         StatusPage(site, SiteState([], lambda _when: True)),
         SITE,
@@ -217,7 +216,7 @@ async def test_events_need_the_bearer_token_when_configured(
     cfg = WebConfig.model_validate({"authorization": {"credentials_file": str(token_file)}})
     site = Site(commune_code="23527", name="Xã Sa Thầy", latitude=14.4, longitude=107.8)
     app = build_app(
-        CollectorRegistry(auto_describe=False),
+        list,  # no metrics
         journal,
         StatusPage(site, SiteState([], lambda _when: True)),
         SITE,

@@ -14,14 +14,16 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pytest
-from prometheus_client import CollectorRegistry, generate_latest
-from prometheus_client.openmetrics import exposition as openmetrics
+from prometheus_client.openmetrics.parser import (
+    text_string_to_metric_families as parse_openmetrics,
+)
 from prometheus_client.parser import text_string_to_metric_families
 
 from agent import runner as runner_module
 from agent.catalogue import BY_NAME, CATALOGUE
 from agent.config import Site
 from agent.exporter import AgentCollector, AgentIdentity, UnknownMetricError
+from agent.exposition import render
 from agent.jobs import Job, Role
 from agent.probes import host
 from agent.probes.base import Outcome, ProbeContext, ProbeKind, ProbeSpec, Sample
@@ -434,14 +436,15 @@ async def test_unknown_is_absent_and_the_site_is_one_series() -> None:
 
 async def test_exposition_parses_as_text_and_openmetrics() -> None:
     state = await _state_after_runs()
-    registry = CollectorRegistry(auto_describe=False)
-    registry.register(AgentCollector(AgentIdentity(_site(), "b", 1.0), state, None))
-    text = generate_latest(registry).decode()
+    families = AgentCollector(AgentIdentity(_site(), "b", 1.0), state, None).families()
+    text = render(families).decode()
     names = {s.name for fam in text_string_to_metric_families(text) for s in fam.samples}
     assert "sansang_probe_errors_total" in names and names <= set(BY_NAME)
-    om = openmetrics.generate_latest(registry).decode()
+    om = render(families, openmetrics=True).decode()
     assert om.endswith("# EOF\n")
     assert "# UNIT sansang_host_uptime_seconds seconds" in om
+    om_names = {s.name for fam in parse_openmetrics(om) for s in fam.samples}
+    assert om_names == names
 
 
 async def test_an_uncatalogued_name_fails_the_scrape() -> None:
