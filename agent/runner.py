@@ -3,6 +3,9 @@
 Jobs run on the agent's clock, not on scrape, so that state changes are recorded while nobody can
 reach the site.  Each job is one asyncio task at a fixed rate (the next run is due one interval
 after the previous one *started*), with its first run spread at random over part of the interval.
+The spread is coarse: first runs land on one of a few slots per interval, so jobs that share a
+slot (and their timeouts) share the loop's wake-ups; on a small site box waking an idle process
+costs more CPU than a TCP check does.
 A probe that raises is counted, logged once per kind of error, turned into a failed outcome, and
 the other jobs never notice.
 """
@@ -24,6 +27,10 @@ log = logging.getLogger(__name__)
 
 # Grace beyond the job's timeout before the runner cancels a probe that ignores its timeout.
 _CANCEL_GRACE = 1.0
+# First runs are rounded to a grid of this many slots per interval: the jobs of one interval
+# wake the loop at most this often per interval however many they are (200 terminals every 30 s:
+# about 6 connections per wake-up, one wake-up a second).
+_SLOTS_PER_INTERVAL = 32
 
 ChangeSink = Callable[[list[Change]], Awaitable[None]]
 
@@ -45,10 +52,14 @@ class Runner:
         self._rng = rng or random.Random()
         self._logged_errors: set[tuple[str, str]] = set()
         self._tasks: list[asyncio.Task[None]] = []
+        self._contexts = {
+            job.id: ProbeContext(job.id, job.timeout, logging.getLogger(f"agent.probe.{job.id}"))
+            for job in jobs
+        }
 
     async def run_once(self, job: Job) -> Outcome:
         """Run one job now, record its result, journal its changes; returns its outcome."""
-        ctx = ProbeContext(job.id, job.timeout, logging.getLogger(f"agent.probe.{job.id}"))
+        ctx = self._contexts[job.id]
         started = time.perf_counter()
         errored = False
         try:
@@ -77,11 +88,19 @@ class Runner:
         else:
             log.debug("check %s: %s raised again: %r", job.id, what, err)
 
-    async def _loop(self, job: Job) -> None:
-        await asyncio.sleep(self._rng.uniform(0, self._start_spread * job.interval))
+    def first_due(self, job: Job, start: float) -> float:
+        """When the job first runs: a random share of ``start_spread`` of its interval after
+        ``start``, rounded to the nearest of the interval's slots."""
+        slot = job.interval / _SLOTS_PER_INTERVAL
+        offset = self._rng.uniform(0, self._start_spread * job.interval)
+        return start + round(offset / slot) * slot
+
+    async def _loop(self, job: Job, next_due: float) -> None:
         loop = asyncio.get_running_loop()
-        next_due = loop.time()
         while True:
+            # Sleeping until a due time shared with the job's slot-mates, not for a delay
+            # measured from now, keeps them waking together round after round.
+            await asyncio.sleep(next_due - loop.time())
             try:
                 await self.run_once(job)
             except Exception as err:  # recording or journalling failed: keep the job scheduled
@@ -90,11 +109,12 @@ class Runner:
             now = loop.time()
             if next_due < now:  # overran (a slow disk, a suspended host): skip, never pile up
                 next_due = now + job.interval - ((now - next_due) % job.interval)
-            await asyncio.sleep(next_due - now)
 
     def start(self) -> None:
+        start = asyncio.get_running_loop().time()
         self._tasks = [
-            asyncio.create_task(self._loop(job), name=f"job:{job.id}") for job in self.jobs
+            asyncio.create_task(self._loop(job, self.first_due(job, start)), name=f"job:{job.id}")
+            for job in self.jobs
         ]
 
     async def stop(self) -> None:

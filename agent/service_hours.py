@@ -5,6 +5,7 @@ Terminals matter only while the centre serves the public; link and power matter 
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import date, datetime, time
 from typing import Annotated, Literal
@@ -47,6 +48,12 @@ def parse_range(text: str) -> tuple[time, time]:
     return start, end
 
 
+@functools.cache
+def _bounds(text: str) -> tuple[time, time]:
+    """``parse_range`` once per distinct range: ``is_open`` runs after every terminal's probe."""
+    return parse_range(text)
+
+
 def _valid_range(text: str) -> str:
     parse_range(text)
     return text
@@ -87,7 +94,7 @@ class ServiceHours(StrictModel):
             return False
         now = local.time()
         for text in self.weekly.get(WEEKDAYS[local.weekday()], []):
-            start, end = parse_range(text)
+            start, end = _bounds(text)
             if start <= now and (now < end or end == time.max):
                 return True
         return False

@@ -254,11 +254,70 @@ async def test_first_runs_are_spread_by_the_seeded_rng() -> None:
     finally:
         await runner.stop()
     draws = random.Random(7)
-    expected = {i: draws.uniform(0, 0.25 * 2.0) for i in ids}  # tasks draw in job order
+    slot = 2.0 / runner_module._SLOTS_PER_INTERVAL
+    # start() draws in job order; each draw is rounded to the interval's slots
+    expected = {i: round(draws.uniform(0, 0.25 * 2.0) / slot) * slot for i in ids}
     for i in ids:
         assert first[i] - t0 == pytest.approx(expected[i], abs=0.05), i
         assert first[i] - t0 <= 0.5 + 0.05
     assert max(expected.values()) - min(expected.values()) > 0.2  # really spread
+
+
+def test_first_runs_land_on_a_few_shared_slots_per_interval() -> None:
+    async def run(_spec: FakeSpec, _ctx: ProbeContext) -> Outcome:
+        return Outcome(True)
+
+    jobs = [fake_job(f"t{i}", run, interval=30.0) for i in range(200)]
+    runner = Runner(
+        jobs, SiteState(jobs, always_open), Journalled(), start_spread=1.0, rng=random.Random(3)
+    )
+    start = 1000.0
+    dues = [runner.first_due(j, start) for j in jobs]
+    slot = 30.0 / runner_module._SLOTS_PER_INTERVAL
+    slots = [(d - start) / slot for d in dues]
+    assert all(abs(k - round(k)) < 1e-9 for k in slots)  # on the grid
+    # 200 jobs share at most 33 wake-ups (slots 0..32), and slot-mates share the exact due
+    # time, so that the loop runs them in one iteration
+    assert len(set(dues)) == len({round(k) for k in slots}) <= 33
+    assert min(dues) - start < 2.0 and max(dues) - start > 28.0  # still spread over the interval
+
+
+async def test_slot_mates_run_together_on_their_grid_round_after_round() -> None:
+    loop = asyncio.get_running_loop()
+    starts: dict[str, list[float]] = {}
+
+    def recorder(id_: str) -> RunFn:
+        async def run(_spec: FakeSpec, _ctx: ProbeContext) -> Outcome:
+            starts.setdefault(id_, []).append(loop.time())
+            await asyncio.sleep(0.01)  # some run time: the next due time must not move with it
+            return Outcome(True)
+
+        return run
+
+    ids = [f"j{i}" for i in range(16)]
+    jobs = [fake_job(i, recorder(i), interval=0.32) for i in ids]
+
+    def runner_with_seed() -> Runner:
+        state = SiteState(jobs, always_open)
+        return Runner(jobs, state, Journalled(), start_spread=1.0, rng=random.Random(5))
+
+    twin = runner_with_seed()  # makes the same draws, in job order
+    offsets = {j.id: twin.first_due(j, 0.0) for j in jobs}
+    runner = runner_with_seed()
+    t0 = loop.time()
+    runner.start()
+    try:
+        await until(lambda: all(len(starts.get(i, [])) >= 4 for i in ids), 10, "four rounds")
+    finally:
+        await runner.stop()
+    assert len(set(offsets.values())) < len(ids)  # some jobs share a slot
+    for i in ids:
+        for k, started in enumerate(starts[i][:4]):
+            assert started - t0 == pytest.approx(offsets[i] + k * 0.32, abs=0.03), (i, k)
+    for a, b in itertools.combinations(ids, 2):
+        if offsets[a] == offsets[b]:
+            pairs = zip(starts[a][:4], starts[b][:4], strict=True)
+            assert all(abs(x - y) < 0.005 for x, y in pairs), (a, b)
 
 
 async def test_no_spread_starts_everything_at_once() -> None:

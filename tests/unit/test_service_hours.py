@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from pydantic import ValidationError
 
-from agent.service_hours import ServiceHours, parse_range
+from agent.service_hours import WEEKDAYS, ServiceHours, _bounds, parse_range
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")  # UTC+7, no daylight saving
 
@@ -107,3 +107,41 @@ def test_unknown_time_zone_is_rejected() -> None:
 def test_unknown_weekday_is_rejected() -> None:
     with pytest.raises(ValidationError):
         ServiceHours.model_validate({"weekly": {"monday": ["07:30-11:30"]}})
+
+
+def _open_by_parsing_every_time(hours: ServiceHours, when: datetime) -> bool:
+    """The reference: ``is_open`` as it was before the parsed ranges were cached."""
+    local_when = when.astimezone(ZoneInfo(hours.timezone))
+    if local_when.date() in hours.holidays:
+        return False
+    for text in hours.weekly.get(WEEKDAYS[local_when.weekday()], []):
+        start, end = parse_range(text)
+        if start <= local_when.time() and (local_when.time() < end or end == time.max):
+            return True
+    return False
+
+
+@pytest.mark.parametrize(
+    "hours",
+    [
+        ServiceHours(),
+        ServiceHours(timezone="UTC", holidays=[date(2025, 7, 9)]),
+        ServiceHours(weekly={"mon": ["00:00-24:00"], "sun": ["06:15-06:16", "22:00-24:00"]}),
+    ],
+)
+def test_cached_ranges_give_the_answers_of_parsing_every_time(hours: ServiceHours) -> None:
+    start = datetime(2025, 7, 6, 23, 58, 30, tzinfo=UTC)
+    minutes = [start + timedelta(minutes=m) for m in range(0, 8 * 24 * 60, 7)]  # 8 days
+    edges = [local(MONDAY, 23, 59, 59, 999999), local(SUNDAY, 6, 16), local(SUNDAY, 6, 15)]
+    answers = [hours.is_open(when) for when in minutes + edges]
+    assert answers == [_open_by_parsing_every_time(hours, when) for when in minutes + edges]
+    assert any(answers) and not all(answers)
+
+
+def test_a_range_is_parsed_once_however_often_it_is_asked() -> None:
+    hours = ServiceHours(weekly={"tue": ["06:01-06:59"]})  # a range no other test uses
+    _bounds.cache_clear()
+    for minute in range(120):
+        hours.is_open(local(date(2025, 7, 8), 5, 30) + timedelta(minutes=minute))
+    assert _bounds.cache_info().misses == 1
+    assert _bounds.cache_info().hits == 119
