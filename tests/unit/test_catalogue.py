@@ -1,7 +1,7 @@
 """The metric catalogue keeps Prometheus' naming rules, covers every name a probe emits, and
 ``docs/metrics.md`` is generated from it.
 
-Naming rules (https://prometheus.io/docs/practices/naming/): prefix ``sansang_``, snake case,
+Naming rules (Prometheus documentation, "Metric and label naming"): prefix ``sansang_``, snake case,
 counters end in ``_total``, info families in ``_info``, base units (seconds, bytes, ratio,
 celsius) as the suffix of the name, no labels that Prometheus reserves or sets itself.  The site
 is one ``sansang_site_info`` series: no other family carries the site's labels.

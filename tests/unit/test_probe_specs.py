@@ -27,7 +27,7 @@ def test_reachability_probes_are_registered() -> None:
 @pytest.mark.parametrize(
     ("target", "host", "port", "tls"),
     [
-        ("10.0.0.1:445", "10.0.0.1", 445, False),
+        ("10.200.0.1:445", "10.200.0.1", 445, False),
         ("tls://portal.example.test:443", "portal.example.test", 443, True),
         ("[fd00::1]:8080", "fd00::1", 8080, False),
     ],
@@ -37,7 +37,9 @@ def test_tcp_from_target(target: str, host: str, port: int, tls: bool) -> None:
     assert (spec.host, spec.port, spec.tls) == (host, port, tls)
 
 
-@pytest.mark.parametrize("target", ["10.0.0.1", "10.0.0.1:http", "10.0.0.1:0", "10.0.0.1:70000"])
+@pytest.mark.parametrize(
+    "target", ["10.200.0.1", "10.200.0.1:http", "10.200.0.1:0", "10.200.0.1:70000"]
+)
 def test_tcp_from_target_rejects(target: str) -> None:
     with pytest.raises(ValueError):
         PROBES["tcp"].from_target(target)
@@ -45,8 +47,8 @@ def test_tcp_from_target_rejects(target: str) -> None:
 
 # --- icmp --------------------------------------------------------------------------------------
 def test_icmp_from_target() -> None:
-    spec = PROBES["icmp"].from_target("10.0.0.1")
-    assert spec == IcmpSpec(host="10.0.0.1", count=3)
+    spec = PROBES["icmp"].from_target("10.200.0.1")
+    assert spec == IcmpSpec(host="10.200.0.1", count=3)
     assert PROBES["icmp"].from_target("[fd00::1]").host == "fd00::1"
 
 
@@ -62,7 +64,7 @@ def test_icmp_from_target() -> None:
 )
 def test_icmp_spec_rejects(fields: dict[str, Any], message: str) -> None:
     with pytest.raises(ValidationError, match=message):
-        IcmpSpec.model_validate({"host": "10.0.0.1", **fields})
+        IcmpSpec.model_validate({"host": "10.200.0.1", **fields})
 
 
 # --- http --------------------------------------------------------------------------------------
@@ -77,7 +79,7 @@ def test_http_from_target_and_defaults() -> None:
 def test_http_spec_accepts_every_field() -> None:
     spec = HttpSpec.model_validate(
         {
-            "url": "http://10.0.0.1:8080/",
+            "url": "http://10.200.0.1:8080/",
             "method": "HEAD",
             "valid_status": [200, 401],
             "follow_redirects": False,
@@ -117,11 +119,11 @@ def test_http_spec_rejects(fields: dict[str, Any], message: str) -> None:
     ("target", "name", "record_type", "server"),
     [
         ("portal.example.test", "portal.example.test", "A", None),
-        ("name@10.0.0.53:5353", "name", "A", ("10.0.0.53", 5353)),
-        ("name@10.0.0.53", "name", "A", ("10.0.0.53", 53)),
+        ("name@10.200.0.53:5353", "name", "A", ("10.200.0.53", 5353)),
+        ("name@10.200.0.53", "name", "A", ("10.200.0.53", 53)),
         ("MX:example.test", "example.test", "MX", None),
         ("aaaa:site.test@[fd00::53]:5353", "site.test", "AAAA", ("fd00::53", 5353)),
-        ("PTR:10.0.0.7@::1", "10.0.0.7", "PTR", ("::1", 53)),
+        ("PTR:10.200.0.7@::1", "10.200.0.7", "PTR", ("::1", 53)),
     ],
 )
 def test_dns_from_target(
@@ -135,7 +137,7 @@ def test_dns_from_target(
     ("target", "message"),
     [
         ("name@dns.example.test", "must be an IP address, not 'dns.example.test'"),
-        ("name@10.0.0.53:0", "'0' is not a port number"),
+        ("name@10.200.0.53:0", "'0' is not a port number"),
         ("name@[fd00::53]x", "is not IP or IP:PORT"),
         ("SRV:name", r"'SRV' is not a record type \(A, AAAA, CNAME, MX, TXT, NS, SOA, PTR\)"),
     ],
@@ -158,9 +160,9 @@ def test_split_server_port_for_bracketed_ipv6_without_port() -> None:
 @pytest.mark.parametrize(
     ("address", "check", "expected"),
     [
-        ("10.0.0.5", {}, IcmpSpec(host="10.0.0.5")),
-        ("10.0.0.5", {"method": "tcp", "port": 9100}, TcpSpec(host="10.0.0.5", port=9100)),
-        ("10.0.0.5", {"method": "http"}, HttpSpec(url="http://10.0.0.5/")),
+        ("10.200.0.5", {}, IcmpSpec(host="10.200.0.5")),
+        ("10.200.0.5", {"method": "tcp", "port": 9100}, TcpSpec(host="10.200.0.5", port=9100)),
+        ("10.200.0.5", {"method": "http"}, HttpSpec(url="http://10.200.0.5/")),
         (
             "fd00::5",
             {"method": "https", "port": 8443, "path": "/status", "timeout": "2s"},
