@@ -30,16 +30,11 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tests.integration.netns import add_namespace, delete_namespace, ip, link_exists, stop_process
+
 LAN_PREFIX = "10.200.1"
 GATEWAY = f"{LAN_PREFIX}.1"
 _labs = itertools.count(1)  # a fresh name per lab: a deleted namespace lingers a moment
-
-
-def ip(*args: str) -> None:
-    """Run ``ip ARGS``; a failure raises with ip's own message."""
-    done = subprocess.run(["ip", *args], capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise RuntimeError(f"ip {' '.join(args)}: {done.stderr.strip()}")
 
 
 @dataclass
@@ -74,10 +69,8 @@ class Lab:
         self._uplink_address = f"10.200.250.{4 * k + 1}"
 
     def _netns(self, name: str) -> str:
-        ns = f"{self.tag}-{name}"
-        ip("netns", "add", ns)
+        ns = add_namespace(f"{self.tag}-{name}")
         self.namespaces.append(ns)
-        ip("-n", ns, "link", "set", "lo", "up")
         return ns
 
     def build(self) -> Lab:
@@ -151,35 +144,18 @@ class Lab:
     def stop(self, pid: int) -> None:
         for proc in self.processes:
             if proc.pid == pid:
-                _stop(proc)
+                stop_process(proc)
 
     def close(self) -> None:
         errors = []
         for proc in self.processes:
-            _stop(proc)
-        if _link_exists(self.uplink_dev):  # deleting one end removes both, at once
+            stop_process(proc)
+        if link_exists(self.uplink_dev):  # deleting one end removes both, at once
             ip("link", "del", self.uplink_dev)
         for ns in reversed(self.namespaces):
             try:
-                ip("netns", "del", ns)
+                delete_namespace(ns)
             except RuntimeError as err:
                 errors.append(str(err))
         if errors:
             raise RuntimeError("; ".join(errors))
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
-    if proc.stdout is not None:
-        proc.stdout.close()
-
-
-def _link_exists(dev: str) -> bool:
-    shown = subprocess.run(["ip", "link", "show", "dev", dev], capture_output=True, check=False)
-    return shown.returncode == 0

@@ -27,6 +27,7 @@ from typing import Any
 
 import pytest
 
+from tests.integration.netns import ip, namespace, write_sysctl
 from tests.support import SANSANG, have
 
 pytestmark = [
@@ -46,24 +47,6 @@ LATE = 3.0  # how late after the timeout a silent probe may return under this lo
 DEADLINE = 120.0  # for the whole run; generous on purpose
 
 
-def _ip(*args: str, stdin: str | None = None) -> None:
-    done = subprocess.run(
-        ["ip", *args], input=stdin, capture_output=True, text=True, check=False
-    )  # fmt: skip
-    if done.returncode != 0:
-        raise RuntimeError(f"ip {' '.join(args)}: {done.stderr.strip()}")
-
-
-def _sysctl(netns: str, name: str, value: str) -> None:
-    path = "/proc/sys/" + name.replace(".", "/")
-    code = f"open({path!r}, 'w').write({value!r})"
-    done = subprocess.run(
-        ["ip", "netns", "exec", netns, PYTHON, "-c", code],
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr
-
-
 @dataclass
 class FanoutLab:
     client: str  # namespace the probes run in
@@ -71,36 +54,30 @@ class FanoutLab:
 
 
 def _build(lab: FanoutLab) -> None:
-    for netns in (lab.client, lab.peer):
-        _ip("netns", "add", netns)
-        _ip("-n", netns, "link", "set", "lo", "up")
-    _ip("-n", lab.client, "link", "add", "eth0", "type", "veth",
-        "peer", "name", "down0", "netns", lab.peer)  # fmt: skip
-    _ip("-n", lab.client, "addr", "add", "10.200.0.1/30", "dev", "eth0")
-    _ip("-n", lab.client, "link", "set", "eth0", "up")
-    _ip("-n", lab.client, "route", "add", "10.200.0.0/16", "via", "10.200.0.2")
-    _ip("-n", lab.peer, "addr", "add", "10.200.0.2/30", "dev", "down0")
-    _ip("-n", lab.peer, "link", "set", "down0", "up")
+    ip("-n", lab.client, "link", "add", "eth0", "type", "veth",
+       "peer", "name", "down0", "netns", lab.peer)  # fmt: skip
+    ip("-n", lab.client, "addr", "add", "10.200.0.1/30", "dev", "eth0")
+    ip("-n", lab.client, "link", "set", "eth0", "up")
+    ip("-n", lab.client, "route", "add", "10.200.0.0/16", "via", "10.200.0.2")
+    ip("-n", lab.peer, "addr", "add", "10.200.0.2/30", "dev", "down0")
+    ip("-n", lab.peer, "link", "set", "down0", "up")
     batch = "".join(f"addr add {address}/32 dev lo\n" for address in ANSWERING)
-    _ip("-n", lab.peer, "-batch", "-", stdin=batch)
-    _ip("-n", lab.peer, "route", "add", "blackhole", "10.200.3.0/24")
-    _ip("-n", lab.peer, "route", "add", "unreachable", "10.200.4.0/24")
-    _sysctl(lab.peer, "net.ipv4.ip_forward", "1")  # else the unreachable route stays silent
-    _sysctl(lab.peer, "net.ipv4.icmp_ratelimit", "0")  # the route's own limit still applies
-    _sysctl(lab.client, "net.ipv4.ping_group_range", "65534 65534")  # nobody's group
+    ip("-n", lab.peer, "-batch", "-", stdin=batch)
+    ip("-n", lab.peer, "route", "add", "blackhole", "10.200.3.0/24")
+    ip("-n", lab.peer, "route", "add", "unreachable", "10.200.4.0/24")
+    write_sysctl(lab.peer, "net.ipv4.ip_forward", "1")  # else the unreachable route stays silent
+    write_sysctl(lab.peer, "net.ipv4.icmp_ratelimit", "0")  # the route's own limit still applies
+    write_sysctl(lab.client, "net.ipv4.ping_group_range", "65534 65534")  # nobody's group
 
 
 @pytest.fixture
 def fanout_lab() -> Iterator[FanoutLab]:
     # a fresh lab per test: the peer's ICMP error rate limit is per namespace
     pid = os.getpid()
-    lab = FanoutLab(f"ssfanc{pid}", f"ssfanp{pid}")
-    try:
+    with namespace(f"ssfanc{pid}") as client, namespace(f"ssfanp{pid}") as peer:
+        lab = FanoutLab(client, peer)
         _build(lab)
         yield lab
-    finally:
-        for netns in (lab.client, lab.peer):
-            subprocess.run(["ip", "netns", "del", netns], capture_output=True, check=False)
 
 
 def _fanout(lab: FanoutLab, as_nobody: bool) -> dict[str, Any]:

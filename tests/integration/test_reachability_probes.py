@@ -32,6 +32,14 @@ from agent.probes.icmp import IcmpSpec
 from agent.probes.tcp import TcpSpec
 from agent.runner import Runner
 from agent.state import SiteState
+from tests.integration.netns import (
+    Neighbour,
+    in_netns,
+    namespace,
+    stop_process,
+    veth_neighbour,
+    write_sysctl,
+)
 from tests.support import SANSANG, free_port, wait_until
 
 pytestmark = pytest.mark.integration
@@ -325,53 +333,11 @@ async def test_icmp_probes_at_once_share_one_socket_per_family_and_close_it() ->
     assert _open_sockets() - before == set()
 
 
-def _ip(*args: str) -> None:
-    done = subprocess.run(["ip", *args], capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise RuntimeError(f"ip {' '.join(args)}: {done.stderr.strip()}")
-
-
-def _in_netns(netns: str, *cmd: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["ip", "netns", "exec", netns, *cmd],
-        capture_output=True, text=True, timeout=timeout, check=False,
-    )  # fmt: skip
-
-
-def _write_sysctl(netns: str, name: str, value: str) -> None:
-    """Write a per-namespace sysctl from inside the namespace (no `sysctl` binary needed)."""
-    path = "/proc/sys/" + name.replace(".", "/")
-    code = f"open({path!r}, 'w').write({value!r})"
-    done = _in_netns(netns, str(Path(SANSANG).parent / "python"), "-c", code)
-    assert done.returncode == 0, done.stderr
-
-
-@dataclass
-class Neighbour:
-    netns: str
-    address: str  # owned by the namespace: answers ARP and, unless told not to, pings
-    unowned: str  # on the same link, owned by nobody: ARP fails
-
-
 @pytest.fixture
 def neighbour() -> Iterator[Neighbour]:
     """A host in its own namespace on a veth link from this (default) namespace, /29."""
-    pid = os.getpid()
-    netns, veth = f"ssicmp{pid}", f"vi{pid}"[:15]
-    base = f"10.200.251.{8 * (pid % 32)}"
-    prefix, last = base.rsplit(".", 1)
-    first = int(last)
-    _ip("netns", "add", netns)
-    try:
-        _ip("-n", netns, "link", "set", "lo", "up")
-        _ip("link", "add", veth, "type", "veth", "peer", "name", "eth0", "netns", netns)
-        _ip("addr", "add", f"{prefix}.{first + 1}/29", "dev", veth)
-        _ip("link", "set", veth, "up")
-        _ip("-n", netns, "addr", "add", f"{prefix}.{first + 2}/29", "dev", "eth0")
-        _ip("-n", netns, "link", "set", "eth0", "up")
-        yield Neighbour(netns, f"{prefix}.{first + 2}", f"{prefix}.{first + 3}")
-    finally:
-        _ip("netns", "del", netns)  # removes the veth pair too
+    with veth_neighbour("icmp", "10.200.251") as host:
+        yield host
 
 
 @pytest.mark.netns
@@ -381,7 +347,7 @@ async def test_icmp_neighbour_answers_then_stays_silent(neighbour: Neighbour) ->
     assert answered.success, answered.detail
     assert "sansang_icmp_rtt_seconds" in names(answered)
 
-    _write_sysctl(neighbour.netns, "net.ipv4.icmp_echo_ignore_all", "1")
+    write_sysctl(neighbour.netns, "net.ipv4.icmp_echo_ignore_all", "1")
     silent, took = await timed(PROBES["icmp"].run(spec, ctx(timeout=2.0)))
     assert (silent.success, silent.reason) == (False, "timeout")
     assert "sansang_icmp_rtt_seconds" not in names(silent)
@@ -403,25 +369,20 @@ async def test_icmp_address_nobody_owns_is_unreachable(neighbour: Neighbour) -> 
 def test_icmp_without_root_uses_the_unprivileged_socket_where_allowed(tmp_path: Path) -> None:
     """As `nobody` in a namespace of its own (ping_group_range is per namespace): refused with
     a clear reason until the range includes nobody's group, then answered."""
-    netns = f"ssping{os.getpid()}"
-    _ip("netns", "add", netns)
-    try:
-        _ip("-n", netns, "link", "set", "lo", "up")
-        _write_sysctl(netns, "net.ipv4.ping_group_range", "1 0")
+    with namespace(f"ssping{os.getpid()}") as netns:
+        write_sysctl(netns, "net.ipv4.ping_group_range", "1 0")
         as_nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
         probe = [str(SANSANG), "agent", "probe", "icmp", "127.0.0.1", "--debug"]
-        denied = _in_netns(netns, *as_nobody, *probe)
+        denied = in_netns(netns, *as_nobody, *probe)
         assert denied.returncode == 1, denied.stdout + denied.stderr
         assert "reason=permission_denied" in denied.stdout
         assert "net.ipv4.ping_group_range (now '1 0')" in denied.stdout
 
-        _write_sysctl(netns, "net.ipv4.ping_group_range", "65534 65534")
-        allowed = _in_netns(netns, *as_nobody, *probe)
+        write_sysctl(netns, "net.ipv4.ping_group_range", "65534 65534")
+        allowed = in_netns(netns, *as_nobody, *probe)
         assert allowed.returncode == 0, allowed.stdout + allowed.stderr
         assert "unprivileged datagram socket" in allowed.stdout
         assert 'sansang_icmp_packets_received_total{check="cli"} 3.0' in allowed.stdout
-    finally:
-        _ip("netns", "del", netns)
 
 
 # --- dns ---------------------------------------------------------------------------------------
@@ -448,15 +409,6 @@ def _answers(port: int) -> bool:
     return bool(resolver.resolve("site.sansang.test", "A", lifetime=0.5))
 
 
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=5)
-
-
 @pytest.fixture
 def dnsmasq(tmp_path: Path) -> Iterator[str]:
     """A real dnsmasq on 127.0.0.1 at a free port; yields ``127.0.0.1:PORT``."""
@@ -469,7 +421,7 @@ def dnsmasq(tmp_path: Path) -> Iterator[str]:
         wait_until(lambda: proc.poll() is None and _answers(port), 10, "dnsmasq to answer")
         yield f"127.0.0.1:{port}"
     finally:
-        _stop(proc)
+        stop_process(proc)
         log.close()
 
 
@@ -518,29 +470,30 @@ async def test_dns_silent_server_times_out_within_the_timeout() -> None:
 def test_dns_without_server_uses_the_system_resolver(tmp_path: Path) -> None:
     """`ip netns exec` puts /etc/netns/NS/resolv.conf in place of /etc/resolv.conf: the probe
     without `server` must ask the DNS server it names (dnsmasq on port 53 in the namespace)."""
-    netns = f"ssdns{os.getpid()}"
-    etc = Path("/etc/netns") / netns
+    name = f"ssdns{os.getpid()}"
+    etc = Path("/etc/netns") / name
     etc.mkdir(parents=True)
     (etc / "resolv.conf").write_text("nameserver 127.0.0.1\n", encoding="ascii")
-    _ip("netns", "add", netns)
-    proc = None
     try:
-        _ip("-n", netns, "link", "set", "lo", "up")
-        proc = subprocess.Popen(
-            ["ip", "netns", "exec", netns, *_dnsmasq(tmp_path, 53)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-
-        def probe() -> subprocess.CompletedProcess[str] | None:
-            done = _in_netns(netns, str(SANSANG), "agent", "probe", "dns", "site.sansang.test")
-            return done if done.returncode == 0 else None
-
-        done = wait_until(probe, 15, "the system resolver in the namespace to answer")
-        assert 'sansang_dns_answer_records{check="cli"} 1\n' in done.stdout
-        missing = _in_netns(netns, str(SANSANG), "agent", "probe", "dns", "gone.sansang.test")
-        assert "reason=name_not_resolved" in missing.stdout
+        with namespace(name) as netns:
+            proc = subprocess.Popen(
+                ["ip", "netns", "exec", netns, *_dnsmasq(tmp_path, 53)],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            )  # fmt: skip
+            try:
+                _system_resolver_answers(netns)
+            finally:
+                stop_process(proc)
     finally:
-        if proc is not None:
-            _stop(proc)
-        _ip("netns", "del", netns)
         shutil.rmtree(etc)
+
+
+def _system_resolver_answers(netns: str) -> None:
+    def probe() -> subprocess.CompletedProcess[str] | None:
+        done = in_netns(netns, str(SANSANG), "agent", "probe", "dns", "site.sansang.test")
+        return done if done.returncode == 0 else None
+
+    done = wait_until(probe, 15, "the system resolver in the namespace to answer")
+    assert 'sansang_dns_answer_records{check="cli"} 1\n' in done.stdout
+    missing = in_netns(netns, str(SANSANG), "agent", "probe", "dns", "gone.sansang.test")
+    assert "reason=name_not_resolved" in missing.stdout

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import subprocess
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +18,8 @@ import pytest
 from agent.probes import PROBES
 from agent.probes.base import Outcome, ProbeContext, describe, reason_for_os_error
 from agent.probes.tcp import TcpSpec
-from tests.support import SANSANG, free_port
+from tests.integration.netns import veth_neighbour
+from tests.support import free_port
 
 pytestmark = pytest.mark.integration
 
@@ -120,41 +120,13 @@ class Neighbour:
     unowned: str  # on the link, owned by nobody: ARP fails, "no route to host"
 
 
-def _ip(*args: str) -> None:
-    done = subprocess.run(["ip", *args], capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise RuntimeError(f"ip {' '.join(args)}: {done.stderr.strip()}")
-
-
-def _no_forwarding(netns: str) -> None:
-    code = "open('/proc/sys/net/ipv4/ip_forward', 'w').write('0')"
-    python = str(Path(SANSANG).parent / "python")
-    done = subprocess.run(
-        ["ip", "netns", "exec", netns, python, "-c", code], capture_output=True, text=True
-    )
-    assert done.returncode == 0, done.stderr
-
-
 @pytest.fixture
 def neighbour() -> Iterator[Neighbour]:
     """A host in its own namespace on a veth link from this (default) namespace, /29."""
-    pid = os.getpid()
-    netns, veth = f"sstcp{pid}", f"vt{pid}"[:15]
-    prefix, first = "10.200.252", 8 * (pid % 32)
-    _ip("netns", "add", netns)
-    try:
-        _ip("-n", netns, "link", "set", "lo", "up")
-        _ip("link", "add", veth, "type", "veth", "peer", "name", "eth0", "netns", netns)
-        _ip("addr", "add", f"{prefix}.{first + 1}/29", "dev", veth)
-        _ip("link", "set", veth, "up")
-        _ip("-n", netns, "addr", "add", f"{prefix}.{first + 2}/29", "dev", "eth0")
-        _ip("-n", netns, "link", "set", "eth0", "up")
-        _no_forwarding(netns)
-        silent = f"10.200.253.{1 + pid % 250}"
-        _ip("route", "add", f"{silent}/32", "via", f"{prefix}.{first + 2}")  # goes with the veth
-        yield Neighbour(f"{prefix}.{first + 2}", silent, f"{prefix}.{first + 3}")
-    finally:
-        _ip("netns", "del", netns)  # removes the veth pair and the route through it
+    silent = f"10.200.253.{1 + os.getpid() % 250}"
+    routes = [f"{silent}/32"]
+    with veth_neighbour("tcp", "10.200.252", forwarding=False, routes=routes) as host:
+        yield Neighbour(host.address, silent, host.unowned)
 
 
 @pytest.mark.netns
