@@ -31,6 +31,9 @@ th{background:#f4f4f4} a{color:#0b57d0}
 """
 
 
+REFRESH_SECONDS = 15
+
+
 class StatusPage:
     def __init__(self, site: Site, state: SiteState) -> None:
         self.site = site
@@ -47,6 +50,8 @@ class StatusPage:
         parts = [
             f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">',
             '<meta name="viewport" content="width=device-width,initial-scale=1">',
+            # A technician leaves the page open while fixing things: it follows by itself.
+            f'<meta http-equiv="refresh" content="{REFRESH_SECONDS}">',
             f"<title>{escape(t('title', lang))} – {escape(site.name)}</title>",
             f"<style>{_STYLE}</style></head><body>",
             f'<p style="float:right"><a href="?lang={other}">{t("other_lang", lang)}</a> · '

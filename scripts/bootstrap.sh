@@ -26,8 +26,9 @@ if ! python3 -c 'import ensurepip, venv' 2>/dev/null; then apt_install python3-v
 case "$what" in
   run) extras="" ;;
   test) extras="[dev,collector]"
-        # promtool (checks a real scrape), ip (network namespaces), dnsmasq (a real DNS server)
-        apt_install prometheus iproute2 dnsmasq-base openssl ;;
+        # promtool (checks a real scrape), ip (network namespaces), dnsmasq (a real DNS server),
+        # chromium and a font with Vietnamese glyphs (the status page as a technician sees it)
+        apt_install prometheus iproute2 dnsmasq-base openssl chromium fonts-dejavu-core ;;
   bench) extras="[dev,collector]"
         apt_install prometheus iproute2 dnsmasq-base prometheus-node-exporter prometheus-blackbox-exporter ;;
   *) echo "usage: $0 run|test|bench" >&2; exit 2 ;;
