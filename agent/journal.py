@@ -206,36 +206,16 @@ class Journal:
         written: list[Event] = []
         self._db.execute("BEGIN IMMEDIATE")
         for p in self._pending:
-            cursor = self._db.execute(
+            row = (
+                self.boot_id, p.wall_time, p.monotonic_ns, p.kind, p.subject, p.state, p.value
+            )  # fmt: skip
+            seq = self._db.execute(
                 "INSERT INTO events (schema, boot_id, wall_time, monotonic_ns, kind, subject,"
                 " state, value, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    SCHEMA_VERSION,
-                    self.boot_id,
-                    p.wall_time,
-                    p.monotonic_ns,
-                    p.kind,
-                    p.subject,
-                    p.state,
-                    p.value,
-                    p.details_json,
-                ),
-            )
-            seq = cursor.lastrowid
+                (SCHEMA_VERSION, *row, p.details_json),
+            ).lastrowid
             assert seq is not None
-            written.append(
-                Event(
-                    seq,
-                    self.boot_id,
-                    p.wall_time,
-                    p.monotonic_ns,
-                    p.kind,
-                    p.subject,
-                    p.state,
-                    p.value,
-                    json.loads(p.details_json),
-                )
-            )
+            written.append(Event(seq, *row, json.loads(p.details_json)))
         self._db.execute("COMMIT")
         return written
 
