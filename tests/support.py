@@ -153,3 +153,22 @@ def running_agent(
         yield agent
     finally:
         agent.stop()
+
+
+def make_agent_app(journal: Any, scrape: Any = list, web_config: Any = None) -> Any:
+    """The agent's aiohttp app around a real journal, for tests with aiohttp's TestServer: a
+    site in Xã Sa Thầy with no jobs, metrics from ``scrape``, auth from ``web_config``."""
+    from agent.config import Site
+    from agent.server import build_app
+    from agent.state import SiteState
+    from agent.statuspage import StatusPage
+    from agent.webconfig import Authenticator, WebConfig
+
+    site = Site(commune_code="23527", name="Xã Sa Thầy", latitude=14.4, longitude=107.8)
+    return build_app(
+        scrape,
+        journal,
+        StatusPage(site, SiteState([], lambda _when: True)),
+        site.key,
+        Authenticator(web_config or WebConfig()),
+    )

@@ -12,13 +12,10 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from agent.config import Site
 from agent.journal import Journal
-from agent.server import MAX_EVENTS_PER_PAGE, build_app
-from agent.state import SiteState
-from agent.statuspage import StatusPage
-from agent.webconfig import Authenticator, WebConfig
-from tests.support import FakeWall
+from agent.server import MAX_EVENTS_PER_PAGE
+from agent.webconfig import WebConfig
+from tests.support import FakeWall, make_agent_app
 
 SITE = "23527-main"
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "events.md"
@@ -46,14 +43,7 @@ def journal(tmp_path: Path, wall: FakeWall) -> Iterator[Journal]:
 
 @pytest.fixture
 async def client(journal: Journal) -> AsyncIterator[TestClient[Any, Any]]:
-    site = Site(commune_code="23527", name="Xã Sa Thầy", latitude=14.4, longitude=107.8)
-    app = build_app(
-        list,  # no metrics
-        journal,
-        StatusPage(site, SiteState([], lambda _when: True)),
-        SITE,
-        Authenticator(WebConfig()),
-    )
+    app = make_agent_app(journal)
     async with TestClient(TestServer(app, host="127.0.0.1")) as c:
         yield c
 
@@ -214,14 +204,7 @@ async def test_events_need_the_bearer_token_when_configured(
     token_file = tmp_path / "token"
     token_file.write_text("s3cret-token-xyz\n", encoding="utf-8")
     cfg = WebConfig.model_validate({"authorization": {"credentials_file": str(token_file)}})
-    site = Site(commune_code="23527", name="Xã Sa Thầy", latitude=14.4, longitude=107.8)
-    app = build_app(
-        list,  # no metrics
-        journal,
-        StatusPage(site, SiteState([], lambda _when: True)),
-        SITE,
-        Authenticator(cfg),
-    )
+    app = make_agent_app(journal, web_config=cfg)
     async with TestClient(TestServer(app, host="127.0.0.1")) as c:
         assert (await c.get("/api/v1/events")).status == 401
         wrong = await c.get("/api/v1/events", headers={"Authorization": "Bearer nope"})

@@ -31,7 +31,6 @@ from prometheus_client.registry import CollectorRegistry
 
 from agent import promclient
 from agent.catalogue import BY_NAME, CATALOGUE, MetricDef
-from agent.config import Site
 from agent.exposition import (
     OPENMETRICS,
     TEXT,
@@ -41,11 +40,7 @@ from agent.exposition import (
     render,
 )
 from agent.journal import Journal
-from agent.server import build_app
-from agent.state import SiteState
-from agent.statuspage import StatusPage
-from agent.webconfig import Authenticator, WebConfig
-from tests.support import REPO
+from tests.support import REPO, make_agent_app
 
 # --- generated snapshots -------------------------------------------------------------------------
 
@@ -327,14 +322,7 @@ def journal(tmp_path: Path) -> Iterator[Journal]:
 
 @pytest.fixture
 async def client(journal: Journal) -> AsyncIterator[TestClient[Any, Any]]:
-    site = Site(commune_code="23527", name="Xã Sa Thầy", latitude=14.4, longitude=107.8)
-    app = build_app(
-        lambda: GOLDEN_ROWS,
-        journal,
-        StatusPage(site, SiteState([], lambda _when: True)),
-        "23527-main",
-        Authenticator(WebConfig()),
-    )
+    app = make_agent_app(journal, lambda: GOLDEN_ROWS)
     async with TestClient(TestServer(app, host="127.0.0.1")) as c:
         yield c
 

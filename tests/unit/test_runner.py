@@ -1,5 +1,5 @@
-"""The probe runtime with fake probes (registered here as ProbeKind objects, not in PROBES):
-errors, timeouts, the schedule, and what the exporter makes of the results."""
+"""The probe runtime with fake probes (tests/unit/fakes.py): errors, timeouts and the schedule.
+What the exporter makes of the results is in test_exporter.py."""
 
 from __future__ import annotations
 
@@ -8,64 +8,15 @@ import itertools
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable
-from datetime import datetime
-from pathlib import Path
-from typing import Any, Literal
+from collections.abc import Callable
 
 import pytest
-from prometheus_client.openmetrics.parser import (
-    text_string_to_metric_families as parse_openmetrics,
-)
-from prometheus_client.parser import text_string_to_metric_families
 
 from agent import runner as runner_module
-from agent.catalogue import BY_NAME, CATALOGUE
-from agent.config import Site
-from agent.exporter import AgentCollector, AgentIdentity, UnknownMetricError
-from agent.exposition import render
-from agent.jobs import Job, Role
-from agent.probes import host
-from agent.probes.base import Outcome, ProbeContext, ProbeKind, ProbeSpec, Sample
-from agent.probes.hostsource import RecordedSource
+from agent.probes.base import Outcome, ProbeContext
 from agent.runner import Runner
 from agent.state import Change, SiteState
-from sansang import communes
-
-RunFn = Callable[[Any, ProbeContext], Awaitable[Outcome]]
-HOST_FIXTURE = Path(__file__).parent / "fixtures" / "host" / "linux-vm-1.json"
-
-
-class FakeSpec(ProbeSpec):
-    probe: Literal["fake"] = "fake"
-
-
-def fake_job(
-    id_: str,
-    run: RunFn,
-    /,
-    *,
-    interval: float = 30.0,
-    timeout: float = 5.0,
-    role: Role = "check",
-    **attrs: str,
-) -> Job:
-    kind = ProbeKind(f"fake_{id_}", FakeSpec, run, lambda _t: FakeSpec(), "a fake probe")
-    return Job(id_, role, kind, FakeSpec(), interval, timeout, id_, attrs)
-
-
-def always_open(_when: datetime) -> bool:
-    return True
-
-
-class Journalled:
-    """The change sink: what the runner would journal."""
-
-    def __init__(self) -> None:
-        self.changes: list[Change] = []
-
-    async def __call__(self, changes: list[Change]) -> None:
-        self.changes.extend(changes)
+from tests.unit.fakes import FakeSpec, Journalled, RunFn, always_open, fake_job, scrape, value
 
 
 async def until(cond: Callable[[], object], timeout: float, what: str) -> None:
@@ -75,18 +26,6 @@ async def until(cond: Callable[[], object], timeout: float, what: str) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout:g}s waiting for {what}")
         await asyncio.sleep(0.01)
-
-
-def scrape(state: SiteState, identity: AgentIdentity | None = None) -> list[Any]:
-    return list(AgentCollector(identity, state, None).collect())
-
-
-def sample_values(families: list[Any]) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
-    return {(s.name, frozenset(s.labels.items())): s.value for fam in families for s in fam.samples}
-
-
-def value(families: list[Any], name: str, **labels: str) -> float | None:
-    return sample_values(families).get((name, frozenset(labels.items())))
 
 
 # --- a probe that raises -------------------------------------------------------------------------
@@ -390,128 +329,3 @@ async def test_stop_cancels_every_job() -> None:
     await asyncio.sleep(0.05)
     await runner.stop()
     assert cancelled == 3
-
-
-# --- the exporter after runs ---------------------------------------------------------------------
-
-
-def _site() -> Site:
-    return Site(
-        commune_code="23527", name="Bộ phận một cửa xã Sa Thầy", latitude=14.41, longitude=107.79
-    )
-
-
-def _jobs_for_exporter() -> list[Job]:
-    async def tcp_ok(_spec: FakeSpec, _ctx: ProbeContext) -> Outcome:
-        return Outcome(True, samples=[Sample("sansang_tcp_connect_duration_seconds", 0.002)])
-
-    async def up(_spec: FakeSpec, _ctx: ProbeContext) -> Outcome:
-        return Outcome(True)
-
-    async def down(_spec: FakeSpec, _ctx: ProbeContext) -> Outcome:
-        return Outcome.down("refused", "connection refused")
-
-    host_kind = host.kind(RecordedSource.load(HOST_FIXTURE))
-    return [
-        Job("host", "host", host_kind, host.HostSpec(), 30.0, 5.0, "host"),
-        fake_job("gw", tcp_ok),
-        fake_job("never", up),
-        fake_job(
-            "printer-1", up, role="terminal", kind="printer", address="10.200.0.9", method="icmp"
-        ),
-        fake_job("cam-1", up, role="terminal", kind="camera", address="10.200.0.10", method="icmp"),
-        # a service's attributes carry its own `role`, so this one is built by hand
-        Job(
-            "portal",
-            "service",
-            fake_job("portal", down).probe,
-            FakeSpec(),
-            30.0,
-            5.0,
-            "portal",
-            {"role": "national_portal"},
-        ),
-    ]
-
-
-async def _state_after_runs() -> SiteState:
-    jobs = _jobs_for_exporter()
-    state = SiteState(jobs, always_open)
-    runner = Runner(jobs, state, Journalled())
-    for j in jobs:
-        if j.id not in ("never", "cam-1"):  # these two never ran
-            await runner.run_once(j)
-    return state
-
-
-async def test_exporter_emits_only_catalogued_families_with_their_labels() -> None:
-    state = await _state_after_runs()
-    families = scrape(state, AgentIdentity(_site(), "boot-1", 1_700_000_000.0))
-    emitted = set()
-    for fam in families:
-        for s in fam.samples:
-            metric = BY_NAME.get(s.name)
-            assert metric is not None, f"{s.name} is not in the catalogue"
-            assert fam.type == metric.type
-            assert set(s.labels) == set(metric.labels), s.name
-            emitted.add(s.name)
-    # Everything the catalogue says these parts emit, and nothing else: no journal (none given)
-    # and no CPU ratio (the host probe ran once, so it is unknown).
-    parts = {"agent", "runner", "probe:host", "terminals", "services"}
-    expected = {m.name for m in CATALOGUE if m.source in parts}
-    expected -= {"sansang_host_cpu_usage_ratio"}
-    expected |= {"sansang_tcp_connect_duration_seconds"}
-    assert emitted == expected
-
-
-async def test_unknown_is_absent_and_the_site_is_one_series() -> None:
-    state = await _state_after_runs()
-    families = scrape(state, AgentIdentity(_site(), "boot-1", 1_700_000_000.0))
-    v = sample_values(families)
-    never = {"check": "never", "probe": "fake_never"}
-    assert value(families, "sansang_probe_success", **never) is None
-    assert value(families, "sansang_probe_runs_total", **never) is None
-    cam = {"terminal": "cam-1", "kind": "camera"}
-    assert value(families, "sansang_terminal_up", **cam) is None
-    assert value(families, "sansang_terminal_up", terminal="printer-1", kind="printer") == 1.0
-    assert value(families, "sansang_terminals_configured", kind="camera") == 1.0
-    assert value(families, "sansang_terminals_up", kind="camera") is None  # none checked yet
-    assert value(families, "sansang_terminals_up", kind="printer") == 1.0
-    assert value(families, "sansang_service_up", service="portal", role="national_portal") == 0.0
-    # Host series carry no check label; a check's own samples do.
-    assert value(families, "sansang_host_memory_total_bytes") == 25276502016
-    assert value(families, "sansang_tcp_connect_duration_seconds", check="gw") == 0.002
-    site = [labels for (name, labels) in v if name == "sansang_site_info"]
-    assert len(site) == 1
-    labels = dict(site[0])
-    official = communes.lookup("23527")
-    assert official is not None
-    assert labels["commune_name"] == official.name == "Xã Sa Thầy"
-    assert labels["province_name"] == official.province_name
-    assert (labels["commune_code"], labels["site_id"]) == ("23527", "main")
-    # The site is not a label of any other series.
-    assert not [n for (n, lbls) in v if n != "sansang_site_info" and "commune_code" in dict(lbls)]
-
-
-async def test_exposition_parses_as_text_and_openmetrics() -> None:
-    state = await _state_after_runs()
-    families = AgentCollector(AgentIdentity(_site(), "b", 1.0), state, None).families()
-    text = render(families).decode()
-    names = {s.name for fam in text_string_to_metric_families(text) for s in fam.samples}
-    assert "sansang_probe_errors_total" in names and names <= set(BY_NAME)
-    om = render(families, openmetrics=True).decode()
-    assert om.endswith("# EOF\n")
-    assert "# UNIT sansang_host_uptime_seconds seconds" in om
-    om_names = {s.name for fam in parse_openmetrics(om) for s in fam.samples}
-    assert om_names == names
-
-
-async def test_an_uncatalogued_name_fails_the_scrape() -> None:
-    async def bogus(_spec: FakeSpec, _ctx: ProbeContext) -> Outcome:
-        return Outcome(True, samples=[Sample("sansang_made_up_seconds", 1.0)])
-
-    j = fake_job("bogus", bogus)
-    state = SiteState([j], always_open)
-    await Runner([j], state, Journalled()).run_once(j)
-    with pytest.raises(UnknownMetricError, match="sansang_made_up_seconds"):
-        scrape(state)
