@@ -19,7 +19,7 @@ MetricType = Literal["gauge", "counter", "info"]
 class MetricDef:
     name: str  # full exposed name: counters end in _total, info in _info
     type: MetricType
-    unit: str  # base unit ("seconds", "bytes", "ratio", "celsius") or "" for counts/states
+    unit: str  # base unit ("seconds", "bytes", "ratio", "volts", "celsius") or "" for counts/states
     help: str
     labels: tuple[str, ...] = ()
     source: str = "runner"  # which part of the agent emits it (documentation only)
@@ -150,6 +150,56 @@ CATALOGUE: tuple[MetricDef, ...] = (
     _m("sansang_service_up", "gauge", "",
        "1 when the service (one-stop e-system, national portal, province data centre) answered its "
        "last check, 0 when not.", "service", "role", source="services"),
+    # --- power: per source (a UPS through NUT or SNMP, the box's battery) ------------------------
+    _m("sansang_power_source_info", "info", "",
+       "A power source configured at the centre, with what the device says it is (always 1).",
+       "source", "probe", "name", "manufacturer", "model", source="power"),
+    _m("sansang_power_source_up", "gauge", "",
+       "1 when the power source answered its last poll with data, 0 when it did not (UPS "
+       "communication lost, NUT driver not connected, stale data).", "source", "probe",
+       source="power"),
+    _m("sansang_power_mains_present", "gauge", "",
+       "1 when the source says mains power is present (on line), 0 when on battery; absent when "
+       "it does not say.", "source", source="power"),
+    _m("sansang_power_on_battery", "gauge", "",
+       "1 when the source runs on battery, 0 when on line; absent when it does not say.",
+       "source", source="power"),
+    _m("sansang_power_battery_low", "gauge", "",
+       "1 when the source reports a low battery, else 0.", "source", source="power"),
+    _m("sansang_power_battery_charge_ratio", "gauge", "ratio",
+       "Battery charge (0 to 1).", "source", source="power"),
+    _m("sansang_power_battery_runtime_seconds", "gauge", "seconds",
+       "Run time left on battery at the present load, as the source estimates it.", "source",
+       source="power"),
+    _m("sansang_power_input_voltage_volts", "gauge", "volts", "Mains input voltage.",
+       "source", source="power"),
+    _m("sansang_power_load_ratio", "gauge", "ratio",
+       "Output load as a share of the rated load (above 1: overloaded).", "source",
+       source="power"),
+    _m("sansang_power_ups_status", "gauge", "",
+       "One series per NUT status flag (OL, OB, LB, CHRG, DISCHRG, BYPASS, FSD, ...): 1 while "
+       "the flag is set, 0 while not; present while the source answers (SNMP values are mapped "
+       "onto the same flags).", "source", "flag", source="power"),
+    # --- power: the site ------------------------------------------------------------------------
+    _m("sansang_power_site_mains_present", "gauge", "",
+       "1 when some source says mains power is present at the site, 0 when every source that "
+       "says anything says it is on battery; absent when none says.", source="power"),
+    _m("sansang_power_flapping", "gauge", "",
+       "1 while the mains input flaps (too many changes in the flapping window), else 0.",
+       source="power"),
+    _m("sansang_power_outages", "gauge", "",
+       "Mains outages that ended within the window, by class (sustained: longer than 5 minutes; "
+       "momentary: 5 minutes or less; Thông tư 05/2025/TT-BCT Điều 15).", "window", "class",
+       source="power"),
+    _m("sansang_power_outage_duration_seconds", "gauge", "seconds",
+       "Time without mains within the window, by class; an outage still going on counts as "
+       "sustained once it is longer than 5 minutes.", "window", "class", source="power"),
+    _m("sansang_power_outage_longest_seconds", "gauge", "seconds",
+       "The longest mains outage within the window (0 when there was none).", "window",
+       source="power"),
+    _m("sansang_power_ups_holdup_shortest_seconds", "gauge", "seconds",
+       "The shortest time a UPS held the load on battery before it ran out, within the window; "
+       "absent when no UPS ran out.", "window", source="power"),
 )
 # fmt: on
 

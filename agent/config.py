@@ -21,11 +21,15 @@ from sansang import communes
 from sansang.configfile import load_model
 from sansang.units import Seconds
 
-# Every registered probe except `host` (configured in its own section) can be a check.
-_CHECK_SPECS = tuple(kind.spec for name, kind in PROBES.items() if name != "host")
+# Network probes are checks; power probes are the sources of `power.sources`; the host probe has
+# its own section.
+_CHECK_SPECS = tuple(kind.spec for kind in PROBES.values() if kind.category == "network")
 CheckSpec = Annotated[Union[_CHECK_SPECS], Field(discriminator="probe")]  # type: ignore[valid-type]  # noqa: UP007
-CHECK_KINDS: tuple[str, ...] = tuple(name for name in PROBES if name != "host")
-PROBE_TAGS = frozenset(CHECK_KINDS)
+CHECK_KINDS: tuple[str, ...] = tuple(n for n, k in PROBES.items() if k.category == "network")
+_POWER_SPECS = tuple(kind.spec for kind in PROBES.values() if kind.category == "power")
+PowerSpec = Annotated[Union[_POWER_SPECS], Field(discriminator="probe")]  # type: ignore[valid-type]  # noqa: UP007
+POWER_KINDS: tuple[str, ...] = tuple(n for n, k in PROBES.items() if k.category == "power")
+PROBE_TAGS = {"check": frozenset(CHECK_KINDS), "source": frozenset(POWER_KINDS)}
 
 TerminalKind = Literal[
     "counter_pc",
@@ -267,6 +271,45 @@ def _is_ipv6(text: str) -> bool:
         return False
 
 
+class PowerSource(StrictModel):
+    """A UPS (through NUT or SNMP) or the box's own battery."""
+
+    id: Slug = Field(
+        description="unique id across checks, services, terminals and power sources; the "
+        "`source` label of the power series and the subject of power events"
+    )
+    name: str = Field(default="", description="name shown on the status page, e.g. 'UPS quầy'")
+    source: PowerSpec = Field(description="how to read it, chosen by `probe:`; see below")
+
+
+class PowerConfig(StrictModel):
+    """Mains and UPS monitoring (nguồn điện): outages, battery, hold-up time."""
+
+    interval: Seconds = Field(
+        default=5.0, description="default time between polls of a power source"
+    )
+    timeout: Seconds = Field(default=3.0, description="default limit for one poll")
+    sustained_after: Seconds = Field(
+        default=300.0,
+        description="an outage longer than this is sustained, else momentary (5 minutes: "
+        "Thông tư 05/2025/TT-BCT, Điều 15, the split SAIDI/SAIFI use)",
+    )
+    flapping_changes: int = Field(
+        default=6,
+        ge=2,
+        description="this many mains changes within `flapping_window` make the input flapping: "
+        "one event then, and one summary when it settles, instead of an event per change",
+    )
+    flapping_window: Seconds = Field(
+        default=600.0,
+        description="the window for `flapping_changes`; also how long the mains "
+        "must stay steady for flapping to end",
+    )
+    sources: list[PowerSource] = Field(
+        default_factory=list, description="UPSes and batteries to read; none by default"
+    )
+
+
 class AgentConfig(StrictModel):
     """The agent's config file (tệp cấu hình), e.g. `/etc/sansang/agent.yaml`."""
 
@@ -284,20 +327,24 @@ class AgentConfig(StrictModel):
     terminals: list[Terminal] = Field(
         default_factory=list, description="devices at the centre (thiết bị đầu cuối)"
     )
+    power: PowerConfig = Field(
+        default_factory=PowerConfig, description="mains and UPS (nguồn điện)"
+    )
 
 
 def cross_check(config: AgentConfig) -> list[tuple[tuple[int | str, ...], str]]:
-    """Problems that span fields: ids must be unique across checks, services and terminals (an
-    id is the ``check`` label of its series and the subject of its events)."""
+    """Problems that span fields: ids must be unique across checks, services, terminals and power
+    sources (an id is the ``check`` label of its series and the subject of its events)."""
     problems: list[tuple[tuple[int | str, ...], str]] = []
     seen: dict[str, str] = {"host": "the host probe"}
     ids = [("checks", i, c.id) for i, c in enumerate(config.checks)]
     ids += [("services", i, s.id) for i, s in enumerate(config.services)]
     ids += [("terminals", i, t.id) for i, t in enumerate(config.terminals)]
+    ids += [("power.sources", i, p.id) for i, p in enumerate(config.power.sources)]
     for section, i, ident in ids:
         if ident in seen:
             message = f"id '{ident}' is already used by {seen[ident]}; ids must be unique"
-            problems.append(((section, i, "id"), message))
+            problems.append(((*section.split("."), i, "id"), message))
         else:
             seen[ident] = f"{section}.{i}"
     return problems

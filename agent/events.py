@@ -24,6 +24,21 @@ KINDS: dict[str, str] = {
     "journal_reset": "the journal file was unreadable at start and was set aside; a new journal "
     "begins here (details: set_aside, the path of the old file)",
     "clock_step": "the wall clock jumped against the monotonic clock (details: step_seconds)",
+    "power_source_state": "a power source (UPS, battery) answered again or stopped answering: "
+    "UPS communication restored or lost (subject: source id; details: probe, reason)",
+    "mains_state": "the site lost or regained mains power (subject: `site`; state `lost` or "
+    "`restored`; on `restored`, value is the outage in seconds and details.class is `sustained` "
+    "or `momentary`)",
+    "mains_flapping": "the mains input changes too often (subject: `site`; state `started`: single "
+    "changes are no longer journalled; `ended`: details count the outages it held)",
+    "battery_low": "a source reported a low battery, or no longer does (subject: source id; "
+    "state `low` or `normal`)",
+    "ups_bypass": "a UPS switched to bypass (mains feeds the load unprotected) or back "
+    "(subject: source id; state `on` or `off`)",
+    "ups_forced_shutdown": "a UPS raised or cleared forced shutdown (FSD) (subject: source id; "
+    "state `on` or `off`)",
+    "ups_depleted": "a UPS on battery ran out: forced shutdown, output off, or silence after low "
+    "battery (subject: source id; value: seconds it held the load, the hold-up)",
 }
 
 

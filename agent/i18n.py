@@ -65,6 +65,14 @@ REASONS: dict[str, tuple[str, str]] = {
     "protocol_error": ("trả lời sai giao thức", "malformed reply"),
     "no_answer": ("không có bản ghi trả lời", "no records in the answer"),
     "permission_denied": ("không đủ quyền gửi gói tin", "not permitted to send the probe"),
+    "access_denied": ("thiết bị từ chối thông tin đăng nhập", "the device refused our credentials"),
+    "driver_not_connected": (
+        "mất liên lạc với UPS (trình điều khiển NUT không kết nối)",
+        "lost contact with the UPS (NUT driver not connected)",
+    ),
+    "data_stale": ("số liệu UPS không còn cập nhật", "UPS data is stale"),
+    "unknown_device": ("không tìm thấy UPS được khai báo", "no such UPS"),
+    "no_device": ("máy không có pin hoặc bộ nguồn để đọc", "no battery or adapter to read"),
     "error": ("lỗi kiểm tra (xem nhật ký)", "check failed (see the log)"),
 }
 
@@ -102,6 +110,22 @@ HINTS: dict[str, tuple[str, str]] = {
         "Tác tử không đủ quyền gửi ICMP: chạy với quyền root hoặc mở ping_group_range.",
         "The agent may not send ICMP: run it as root or widen ping_group_range.",
     ),
+    "access_denied": (
+        "Kiểm tra tài khoản, mật khẩu/khoá (NUT upsd.users, SNMP community, người dùng v3).",
+        "Check the user and password or keys (NUT upsd.users, SNMP community or v3 user).",
+    ),
+    "driver_not_connected": (
+        "Kiểm tra cáp USB/COM giữa UPS và máy, UPS có bật không; khởi động lại dịch vụ nut-driver.",
+        "Check the USB/serial cable to the UPS and that it is on; restart the nut-driver service.",
+    ),
+    "data_stale": (
+        "UPS không gửi số liệu mới: kiểm tra cáp, rồi khởi động lại trình điều khiển NUT.",
+        "The UPS sends no fresh data: check the cable, then restart the NUT driver.",
+    ),
+    "unknown_device": (
+        "Tên UPS hoặc MIB khai báo không đúng: xem `upsc -l` hoặc cấu hình thẻ mạng UPS.",
+        "Wrong UPS name or MIB: see `upsc -l` or the UPS card's settings.",
+    ),
 }
 
 # States of observed things (interfaces, the clock), as the journal writes them.
@@ -110,6 +134,15 @@ STATES: dict[str, tuple[str, str]] = {
     "down": ("mất kết nối", "down"),
     "synchronized": ("đã đồng bộ", "synchronised"),
     "unsynchronized": ("chưa đồng bộ", "not synchronised"),
+    "lost": ("mất điện lưới", "mains lost"),
+    "restored": ("có điện trở lại", "mains restored"),
+    "low": ("pin yếu", "battery low"),
+    "normal": ("bình thường", "normal"),
+    "on": ("bật", "on"),
+    "off": ("tắt", "off"),
+    "started": ("bắt đầu", "started"),
+    "ended": ("kết thúc", "ended"),
+    "depleted": ("cạn pin", "ran out"),
 }
 
 TERMINAL_KINDS: dict[str, tuple[str, str]] = {
@@ -143,6 +176,13 @@ EVENT_KINDS: dict[str, tuple[str, str]] = {
     "clock_sync_state": ("Đồng bộ đồng hồ", "Clock sync"),
     "clock_step": ("Đồng hồ bị chỉnh", "Clock stepped"),
     "journal_reset": ("Nhật ký hỏng, đã lập nhật ký mới", "Journal unreadable, a new one begun"),
+    "power_source_state": ("Liên lạc với UPS", "UPS communication"),
+    "mains_state": ("Điện lưới", "Mains power"),
+    "mains_flapping": ("Điện lưới chập chờn", "Mains flapping"),
+    "battery_low": ("Pin UPS", "UPS battery"),
+    "ups_bypass": ("UPS chạy bypass", "UPS on bypass"),
+    "ups_forced_shutdown": ("UPS yêu cầu tắt máy (FSD)", "UPS forced shutdown"),
+    "ups_depleted": ("UPS cạn pin", "UPS ran out"),
 }
 
 

@@ -1,4 +1,5 @@
-"""Turn the config into scheduled jobs: one per check, service, terminal, and the host probe."""
+"""Turn the config into scheduled jobs: one per check, service, terminal, power source, and the
+host probe."""
 
 from __future__ import annotations
 
@@ -9,13 +10,14 @@ from agent.config import AgentConfig
 from agent.probes import PROBES
 from agent.probes.base import ProbeKind, ProbeSpec
 
-Role = Literal["host", "check", "service", "terminal"]
+Role = Literal["host", "check", "service", "terminal", "power"]
 
 # Event kind written when a job of this role changes state.
 STATE_EVENT: dict[Role, str] = {
     "check": "check_state",
     "service": "service_state",
     "terminal": "terminal_state",
+    "power": "power_source_state",
 }
 
 
@@ -36,13 +38,14 @@ def build_jobs(config: AgentConfig) -> list[Job]:
 
     # Positional-only: a service's attributes include `role` (its ServiceRole).
     def job(id_: str, role: Role, spec: ProbeSpec, name: str, /, **attrs: str) -> Job:
+        defaults = config.power if role == "power" else d
         return Job(
             id=id_,
             role=role,
             probe=PROBES[spec.probe],
             spec=spec,
-            interval=spec.interval or d.interval,
-            timeout=spec.timeout or d.timeout,
+            interval=spec.interval or defaults.interval,
+            timeout=spec.timeout or defaults.timeout,
             name=name,
             attributes=attrs,
         )
@@ -72,4 +75,5 @@ def build_jobs(config: AgentConfig) -> list[Job]:
                 method=t.check.method,
             )
         )
+    jobs += [job(p.id, "power", p.source, p.name) for p in config.power.sources]
     return jobs

@@ -7,7 +7,7 @@ parse with it, validate the plain data with pydantic, and map each error locatio
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -21,6 +21,8 @@ ModelT = TypeVar("ModelT", bound=BaseModel)
 Location = tuple[int | str, ...]
 # Checks across fields (unique ids...) that run after the model validated: (location, message).
 CrossCheck = Callable[[ModelT], list[tuple[Location, str]]]
+# A field holding a discriminated union → the tags valid there (`check` → the network probes).
+UnionTags = Mapping[str, frozenset[str]]
 
 
 @dataclass(frozen=True)
@@ -185,8 +187,10 @@ def _path(loc: Sequence[int | str]) -> str:
     return ".".join(str(p) for p in loc)
 
 
-def _problem(error: dict[str, Any], tree: Any, tags: frozenset[str]) -> Problem:
-    loc = strip_tags(tree, error["loc"], tags)
+def _problem(error: dict[str, Any], tree: Any, union_tags: UnionTags) -> Problem:
+    loc = strip_tags(tree, error["loc"], frozenset().union(*union_tags.values()))
+    field_name = next((p for p in reversed(error["loc"]) if isinstance(p, str)), "")
+    tags = union_tags.get(field_name) or frozenset().union(*union_tags.values())
     message = _message(error, tags)
     if loc and loc[-1] == "[key]":  # a mapping key that is not allowed ("mOn" in `weekly`)
         loc = loc[:-1]
@@ -201,8 +205,8 @@ def _sorted(problems: Sequence[Problem]) -> list[Problem]:
     return sorted(problems, key=lambda p: (p.line or 0, p.path))
 
 
-def problems_from(err: ValidationError, tree: Any, tags: frozenset[str]) -> list[Problem]:
-    return _sorted([_problem(dict(e), tree, tags) for e in err.errors()])
+def problems_from(err: ValidationError, tree: Any, union_tags: UnionTags) -> list[Problem]:
+    return _sorted([_problem(dict(e), tree, union_tags) for e in err.errors()])
 
 
 def parse_yaml(text: str, filename: str) -> Any:
@@ -229,14 +233,15 @@ def load_model(
     path: Path | str,
     *,
     context: dict[str, Any] | None = None,
-    union_tags: frozenset[str] = frozenset(),
+    union_tags: UnionTags | None = None,
     cross_check: CrossCheck[ModelT] | None = None,
 ) -> ModelT:
     """Read ``path`` and validate it as ``model``; raise :class:`ConfigError` naming every problem.
 
-    ``union_tags`` are the values of the discriminated union's tag (the probe kinds): pydantic
-    inserts them into error locations, they are removed so the reported path matches the file,
-    and an unknown or missing tag is reported with the list of valid ones.
+    ``union_tags`` maps each field holding a discriminated union to its tags (``check`` → the
+    network probe kinds): pydantic inserts the tags into error locations, they are removed so the
+    reported path matches the file, and an unknown or missing tag is reported with the list of
+    the tags valid in that field.
     """
     filename = str(path)
     try:
@@ -256,7 +261,7 @@ def validate_text(
     filename: str,
     *,
     context: dict[str, Any] | None = None,
-    union_tags: frozenset[str] = frozenset(),
+    union_tags: UnionTags | None = None,
     cross_check: CrossCheck[ModelT] | None = None,
 ) -> ModelT:
     tree = parse_yaml(text, filename)
@@ -269,7 +274,7 @@ def validate_text(
     try:
         result = model.model_validate(_plain(tree), context=context)
     except ValidationError as err:
-        raise ConfigError(filename, problems_from(err, tree, union_tags)) from err
+        raise ConfigError(filename, problems_from(err, tree, union_tags or {})) from err
     if cross_check is not None:
         crossed = [Problem(line_of(tree, loc), _path(loc), msg) for loc, msg in cross_check(result)]
         if crossed:

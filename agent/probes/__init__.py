@@ -1,14 +1,15 @@
 """Probe kinds, one module each, registered in one dict.
 
 Adding a probe: write ``agent/probes/<kind>.py`` with a spec model, ``run`` and ``from_target``,
-export ``KIND``, and add it here.  Its spec then becomes a valid ``check:`` in the config.
+export ``KIND``, and add it here.  Its spec then becomes a valid ``check:`` in the config
+(``category="network"``) or a valid ``source:`` of ``power.sources`` (``category="power"``).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from agent.probes import dns, host, http, icmp, tcp
+from agent.probes import battery, dns, host, http, icmp, nut, snmp_ups, tcp
 from agent.probes.base import ProbeKind
 
 PROBES: dict[str, ProbeKind[Any]] = {
@@ -17,4 +18,7 @@ PROBES: dict[str, ProbeKind[Any]] = {
     icmp.KIND.name: icmp.KIND,
     http.KIND.name: http.KIND,
     dns.KIND.name: dns.KIND,
+    nut.KIND.name: nut.KIND,
+    snmp_ups.KIND.name: snmp_ups.KIND,
+    battery.KIND.name: battery.KIND,
 }

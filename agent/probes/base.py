@@ -14,6 +14,7 @@ from typing import Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from agent.power.reading import PowerReading
 from sansang.units import Seconds
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9_.-]{0,62}$"
@@ -77,6 +78,11 @@ Reason = Literal[
     "protocol_error",
     "no_answer",
     "permission_denied",
+    "access_denied",  # the device refused our credentials (NUT login, SNMP user or community)
+    "driver_not_connected",  # NUT: upsd runs but its driver lost the UPS (USB cable, driver down)
+    "data_stale",  # NUT: the driver stopped getting fresh data from the UPS
+    "unknown_device",  # NUT: no such UPS on that upsd; SNMP: the agent has no UPS MIB
+    "no_device",  # battery: the machine has no battery or mains adapter to read
     "error",
 ]
 
@@ -88,6 +94,7 @@ class Outcome:
     detail: str = ""  # short technical detail (never a secret)
     samples: list[Sample] = field(default_factory=list)
     observations: list[Observation] = field(default_factory=list)
+    reading: PowerReading | None = None  # power probes only: what the source said
 
     @classmethod
     def down(cls, reason: Reason, detail: str = "", samples: list[Sample] | None = None) -> Outcome:
@@ -114,6 +121,9 @@ class ProbeKind(Generic[SpecT]):
     run: Callable[[SpecT, ProbeContext], Awaitable[Outcome]]
     from_target: Callable[[str], SpecT]
     summary: str
+    # "network": a `check:` of checks, services and terminals; "power": a `source:` of
+    # `power.sources`; "host": the host section only.
+    category: Literal["network", "power", "host"] = "network"
 
 
 def reason_for_os_error(err: OSError) -> Reason:

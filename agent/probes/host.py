@@ -198,6 +198,7 @@ def kind(source: HostSource | None = None) -> ProbeKind[HostSpec]:
         HostProbe(source).run,
         from_target,
         "this machine: uptime, CPU, memory, disks, network interfaces, clock sync (target '-')",
+        category="host",
     )
 
 
