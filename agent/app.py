@@ -14,13 +14,16 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from agent import clock, webconfig
-from agent.config import AgentConfig
+from agent.config import AgentConfig, PowerConfig
+from agent.events import Change
 from agent.exporter import AgentCollector, AgentIdentity
 from agent.jobs import build_jobs
 from agent.journal import Journal
+from agent.power.site import SitePower
+from agent.power.tracker import PowerPolicy
 from agent.runner import Runner
 from agent.server import build_app
-from agent.state import Change, SiteState
+from agent.state import SiteState
 from agent.statuspage import StatusPage
 from sansang import __version__
 
@@ -74,11 +77,14 @@ async def run_agent(
         details={"version": __version__, "pid": os.getpid(), "run_id": str(uuid.uuid4())},
     )
     jobs = build_jobs(config)
-    state = SiteState(jobs, config.site.service_hours.is_open)
+    power = SitePower([s.id for s in config.power.sources], power_policy(config.power), boot_id)
+    for c in power.resume(journal, clock.wall()):
+        journal.append(c.kind, c.subject, c.state, c.value, c.details)
+    state = SiteState(jobs, config.site.service_hours.is_open, power)
 
     async def journal_changes(changes: list[Change]) -> None:
         for c in changes:
-            await asyncio.to_thread(journal.append, c.kind, c.subject, c.state, None, c.details)
+            await asyncio.to_thread(journal.append, c.kind, c.subject, c.state, c.value, c.details)
 
     runner = Runner(jobs, state, journal_changes, start_spread=config.probes.start_spread)
     identity = AgentIdentity(config.site, boot_id, started_at)
@@ -128,8 +134,14 @@ async def run_agent(
         maintenance.cancel()
         await runner.stop()
         await http.cleanup()
+        for c in power.close(clock.wall(), clock.monotonic_ns()):
+            journal.append(c.kind, c.subject, c.state, c.value, c.details)
         journal.append("agent_stopped", "agent")
         journal.close()
+
+
+def power_policy(config: PowerConfig) -> PowerPolicy:
+    return PowerPolicy(config.sustained_after, config.flapping_changes, config.flapping_window)
 
 
 async def _maintain(journal: Journal) -> None:

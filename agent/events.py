@@ -43,6 +43,17 @@ KINDS: dict[str, str] = {
 
 
 @dataclass(frozen=True)
+class Change:
+    """A state change or measurement to journal (the journal gives it seq, clocks and boot id)."""
+
+    kind: str
+    subject: str
+    state: str | None
+    details: dict[str, Any]
+    value: float | None = None
+
+
+@dataclass(frozen=True)
 class Event:
     seq: int
     boot_id: str

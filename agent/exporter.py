@@ -17,6 +17,8 @@ from agent.catalogue import BY_NAME
 from agent.config import TERMINAL_KINDS, Site
 from agent.exposition import Family, Labels
 from agent.journal import Journal
+from agent.power.history import CLASSES
+from agent.power.reading import KNOWN_FLAGS, PowerReading
 from agent.state import SiteState
 from sansang import __version__
 
@@ -71,6 +73,7 @@ class AgentCollector:
         self._agent(fams)
         self._jobs(fams)
         self._terminals(fams)
+        self._power(fams)
         self._journal(fams)
         return fams.build()
 
@@ -164,6 +167,42 @@ class AgentCollector:
             if checked[kind]:  # no terminal of this kind checked yet: unknown, so absent
                 fams.add("sansang_terminals_up", up[kind], {"kind": kind})
 
+    def _power(self, fams: _Families) -> None:
+        records = self.state.jobs_of("power")
+        if not records:
+            return
+        tracker = self.state.power.tracker
+        for rec in records:
+            job = rec.job
+            src = tracker.sources[job.id]
+            ids = {"source": job.id}
+            info = {"probe": job.probe.name, "name": job.name}
+            info |= {"manufacturer": src.manufacturer, "model": src.model}
+            fams.add("sansang_power_source_info", 1, ids | info)
+            if rec.outcome is None:
+                continue  # not polled yet: unknown, so absent
+            up = float(rec.outcome.success)
+            fams.add("sansang_power_source_up", up, ids | {"probe": job.probe.name})
+            if src.reading is not None:
+                _power_reading(fams, ids, src.reading, src.flags_seen)
+        mains = tracker.mains_now()
+        if mains is not None:
+            fams.add("sansang_power_site_mains_present", float(mains))
+        fams.add("sansang_power_flapping", float(tracker.flapping))
+        wall, mono_ns = clock.wall(), clock.monotonic_ns()
+        for window, fig in self.state.power.summary(wall, mono_ns).items():
+            for cls in CLASSES:
+                labels = {"window": window, "class": cls}
+                fams.add("sansang_power_outages", fig.outages[cls], labels)
+                fams.add("sansang_power_outage_duration_seconds", fig.seconds[cls], labels)
+            fams.add("sansang_power_outage_longest_seconds", fig.longest, {"window": window})
+            if fig.shortest_holdup is not None:
+                fams.add(
+                    "sansang_power_ups_holdup_shortest_seconds",
+                    fig.shortest_holdup,
+                    {"window": window},
+                )
+
     def _journal(self, fams: _Families) -> None:
         if self.journal is None:
             return
@@ -175,3 +214,28 @@ class AgentCollector:
         fams.add("sansang_journal_events_dropped_total", j.stats.dropped)
         fams.add("sansang_journal_pending_events", j.pending())
         fams.add("sansang_journal_size_bytes", j.size_bytes())
+
+
+_READING_VALUES = (
+    ("sansang_power_battery_charge_ratio", "battery_charge_ratio"),
+    ("sansang_power_battery_runtime_seconds", "battery_runtime_seconds"),
+    ("sansang_power_input_voltage_volts", "input_voltage_volts"),
+    ("sansang_power_load_ratio", "load_ratio"),
+)
+
+
+def _power_reading(
+    fams: _Families, ids: Labels, reading: PowerReading, flags_seen: set[str]
+) -> None:
+    """One source's reading; a value the source does not give is absent."""
+    if reading.mains_present is not None:
+        fams.add("sansang_power_mains_present", float(reading.mains_present), ids)
+        fams.add("sansang_power_on_battery", float(not reading.mains_present), ids)
+    fams.add("sansang_power_battery_low", float(reading.battery_low), ids)
+    for name, attribute in _READING_VALUES:
+        value = getattr(reading, attribute)
+        if value is not None:
+            fams.add(name, value, ids)
+    # Every known flag, and any other flag this source has ever shown: 0/1, always present.
+    for flag in (*KNOWN_FLAGS, *sorted(flags_seen - set(KNOWN_FLAGS))):
+        fams.add("sansang_power_ups_status", float(flag in reading.flags), {**ids, "flag": flag})

@@ -22,7 +22,7 @@ import sqlite3
 import threading
 import uuid
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,6 +47,7 @@ CREATE TABLE IF NOT EXISTS events (
     details TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS events_wall_time ON events (wall_time);
+CREATE INDEX IF NOT EXISTS events_kind ON events (kind, seq);
 """
 _PENDING_LIMIT = 100_000  # beyond this the oldest pending events are dropped and counted
 _PRUNE_EVERY = 200  # appends between two size checks
@@ -309,6 +310,31 @@ class Journal:
                 f"{self._SELECT} ORDER BY seq DESC LIMIT ?", (count,)
             ).fetchall()
         return [_event(r) for r in reversed(rows)]
+
+    def of_kinds(self, kinds: Sequence[str], since_wall: float) -> list[Event]:
+        """Events of these kinds written at or after ``since_wall``, oldest first."""
+        marks = ",".join("?" * len(kinds))
+        with self._lock:
+            rows = self._db.execute(
+                f"{self._SELECT} WHERE kind IN ({marks}) AND wall_time >= ? ORDER BY seq",
+                (*kinds, since_wall),
+            ).fetchall()
+        return [_event(r) for r in rows]
+
+    def newest_of_kind(self, kind: str) -> Event | None:
+        with self._lock:
+            row = self._db.execute(
+                f"{self._SELECT} WHERE kind = ? ORDER BY seq DESC LIMIT 1", (kind,)
+            ).fetchone()
+        return _event(row) if row else None
+
+    def newest_of_other_boot(self) -> Event | None:
+        """The newest event written in another boot of the host than this one."""
+        with self._lock:
+            row = self._db.execute(
+                f"{self._SELECT} WHERE boot_id != ? ORDER BY seq DESC LIMIT 1", (self.boot_id,)
+            ).fetchone()
+        return _event(row) if row else None
 
     def last_seq(self) -> int:
         """The highest seq ever assigned, even when that event was pruned since (0: none yet)."""

@@ -12,18 +12,11 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
+from agent.events import Change
 from agent.jobs import STATE_EVENT, Job
+from agent.power.site import SitePower
+from agent.power.tracker import PowerPolicy
 from agent.probes.base import Outcome, Sample
-
-
-@dataclass(frozen=True)
-class Change:
-    """A state change to journal."""
-
-    kind: str
-    subject: str
-    state: str
-    details: dict[str, Any]
 
 
 @dataclass
@@ -70,10 +63,18 @@ def _with_counter_totals(
 
 
 class SiteState:
-    def __init__(self, jobs: list[Job], is_open: Callable[[datetime], bool]) -> None:
+    def __init__(
+        self,
+        jobs: list[Job],
+        is_open: Callable[[datetime], bool],
+        power: SitePower | None = None,
+    ) -> None:
         self.records: dict[str, JobRecord] = {job.id: JobRecord(job) for job in jobs}
         self.observed: dict[tuple[str, str], ObservedState] = {}
         self._is_open = is_open
+        self.power = power or SitePower(
+            [j.id for j in jobs if j.role == "power"], PowerPolicy(), boot_id=""
+        )
 
     def service_hours_open(self, wall: float) -> bool:
         return self._is_open(datetime.fromtimestamp(wall, UTC))
@@ -103,6 +104,9 @@ class SiteState:
             if new_state != rec.state:
                 changes.append(self._job_change(rec, new_state, wall, mono_ns))
                 rec.state, rec.since_wall, rec.since_mono_ns = new_state, wall, mono_ns
+        if job.role == "power":
+            reading = outcome.reading if outcome.success else None
+            changes += self.power.update(job.id, reading, wall, mono_ns)
         for obs in outcome.observations:
             key = (obs.kind, obs.subject)
             old = self.observed.get(key)

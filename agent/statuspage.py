@@ -12,10 +12,11 @@ from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
-from agent import i18n
+from agent import clock, i18n
 from agent.config import Site
 from agent.events import Event
 from agent.i18n import Lang, t
+from agent.power import page as power_page
 from agent.state import JobRecord, SiteState
 
 _STYLE = """
@@ -65,6 +66,7 @@ class StatusPage:
         parts.append(self._section("services", lang, now, self.state.jobs_of("service")))
         parts.append(self._section("checks", lang, now, self.state.jobs_of("check")))
         parts.append(self._terminals(lang, now))
+        parts.append(power_page.section(self.state, lang, now, clock.monotonic_ns()))
         parts.append(self._host(lang))
         parts.append(self._events(lang, events))
         parts.append("</body></html>")
@@ -72,11 +74,11 @@ class StatusPage:
 
     def _banner(self, lang: Lang, now: float, journal_pending: int) -> str:
         down = self.state.down()
-        extra = []
+        extra = power_page.banner_items(self.state, lang, now, clock.monotonic_ns(), self._when)
         if journal_pending:
             extra.append(f"<li>{escape(t('journal_pending', lang, n=journal_pending))}</li>")
-        clock = self.state.observed.get(("clock_sync_state", "system"))
-        if clock is not None and clock.state != "synchronized":
+        sync = self.state.observed.get(("clock_sync_state", "system"))
+        if sync is not None and sync.state != "synchronized":
             extra.append(f"<li>{escape(t('clock_unsync', lang))}</li>")
         if not down and not extra:
             return f'<div class="banner ok">✔ {escape(t("all_ok", lang))}</div>'
@@ -215,4 +217,6 @@ class StatusPage:
         reason = e.details.get("reason")
         if e.state == "down" and isinstance(reason, str):
             text += f" – {i18n.pick(i18n.REASONS, reason, lang)}"
+        if e.kind in ("mains_state", "ups_depleted", "mains_flapping") and e.value is not None:
+            text += f" – {i18n.duration(e.value, lang)}"  # the outage, or the UPS's hold-up
         return text

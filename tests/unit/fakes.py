@@ -8,10 +8,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from agent.events import Change
 from agent.exporter import AgentCollector, AgentIdentity
 from agent.jobs import Job, Role
+from agent.power.reading import PowerReading, parse_status
 from agent.probes.base import Outcome, ProbeContext, ProbeKind, ProbeSpec
-from agent.state import Change, SiteState
+from agent.state import SiteState
 
 RunFn = Callable[[Any, ProbeContext], Awaitable[Outcome]]
 HOST_FIXTURE = Path(__file__).parent / "fixtures" / "host" / "linux-vm-1.json"
@@ -59,3 +61,20 @@ def sample_values(families: list[Any]) -> dict[tuple[str, frozenset[tuple[str, s
 
 def value(families: list[Any], name: str, **labels: str) -> float | None:
     return sample_values(families).get((name, frozenset(labels.items())))
+
+
+class PowerScript:
+    """A power probe whose next answer the test sets."""
+
+    def __init__(self) -> None:
+        self.next: Outcome = Outcome.down("timeout", "no answer")
+
+    def say(self, status: str | None, **numbers: Any) -> None:
+        if status is None:
+            self.next = Outcome.down("driver_not_connected", "ERR DRIVER-NOT-CONNECTED")
+        else:
+            reading = PowerReading(parse_status(status), model="Santak Blazer", **numbers)
+            self.next = Outcome(True, reading=reading)
+
+    async def __call__(self, _spec: FakeSpec, _ctx: ProbeContext) -> Outcome:
+        return self.next

@@ -16,13 +16,14 @@ import pytest
 
 from agent.catalogue import BY_NAME
 from agent.config import AgentConfig
+from agent.events import Change
 from agent.jobs import Job, build_jobs
 from agent.probes import PROBES, adjtimex
 from agent.probes.base import Outcome, ProbeContext
 from agent.probes.host import HostProbe, HostSpec, cpu_ratio, from_target, kind
 from agent.probes.hostsource import PsutilSource, RecordedSource
 from agent.runner import Runner
-from agent.state import Change, SiteState
+from agent.state import SiteState
 
 FIXTURES = Path(__file__).parent / "fixtures" / "host"
 CTX = ProbeContext("host", 5.0, logging.getLogger("agent.probe.host"))

@@ -13,9 +13,10 @@ from collections.abc import Callable
 import pytest
 
 from agent import runner as runner_module
+from agent.events import Change
 from agent.probes.base import Outcome, ProbeContext
 from agent.runner import Runner
-from agent.state import Change, SiteState
+from agent.state import SiteState
 from tests.unit.fakes import FakeSpec, Journalled, RunFn, always_open, fake_job, scrape, value
 
 
