@@ -16,7 +16,7 @@ from pathlib import Path
 from types import FrameType
 
 from agent.probes import PROBES
-from bench import footprint, latency, report, site, sweep
+from bench import footprint, latency, power, report, site, sweep
 from bench.exporters import BLACKBOX_EXPORTER, NODE_EXPORTER, start_references
 from bench.netlab import NetLab
 
@@ -57,9 +57,11 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt(f"signal {signum}")
 
 
-def _check_environment() -> None:
+def _check_environment(only: str) -> None:
     if os.geteuid() != 0:
-        raise SystemExit("bench: needs root (it creates network namespaces)")
+        raise SystemExit("bench: needs root (network namespaces, NUT's upsd)")
+    if only == "power":
+        return
     missing = [t for t in ("ip", NODE_EXPORTER, BLACKBOX_EXPORTER) if shutil.which(t) is None]
     if missing:
         raise SystemExit(f"bench: missing {', '.join(missing)}: run scripts/bootstrap.sh bench")
@@ -70,8 +72,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--window", type=float, default=footprint.WINDOW, help="footprint, s")
     parser.add_argument("--scrapes", type=int, default=latency.SCRAPES, help="latency scrapes")
     parser.add_argument("--no-write", action="store_true", help="do not write the doc")
+    parser.add_argument("--only", choices=("power",), help="run one benchmark (implies --no-write)")
     args = parser.parse_args(argv)
-    _check_environment()
+    _check_environment(args.only)
+    if args.only == "power":
+        with tempfile.TemporaryDirectory(prefix="sansang-bench-") as workdir:
+            section = power.run(Path(workdir))
+        section.print()
+        return 0 if all(g.passed for g in section.goals) else 1
     signal.signal(signal.SIGTERM, _interrupt)
     load = "load average at the start (1/5/15 min)", " / ".join(f"{x:.2f}" for x in os.getloadavg())
     sections: list[report.Section] = []
@@ -93,6 +101,8 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             sections.append(sweep.run(lab, workdir / f"sweep-{method}", method))
             sections[-1].print()
+        sections.append(power.run(workdir / "power"))
+        sections[-1].print()
         versions = {
             "node_exporter": node.version,
             "blackbox_exporter": blackbox.version,

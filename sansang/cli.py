@@ -108,7 +108,8 @@ async def _probe(kind_name: str, target: str, timeout: float, debug: bool) -> in
     from agent.exporter import AgentCollector
     from agent.exposition import render
     from agent.i18n import REASONS, pick
-    from agent.jobs import Job
+    from agent.jobs import Job, Role
+    from agent.power.page import condition
     from agent.probes import PROBES
     from agent.runner import Runner
     from agent.state import SiteState
@@ -139,7 +140,10 @@ async def _probe(kind_name: str, target: str, timeout: float, debug: bool) -> in
     root.addHandler(handler)
     if debug:
         root.setLevel(logging.DEBUG)
-    job = Job("cli", "host" if kind_name == "host" else "check", kind, spec, timeout, timeout)
+    role: Role = (
+        "host" if kind.category == "host" else "power" if kind.category == "power" else "check"
+    )
+    job = Job("cli", role, kind, spec, timeout, timeout)
     state = SiteState([job], lambda _when: True)
 
     async def ignore(_changes: object) -> None:
@@ -156,6 +160,13 @@ async def _probe(kind_name: str, target: str, timeout: float, debug: bool) -> in
         print(f"  Cause: {pick(REASONS, outcome.reason, 'en')}")
     if outcome.detail:
         print(f"  detail: {outcome.detail}")
+    if outcome.reading is not None:
+        reading = outcome.reading
+        print(f"  Nguồn điện: {condition(reading, 'vi')} / Power: {condition(reading, 'en')}")
+        if debug:
+            print("\nVariables:")
+            for name, value in sorted(reading.raw.items()):
+                print(f"  {name}: {value}")
     if debug:
         print("\nLogs:")
         print(logs.getvalue() or "  (none)")

@@ -5,6 +5,7 @@ Never sleep-and-hope: ``wait_until`` polls a condition and fails with a message 
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -129,6 +130,14 @@ class AgentProcess:
     def metrics(self) -> str:
         return http_get(self.base_url + "/metrics").decode()
 
+    def events(self, after: int = 0) -> list[dict[str, Any]]:
+        body = http_get(f"{self.base_url}/api/v1/events?after={after}&limit=5000")
+        return json.loads(body)["events"]  # type: ignore[no-any-return]
+
+    def sample(self, name: str, **labels: str) -> float | None:
+        """One series' value in a fresh scrape (None: absent)."""
+        return value(parse_metrics(self.metrics()), name, **labels)
+
     def kill9(self) -> None:
         assert self.proc is not None
         self.proc.send_signal(signal.SIGKILL)
@@ -172,3 +181,21 @@ def make_agent_app(journal: Any, scrape: Any = list, web_config: Any = None) -> 
         site.key,
         Authenticator(web_config or WebConfig()),
     )
+
+
+Metrics = dict[str, dict[frozenset[tuple[str, str]], float]]
+
+
+def parse_metrics(text: str) -> Metrics:
+    """A scrape as {sample name: {labels: value}}, parsed by prometheus_client's parser."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    out: Metrics = {}
+    for fam in text_string_to_metric_families(text):
+        for s in fam.samples:
+            out.setdefault(s.name, {})[frozenset(s.labels.items())] = s.value
+    return out
+
+
+def value(metrics: Metrics, name: str, **labels: str) -> float | None:
+    return metrics.get(name, {}).get(frozenset(labels.items()))

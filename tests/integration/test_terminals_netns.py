@@ -25,11 +25,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 
 from agent import i18n
 from tests.integration.netlab import Host, Lab
-from tests.support import AgentProcess, have, http_get, wait_until
+from tests.support import AgentProcess, have, http_get, parse_metrics, value, wait_until
 
 pytestmark = [
     pytest.mark.integration,
@@ -100,20 +99,6 @@ class Site:
 
     def page(self, query: str = "") -> str:
         return http_get(self.agent.base_url + "/" + query).decode()
-
-
-def parse_metrics(text: str) -> dict[str, dict[frozenset[tuple[str, str]], float]]:
-    out: dict[str, dict[frozenset[tuple[str, str]], float]] = {}
-    for fam in text_string_to_metric_families(text):
-        for s in fam.samples:
-            out.setdefault(s.name, {})[frozenset(s.labels.items())] = s.value
-    return out
-
-
-def value(
-    metrics: dict[str, dict[frozenset[tuple[str, str]], float]], name: str, **labels: str
-) -> float | None:
-    return metrics.get(name, {}).get(frozenset(labels.items()))
 
 
 def _config(lab: Lab, journal: Path) -> dict[str, Any]:
