@@ -27,10 +27,13 @@ case "$what" in
   run) extras="" ;;
   test) extras="[dev,collector]"
         # promtool (checks a real scrape), ip (network namespaces), dnsmasq (a real DNS server),
-        # chromium and a font with Vietnamese glyphs (the status page as a technician sees it)
-        apt_install prometheus iproute2 dnsmasq-base openssl chromium fonts-dejavu-core ;;
+        # chromium and a font with Vietnamese glyphs (the status page as a technician sees it),
+        # NUT's upsd and dummy-ups driver (a real UPS server for the power probe)
+        apt_install prometheus iproute2 dnsmasq-base openssl chromium fonts-dejavu-core \
+          nut-server nut-client ;;
   bench) extras="[dev,collector]"
-        apt_install prometheus iproute2 dnsmasq-base prometheus-node-exporter prometheus-blackbox-exporter ;;
+        apt_install prometheus iproute2 dnsmasq-base prometheus-node-exporter prometheus-blackbox-exporter \
+          nut-server nut-client ;;
   *) echo "usage: $0 run|test|bench" >&2; exit 2 ;;
 esac
 
