@@ -79,7 +79,8 @@ _TEXT: dict[str, tuple[str, str]] = {
     "pw_window_30d": ("30 ngày", "30 days"),
     "pw_sustained": ("Số lần mất điện kéo dài (trên 5 phút)", "Sustained outages (over 5 min)"),
     "pw_momentary": ("Số lần mất điện thoáng qua (đến 5 phút)", "Momentary outages (up to 5 min)"),
-    "pw_minutes": ("Tổng số phút mất điện", "Minutes without mains"),
+    "pw_total": ("Tổng thời gian mất điện", "Time without mains"),
+    "pw_site": ("cả điểm phục vụ", "whole site"),
     "pw_longest": ("Lần mất điện dài nhất", "Longest outage"),
     "pw_holdup": ("UPS giữ điện ngắn nhất (đến khi cạn pin)", "Shortest UPS hold-up (until empty)"),
     "pw_classes": (

@@ -202,7 +202,8 @@ class StatusPage:
         rows = "".join(
             f"<tr><td>{self._when(e.wall_time)}</td>"
             f"<td>{escape(i18n.pick(i18n.EVENT_KINDS, e.kind, lang))}</td>"
-            f"<td>{escape(e.subject)}</td><td>{escape(self._event_state(e, lang))}</td></tr>"
+            f"<td>{escape(self._subject(e, lang))}</td>"
+            f"<td>{escape(self._event_state(e, lang))}</td></tr>"
             for e in reversed(events)
         )
         return (
@@ -210,6 +211,13 @@ class StatusPage:
             f"<th>{t('event', lang)}</th><th>{t('name', lang)}</th><th>{t('state', lang)}</th>"
             f"</tr>{rows}</table>"
         )
+
+    def _subject(self, e: Event, lang: Lang) -> str:
+        """The job's name when the subject is a job, words for the site; else the subject."""
+        if e.subject == "site":
+            return t("pw_site", lang)
+        rec = self.state.records.get(e.subject)
+        return (rec.job.name or e.subject) if rec is not None else e.subject
 
     @staticmethod
     def _event_state(e: Event, lang: Lang) -> str:

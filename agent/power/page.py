@@ -120,7 +120,7 @@ def _summary(state: SiteState, lang: Lang, now: float, mono_ns: int) -> str:
     lines: list[tuple[str, list[str]]] = [
         ("pw_sustained", [str(figures[w].outages["sustained"]) for w in windows]),
         ("pw_momentary", [str(figures[w].outages["momentary"]) for w in windows]),
-        ("pw_minutes", [f"{figures[w].total_seconds / 60:.0f}" for w in windows]),
+        ("pw_total", [_duration(figures[w].total_seconds, lang) for w in windows]),
         ("pw_longest", [_duration(figures[w].longest, lang) for w in windows]),
         (
             "pw_holdup",

@@ -1,7 +1,8 @@
-"""A UPS with a network card, over SNMP (pysnmp 7, asyncio): UPS-MIB (RFC 1628) or APC
-PowerNet-MIB, SNMPv2c or SNMPv3 authPriv.
+"""A UPS with a network card, over SNMP: UPS-MIB (RFC 1628) or APC PowerNet-MIB, SNMPv2c or
+SNMPv3 authPriv.
 
-STUB: the queries and the mapping are being written (issue 3).
+This module is the spec and the registry entry; the SNMP client is ``agent/power/snmp_client.py``,
+imported on the first poll, so an agent without SNMP sources never loads pysnmp (about 10 MiB).
 """
 
 from __future__ import annotations
@@ -56,7 +57,9 @@ class SnmpUpsSpec(ProbeSpec):
 
 
 async def run(spec: SnmpUpsSpec, ctx: ProbeContext) -> Outcome:
-    raise NotImplementedError
+    from agent.power import snmp_client  # imported here: keeps pysnmp out of agents without SNMP
+
+    return await snmp_client.poll(spec, ctx)
 
 
 def from_target(target: str) -> SnmpUpsSpec:

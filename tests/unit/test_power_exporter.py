@@ -106,3 +106,18 @@ async def test_power_families_are_catalogued_and_render() -> None:
 
 def test_change_has_a_value_for_measurements() -> None:
     assert Change("ups_depleted", "ups", "depleted", {}, 12.5).value == 12.5
+
+
+def test_an_agent_without_snmp_sources_never_loads_pysnmp() -> None:
+    """pysnmp costs ~10 MiB of RSS: it is imported on an SNMP source's first poll only."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, agent.app, agent.config, agent.probes, sansang.cli\n"
+        "print(any(m.split('.')[0] == 'pysnmp' for m in sys.modules))\n"
+        "from agent.power import snmp_client\n"
+        "print(any(m.split('.')[0] == 'pysnmp' for m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "True"]
