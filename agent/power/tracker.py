@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agent.events import Change, Event
-from agent.power.reading import PowerReading
+from agent.power.reading import KNOWN_FLAGS, PowerReading
 
 SITE = "site"  # the subject of site-wide power events
 
@@ -178,7 +178,7 @@ class PowerTracker:
         else:
             changes += self._conditions(source, src, reading)
             changes += self._battery(source, src, reading, mono_ns)
-            src.flags_seen |= reading.flags
+            src.flags_seen |= _bounded(reading.flags, src.flags_seen)
             src.manufacturer = reading.manufacturer or src.manufacturer
             src.model = reading.model or src.model
         changes += self._settle(wall, mono_ns)
@@ -344,6 +344,17 @@ class PowerTracker:
         if outage.start_boot == self.boot_id:
             return max(0.0, (mono_ns - outage.start_mono_ns) / 1e9), "monotonic"
         return max(0.0, wall - outage.start_wall), "wall"
+
+
+# Flags outside NUT's list that are remembered per source (exported as series once seen); a
+# device that invents a new word every poll must not grow the label set without bound.
+MAX_UNKNOWN_FLAGS = 16
+
+
+def _bounded(flags: frozenset[str], seen: set[str]) -> set[str]:
+    unknown = sorted(flags - seen - set(KNOWN_FLAGS))
+    room = MAX_UNKNOWN_FLAGS - len(seen - set(KNOWN_FLAGS))
+    return set(flags & set(KNOWN_FLAGS)) | set(unknown[: max(0, room)])
 
 
 def _battery_details(reading: PowerReading) -> dict[str, Any]:

@@ -121,3 +121,17 @@ def test_an_agent_without_snmp_sources_never_loads_pysnmp() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "True"]
+
+
+async def test_unknown_flags_are_bounded_per_source() -> None:
+    ups, runner, state, _ = await _site_with_ups()
+    for i in range(10):  # a device that invents four new words every poll
+        ups.say("OL " + " ".join(f"X{i}_{j}" for j in range(4)))
+        await runner.run_once(runner.jobs[0])
+    flags = [
+        s.labels["flag"]
+        for f in scrape(state)
+        for s in f.samples
+        if s.name == "sansang_power_ups_status"
+    ]
+    assert len(flags) == len(KNOWN_FLAGS) + 16
