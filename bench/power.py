@@ -5,12 +5,16 @@ mains lost, battery low, mains back, bypass on, bypass off).  For every change t
 taken from the moment of the rewrite: when upsd itself serves the new status (the driver's share,
 measured by polling upsd every 20 ms: the reference), when the agent's ``/metrics`` shows it, and
 the ``wall_time`` of the agent's journal event.  The agent polls the UPS at its default interval
-(5 s), so the agent's own share (agent − upsd) can be anything from 0 to one poll interval: the
-goal is that its maximum stays within that interval.
+(5 s), so the agent's own share (agent − upsd) can be anything from 0 to one poll interval; the
+sum of the intervals in the chain (the driver's poll, then the agent's) bounds the whole delay.
+Each rewrite waits a random part of a poll interval first, so changes land at every phase of the
+agent's schedule (rewriting right after the previous change was seen would always land just after
+a poll, and every change would wait a full interval).
 """
 
 from __future__ import annotations
 
+import random
 import statistics
 import threading
 import time
@@ -73,6 +77,7 @@ def _one_change(
 ) -> tuple[float, float, float]:
     status, metric, labels, expected, (kind, state) = step
     after = int(agent.events()[-1]["seq"])
+    time.sleep(random.uniform(0, POLL))  # a random phase against the agent's schedule
     written = time.time()
     lab.set_status(status)
     watch = _UpsdWatch(lab, status)
@@ -113,18 +118,27 @@ def run(workdir: Path) -> Section:
                     upsd.append(u)
                     metric.append(m)
                     event.append(e)
-    own = [max(m, e) - u for u, m, e in zip(upsd, metric, event, strict=True)]
+    total = [max(m, e) for m, e in zip(metric, event, strict=True)]
+    own = [t - u for t, u in zip(total, upsd, strict=True)]
+    limit = DRIVER_POLL + POLL
     section = Section("Power detection latency", setup)
     section.figures = {
         "changes": str(len(upsd)),
-        "upsd serves the change (driver's share), median / max": _mm(upsd),
+        "upsd serves the change (the driver's share), median / max": _mm(upsd),
         "agent metric changed, median / max": _mm(metric),
         "agent journal event written, median / max": _mm(event),
         "agent's own share (later of metric and event − upsd), median / max": _mm(own),
-        "limit for the agent's own share": f"{POLL:.2f} s (one poll interval)",
+        "agent poll interval": f"{POLL:.2f} s",
     }
     section.goals.append(
-        Goal("agent's own share, worst change", "s", max(own), POLL, "poll interval", digits=2)
+        Goal(
+            "rewrite to metric and event, worst change",
+            "s",
+            max(total),
+            limit,
+            f"driver poll {DRIVER_POLL} s + agent poll {POLL:g} s",
+            digits=2,
+        )
     )
     return section
 
