@@ -4,8 +4,9 @@
 - :func:`namespace` is a fresh namespace with ``lo`` up, deleted on the way out whatever happened;
 - :func:`veth_neighbour` is a host in its own namespace on a veth link from the default
   namespace, in a /29 chosen by the test process id (so parallel runs never share addresses);
-- :func:`stop_process` ends a process the test started (processes inside a namespace keep it
-  alive after ``ip netns del``, so stop them before leaving :func:`namespace`).
+- :func:`stop_process` (from ``tests.support``, re-exported) ends a process the test started
+  (processes inside a namespace keep it alive after ``ip netns del``, so stop them before leaving
+  :func:`namespace`).
 
 Nothing here needs pytest: only ``ip`` (iproute2), root and the standard library.
 """
@@ -19,6 +20,10 @@ import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+
+from tests.support import stop_process
+
+__all__ = ["ip", "namespace", "stop_process", "veth_neighbour"]
 
 _numbers = itertools.count(1)  # a fresh name each time: a deleted namespace lingers a moment
 
@@ -131,16 +136,3 @@ def veth_neighbour(
         finally:
             if link_exists(veth):  # deleting one end removes both and the routes, at once
                 ip("link", "del", veth)
-
-
-def stop_process(proc: subprocess.Popen[bytes]) -> None:
-    """Terminate a process the test started (kill it after 5 s) and close its stdout pipe."""
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
-    if proc.stdout is not None:
-        proc.stdout.close()

@@ -26,7 +26,6 @@ changes, then upsd serves the new values within about 2 s (the driver's poll int
 from __future__ import annotations
 
 import os
-import signal
 import socket
 import subprocess
 import time
@@ -43,7 +42,7 @@ from agent.power.nutproto import (
     quote,
     read_dummy_ups_file,
 )
-from tests.support import free_port, wait_until
+from tests.support import free_port, stop_process, wait_until
 
 NUT_DIR = Path("/lib/nut")
 UPSD = NUT_DIR / "upsd"
@@ -134,7 +133,7 @@ class NutLab:
         for attr in ("upsd", "driver"):
             proc: subprocess.Popen[bytes] | None = getattr(self, attr)
             if proc is not None:
-                _terminate(proc)
+                stop_process(proc)
                 setattr(self, attr, None)
 
     def __enter__(self) -> NutLab:
@@ -314,14 +313,3 @@ class NutLab:
         path = self.root / name
         text = path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
         return text[-600:].strip()
-
-
-def _terminate(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is not None:
-        return
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=5)

@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.support import free_port, wait_until
+from tests.support import free_port, stop_process, wait_until
 
 RESPONDER = Path(sys.executable).parent / "snmpsim-command-responder"
 
@@ -152,13 +152,8 @@ class SnmpLab:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
+        if self.proc is not None:
+            stop_process(self.proc, timeout=10)
 
     def reset(self) -> None:
         """Every device back to its default data (each test starts from these)."""
