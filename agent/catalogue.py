@@ -12,14 +12,14 @@ import sys
 from dataclasses import dataclass
 from typing import Literal
 
-MetricType = Literal["gauge", "counter", "info"]
+MetricType = Literal["gauge", "counter", "info", "histogram"]
 
 
 @dataclass(frozen=True)
 class MetricDef:
     name: str  # full exposed name: counters end in _total, info in _info
     type: MetricType
-    unit: str  # base unit ("seconds", "bytes", "ratio", "volts", "celsius") or "" for counts/states
+    unit: str  # base unit ("seconds", "bytes", "ratio", "volts", "bytes_per_second"), "" for counts
     help: str
     labels: tuple[str, ...] = ()
     source: str = "runner"  # which part of the agent emits it (documentation only)
@@ -200,6 +200,51 @@ CATALOGUE: tuple[MetricDef, ...] = (
     _m("sansang_power_ups_holdup_shortest_seconds", "gauge", "seconds",
        "The shortest time a UPS held the load on battery before it ran out, within the window; "
        "absent when no UPS ran out.", "window", source="power"),
+    # --- links: loss, latency, jitter (rounds of echo requests per target and link) -------------
+    _m("sansang_link_info", "info", "",
+       "A WAN link of the centre (always 1).", "link", "name", "kind", "role", "interface",
+       "source_address", source="links"),
+    _m("sansang_link_up", "gauge", "",
+       "1 when the last round to some target over the link got a reply, 0 when none did; absent "
+       "before the first round.", "link", source="links"),
+    _m("sansang_link_echo_requests_sent_total", "counter", "",
+       "Echo requests (ICMP echo, TCP connects or HTTP requests) sent in the rounds; loss is "
+       "1 - increase(received) / increase(sent).", "target", "link", source="probe:quality"),
+    _m("sansang_link_echo_replies_received_total", "counter", "",
+       "Echo replies received in the rounds.", "target", "link", source="probe:quality"),
+    _m("sansang_link_rtt_median_seconds", "gauge", "seconds",
+       "Median round-trip time of the last round.", "target", "link", source="probe:quality"),
+    _m("sansang_link_jitter_seconds", "gauge", "seconds",
+       "Jitter of the last round: mean difference between consecutive round-trip times "
+       "(RFC 3550's idea, without smoothing).", "target", "link", source="probe:quality"),
+    _m("sansang_link_loss_ratio", "gauge", "ratio",
+       "Share of the last round's echo requests that got no reply.", "target", "link",
+       source="probe:quality"),
+    # --- throughput tests ------------------------------------------------------------------------
+    _m("sansang_speedtest_download_bytes_per_second", "gauge", "bytes_per_second",
+       "Download throughput of the last successful test.", "backend", "link",
+       source="speedtest"),
+    _m("sansang_speedtest_upload_bytes_per_second", "gauge", "bytes_per_second",
+       "Upload throughput of the last successful test.", "backend", "link", source="speedtest"),
+    _m("sansang_speedtest_latency_seconds", "gauge", "seconds",
+       "Latency to the test server measured by the last successful test.", "backend", "link",
+       source="speedtest"),
+    _m("sansang_speedtest_success", "gauge", "",
+       "1 when the last test succeeded, 0 when it failed.", "backend", "link",
+       source="speedtest"),
+    _m("sansang_speedtest_last_success_timestamp_seconds", "gauge", "seconds",
+       "When the last successful test ended (Unix time).", "backend", "link",
+       source="speedtest"),
+    _m("sansang_speedtest_tests_total", "counter", "",
+       "Tests run since the agent started (scheduled or from the CLI).", "backend", "link",
+       source="speedtest"),
+    _m("sansang_speedtest_transferred_bytes_total", "counter", "bytes",
+       "Bytes the tests moved (both directions) since the agent started.", "backend", "link",
+       source="speedtest"),
+    _m("sansang_speedtest_budget_bytes", "gauge", "bytes",
+       "The monthly data budget of the tests.", source="speedtest"),
+    _m("sansang_speedtest_budget_used_bytes", "gauge", "bytes",
+       "Data the tests used this calendar month (from the journal).", source="speedtest"),
 )
 # fmt: on
 

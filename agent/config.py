@@ -8,14 +8,14 @@ Every field is documented in ``docs/configuration.md`` and shown in ``deploy/exa
 from __future__ import annotations
 
 import ipaddress
-import re
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import AfterValidator, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
+from agent.linkconfig import Link, QualityConfig, SpeedtestConfig
 from agent.probes import PROBES
-from agent.probes.base import SLUG_PATTERN, ProbeSpec, StrictModel
+from agent.probes.base import ProbeSpec, Slug, StrictModel
 from agent.service_hours import ServiceHours
 from sansang import communes
 from sansang.configfile import load_model
@@ -50,16 +50,6 @@ ServiceRole = Literal["one_stop_system", "national_portal", "province_datacenter
 SERVICE_ROLES: tuple[str, ...] = ServiceRole.__args__  # type: ignore[attr-defined]
 
 
-def _valid_slug(value: str) -> str:
-    if not re.match(SLUG_PATTERN, value):
-        raise ValueError(
-            f"'{value}' is not a valid id: use lower-case letters, digits and '_', '.', '-', "
-            "starting with a letter or digit, at most 63 characters (e.g. 'counter-1')"
-        )
-    return value
-
-
-Slug = Annotated[str, AfterValidator(_valid_slug)]
 _ID = (
     "unique id across checks, services and terminals: lower-case letters, digits, `_.-`; "
     "it is the `check` label of the series and the subject of events"
@@ -330,6 +320,15 @@ class AgentConfig(StrictModel):
     power: PowerConfig = Field(
         default_factory=PowerConfig, description="mains and UPS (nguồn điện)"
     )
+    links: list[Link] = Field(
+        default_factory=list, description="the centre's WAN links (đường truyền); none by default"
+    )
+    quality: QualityConfig = Field(
+        default_factory=QualityConfig, description="loss, latency and jitter over the links"
+    )
+    speedtest: SpeedtestConfig = Field(
+        default_factory=SpeedtestConfig, description="throughput tests and their data budget"
+    )
 
 
 def cross_check(config: AgentConfig) -> list[tuple[tuple[int | str, ...], str]]:
@@ -347,6 +346,32 @@ def cross_check(config: AgentConfig) -> list[tuple[tuple[int | str, ...], str]]:
             problems.append(((*section.split("."), i, "id"), message))
         else:
             seen[ident] = f"{section}.{i}"
+    problems += _link_problems(config)
+    return problems
+
+
+def _link_problems(config: AgentConfig) -> list[tuple[tuple[int | str, ...], str]]:
+    """Link, target and backend ids are unique in their list; a `links:` entry names a link."""
+    problems: list[tuple[tuple[int | str, ...], str]] = []
+    sections: list[tuple[tuple[str, ...], list[Any]]] = [
+        (("links",), config.links),
+        (("quality", "targets"), config.quality.targets),
+        (("speedtest", "backends"), config.speedtest.backends),
+    ]
+    for path, items in sections:
+        seen: set[str] = set()
+        for i, item in enumerate(items):
+            if item.id in seen:
+                problems.append(((*path, i, "id"), f"id '{item.id}' is used twice in this list"))
+            seen.add(item.id)
+    known = {link.id for link in config.links}
+    for path, items in sections[1:]:
+        for i, item in enumerate(items):
+            for j, name in enumerate(item.links):
+                if name not in known:
+                    listed = ", ".join(f"'{k}'" for k in sorted(known)) or "none"
+                    message = f"no link '{name}' in `links` (defined: {listed})"
+                    problems.append(((*path, i, "links", j), message))
     return problems
 
 

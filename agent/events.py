@@ -39,6 +39,15 @@ KINDS: dict[str, str] = {
     "state `on` or `off`)",
     "ups_depleted": "a UPS on battery ran out: forced shutdown, output off, or silence after low "
     "battery (subject: source id; value: seconds it held the load, the hold-up)",
+    "link_quality": "one round of echo requests to a target (subject: target id; value: median "
+    "round-trip seconds, null when nothing answered; details: link, sent, received, loss_ratio, "
+    "median_seconds, jitter_seconds, min_seconds, max_seconds)",
+    "link_state": "a link answered again or stopped answering (subject: link id; state up/down)",
+    "backup_link_working": "a backup link was seen carrying traffic: the evidence that the "
+    "link-loss fallback works (subject: link id; details: evidence, target or backend)",
+    "speedtest_result": "a throughput test (subject: backend id; state ok/failed; value: download "
+    "bytes per second; details: link, server, download_bps, upload_bps, latency_seconds, "
+    "bytes_used, duration_seconds, or reason and detail when it failed)",
 }
 
 

@@ -189,6 +189,8 @@ STATES: dict[str, tuple[str, str]] = {
     "started": ("bắt đầu", "started"),
     "ended": ("kết thúc", "ended"),
     "depleted": ("cạn pin", "ran out"),
+    "ok": ("thành công", "ok"),
+    "failed": ("thất bại", "failed"),
 }
 
 TERMINAL_KINDS: dict[str, tuple[str, str]] = {
@@ -229,6 +231,10 @@ EVENT_KINDS: dict[str, tuple[str, str]] = {
     "ups_bypass": ("UPS chạy bypass", "UPS on bypass"),
     "ups_forced_shutdown": ("UPS yêu cầu tắt máy (FSD)", "UPS forced shutdown"),
     "ups_depleted": ("UPS cạn pin", "UPS ran out"),
+    "link_quality": ("Chất lượng đường truyền", "Link quality"),
+    "link_state": ("Đường truyền", "Link"),
+    "backup_link_working": ("Đường truyền dự phòng hoạt động", "Backup link seen working"),
+    "speedtest_result": ("Đo băng thông", "Throughput test"),
 }
 
 

@@ -8,16 +8,30 @@ last-run series; a probe returns only its own samples.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Generic, Literal, TypeVar
+from typing import Annotated, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from agent.power.reading import PowerReading
 from sansang.units import Seconds
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9_.-]{0,62}$"
+
+
+def _valid_slug(value: str) -> str:
+    if not re.match(SLUG_PATTERN, value):
+        raise ValueError(
+            f"'{value}' is not a valid id: use lower-case letters, digits and '_', '.', '-', "
+            "starting with a letter or digit, at most 63 characters (e.g. 'counter-1')"
+        )
+    return value
+
+
+# An id in the config: the label value of its series and the subject of its events.
+Slug = Annotated[str, AfterValidator(_valid_slug)]
 
 
 class StrictModel(BaseModel):

@@ -36,7 +36,8 @@ from tests.support import REPO
 
 SNAKE = re.compile(r"^sansang_[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
 LABEL = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
-BASE_UNITS = ("seconds", "bytes", "ratio", "celsius", "volts")  # Prometheus base units
+# Prometheus base units, and bytes per second for measured throughput (a gauge, not a rate)
+BASE_UNITS = ("seconds", "bytes", "ratio", "celsius", "volts", "bytes_per_second")
 # Words that mean a unit that is not a base unit (promtool flags most of these too).
 NON_BASE = {
     "milliseconds",
