@@ -30,10 +30,10 @@ case "$what" in
         # chromium and a font with Vietnamese glyphs (the status page as a technician sees it),
         # NUT's upsd and dummy-ups driver (a real UPS server for the power probe)
         apt_install prometheus iproute2 dnsmasq-base openssl chromium fonts-dejavu-core \
-          nut-server nut-client ;;
+          nut-server nut-client iperf3 iptables ;;
   bench) extras="[dev,collector]"
         apt_install prometheus iproute2 dnsmasq-base prometheus-node-exporter prometheus-blackbox-exporter \
-          nut-server nut-client ;;
+          nut-server nut-client iperf3 iptables ;;
   *) echo "usage: $0 run|test|bench" >&2; exit 2 ;;
 esac
 
