@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from agent import clock, webconfig
+from agent.bandwidth.scheduler import start_speedtests, stop_speedtests
 from agent.config import AgentConfig, PowerConfig
 from agent.events import Change
 from agent.exporter import AgentCollector, AgentIdentity
@@ -80,7 +81,7 @@ async def run_agent(
     power = SitePower([s.id for s in config.power.sources], power_policy(config.power), boot_id)
     for c in power.resume(journal, clock.wall()):
         journal.append(c.kind, c.subject, c.state, c.value, c.details)
-    state = SiteState(jobs, config.site.service_hours.is_open, power)
+    state = SiteState(jobs, config.site.service_hours.is_open, power, links=config.links)
 
     async def journal_changes(changes: list[Change]) -> None:
         for c in changes:
@@ -125,6 +126,7 @@ async def run_agent(
             loop.add_signal_handler(sig, stop.set)
     runner.start()
     maintenance = asyncio.create_task(_maintain(journal), name="journal-maintenance")
+    speedtests = start_speedtests(config, journal, state)
     if on_ready is not None:
         on_ready(RunningAgent(config, journal, state, runner, urls))
     log.info("agent for %s serving on %s", config.site.key, base)
@@ -132,6 +134,7 @@ async def run_agent(
         await stop.wait()
     finally:
         maintenance.cancel()
+        await stop_speedtests(speedtests)
         await runner.stop()
         await http.cleanup()
         for c in power.close(clock.wall(), clock.monotonic_ns()):

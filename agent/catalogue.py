@@ -23,10 +23,26 @@ class MetricDef:
     help: str
     labels: tuple[str, ...] = ()
     source: str = "runner"  # which part of the agent emits it (documentation only)
+    buckets: tuple[float, ...] = ()  # histograms: the upper bounds, increasing, without +Inf
 
 
-def _m(name: str, type_: MetricType, unit: str, help_: str, *labels: str, source: str) -> MetricDef:
-    return MetricDef(name, type_, unit, help_, tuple(labels), source)
+def _m(
+    name: str,
+    type_: MetricType,
+    unit: str,
+    help_: str,
+    *labels: str,
+    source: str,
+    buckets: tuple[float, ...] = (),
+) -> MetricDef:
+    return MetricDef(name, type_, unit, help_, tuple(labels), source, buckets)
+
+
+# Round-trip times over a WAN: a LAN gateway (~1 ms), fibre to the province (5-25 ms), 4G
+# (30-100 ms), a congested or satellite path (0.5-2.5 s); beyond 5 s only +Inf.
+RTT_BUCKETS: tuple[float, ...] = (
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+)  # fmt: skip
 
 
 # A few lines per entry read as a table; ruff format would give every argument its own line.
@@ -220,6 +236,9 @@ CATALOGUE: tuple[MetricDef, ...] = (
     _m("sansang_link_loss_ratio", "gauge", "ratio",
        "Share of the last round's echo requests that got no reply.", "target", "link",
        source="probe:quality"),
+    _m("sansang_link_rtt_seconds", "histogram", "seconds",
+       "Round-trip times of the replies (percentiles with histogram_quantile).", "target", "link",
+       source="probe:quality", buckets=RTT_BUCKETS),
     # --- throughput tests ------------------------------------------------------------------------
     _m("sansang_speedtest_download_bytes_per_second", "gauge", "bytes_per_second",
        "Download throughput of the last successful test.", "backend", "link",
@@ -261,6 +280,19 @@ def family_name(metric: MetricDef) -> str:
     return metric.name
 
 
+def bucket_label(bound: float) -> str:
+    """A bucket's ``le`` label value in the form OpenMetrics calls canonical (Go's, and
+    prometheus_client's): ``0.005``, ``1.0``, ``+Inf``."""
+    if bound == float("inf"):
+        return "+Inf"
+    return repr(float(bound))
+
+
+def bucket_labels(metric: MetricDef) -> tuple[str, ...]:
+    """The ``le`` values of a histogram's buckets, ``+Inf`` last."""
+    return (*(bucket_label(b) for b in metric.buckets), "+Inf")
+
+
 def markdown() -> str:
     """docs/metrics.md, generated (``python -m agent.catalogue > docs/metrics.md``)."""
     lines = [
@@ -276,8 +308,11 @@ def markdown() -> str:
     ]
     for m in CATALOGUE:
         labels = ", ".join(f"`{label}`" for label in m.labels) or "–"
+        help_ = m.help
+        if m.buckets:
+            help_ += " Buckets (le): " + ", ".join(bucket_labels(m)) + "."
         lines.append(
-            f"| `{m.name}` | {m.type} | {m.unit or '–'} | {labels} | {m.source} | {m.help} |"
+            f"| `{m.name}` | {m.type} | {m.unit or '–'} | {labels} | {m.source} | {help_} |"
         )
     return "\n".join(lines) + "\n"
 

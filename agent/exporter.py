@@ -16,6 +16,7 @@ from agent import clock
 from agent.catalogue import BY_NAME
 from agent.config import TERMINAL_KINDS, Site
 from agent.exposition import Family, Labels
+from agent.jobs import DEFAULT_LINK, Job
 from agent.journal import Journal
 from agent.power.history import CLASSES
 from agent.power.reading import KNOWN_FLAGS, PowerReading
@@ -74,6 +75,8 @@ class AgentCollector:
         self._jobs(fams)
         self._terminals(fams)
         self._power(fams)
+        self._links(fams)
+        self._speedtest(fams)
         self._journal(fams)
         return fams.build()
 
@@ -121,9 +124,11 @@ class AgentCollector:
             fams.add("sansang_probe_last_run_timestamp_seconds", rec.last_run_wall, ids)
             fams.add("sansang_probe_runs_total", rec.runs, ids)
             fams.add("sansang_probe_errors_total", rec.errors, ids)
+            own = _own_labels(job)
             for sample in rec.outcome.samples:
-                labels = sample.labels if job.role == "host" else {"check": job.id, **sample.labels}
-                fams.add(sample.name, sample.value, labels)
+                fams.add(
+                    sample.name, sample.value, {**own, **sample.labels} if own else sample.labels
+                )
             if job.role == "service":
                 fams.add(
                     "sansang_service_up",
@@ -203,6 +208,21 @@ class AgentCollector:
                     {"window": window},
                 )
 
+    def _speedtest(self, fams: _Families) -> None:
+        if self.state.speedtest is not None:
+            for name, value, labels in self.state.speedtest.rows():
+                fams.add(name, value, labels)
+
+    def _links(self, fams: _Families) -> None:
+        """The configured links, and whether the last rounds over each got a reply."""
+        for link in self.state.link_config.values():
+            info = {"link": link.id, "name": link.name, "kind": link.kind, "role": link.role}
+            info |= {"interface": link.interface or "", "source_address": link.source_address or ""}
+            fams.add("sansang_link_info", 1, info)
+        for link_id, status in self.state.links.links.items():
+            if status.up is not None:
+                fams.add("sansang_link_up", float(status.up), {"link": link_id})
+
     def _journal(self, fams: _Families) -> None:
         if self.journal is None:
             return
@@ -214,6 +234,18 @@ class AgentCollector:
         fams.add("sansang_journal_events_dropped_total", j.stats.dropped)
         fams.add("sansang_journal_pending_events", j.pending())
         fams.add("sansang_journal_size_bytes", j.size_bytes())
+
+
+def _own_labels(job: Job) -> Labels:
+    """The labels a job adds to its probe's samples: ``check`` (the job id), none for the host
+    probe, ``target`` and ``link`` for a quality round (its series are per target and link; a
+    round from the CLI has neither: ``cli`` over ``default``)."""
+    if job.role == "host":
+        return _NO_LABELS
+    if job.probe.category == "quality":
+        attrs = job.attributes
+        return {"target": attrs.get("target", job.id), "link": attrs.get("link", DEFAULT_LINK)}
+    return {"check": job.id}
 
 
 _READING_VALUES = (

@@ -6,10 +6,10 @@ but slowly for a body like ours, many short series with label values: with 200 t
 a time), its text encoder about 11 ms, and building its family objects another 3.6 ms, three times
 node_exporter's whole scrape.  This module writes the same rows straight from the catalogue in a
 few milliseconds, and keeps prometheus_client (and the http.server, wsgiref... it imports) out of
-the agent's memory.  It writes only what the catalogue can hold: gauges, counters and info
-families without timestamps, exemplars or ``_created`` samples.  The tests check, on generated
-data, that prometheus_client's own parsers read it back exactly as they read prometheus_client's
-output (``tests/unit/test_exposition.py``), and promtool lints a real scrape.
+the agent's memory.  It writes only what the catalogue can hold: gauges, counters, info and
+histogram families without timestamps, exemplars or ``_created`` samples.  The tests check, on
+generated data, that prometheus_client's own parsers read it back exactly as they read
+prometheus_client's output (``tests/unit/test_exposition.py``), and promtool lints a real scrape.
 
 Formats: https://prometheus.io/docs/instrumenting/exposition_formats/ and
 https://prometheus.io/docs/specs/om/open_metrics_spec/ (OpenMetrics 1.0.0).
@@ -34,7 +34,15 @@ class Family:
     """One catalogue entry and its samples: (labels, value) rows in the order they were added.
 
     A label the catalogue lists but a row lacks is written as ``""`` (Prometheus reads that as
-    absent); a label the catalogue does not list is not written."""
+    absent); a label the catalogue does not list is not written.
+
+    Histogram rows: each series is its bucket rows, then its sum row, next to each other.  A
+    bucket row has the extra label ``le`` (its bound as :func:`agent.catalogue.bucket_label`
+    writes it) and the cumulative count as value, in increasing ``le`` order and ending with
+    ``le="+Inf"``; the sum row has the same labels without ``le``.  ``_count`` is not a row: it
+    is written from the ``+Inf`` bucket, so the two can never disagree.  This is the shape the
+    probes emit as increments (``agent/probes/quality.py``) and the agent's state adds up, so a
+    histogram needs no other type on its way from a probe to ``/metrics``."""
 
     metric: MetricDef
     rows: Sequence[tuple[Labels, float]]
@@ -107,6 +115,9 @@ class _Layout:
     labels: tuple[str, ...]
     text_head: str  # the HELP and TYPE lines of the text format
     om_head: str  # the HELP, TYPE (and UNIT) lines of OpenMetrics
+    histogram: bool = False  # line is then name_bucket{...,le="%s"}; count/sum lines below
+    sum_line: str = ""
+    count_line: str = ""
 
 
 def _layout(metric: MetricDef) -> _Layout:
@@ -120,6 +131,17 @@ def _layout(metric: MetricDef) -> _Layout:
         om_head += f"# UNIT {family} {metric.unit}\n"
     # Catalogue names are snake case (a test checks), so they hold no "%" to escape here.
     pairs = ",".join(f'{label}="%s"' for label in metric.labels)
+    if metric.type == "histogram":
+        bucket_pairs = ",".join(filter(None, (pairs, 'le="%s"')))
+        return _Layout(
+            f"{sample}_bucket{{{bucket_pairs}}} %s\n",
+            metric.labels,
+            text_head,
+            om_head,
+            histogram=True,
+            sum_line=(f"{sample}_sum{{{pairs}}}" if pairs else f"{sample}_sum") + " %s\n",
+            count_line=(f"{sample}_count{{{pairs}}}" if pairs else f"{sample}_count") + " %s\n",
+        )
     line = (f"{sample}{{{pairs}}}" if pairs else sample) + " %s\n"
     return _Layout(line, metric.labels, text_head, om_head)
 
@@ -133,7 +155,10 @@ def render(families: Iterable[Family], *, openmetrics: bool = False) -> bytes:
     for fam in families:
         layout = _LAYOUTS[fam.metric.name]
         out.append(layout.om_head if openmetrics else layout.text_head)
-        _write_samples(out, layout, fam.rows)
+        if layout.histogram:
+            _write_histogram(out, layout, fam.rows)
+        else:
+            _write_samples(out, layout, fam.rows)
     if openmetrics:
         out.append("# EOF\n")
     return "".join(out).encode("utf-8")
@@ -152,3 +177,23 @@ def _write_samples(out: list[str], layout: _Layout, rows: Iterable[tuple[Labels,
         out += [line % (esc(lbl.get(a, "")), esc(lbl.get(b, "")), fmt(v)) for lbl, v in rows]
     else:
         out += [line % (*[esc(lbl.get(k, "")) for k in names], fmt(value)) for lbl, value in rows]
+
+
+def _write_histogram(out: list[str], layout: _Layout, rows: Iterable[tuple[Labels, float]]) -> None:
+    """Bucket rows as ``_bucket`` lines; a sum row as ``_count`` (the value of the series'
+    ``+Inf`` bucket) and ``_sum``, in prometheus_client's order (the row shape is in
+    :class:`Family`).  Histograms are few (one series per quality target and link), so a plain
+    loop will do."""
+    esc, fmt = _escape, format_value
+    count: float = 0
+    for labels, value in rows:
+        values = tuple(esc(labels.get(k, "")) for k in layout.labels)
+        le = labels.get("le")
+        if le is not None:
+            out.append(layout.line % (*values, le, fmt(value)))
+            if le == "+Inf":
+                count = value
+        else:
+            out.append(layout.count_line % (*values, fmt(count)))
+            out.append(layout.sum_line % (*values, fmt(value)))
+            count = 0

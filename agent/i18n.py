@@ -87,6 +87,37 @@ _TEXT: dict[str, tuple[str, str]] = {
         "Kéo dài / thoáng qua theo Thông tư 05/2025/TT-BCT, Điều 15.",
         "Sustained / momentary as in Thông tư 05/2025/TT-BCT, Article 15.",
     ),
+    "links": ("Đường truyền", "Links"),
+    "ln_link": ("Đường truyền", "Link"),
+    "ln_role": ("Vai trò", "Role"),
+    "ln_primary": ("chính", "primary"),
+    "ln_backup": ("dự phòng", "backup"),
+    "ln_default": ("tuyến mặc định", "default route"),
+    "ln_down": (
+        "mất kết nối trên đường truyền này (mọi đích đều không trả lời)",
+        "no target answers over this link",
+    ),
+    "ln_quality": (
+        "Mất gói, độ trễ, độ dao động (lượt đo gần nhất)",
+        "Loss, latency, jitter (last round)",
+    ),
+    "ln_target": ("Đích", "Target"),
+    "ln_loss": ("Mất gói", "Loss"),
+    "ln_rtt": ("Độ trễ (trung vị)", "Latency (median)"),
+    "ln_jitter": ("Độ dao động", "Jitter"),
+    "ln_speed": ("Băng thông (lần đo gần nhất)", "Throughput (latest test)"),
+    "ln_backend": ("Máy chủ đo", "Test server"),
+    "ln_down_rate": ("Tải xuống", "Download"),
+    "ln_up_rate": ("Tải lên", "Upload"),
+    "ln_last_ok": ("Lần đo được gần nhất", "Last successful"),
+    "ln_last": ("Lần đo gần nhất", "Last test"),
+    "ln_ok": ("thành công", "ok"),
+    "ln_failed": ("thất bại", "failed"),
+    "ln_ago": ("{ago} trước", "{ago} ago"),
+    "ln_budget": (
+        "Dung lượng đo tháng này: {used} / {total} MiB",
+        "Test data this month: {used} / {total} MiB",
+    ),
     "journal_pending": (
         "Không ghi được nhật ký (ổ đĩa đầy?): {n} sự kiện đang chờ",
         "Journal cannot be written (disk full?): {n} event(s) waiting",
@@ -119,6 +150,10 @@ REASONS: dict[str, tuple[str, str]] = {
     "data_stale": ("số liệu UPS không còn cập nhật", "UPS data is stale"),
     "unknown_device": ("không tìm thấy UPS được khai báo", "no such UPS"),
     "no_device": ("máy không có pin hoặc bộ nguồn để đọc", "no battery or adapter to read"),
+    "budget_exhausted": (
+        "đã dùng hết hạn mức dữ liệu đo băng thông của tháng",
+        "the month's data budget for speed tests is used up",
+    ),
     "error": ("lỗi kiểm tra (xem nhật ký)", "check failed (see the log)"),
 }
 
@@ -204,6 +239,13 @@ TERMINAL_KINDS: dict[str, tuple[str, str]] = {
     "video_conference": ("Thiết bị hội nghị truyền hình", "Video-conference endpoint"),
     "router": ("Bộ định tuyến", "Router"),
     "switch": ("Thiết bị chuyển mạch", "Switch"),
+    "other": ("Khác", "Other"),
+}
+
+LINK_KINDS: dict[str, tuple[str, str]] = {
+    "internet": ("Internet", "Internet"),
+    "tslcd": ("Mạng truyền số liệu chuyên dùng", "Government network (TSLCD)"),
+    "mobile": ("Di động (3G/4G/5G)", "Mobile (3G/4G/5G)"),
     "other": ("Khác", "Other"),
 }
 

@@ -1,5 +1,5 @@
-"""Turn the config into scheduled jobs: one per check, service, terminal, power source, and the
-host probe."""
+"""Turn the config into scheduled jobs: one per check, service, terminal, power source, quality
+target and link, and the host probe."""
 
 from __future__ import annotations
 
@@ -7,10 +7,12 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from agent.config import AgentConfig
+from agent.linkconfig import Link, QualityConfig, QualityTarget
 from agent.probes import PROBES
 from agent.probes.base import ProbeKind, ProbeSpec
 
-Role = Literal["host", "check", "service", "terminal", "power"]
+Role = Literal["host", "check", "service", "terminal", "power", "quality"]
+DEFAULT_LINK = "default"  # the `link` label of a round over the default route
 
 # Event kind written when a job of this role changes state.
 STATE_EVENT: dict[Role, str] = {
@@ -76,4 +78,56 @@ def build_jobs(config: AgentConfig) -> list[Job]:
             )
         )
     jobs += [job(p.id, "power", p.source, p.name) for p in config.power.sources]
+    jobs += quality_jobs(config.quality, config.links)
     return jobs
+
+
+def quality_jobs(quality: QualityConfig, links: list[Link]) -> list[Job]:
+    """One job per quality target and link it is measured over (the default route when the
+    target names none), id ``quality:<target>@<link>``."""
+    by_id = {link.id: link for link in links}
+    jobs = []
+    for target in quality.targets:
+        over: list[Link | None] = [by_id[i] for i in target.links] or [None]
+        jobs += [_quality_job(quality, target, link) for link in over]
+    return jobs
+
+
+def _quality_job(quality: QualityConfig, target: QualityTarget, link: Link | None) -> Job:
+    link_id = link.id if link else DEFAULT_LINK
+    check = target.check
+    spec = PROBES["quality"].spec.model_validate(
+        {
+            "probe": "quality",
+            "target": target.id,
+            "role": target.role,
+            "link": link_id,
+            "method": check.method,
+            "host": check.host,
+            "port": check.port,
+            "url": check.url,
+            "count": quality.count,
+            "spacing": quality.spacing,
+            "reply_timeout": quality.timeout,
+            "interface": link.interface if link else None,
+            "source_address": link.source_address if link else None,
+        }
+    )
+    # The round's own length, the last reply's wait, and a second to spare.
+    timeout = quality.count * quality.spacing + quality.timeout + 1.0
+    return Job(
+        id=f"quality:{target.id}@{link_id}",
+        role="quality",
+        probe=PROBES["quality"],
+        spec=spec,
+        interval=quality.interval,
+        timeout=timeout,
+        name=target.name or target.id,
+        attributes={
+            "target": target.id,
+            "link": link_id,
+            "role": target.role,
+            "method": check.method,
+            "link_role": link.role if link else "primary",
+        },
+    )

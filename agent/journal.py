@@ -328,6 +328,38 @@ class Journal:
             ).fetchone()
         return _event(row) if row else None
 
+    def sum_detail(self, kind: str, key: str, since_wall: float) -> float:
+        """Sum of the number ``details[key]`` over events of ``kind`` written at or after
+        ``since_wall`` (absent or non-numeric values count 0); e.g. the data the throughput tests
+        used this month."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT TOTAL(json_extract(details, ?)) FROM events"
+                " WHERE kind = ? AND wall_time >= ?",
+                (f"$.{key}", kind, since_wall),
+            ).fetchone()
+        return float(row[0])
+
+    def of_kind_after(self, kind: str, after: int, limit: int = 1000) -> list[Event]:
+        """Up to ``limit`` events of ``kind`` with ``seq > after``, oldest first."""
+        with self._lock:
+            rows = self._db.execute(
+                f"{self._SELECT} WHERE kind = ? AND seq > ? ORDER BY seq LIMIT ?",
+                (kind, after, limit),
+            ).fetchall()
+        return [_event(r) for r in rows]
+
+    def newest_of(self, kind: str, subject: str, state: str | None = None) -> Event | None:
+        """The newest event of ``kind`` about ``subject`` (in ``state`` when given)."""
+        where, args = "kind = ? AND subject = ?", [kind, subject]
+        if state is not None:
+            where, args = f"{where} AND state = ?", [*args, state]
+        with self._lock:
+            row = self._db.execute(
+                f"{self._SELECT} WHERE {where} ORDER BY seq DESC LIMIT 1", args
+            ).fetchone()
+        return _event(row) if row else None
+
     def newest_of_other_boot(self) -> Event | None:
         """The newest event written in another boot of the host than this one."""
         with self._lock:

@@ -13,12 +13,13 @@ from collections.abc import Iterable
 from prometheus_client.metrics_core import (
     CounterMetricFamily,
     GaugeMetricFamily,
+    HistogramMetricFamily,
     InfoMetricFamily,
     Metric,
 )
 
 from agent.catalogue import family_name
-from agent.exposition import Family
+from agent.exposition import Family, Labels
 
 
 def metrics(families: Iterable[Family]) -> list[Metric]:
@@ -38,8 +39,29 @@ def _metric(fam: Family) -> Metric:
     # prometheus_client wants the name to end with the unit when a unit is given; "_seconds_total"
     # (a counter of seconds) ends with it once _total is taken off.
     unit = m.unit if m.unit and name.endswith("_" + m.unit) else ""
+    if m.type == "histogram":
+        return _histogram(fam, name, unit)
     fam_type = CounterMetricFamily if m.type == "counter" else GaugeMetricFamily
     metric = fam_type(name, m.help, labels=label_names, unit=unit)
     for values, value in rows:
         metric.add_metric(values, value)
     return metric
+
+
+def _histogram(fam: Family, name: str, unit: str) -> Metric:
+    """Bucket rows then a sum row per series (the shape :class:`agent.exposition.Family`
+    describes), as one ``add_metric`` per series."""
+    label_names = list(fam.metric.labels)
+    metric = HistogramMetricFamily(name, fam.metric.help, labels=label_names, unit=unit)
+    buckets: list[tuple[str, float]] = []
+    for labels, value in fam.rows:
+        if "le" in labels:
+            buckets.append((labels["le"], value))
+        else:
+            metric.add_metric(_values(labels, label_names), buckets, value)
+            buckets = []
+    return metric
+
+
+def _values(labels: Labels, names: list[str]) -> list[str]:
+    return [labels.get(label, "") for label in names]

@@ -7,16 +7,21 @@ the state changes to journal.  It is pure bookkeeping: no I/O, times are passed 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agent.events import Change
 from agent.jobs import STATE_EVENT, Job
+from agent.linkconfig import Link
+from agent.linkstate import LinkTracker
 from agent.power.site import SitePower
 from agent.power.tracker import PowerPolicy
 from agent.probes.base import Outcome, Sample
+
+if TYPE_CHECKING:
+    from agent.bandwidth.runs import SpeedtestState
 
 
 @dataclass
@@ -62,12 +67,26 @@ def _with_counter_totals(
     return replace(outcome, samples=kept + running)
 
 
+def _link_tracker(jobs: list[Job], links: Sequence[Link]) -> LinkTracker:
+    """The links of the config and of the quality jobs (``default``: the default route), with
+    the targets measured over each."""
+    targets: dict[str, list[str]] = {link.id: [] for link in links}
+    backups = {link.id for link in links if link.role == "backup"}
+    for job in jobs:
+        if job.role == "quality":
+            targets.setdefault(job.attributes["link"], []).append(job.attributes["target"])
+            if job.attributes.get("link_role") == "backup":
+                backups.add(job.attributes["link"])
+    return LinkTracker(targets, backups)
+
+
 class SiteState:
     def __init__(
         self,
         jobs: list[Job],
         is_open: Callable[[datetime], bool],
         power: SitePower | None = None,
+        links: Sequence[Link] = (),
     ) -> None:
         self.records: dict[str, JobRecord] = {job.id: JobRecord(job) for job in jobs}
         self.observed: dict[tuple[str, str], ObservedState] = {}
@@ -75,6 +94,9 @@ class SiteState:
         self.power = power or SitePower(
             [j.id for j in jobs if j.role == "power"], PowerPolicy(), boot_id=""
         )
+        self.speedtest: SpeedtestState | None = None  # set when speed tests are configured
+        self.link_config: dict[str, Link] = {link.id: link for link in links}
+        self.links = _link_tracker(jobs, links)
 
     def service_hours_open(self, wall: float) -> bool:
         return self._is_open(datetime.fromtimestamp(wall, UTC))
@@ -107,6 +129,12 @@ class SiteState:
         if job.role == "power":
             reading = outcome.reading if outcome.success else None
             changes += self.power.update(job.id, reading, wall, mono_ns)
+        changes += [
+            Change(m.kind, m.subject, None, dict(m.details), m.value) for m in outcome.measurements
+        ]
+        if job.role == "quality":
+            link, target = job.attributes["link"], job.attributes["target"]
+            changes += self.links.round(link, target, outcome.success, mono_ns)
         for obs in outcome.observations:
             key = (obs.kind, obs.subject)
             old = self.observed.get(key)

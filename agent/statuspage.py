@@ -12,7 +12,7 @@ from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
-from agent import clock, i18n
+from agent import clock, i18n, linkpage
 from agent.config import Site
 from agent.events import Event
 from agent.i18n import Lang, t
@@ -67,6 +67,7 @@ class StatusPage:
         parts.append(self._section("checks", lang, now, self.state.jobs_of("check")))
         parts.append(self._terminals(lang, now))
         parts.append(power_page.section(self.state, lang, now, clock.monotonic_ns()))
+        parts.append(linkpage.section(self.state, lang, now))
         parts.append(self._host(lang))
         parts.append(self._events(lang, events))
         parts.append("</body></html>")
@@ -75,6 +76,7 @@ class StatusPage:
     def _banner(self, lang: Lang, now: float, journal_pending: int) -> str:
         down = self.state.down()
         extra = power_page.banner_items(self.state, lang, now, clock.monotonic_ns(), self._when)
+        extra += linkpage.banner_items(self.state, lang)
         if journal_pending:
             extra.append(f"<li>{escape(t('journal_pending', lang, n=journal_pending))}</li>")
         sync = self.state.observed.get(("clock_sync_state", "system"))

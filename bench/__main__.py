@@ -16,7 +16,7 @@ from pathlib import Path
 from types import FrameType
 
 from agent.probes import PROBES
-from bench import footprint, latency, power, report, site, sweep
+from bench import bandwidth, footprint, latency, loss, power, report, site, sweep
 from bench.exporters import BLACKBOX_EXPORTER, NODE_EXPORTER, start_references
 from bench.netlab import NetLab
 
@@ -60,7 +60,12 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
 def _check_environment(only: str) -> None:
     if os.geteuid() != 0:
         raise SystemExit("bench: needs root (network namespaces, NUT's upsd)")
-    if only == "power":
+    if only in ("power", "loss"):
+        return
+    if only == "bandwidth":
+        missing = [t for t in ("ip", "tc", "iperf3") if shutil.which(t) is None]
+        if missing:
+            raise SystemExit(f"bench: missing {', '.join(missing)}: run scripts/bootstrap.sh test")
         return
     missing = [t for t in ("ip", NODE_EXPORTER, BLACKBOX_EXPORTER) if shutil.which(t) is None]
     if missing:
@@ -72,12 +77,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--window", type=float, default=footprint.WINDOW, help="footprint, s")
     parser.add_argument("--scrapes", type=int, default=latency.SCRAPES, help="latency scrapes")
     parser.add_argument("--no-write", action="store_true", help="do not write the doc")
-    parser.add_argument("--only", choices=("power",), help="run one benchmark (implies --no-write)")
+    parser.add_argument(
+        "--only",
+        choices=("power", "loss", "bandwidth"),
+        help="run one benchmark (implies --no-write)",
+    )
     args = parser.parse_args(argv)
     _check_environment(args.only)
-    if args.only == "power":
+    if args.only:
+        one = {"power": power.run, "loss": loss.run, "bandwidth": bandwidth.run}[args.only]
         with tempfile.TemporaryDirectory(prefix="sansang-bench-") as workdir:
-            section = power.run(Path(workdir))
+            section = one(Path(workdir))
         section.print()
         return 0 if all(g.passed for g in section.goals) else 1
     signal.signal(signal.SIGTERM, _interrupt)
@@ -102,6 +112,10 @@ def main(argv: list[str] | None = None) -> int:
             sections.append(sweep.run(lab, workdir / f"sweep-{method}", method))
             sections[-1].print()
         sections.append(power.run(workdir / "power"))
+        sections[-1].print()
+        sections.append(loss.run(workdir / "loss"))
+        sections[-1].print()
+        sections.append(bandwidth.run(workdir / "bandwidth"))
         sections[-1].print()
         versions = {
             "node_exporter": node.version,

@@ -3,6 +3,9 @@
 sansang agent run --config FILE
 sansang agent check-config FILE
 sansang agent probe KIND TARGET [--debug] [--timeout SECONDS]
+sansang agent speedtest --config FILE [--backend ID] [--link ID] [--ignore-budget]
+sansang survey --lat LAT --lon LON --label TEXT --endpoint URL [--out FILE] [--iperf3 HOST]
+sansang speedtest-server --listen HOST:PORT
 """
 
 from __future__ import annotations
@@ -43,7 +46,41 @@ def _parser() -> argparse.ArgumentParser:
     probe.add_argument("target", help="what to probe, e.g. 10.0.0.1:445, https://host/, -")
     probe.add_argument("--debug", action="store_true", help="print the probe's debug log")
     probe.add_argument("--timeout", type=float, default=5.0)
+    speed = sub.add_parser("speedtest", help="run a throughput test now and journal it")
+    speed.add_argument("--config", required=True, type=Path, help="agent config file (YAML)")
+    speed.add_argument("--backend", help="only this backend (id in speedtest.backends)")
+    speed.add_argument("--link", help="only over this link (id in links, or 'default')")
+    speed.add_argument(
+        "--ignore-budget", action="store_true", help="run even when the month's budget is used up"
+    )
+    _survey_parser(top)
+    server = top.add_parser(
+        "speedtest-server", help="serve the Speedtest-Mini-compatible endpoint (the province's)"
+    )
+    server.add_argument("--listen", default="0.0.0.0:8080", help="HOST:PORT")
     return parser
+
+
+def _survey_parser(top: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    survey = top.add_parser(
+        "survey", help="dead-zone survey: measure here and append the result to a file"
+    )
+    survey.add_argument("--lat", required=True, type=float, help="latitude (degrees)")
+    survey.add_argument("--lon", required=True, type=float, help="longitude (degrees)")
+    survey.add_argument("--label", required=True, help='the place, e.g. "Thôn 3"')
+    survey.add_argument(
+        "--endpoint", required=True, help="the province's speed-test endpoint, http(s)://HOST:PORT/"
+    )
+    survey.add_argument(
+        "--out",
+        type=Path,
+        default=Path("sansang-survey.jsonl"),
+        help="JSON-lines file to append to",
+    )
+    survey.add_argument("--iperf3", metavar="HOST[:PORT]", help="also measure with iperf3 there")
+    survey.add_argument("--duration", type=float, default=8.0, help="seconds per direction")
+    survey.add_argument("--max-mib", type=int, default=100, help="data one backend may use (MiB)")
+    survey.add_argument("--count", type=int, default=20, help="TCP connects for latency and loss")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -60,6 +97,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return _run_agent(args.config)
             if args.command == "probe":
                 return asyncio.run(_probe(args.kind, args.target, args.timeout, args.debug))
+            if args.command == "speedtest":
+                return asyncio.run(
+                    _speedtest(args.config, args.backend, args.link, args.ignore_budget)
+                )
+        if args.component == "survey":
+            return asyncio.run(_survey(args))
+        if args.component == "speedtest-server":
+            return _speedtest_server(args.listen)
     except ConfigError as err:
         print(err.render(), file=sys.stderr)
         return EXIT_CONFIG
@@ -173,6 +218,114 @@ async def _probe(kind_name: str, target: str, timeout: float, debug: bool) -> in
     print("\nMetrics:")
     print(render(AgentCollector(None, state, None).families()).decode(), end="")
     return EXIT_OK if outcome.success else EXIT_FAILED
+
+
+def _config_problem(message: str) -> int:
+    print(message, file=sys.stderr)
+    return EXIT_CONFIG
+
+
+async def _speedtest(
+    path: Path, backend_id: str | None, link_id: str | None, ignore_budget: bool
+) -> int:
+    from agent import clock, config
+    from agent.bandwidth import text
+    from agent.bandwidth.budget import MIB, Budget
+    from agent.bandwidth.runs import DEFAULT_LINK, SpeedtestRunner
+    from agent.journal import Journal
+
+    cfg = config.load(path)
+    st = cfg.speedtest
+    backends = [b.id for b in st.backends]
+    if not backends:
+        return _config_problem(
+            f"{path}: chưa khai báo speedtest.backends / no speedtest.backends configured"
+        )
+    if backend_id is not None and backend_id not in backends:
+        return _config_problem(
+            f"không có backend '{backend_id}' / no backend '{backend_id}'; "
+            f"có / known: {', '.join(backends)}"
+        )
+    links = [DEFAULT_LINK, *(link.id for link in cfg.links)]
+    if link_id is not None and link_id not in links:
+        return _config_problem(
+            f"không có đường truyền '{link_id}' / no link '{link_id}'; "
+            f"có / known: {', '.join(links)}"
+        )
+    try:
+        journal = Journal(
+            cfg.journal.path,
+            boot_id=clock.boot_id(),
+            retention_seconds=cfg.journal.retention,
+            max_bytes=cfg.journal.max_size_mib * MIB,
+        )
+    except OSError as err:
+        print(f"không mở được nhật ký / cannot open the journal: {err}", file=sys.stderr)
+        return EXIT_FAILED
+    try:
+        budget = Budget(journal, st.monthly_budget_mib * MIB, cfg.site.service_hours.timezone)
+        tester = SpeedtestRunner(st, cfg.links, journal, budget)
+        outcomes = await tester.run(
+            tester.plan(backend_id, link_id),
+            "cli",
+            ignore_budget=ignore_budget,
+            on_wait=lambda: print(
+                "Đang chờ phép đo khác kết thúc / waiting for another test to finish…", flush=True
+            ),
+        )
+        for outcome in outcomes:
+            print("\n".join(text.outcome_lines(outcome)))
+        print(text.budget_line(budget.used(), budget.monthly_bytes))
+        print(f"Đã ghi nhật ký / journalled in: {cfg.journal.path}")
+    finally:
+        journal.close()
+    return EXIT_OK if all(o.result is not None for o in outcomes) else EXIT_FAILED
+
+
+async def _survey(args: argparse.Namespace) -> int:
+    from agent.bandwidth import survey, text
+
+    try:
+        where = survey.place(args.label, args.lat, args.lon)
+        survey.endpoint_address(args.endpoint)
+        if args.iperf3:
+            survey.iperf3_address(args.iperf3)
+    except ValueError as err:
+        return _config_problem(str(err))
+    if args.count < 2 or args.duration <= 0 or args.max_mib < 1:
+        return _config_problem(
+            "--count ≥ 2, --duration > 0, --max-mib ≥ 1 (giá trị không hợp lệ / invalid value)"
+        )
+    options = survey.SurveyOptions(
+        args.endpoint, args.iperf3, args.duration, args.max_mib * 1024 * 1024, args.count
+    )
+    print(f"Đang đo / measuring at {where.label}…", flush=True)
+    record = await survey.survey(where, options)
+    try:
+        survey.append_record(args.out, record)
+    except OSError as err:
+        print(f"không ghi được / cannot write {args.out}: {err}", file=sys.stderr)
+        return EXIT_FAILED
+    print("\n".join(text.survey_lines(record, str(args.out))))
+    return EXIT_OK
+
+
+def _speedtest_server(listen: str) -> int:
+    from agent.bandwidth import endpoint
+
+    try:
+        host, port = endpoint.parse_listen(listen)
+    except ValueError as err:
+        return _config_problem(f"--listen: {err}")
+    print(f"Máy chủ đo băng thông / speed-test endpoint: http://{listen}/", flush=True)
+    try:
+        asyncio.run(endpoint.serve(host, port))
+    except OSError as err:
+        print(f"không mở được cổng / cannot listen on {listen}: {err}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        return EXIT_OK
+    return EXIT_OK
 
 
 if __name__ == "__main__":

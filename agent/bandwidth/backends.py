@@ -1,12 +1,15 @@
 """Run one throughput test against one backend, over one link.
 
-STUB (issue 4): selfhosted (speedtest-cli driven offline against the province's endpoint), ookla
-(speedtest-cli against speedtest.net), iperf3 (the iperf3 client, JSON output).
+- ``selfhosted``: speedtest-cli driven offline against the province's endpoint
+  (:mod:`agent.bandwidth.selfhosted`);
+- ``ookla``: speedtest-cli against speedtest.net (:mod:`agent.bandwidth.ookla`);
+- ``iperf3``: the iperf3 client, JSON output (:mod:`agent.bandwidth.iperf3`).
 """
 
 from __future__ import annotations
 
-from agent.bandwidth.result import SpeedResult
+from agent.bandwidth import iperf3, ookla, selfhosted
+from agent.bandwidth.result import SpeedResult, SpeedtestError
 from agent.linkconfig import Link, SpeedtestBackend
 
 
@@ -17,4 +20,12 @@ async def run_backend(
 
     ``duration`` bounds each direction's transfer; ``max_bytes`` bounds the bytes the whole test
     may move (what is left of the month's budget): the backend stops a transfer at that size."""
-    raise NotImplementedError
+    if backend.kind == "selfhosted" and backend.url:
+        return await selfhosted.run(backend.url, link, duration=duration, max_bytes=max_bytes)
+    if backend.kind == "ookla":
+        return await ookla.run(backend.server_id, link, duration=duration, max_bytes=max_bytes)
+    if backend.kind == "iperf3" and backend.host:
+        return await iperf3.run(
+            backend.host, backend.port, link, duration=duration, max_bytes=max_bytes
+        )
+    raise SpeedtestError("error", f"backend {backend.id}: kind {backend.kind} is not configured")

@@ -2,14 +2,16 @@
 
 Adding a probe: write ``agent/probes/<kind>.py`` with a spec model, ``run`` and ``from_target``,
 export ``KIND``, and add it here.  Its spec then becomes a valid ``check:`` in the config
-(``category="network"``) or a valid ``source:`` of ``power.sources`` (``category="power"``).
+(``category="network"``) or a valid ``source:`` of ``power.sources`` (``category="power"``);
+``category="quality"`` is the loss/latency/jitter rounds that ``agent/jobs.py`` builds from
+``quality.targets``.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from agent.probes import battery, dns, host, http, icmp, nut, snmp_ups, tcp
+from agent.probes import battery, dns, host, http, icmp, nut, quality, snmp_ups, tcp
 from agent.probes.base import ProbeKind
 
 PROBES: dict[str, ProbeKind[Any]] = {
@@ -21,4 +23,5 @@ PROBES: dict[str, ProbeKind[Any]] = {
     nut.KIND.name: nut.KIND,
     snmp_ups.KIND.name: snmp_ups.KIND,
     battery.KIND.name: battery.KIND,
+    quality.KIND.name: quality.KIND,
 }

@@ -80,6 +80,19 @@ class Observation:
     details: dict[str, str | float | int | bool | None] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Measurement:
+    """A figure of this run to journal as it is, not as a state change (one round of echo
+    requests: its median and jitter).  ``SiteState.record`` turns each into one event of
+    ``kind`` (listed in ``agent/events.py``) with no state: subject, value and details as
+    given."""
+
+    kind: str  # event kind, e.g. "link_quality"
+    subject: str  # e.g. the quality target id
+    value: float | None
+    details: dict[str, str | float | int | bool | None] = field(default_factory=dict)
+
+
 Reason = Literal[
     "ok",
     "timeout",
@@ -97,6 +110,7 @@ Reason = Literal[
     "data_stale",  # NUT: the driver stopped getting fresh data from the UPS
     "unknown_device",  # NUT: no such UPS on that upsd; SNMP: the agent has no UPS MIB
     "no_device",  # battery: the machine has no battery or mains adapter to read
+    "budget_exhausted",  # throughput test skipped: the month's data budget is used up
     "error",
 ]
 
@@ -109,6 +123,7 @@ class Outcome:
     samples: list[Sample] = field(default_factory=list)
     observations: list[Observation] = field(default_factory=list)
     reading: PowerReading | None = None  # power probes only: what the source said
+    measurements: list[Measurement] = field(default_factory=list)  # journalled every run
 
     @classmethod
     def down(cls, reason: Reason, detail: str = "", samples: list[Sample] | None = None) -> Outcome:
@@ -136,8 +151,9 @@ class ProbeKind(Generic[SpecT]):
     from_target: Callable[[str], SpecT]
     summary: str
     # "network": a `check:` of checks, services and terminals; "power": a `source:` of
-    # `power.sources`; "host": the host section only.
-    category: Literal["network", "power", "host"] = "network"
+    # `power.sources`; "host": the host section only; "quality": the jobs of `quality.targets`
+    # (built by agent/jobs.py, never a `check:`).
+    category: Literal["network", "power", "host", "quality"] = "network"
 
 
 def reason_for_os_error(err: OSError) -> Reason:

@@ -12,6 +12,13 @@ been sent to) the address it went to.  On a raw socket the identifier must be ou
 unprivileged datagram socket the kernel sets the identifier itself and delivers only replies to
 this socket, and it reports ICMP errors through the error queue (``IP_RECVERR``).
 
+Binding: a probe that must use one WAN link (``agent/probes/quality.py``) asks for a socket bound
+to an interface (``SO_BINDTODEVICE``: sent through it, and only what arrives on it is read) or to
+a source address (``bind``: its routing picks the link).  Each binding is its own shared socket,
+keyed by (loop, family, raw or datagram, interface, source address); the unbound one is the key
+with neither.  Requests of different sockets never meet: each has its own identifier (raw) or the
+kernel keeps them apart (datagram).
+
 Lifetime: the socket opens with the first probe that needs it and closes when the last one in
 flight ends, so nothing outlives its event loop (tests run many loops; the agent runs one, in
 which probes overlap).
@@ -61,18 +68,38 @@ class _Request:
     answer: asyncio.Future[Answer] = field(repr=False)
 
 
+class Binding(NamedTuple):
+    """Which link a socket sends over: an interface, a source address, or (both None) the
+    routing table's choice."""
+
+    interface: str | None = None
+    source: str | None = None
+
+
+_UNBOUND = Binding()
+_Key = tuple[asyncio.AbstractEventLoop, int, bool, Binding]
+
+
 class Pinger:
-    """The shared ICMP socket of one event loop and family, raw (root) or datagram."""
+    """The shared ICMP socket of one event loop, family and binding, raw (root) or datagram."""
 
-    _shared: ClassVar[dict[tuple[asyncio.AbstractEventLoop, int, bool], Pinger]] = {}
+    _shared: ClassVar[dict[_Key, Pinger]] = {}
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, family: int, privileged: bool) -> None:
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        family: int,
+        privileged: bool,
+        binding: Binding = _UNBOUND,
+    ) -> None:
         self._loop, self.family, self.privileged = loop, family, privileged
+        self._key: _Key = (loop, family, privileged, binding)
         proto = socket.IPPROTO_ICMP if family == socket.AF_INET else socket.IPPROTO_ICMPV6
         kind = socket.SOCK_RAW if privileged else socket.SOCK_DGRAM
         self._sock = socket.socket(family, kind, proto)
         try:
             _configure(self._sock, family, privileged)
+            bind(self._sock, binding)
         except OSError:
             self._sock.close()
             raise
@@ -83,15 +110,18 @@ class Pinger:
         loop.add_reader(self._sock, self._readable)
 
     @classmethod
-    def shared(cls, family: int, privileged: bool) -> Pinger:
-        """The running loop's pinger for ``family``, opened if needed; ``release`` it after use.
+    def shared(cls, family: int, privileged: bool, binding: Binding = _UNBOUND) -> Pinger:
+        """The running loop's pinger for ``family`` and ``binding``, opened if needed;
+        ``release`` it after use.
 
-        Raises ``OSError`` (``PermissionError`` without the right to ICMP) when it cannot open."""
+        Raises ``OSError`` (``PermissionError`` without the right to ICMP or to bind to the
+        interface; ``ENODEV`` for an interface that does not exist; ``EADDRNOTAVAIL`` for an
+        address the host does not have) when it cannot open."""
         loop = asyncio.get_running_loop()
-        key = (loop, family, privileged)
+        key = (loop, family, privileged, binding)
         pinger = cls._shared.get(key)
         if pinger is None:
-            pinger = cls._shared[key] = cls(loop, family, privileged)
+            pinger = cls._shared[key] = cls(loop, family, privileged, binding)
         pinger._users += 1
         return pinger
 
@@ -99,7 +129,7 @@ class Pinger:
         self._users -= 1
         if self._users > 0:
             return
-        del Pinger._shared[(self._loop, self.family, self.privileged)]
+        del Pinger._shared[self._key]
         self._loop.remove_reader(self._sock)
         self._sock.close()
         for request in self._waiting.values():
@@ -190,6 +220,15 @@ class Pinger:
             request.answer.set_result(Answer(now - request.sent_at))
         else:
             request.answer.set_result(Answer(None, received.detail))
+
+
+def bind(sock: socket.socket, binding: Binding) -> None:
+    """Tie ``sock`` to a link: ``SO_BINDTODEVICE`` for an interface, ``bind`` for a source
+    address (port 0).  Any socket kind: the quality probe's TCP and HTTP sockets use it too."""
+    if binding.interface:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, binding.interface.encode())
+    if binding.source:
+        sock.bind((binding.source, 0))
 
 
 def _configure(sock: socket.socket, family: int, privileged: bool) -> None:

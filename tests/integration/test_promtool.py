@@ -6,6 +6,7 @@ reserved characters); any line it prints is a failure, shown in the assertion.
 
 from __future__ import annotations
 
+import re
 import socket
 import subprocess
 from collections.abc import Iterator
@@ -74,6 +75,20 @@ def agent(tmp_path: Path, listener: int) -> Iterator[AgentProcess]:
                 "check": {"method": "tcp", "port": closed},
             },
         ],
+        # a round of TCP connects over the default route: the RTT histogram in the scrape
+        "quality": {
+            "interval": "2s",
+            "count": 3,
+            "spacing": "0.1s",
+            "timeout": "0.5s",
+            "targets": [
+                {
+                    "id": "gateway",
+                    "role": "gateway",
+                    "check": {"method": "tcp", "host": "127.0.0.1", "port": listener},
+                }
+            ],
+        },
     }
     proc = AgentProcess(config, tmp_path)
     try:
@@ -87,6 +102,7 @@ def _all_checked(agent: AgentProcess) -> str | None:
     text = agent.metrics()
     config = agent.config
     jobs = sum(len(config[k]) for k in ("checks", "services", "terminals")) + ("host" in PROBES)
+    jobs += len(config["quality"]["targets"])
     return text if text.count("sansang_probe_success{") == jobs else None
 
 
@@ -96,6 +112,10 @@ def test_text_scrape_passes_promtool(agent: AgentProcess) -> None:
     assert 'sansang_probe_success{check="dns-province",probe="tcp"} 0.0' in text
     assert 'sansang_http_status_code{check="self"} 200\n' in text  # an int, written exactly
     assert 'sansang_icmp_rtt_seconds{check="loopback"}' in text
+    rounds = re.search(
+        r'sansang_link_rtt_seconds_count\{target="gateway",link="default"\} (\S+)', text
+    )
+    assert rounds and float(rounds[1]) > 0 and float(rounds[1]) % 3 == 0  # 3 replies a round
     lint = subprocess.run(
         ["promtool", "check", "metrics"], input=text, capture_output=True, text=True, check=False
     )
@@ -117,5 +137,8 @@ def test_openmetrics_scrape_parses(agent: AgentProcess) -> None:
     assert site.labels["site_name"] == 'Bộ phận Một cửa "thử" \\ nghiệm'
     terminals = {s.labels["terminal"]: s.value for s in families["sansang_terminal_up"].samples}
     assert terminals == {"quay-1": 1.0, "may-in": 0.0}
+    rtt = families["sansang_link_rtt_seconds"]
+    assert rtt.type == "histogram" and rtt.unit == "seconds"
+    assert {s.labels.get("le") for s in rtt.samples} >= {"0.001", "5.0", "+Inf"}
     runs = [s for s in families["sansang_probe_runs"].samples if s.name.endswith("_total")]
     assert runs and all(s.value >= 1 for s in runs)

@@ -236,6 +236,7 @@ async def test_every_registered_probe_emits_only_catalogued_families(
         "icmp": "127.0.0.1",
         "http": http_url,
         "dns": f"mot-cua.test@{dns_server}",
+        "quality": f"tcp://127.0.0.1:{tcp_port}",
     }
     # Power probes return a reading, not samples: the exporter turns it into the power families
     # (tests/unit/test_power_exporter.py covers those).
@@ -244,8 +245,9 @@ async def test_every_registered_probe_emits_only_catalogued_families(
     assert not unknown, f"add a loopback target for probe kinds {sorted(unknown)} to this test"
     jobs, outcomes = [], {}
     for name, kind in network.items():
-        role = "host" if name == "host" else "check"
-        job = Job(name, role, kind, kind.from_target(targets[name]), 30.0, 2.0)
+        role = {"host": "host", "quality": "quality"}.get(kind.category, "check")
+        attrs = {"target": "gw", "link": "default"} if role == "quality" else {}
+        job = Job(name, role, kind, kind.from_target(targets[name]), 30.0, 2.0, "", attrs)
         ctx = ProbeContext(job.id, job.timeout, logging.getLogger(f"test.{name}"))
         outcomes[name] = await asyncio.wait_for(kind.run(job.spec, ctx), 10)
         jobs.append(job)
@@ -268,8 +270,11 @@ def _assert_catalogued(probe: str, outcome: Outcome) -> None:
         m = BY_NAME.get(s.name)
         assert m is not None, f"probe {probe} emitted {s.name}, which is not in the catalogue"
         allowed = set(m.labels) - ({"check"} if probe != "host" else set())
+        if m.type == "histogram":
+            allowed.add("le")  # a bucket row (agent.exposition.Family)
         assert set(s.labels) <= allowed, f"{probe}: {s.name} labels {set(s.labels) - allowed}"
         assert "check" not in s.labels, f"{probe}: {s.name}: the runner adds `check`"
+        assert not {"target", "link"} & set(s.labels), f"{probe}: the exporter adds target, link"
 
 
 def test_docs_metrics_md_is_generated_from_the_catalogue() -> None:

@@ -30,7 +30,7 @@ from prometheus_client.parser import text_string_to_metric_families as parse_tex
 from prometheus_client.registry import CollectorRegistry
 
 from agent import promclient
-from agent.catalogue import BY_NAME, CATALOGUE, MetricDef
+from agent.catalogue import BY_NAME, CATALOGUE, MetricDef, bucket_labels
 from agent.exposition import (
     OPENMETRICS,
     TEXT,
@@ -73,8 +73,34 @@ gauge_values = st.one_of(
 
 
 @st.composite
+def histogram_series(draw: st.DrawFn, metric: MetricDef, labels: dict[str, str]) -> list[Any]:
+    """One histogram series as rows: cumulative bucket counts (whole numbers, non-decreasing,
+    floats as the agent's running totals are, or ints), then the sum."""
+    steps = draw(st.lists(st.integers(0, 2**40), min_size=len(bucket_labels(metric)),
+                          max_size=len(bucket_labels(metric))))  # fmt: skip
+    as_float = draw(st.booleans())
+    rows: list[Any] = []
+    total = 0
+    for le, step in zip(bucket_labels(metric), steps, strict=True):
+        total += step
+        rows.append(({**labels, "le": le}, float(total) if as_float else total))
+    rows.append((labels, draw(st.floats(min_value=0, allow_nan=False, allow_infinity=False))))
+    return rows
+
+
+@st.composite
 def families(draw: st.DrawFn, metric: MetricDef) -> Family:
     """Rows for one catalogue entry; label sets unique (OpenMetrics forbids repeating one)."""
+    if metric.type == "histogram":
+        label_sets = draw(
+            st.lists(
+                st.fixed_dictionaries({k: label_values for k in metric.labels}),
+                min_size=1,
+                max_size=4,
+                unique_by=lambda d: tuple(sorted(d.items())),
+            )
+        )
+        return Family(metric, [r for ls in label_sets for r in draw(histogram_series(metric, ls))])
     values = (
         st.just(1)
         if metric.type == "info"
@@ -100,6 +126,16 @@ def _value_key(value: float) -> str:
     return repr(float(value))
 
 
+def _expected_samples(fams: list[Family]) -> int:
+    """Rows, plus a ``_count`` sample per histogram series (its sum row stands for both)."""
+    return sum(
+        len(f.rows) + (sum("le" not in labels for labels, _ in f.rows))
+        if f.metric.type == "histogram"
+        else len(f.rows)
+        for f in fams
+    )
+
+
 def _read(parsed: Iterable[Any], fams: list[Family]) -> list[tuple[Any, ...]]:
     """What a parser read, as comparable tuples; every row must have come back."""
     read = [
@@ -112,7 +148,7 @@ def _read(parsed: Iterable[Any], fams: list[Family]) -> list[tuple[Any, ...]]:
         )
         for fam in parsed
     ]
-    assert sum(len(samples) for *_, samples in read) == sum(len(f.rows) for f in fams)
+    assert sum(len(samples) for *_, samples in read) == _expected_samples(fams)
     return read
 
 
@@ -163,10 +199,7 @@ def test_a_label_value_survives_both_formats(value: str) -> None:
 
 def test_every_catalogue_entry_at_once_reads_back() -> None:
     """One row per entry, the whole catalogue: both formats, both parsers."""
-    fams = [
-        Family(m, [({k: f"{k} “{m.name}”" for k in m.labels}, 1 if m.type == "info" else 2.5)])
-        for m in CATALOGUE
-    ]
+    fams = [Family(m, _one_row(m, {k: f"{k} “{m.name}”" for k in m.labels})) for m in CATALOGUE]
     ours = render(fams).decode()
     assert _read(parse_text(ours), fams) == _read(
         parse_text(pc_text(_registry(fams)).decode()), fams
@@ -174,6 +207,13 @@ def test_every_catalogue_entry_at_once_reads_back() -> None:
     om = render(fams, openmetrics=True).decode()
     theirs = pc_openmetrics.generate_latest(_registry(fams)).decode()
     assert _read(parse_openmetrics(om), fams) == _read(parse_openmetrics(theirs), fams)
+
+
+def _one_row(m: MetricDef, labels: dict[str, str]) -> list[tuple[dict[str, str], float]]:
+    if m.type == "histogram":
+        buckets = [({**labels, "le": le}, float(n)) for n, le in enumerate(bucket_labels(m))]
+        return [*buckets, (labels, 2.5)]
+    return [(labels, 1 if m.type == "info" else 2.5)]
 
 
 # --- exact lines ---------------------------------------------------------------------------------
