@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import os
 import re
+import signal
 
 from aiohttp import web
 
@@ -109,13 +111,18 @@ async def read_upload(request: web.Request) -> int:
 
 
 async def serve(host: str, port: int) -> None:
-    """Serve the endpoint until cancelled."""
+    """Serve the endpoint until cancelled, SIGTERM or SIGINT (a clean stop, exit status 0)."""
     runner = web.AppRunner(build_app(), access_log=None)
     await runner.setup()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
     try:
         await web.TCPSite(runner, host, port).start()
         log.info("speedtest endpoint on http://%s:%d/", host, port)
-        await asyncio.Event().wait()
+        await stop.wait()
     finally:
         await runner.cleanup()
 

@@ -14,7 +14,7 @@ import pytest
 
 from agent.journal import Journal
 from tests import yaml_writer
-from tests.support import free_port, stop_process, wait_until
+from tests.support import free_port, http_get, stop_process, wait_until
 from tests.unit.test_survey import fake_mmcli
 
 SANSANG = Path(sys.executable).with_name("sansang")
@@ -143,3 +143,26 @@ def test_survey_appends_one_line_with_the_modem_signal(endpoint: str, tmp_path: 
     selfhosted = record["throughput"]["selfhosted"]
     assert selfhosted["ok"] is True, selfhosted  # needs agent/bandwidth/backends.py
     assert selfhosted["download_bps"] > 0 and selfhosted["upload_bps"] > 0
+
+
+def test_speedtest_server_serves_and_stops_cleanly_on_sigterm() -> None:
+    port = free_port()
+    proc = subprocess.Popen(
+        [str(SANSANG), "speedtest-server", "--listen", f"127.0.0.1:{port}"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        url = f"http://127.0.0.1:{port}/speedtest/latency.txt"
+        wait_until(lambda: _answers(url), 15, "the endpoint to serve")
+        assert http_get(url).strip() == b"test=test"
+        proc.terminate()
+        assert proc.wait(timeout=10) == 0  # SIGTERM is a clean stop, not status 143
+    finally:
+        stop_process(proc)
+
+
+def _answers(url: str) -> bool:
+    try:
+        return bool(http_get(url, timeout=1.0))
+    except OSError:
+        return False
