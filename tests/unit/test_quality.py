@@ -200,7 +200,7 @@ def test_cli_targets() -> None:
     assert KIND.from_target("10.0.0.1").method == "icmp"
     tcp = KIND.from_target("tcp://[::1]:443")
     assert (tcp.method, tcp.host, tcp.port) == ("tcp", "::1", 443)
-    assert KIND.from_target("https://dichvucong.gov.vn/").method == "http"
+    assert KIND.from_target("https://dichvucong.example/").method == "http"
     with pytest.raises(ValueError, match="needs"):
         QualitySpec(method="tcp", host="x")
     assert math.isclose(KIND.from_target("10.0.0.1").spacing, 0.2)

@@ -69,7 +69,7 @@ def test_place_checks_ranges_and_label() -> None:
 
 def test_addresses() -> None:
     assert endpoint_address("http://10.200.0.1:8080/") == ("10.200.0.1", 8080)
-    assert endpoint_address("https://speed.tinh.gov.vn/") == ("speed.tinh.gov.vn", 443)
+    assert endpoint_address("https://speed.tinh.example/") == ("speed.tinh.example", 443)
     with pytest.raises(ValueError, match="not an http"):
         endpoint_address("10.200.0.1:8080")
     assert iperf3_address("10.200.0.1") == ("10.200.0.1", 5201)
