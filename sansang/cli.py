@@ -6,6 +6,8 @@ sansang agent probe KIND TARGET [--debug] [--timeout SECONDS]
 sansang agent speedtest --config FILE [--backend ID] [--link ID] [--ignore-budget]
 sansang survey --lat LAT --lon LON --label TEXT --endpoint URL [--out FILE] [--iperf3 HOST]
 sansang speedtest-server --listen HOST:PORT
+sansang collector check-inventory FILE
+sansang collector import-inventory FILE.xlsx|FILE.csv --out FILE [--province CODE] [--skip-bad]
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from collector import commands as collector_commands
 from sansang import __version__
 from sansang.configfile import ConfigError
 
@@ -58,6 +61,7 @@ def _parser() -> argparse.ArgumentParser:
         "speedtest-server", help="serve the Speedtest-Mini-compatible endpoint (the province's)"
     )
     server.add_argument("--listen", default="0.0.0.0:8080", help="HOST:PORT")
+    collector_commands.add_parser(top)
     return parser
 
 
@@ -105,6 +109,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_survey(args))
         if args.component == "speedtest-server":
             return _speedtest_server(args.listen)
+        if args.component == "collector":
+            return collector_commands.run(args)
     except ConfigError as err:
         print(err.render(), file=sys.stderr)
         return EXIT_CONFIG

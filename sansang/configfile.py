@@ -216,6 +216,8 @@ def parse_yaml(text: str, filename: str) -> Any:
         return yaml.load(text)
     except MarkedYAMLError as err:
         raise ConfigError(filename, [_yaml_problem(err)]) from err
+    except ValueError as err:  # a well-formed scalar with an impossible value: 2025-02-30
+        raise ConfigError(filename, [Problem(None, "", f"not valid YAML: {err}")]) from err
 
 
 def _yaml_problem(err: MarkedYAMLError) -> Problem:

@@ -198,8 +198,9 @@ async def test_first_runs_are_spread_by_the_seeded_rng() -> None:
     # start() draws in job order; each draw is rounded to the interval's slots
     expected = {i: round(draws.uniform(0, 0.25 * 2.0) / slot) * slot for i in ids}
     for i in ids:
-        assert first[i] - t0 == pytest.approx(expected[i], abs=0.05), i
-        assert first[i] - t0 <= 0.5 + 0.05
+        # never early; late only by the loop's wake-up on a loaded machine
+        assert expected[i] - 0.01 <= first[i] - t0 <= expected[i] + 0.15, i
+        assert first[i] - t0 <= 0.5 + 0.15
     assert max(expected.values()) - min(expected.values()) > 0.2  # really spread
 
 

@@ -1,0 +1,1 @@
+"""The province's inventory: model and loader (``model``), spreadsheet import (``importer``)."""
