@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from vietnam_provinces import Province, Ward
 
@@ -41,3 +42,20 @@ def lookup(code: str) -> Commune | None:
 
 def count() -> int:
     return len(_index())
+
+
+def check_code(value: Any) -> str:
+    """``value`` as an official commune code, or ValueError saying what is wrong (the agent's
+    config and the collector's inventory share these messages)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        raise ValueError(f"write the commune code as a quoted 5-digit string, e.g. '{value:05d}'")
+    if not isinstance(value, str) or not (len(value) == 5 and value.isdigit()):
+        raise ValueError(
+            f"'{value}' is not a 5-digit commune code (keep the leading zeros, e.g. '02020')"
+        )
+    if lookup(value) is None:
+        raise ValueError(
+            f"commune code '{value}' is not in the official list of {count()} communes "
+            "(QĐ 19/2025/QĐ-TTg)"
+        )
+    return value

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import Any
 
 from agent.probes.base import Reason
 
@@ -16,6 +17,10 @@ class SpeedResult:
     latency_seconds: float | None
     bytes_used: int  # both directions, payload and overhead the client counted
     duration_seconds: float  # the whole test, start to end
+
+    def figures(self) -> dict[str, Any]:
+        """Server and figures, as the journal and the survey record write them."""
+        return {k: v for k, v in asdict(self).items() if k != "kind"}
 
 
 class SpeedtestError(Exception):

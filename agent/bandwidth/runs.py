@@ -228,16 +228,7 @@ class SpeedtestRunner:
 
 
 def _ok_details(result: SpeedResult, link_id: str) -> dict[str, Any]:
-    return {
-        "kind": result.kind,
-        "link": link_id,
-        "server": result.server,
-        "download_bps": result.download_bps,
-        "upload_bps": result.upload_bps,
-        "latency_seconds": result.latency_seconds,
-        "bytes_used": result.bytes_used,
-        "duration_seconds": result.duration_seconds,
-    }
+    return {"kind": result.kind, "link": link_id, **result.figures()}
 
 
 def _failed_details(

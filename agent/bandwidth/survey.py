@@ -126,15 +126,7 @@ async def throughput(
 
 
 def _ok(result: SpeedResult) -> dict[str, Any]:
-    return {
-        "ok": True,
-        "server": result.server,
-        "download_bps": result.download_bps,
-        "upload_bps": result.upload_bps,
-        "latency_seconds": result.latency_seconds,
-        "bytes_used": result.bytes_used,
-        "duration_seconds": result.duration_seconds,
-    }
+    return {"ok": True, **result.figures()}
 
 
 def _failed(reason: str, detail: str, bytes_used: int) -> dict[str, Any]:

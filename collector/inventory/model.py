@@ -174,7 +174,7 @@ class Site(StrictModel):
     @field_validator("commune_code", mode="before")
     @classmethod
     def _official_code(cls, value: Any) -> str:
-        return check_commune_code(value)
+        return communes.check_code(value)
 
     @field_validator("latitude")
     @classmethod
@@ -212,22 +212,6 @@ class Site(StrictModel):
         found = communes.lookup(self.commune_code)
         assert found is not None  # validated above
         return found
-
-
-def check_commune_code(value: Any) -> str:
-    """``value`` as a valid official commune code, or ValueError saying what is wrong."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        raise ValueError(f"write the commune code as a quoted 5-digit string, e.g. '{value:05d}'")
-    if not isinstance(value, str) or not (len(value) == 5 and value.isdigit()):
-        raise ValueError(
-            f"'{value}' is not a 5-digit commune code (keep the leading zeros, e.g. '02020')"
-        )
-    if communes.lookup(value) is None:
-        raise ValueError(
-            f"commune code '{value}' is not in the official list of "
-            f"{communes.count()} communes (QĐ 19/2025/QĐ-TTg)"
-        )
-    return value
 
 
 def _in_range(value: float, bounds: tuple[float, float], what: str, hemi: str) -> float:
