@@ -102,6 +102,7 @@ def _quality_job(quality: QualityConfig, target: QualityTarget, link: Link | Non
             "target": target.id,
             "role": target.role,
             "link": link_id,
+            "link_kind": link.kind if link else None,
             "method": check.method,
             "host": check.host,
             "port": check.port,

@@ -212,6 +212,9 @@ class SpeedtestRunner:
     async def _journal(
         self, state: str, backend_id: str, value: float | None, details: dict[str, Any]
     ) -> None:
+        link = self.links.get(str(details.get("link")))
+        # The link's kind (internet, tslcd, mobile): the collector judges each kind apart.
+        details = {**details, "link_kind": link.kind if link is not None else None}
         await asyncio.to_thread(self.journal.append, RESULT_KIND, backend_id, state, value, details)
 
     def _backup_evidence(self, link_id: str, backend_id: str) -> None:

@@ -74,6 +74,7 @@ class QualitySpec(ProbeSpec):
     target: str = Field(default="cli", description="the quality target id (journal subject)")
     role: str = Field(default="other", description="the target's role (journal details)")
     link: str = Field(default="default", description="the link id (journal details)")
+    link_kind: str | None = Field(default=None, description="the link's kind (journal details)")
     method: Literal["icmp", "tcp", "http"] = "icmp"
     host: str | None = None
     port: int | None = Field(default=None, ge=1, le=65535)
@@ -348,6 +349,7 @@ def _outcome(
 def _details(spec: QualitySpec, stats: RoundStats) -> dict[str, str | float | int | bool | None]:
     return {
         "link": spec.link,
+        "link_kind": spec.link_kind,
         "role": spec.role,
         "method": spec.method,
         "sent": stats.sent,

@@ -86,7 +86,7 @@ async def test_a_result_is_journalled_in_bytes_with_the_documented_details(site:
     (event,) = site.events("speedtest_result")
     assert (event.subject, event.state, event.value) == ("province", "ok", 2.5e6)
     assert event.details == {
-        "kind": "selfhosted", "link": "fibre", "server": "http://10.200.0.1:8080/",
+        "kind": "selfhosted", "link": "fibre", "link_kind": "internet", "server": "http://10.200.0.1:8080/",
         "download_bps": 2.5e6, "upload_bps": 1.25e6, "latency_seconds": 0.012,
         "bytes_used": 5 * MIB, "duration_seconds": 9.5, "trigger": "cli",
     }  # fmt: skip

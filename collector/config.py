@@ -1,0 +1,126 @@
+"""The collector's config file (``collector.yaml``), loaded with file:line:field errors.
+
+Paths are relative to the config file's directory.  Secrets (push credentials, API tokens) live in
+their own files, never in this one, and are stored hashed (SHA-256 of a random 256-bit token: the
+token carries its own entropy, so a slow hash buys nothing and would cost every request).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, field_validator
+
+from agent.probes.base import StrictModel
+from sansang.configfile import load_model
+from sansang.units import Seconds
+
+
+class PullConfig(StrictModel):
+    """Fetching the journals of agents the province can reach (`pull:` sites of the inventory)."""
+
+    interval: Seconds = Field(default=60.0, description="between two fetches from one agent")
+    timeout: Seconds = Field(default=10.0, description="for one page")
+    page_size: int = Field(default=1000, ge=1, le=5000, description="events per request")
+    ca_file: Path | None = Field(
+        default=None, description="CA bundle for agents' TLS certificates (default: the system's)"
+    )
+
+
+class IngestConfig(StrictModel):
+    """Accepting pushes (`push:` sites of the inventory)."""
+
+    credentials_file: Path | None = Field(
+        default=None,
+        description="YAML: `credential_id: sha256-hex` of each site's push token "
+        "(`sansang collector credential new ID` makes one)",
+    )
+    max_batch_events: int = Field(default=5000, ge=1, le=100_000)
+    max_body_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
+
+
+class EvaluateConfig(StrictModel):
+    interval: Seconds = Field(default=300.0, description="between two evaluations")
+    window: Seconds = Field(default=30 * 86400.0, description="the span findings cover")
+
+
+class PrometheusConfig(StrictModel):
+    """Where live values come from: any server with Prometheus' HTTP query API."""
+
+    url: str | None = Field(default=None, description="e.g. `http://127.0.0.1:9090/`; none: off")
+    timeout: Seconds = 10.0
+    site_label: str = Field(default="site", description="target label holding the site key")
+
+
+class AlertmanagerConfig(StrictModel):
+    url: str | None = Field(default=None, description="e.g. `http://127.0.0.1:9093/`; none: off")
+    timeout: Seconds = 10.0
+    resend_interval: Seconds = Field(default=60.0, description="firing alerts are re-sent")
+    playbook_base_url: str = Field(
+        default="https://github.com/sansang-vn/sansang/blob/main/playbooks/",
+        description="where the playbook of each incident kind lives (`<base><kind>.md`)",
+    )
+
+
+class CollectorConfig(StrictModel):
+    """The province collector's config file, e.g. `/etc/sansang/collector.yaml`."""
+
+    listen: str = Field(default="127.0.0.1:9718", description="`HOST:PORT` of the API and web UI")
+    database: str = Field(
+        default="sqlite:///collector.db",
+        description="SQLAlchemy URL: `sqlite:///PATH` (embedded) or "
+        "`postgresql+psycopg://USER@HOST/DB` (shared)",
+    )
+    inventory: Path = Field(description="the province's inventory YAML")
+    targets: Path | None = Field(default=None, description="threshold overrides (`targets.yaml`)")
+    tokens_file: Path | None = Field(
+        default=None, description="YAML list of API tokens: name, role, sha256, sites"
+    )
+    public_url: str | None = Field(
+        default=None, description="how people reach the web UI (links in alerts)"
+    )
+    pull: PullConfig = Field(default_factory=PullConfig)
+    ingest: IngestConfig = Field(default_factory=IngestConfig)
+    evaluate: EvaluateConfig = Field(default_factory=EvaluateConfig)
+    prometheus: PrometheusConfig = Field(default_factory=PrometheusConfig)
+    alertmanager: AlertmanagerConfig = Field(default_factory=AlertmanagerConfig)
+
+    @field_validator("listen")
+    @classmethod
+    def _host_port(cls, value: str) -> str:
+        _host, sep, port = value.rpartition(":")
+        if not sep or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError(f"'{value}' is not HOST:PORT")
+        return value
+
+    @property
+    def host(self) -> str:
+        return self.listen.rpartition(":")[0].strip("[]") or "127.0.0.1"
+
+    @property
+    def port(self) -> int:
+        return int(self.listen.rpartition(":")[2])
+
+
+def load(path: Path | str) -> CollectorConfig:
+    """Load and validate; relative paths become relative to the file's directory."""
+    path = Path(path)
+    config = load_model(CollectorConfig, path)
+    base = path.parent
+
+    def rel(p: Path | None) -> Path | None:
+        return None if p is None or p.is_absolute() else base / p
+
+    updates: dict[str, object] = {
+        name: rel(getattr(config, name))
+        for name in ("inventory", "targets", "tokens_file")
+        if rel(getattr(config, name)) is not None
+    }
+    if config.ingest.credentials_file and not config.ingest.credentials_file.is_absolute():
+        ingest = config.ingest.model_copy(
+            update={"credentials_file": base / config.ingest.credentials_file}
+        )
+        updates["ingest"] = ingest
+    if config.database.startswith("sqlite:///") and not config.database.startswith("sqlite:////"):
+        updates["database"] = f"sqlite:///{base / config.database.removeprefix('sqlite:///')}"
+    return config.model_copy(update=updates)
