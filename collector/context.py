@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from collector.config import CollectorConfig
 from collector.evaluate.model import Evaluation, LiveSite
+from collector.ingest.stats import IngestStats
 from collector.inventory.model import Inventory, Site
 from collector.store import Store
 from collector.targets import Catalogue, ThresholdValue
@@ -24,6 +25,7 @@ class Collector:
     store: Store
     evaluation: Evaluation | None = None  # the newest, None until the first one ends
     live: dict[str, LiveSite] = field(default_factory=dict)  # by site key, from Prometheus
+    ingest: IngestStats = field(default_factory=IngestStats)
 
     def site(self, key: str) -> Site | None:
         return next((s for s in self.inventory.sites if s.key == key), None)
