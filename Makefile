@@ -5,9 +5,11 @@ RUN_CONFIG ?= deploy/examples/agent-local.yaml
 
 .PHONY: run test lint bench docs clean
 
+# This machine's agent, the province collector (SQLite) and a simulated province of 20 sites
+# pushing to it (collector/simulate/demo.py); Ctrl-C stops everything.
 run:
 	scripts/bootstrap.sh run
-	$(BIN)/sansang agent run --config $(RUN_CONFIG)
+	$(BIN)/python -m collector.simulate.demo --agent-config $(RUN_CONFIG)
 
 test:
 	scripts/bootstrap.sh test
@@ -16,6 +18,8 @@ test:
 	$(BIN)/mypy
 	$(BIN)/python -m agent.catalogue | diff -u docs/metrics.md - || \
 	  (echo "docs/metrics.md is stale: run 'make docs'" >&2; exit 1)
+	$(BIN)/python -m collector.catalogue | diff -u docs/collector-metrics.md - || \
+	  (echo "docs/collector-metrics.md is stale: run 'make docs'" >&2; exit 1)
 	$(BIN)/pytest
 
 lint:
@@ -29,6 +33,7 @@ bench:
 
 docs:
 	$(BIN)/python -m agent.catalogue > docs/metrics.md
+	$(BIN)/python -m collector.catalogue > docs/collector-metrics.md
 	$(BIN)/python -m agent.config_docs > docs/configuration.md
 
 clean:

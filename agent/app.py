@@ -7,6 +7,7 @@ import contextlib
 import logging
 import os
 import signal
+import ssl
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from agent.jobs import build_jobs
 from agent.journal import Journal
 from agent.power.site import SitePower
 from agent.power.tracker import PowerPolicy
+from agent.push import PushClient
 from agent.runner import Runner
 from agent.server import build_app
 from agent.state import SiteState
@@ -88,8 +90,10 @@ async def run_agent(
             await asyncio.to_thread(journal.append, c.kind, c.subject, c.state, c.value, c.details)
 
     runner = Runner(jobs, state, journal_changes, start_spread=config.probes.start_spread)
+    push = _push_client(config, journal)
+    push_stats = push.stats if push is not None else None
     identity = AgentIdentity(config.site, boot_id, started_at)
-    collector = AgentCollector(identity, state, journal)
+    collector = AgentCollector(identity, state, journal, push_stats)
 
     web_cfg = (
         webconfig.load(config.server.web_config_file)
@@ -99,7 +103,7 @@ async def run_agent(
     app = build_app(
         collector.families,
         journal,
-        StatusPage(config.site, state),
+        StatusPage(config.site, state, push_stats),
         config.site.key,
         webconfig.Authenticator(web_cfg),
     )
@@ -127,6 +131,7 @@ async def run_agent(
     runner.start()
     maintenance = asyncio.create_task(_maintain(journal), name="journal-maintenance")
     speedtests = start_speedtests(config, journal, state)
+    pushing = asyncio.create_task(push.run(), name="push") if push is not None else None
     if on_ready is not None:
         on_ready(RunningAgent(config, journal, state, runner, urls))
     log.info("agent for %s serving on %s", config.site.key, base)
@@ -134,6 +139,10 @@ async def run_agent(
         await stop.wait()
     finally:
         maintenance.cancel()
+        if pushing is not None:
+            pushing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await pushing
         await stop_speedtests(speedtests)
         await runner.stop()
         await http.cleanup()
@@ -141,6 +150,19 @@ async def run_agent(
             journal.append(c.kind, c.subject, c.state, c.value, c.details)
         journal.append("agent_stopped", "agent")
         journal.close()
+
+
+def _push_client(config: AgentConfig, journal: Journal) -> PushClient | None:
+    """The push client when ``push:`` is set; its ca_file must be readable (a config error)."""
+    if config.push is None:
+        return None
+    try:
+        return PushClient(config.push, journal, config.site.key)
+    except (OSError, ssl.SSLError) as err:
+        journal.close()
+        raise StartupError(
+            f"không đọc được chứng chỉ CA / cannot read push.ca_file {config.push.ca_file}: {err}"
+        ) from err
 
 
 def power_policy(config: PowerConfig) -> PowerPolicy:

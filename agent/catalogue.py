@@ -89,6 +89,17 @@ CATALOGUE: tuple[MetricDef, ...] = (
        "Events waiting in memory because the journal could not be written.", source="journal"),
     _m("sansang_journal_size_bytes", "gauge", "bytes",
        "Size of the journal database and its write-ahead log.", source="journal"),
+    # --- push to the collector (only with `push:`) ---------------------------------------------
+    _m("sansang_push_acknowledged_seq", "gauge", "",
+       "Highest journal seq the collector acknowledged (0: none yet).", source="push"),
+    _m("sansang_push_pending_events", "gauge", "",
+       "Events in the journal the collector has not acknowledged yet.", source="push"),
+    _m("sansang_push_last_success_timestamp_seconds", "gauge", "seconds",
+       "When the collector last acknowledged a request (Unix time); absent until it has.",
+       source="push"),
+    _m("sansang_push_failures_total", "counter", "",
+       "Failed push requests by reason: connect, timeout, server_error, throttled, "
+       "unauthorized, forbidden, rejected, bad_reply, token, internal.", "reason", source="push"),
     # --- host ------------------------------------------------------------------------------------
     _m("sansang_host_boot_timestamp_seconds", "gauge", "seconds",
        "When the host booted (Unix time).", source="probe:host"),

@@ -114,6 +114,55 @@ class JournalConfig(StrictModel):
         return value
 
 
+class PushConfig(StrictModel):
+    """Sending the journal to the province collector (gửi về tỉnh), outbound only: for a site
+    behind NAT or 4G that the collector cannot reach.  Absent: the collector pulls."""
+
+    url: str = Field(
+        description="the collector's base URL, `https://collector.example/`; events go to "
+        "`{url}api/v1/ingest`"
+    )
+    token_file: Path = Field(
+        description="file holding the site's push token (`sansang collector credential new`); "
+        "read at start and again after every 401 or 403, so a rotated token is picked up"
+    )
+    ca_file: Path | None = Field(
+        default=None,
+        description="CA bundle for the collector's certificate (default: the system's)",
+    )
+    batch: int = Field(default=1000, ge=1, le=5000, description="events per request, at most")
+    interval: Seconds = Field(
+        default=10.0, description="time between two looks at the journal once everything is sent"
+    )
+    backoff_min: Seconds = Field(default=1.0, description="first wait after a failed request")
+    backoff_max: Seconds = Field(
+        default=300.0,
+        description="longest wait between retries (doubling from `backoff_min`, with jitter); "
+        "also the wait after a refusal (4xx) the agent cannot fix by itself",
+    )
+    timeout: Seconds = Field(default=30.0, description="limit for one request")
+    max_unsent_mib: int = Field(
+        default=1024,
+        ge=1,
+        description="events the collector has not acknowledged are kept past `journal.retention` "
+        "and `journal.max_size_mib` until the journal reaches this size (the hard ceiling: "
+        "beyond it the oldest go, and the collector sees a gap)",
+    )
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("https://", "http://")) or len(value.split("://", 1)[1]) < 1:
+            raise ValueError(f"'{value}' is not an http(s) URL, e.g. 'https://collector.example/'")
+        return value if value.endswith("/") else value + "/"
+
+    @model_validator(mode="after")
+    def _backoff_order(self) -> PushConfig:
+        if self.backoff_max < self.backoff_min:
+            raise ValueError("backoff_max must be at least backoff_min")
+        return self
+
+
 class ServerConfig(StrictModel):
     """The HTTP server: status page `/`, `/metrics`, `/healthz`, `/api/v1/events`."""
 
@@ -315,6 +364,10 @@ class AgentConfig(StrictModel):
     )
     speedtest: SpeedtestConfig = Field(
         default_factory=SpeedtestConfig, description="throughput tests and their data budget"
+    )
+    push: PushConfig | None = Field(
+        default=None,
+        description="send the journal to the province collector; none: the collector pulls",
     )
 
 

@@ -20,6 +20,8 @@ from agent.jobs import DEFAULT_LINK, Job
 from agent.journal import Journal
 from agent.power.history import CLASSES
 from agent.power.reading import KNOWN_FLAGS, PowerReading
+from agent.push import REASONS as PUSH_REASONS
+from agent.push import PushStats
 from agent.state import SiteState
 from sansang import __version__
 
@@ -63,11 +65,16 @@ class AgentCollector:
     """Reads the identity, the state and the journal; :meth:`families` is one scrape's rows."""
 
     def __init__(
-        self, identity: AgentIdentity | None, state: SiteState, journal: Journal | None
+        self,
+        identity: AgentIdentity | None,
+        state: SiteState,
+        journal: Journal | None,
+        push: PushStats | None = None,
     ) -> None:
         self.identity = identity
         self.state = state
         self.journal = journal
+        self.push = push
 
     def families(self) -> list[Family]:
         fams = _Families()
@@ -78,6 +85,7 @@ class AgentCollector:
         self._links(fams)
         self._speedtest(fams)
         self._journal(fams)
+        self._push(fams)
         return fams.build()
 
     def collect(self) -> list[Metric]:
@@ -234,6 +242,17 @@ class AgentCollector:
         fams.add("sansang_journal_events_dropped_total", j.stats.dropped)
         fams.add("sansang_journal_pending_events", j.pending())
         fams.add("sansang_journal_size_bytes", j.size_bytes())
+
+    def _push(self, fams: _Families) -> None:
+        if self.push is None or self.journal is None:
+            return
+        p = self.push
+        fams.add("sansang_push_acknowledged_seq", p.acknowledged_seq)
+        fams.add("sansang_push_pending_events", p.pending(self.journal.newest_seq))
+        if p.last_success is not None:
+            fams.add("sansang_push_last_success_timestamp_seconds", p.last_success)
+        for reason in PUSH_REASONS:
+            fams.add("sansang_push_failures_total", p.failures[reason], {"reason": reason})
 
 
 def _own_labels(job: Job) -> Labels:

@@ -149,11 +149,20 @@ def _layout(metric: MetricDef) -> _Layout:
 _LAYOUTS: dict[str, _Layout] = {m.name: _layout(m) for m in CATALOGUE}
 
 
+def _layout_of(metric: MetricDef) -> _Layout:
+    """The agent's entries are laid out above; another catalogue's (the collector's,
+    ``collector/catalogue.py``) on first use."""
+    layout = _LAYOUTS.get(metric.name)
+    if layout is None:
+        layout = _LAYOUTS[metric.name] = _layout(metric)
+    return layout
+
+
 def render(families: Iterable[Family], *, openmetrics: bool = False) -> bytes:
     """The exposition of ``families`` in the text format 0.0.4 or OpenMetrics 1.0.0, UTF-8."""
     out: list[str] = []
     for fam in families:
-        layout = _LAYOUTS[fam.metric.name]
+        layout = _layout_of(fam.metric)
         out.append(layout.om_head if openmetrics else layout.text_head)
         if layout.histogram:
             _write_histogram(out, layout, fam.rows)

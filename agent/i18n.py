@@ -118,6 +118,12 @@ _TEXT: dict[str, tuple[str, str]] = {
         "Dung lượng đo tháng này: {used} / {total} MiB",
         "Test data this month: {used} / {total} MiB",
     ),
+    "push_line": (
+        "Gửi về tỉnh: {n} sự kiện chờ gửi · lần gửi được gần nhất: {last}",
+        "Push to the province: {n} event(s) waiting · last success: {last}",
+    ),
+    "push_never": ("chưa có", "none yet"),
+    "push_error": ("lỗi: {error}", "error: {error}"),
     "journal_pending": (
         "Không ghi được nhật ký (ổ đĩa đầy?): {n} sự kiện đang chờ",
         "Journal cannot be written (disk full?): {n} event(s) waiting",

@@ -5,7 +5,9 @@
 - Ordered: ``seq`` comes from SQLite's AUTOINCREMENT and is never reused, even after pruning.
 - Clock-safe: each event carries wall time, the monotonic clock and the boot id.
 - Bounded: events older than ``retention_seconds`` are removed, and the oldest are removed while
-  the journal is larger than ``max_bytes``.
+  the journal is larger than ``max_bytes``.  A reader that must not lose events (the push client)
+  sets a floor with :meth:`Journal.hold`: events after it are kept past both limits, up to a hard
+  ceiling of size beyond which the oldest go anyway.
 - Never blocks the agent on a bad disk: when a write fails (full disk, I/O error) the event waits
   in memory, is counted, and is written first at the next successful write.  A failure streak is
   logged once when it starts and once when it ends, not once per event.
@@ -53,6 +55,7 @@ _PENDING_LIMIT = 100_000  # beyond this the oldest pending events are dropped an
 _PRUNE_EVERY = 200  # appends between two size checks
 _WAL_SIZE_LIMIT = 1024 * 1024  # the WAL file is truncated to at most this after a checkpoint
 _MIN_CHECKPOINT_PAGES = 16
+_NO_FLOOR = 2**63 - 1  # SQLite's largest integer: every seq is at or below it
 
 
 @dataclass
@@ -93,6 +96,7 @@ class Journal:
         max_bytes: int = 256 * 1024 * 1024,
         wall: Callable[[], float] = clock.wall,
         monotonic_ns: Callable[[], int] = clock.monotonic_ns,
+        durable: bool = True,
     ) -> None:
         self.path = path
         self.boot_id = boot_id
@@ -100,11 +104,15 @@ class Journal:
         self.max_bytes = max_bytes
         self._wall = wall
         self._monotonic_ns = monotonic_ns
+        # False only for the simulator's journals: commits without fsync (WAL, synchronous=NORMAL)
+        self._durable = durable
         self._lock = threading.Lock()
         self._pending: deque[_Pending] = deque()
         self._since_prune = 0
         self._failing = False
         self.stats = JournalStats()
+        self.keep_after: int | None = None  # events after this seq survive retention and the cap
+        self.keep_ceiling_bytes = max_bytes  # ... until the journal is this large
         path.parent.mkdir(parents=True, exist_ok=True)
         self.set_aside: Path | None = None  # where an unreadable journal was moved at open
         try:
@@ -130,7 +138,7 @@ class Journal:
         try:
             db.execute("PRAGMA auto_vacuum=INCREMENTAL")  # effective only on a new file
             db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=FULL")
+            db.execute(f"PRAGMA synchronous={'FULL' if self._durable else 'NORMAL'}")
             db.executescript(_SCHEMA)
             check = db.execute("PRAGMA quick_check").fetchone()[0]
             if check != "ok":
@@ -237,27 +245,48 @@ class Journal:
         with self._lock:
             return self._prune_locked()
 
+    def hold(self, after: int, ceiling_bytes: int) -> None:
+        """Keep the events with ``seq > after`` past retention and the size cap, until the
+        journal uses ``ceiling_bytes`` (the push client's floor: events the collector has not
+        acknowledged).  The hold is in memory; its owner sets it again at every start."""
+        with self._lock:
+            self.keep_after = after
+            self.keep_ceiling_bytes = max(ceiling_bytes, self.max_bytes)
+
     def _prune_locked(self) -> int:
         self._since_prune = 0
         removed = 0
+        floor = self.keep_after
         try:
             # Old by the wall clock, unless the monotonic clock of this boot says otherwise: a
             # wall clock stepped years ahead must not empty the journal.
             cutoff = self._wall() - self.retention_seconds
             mono_cutoff = self._monotonic_ns() - int(self.retention_seconds * 1e9)
+            # Events after the floor are held back (without a floor, none is).
+            limit = _NO_FLOOR if floor is None else floor
             removed += self._db.execute(
-                "DELETE FROM events WHERE wall_time < ? AND NOT (boot_id = ? AND monotonic_ns > ?)",
-                (cutoff, self.boot_id, mono_cutoff),
+                "DELETE FROM events WHERE wall_time < ? AND NOT (boot_id = ? AND monotonic_ns > ?)"
+                " AND seq <= ?",
+                (cutoff, self.boot_id, mono_cutoff, limit),
             ).rowcount
             while self._used_bytes_locked() > self.max_bytes:
-                count = self._db.execute("SELECT COUNT(*) FROM events").fetchone()[0]
-                if count <= 1:
+                dropped = self._drop_oldest_locked(floor)
+                if not dropped:
                     break
-                batch = max(1, count // 10)
-                removed += self._db.execute(
-                    "DELETE FROM events WHERE seq IN (SELECT seq FROM events ORDER BY seq LIMIT ?)",
-                    (batch,),
-                ).rowcount
+                removed += dropped
+            unsent = 0
+            while floor is not None and self._used_bytes_locked() > self.keep_ceiling_bytes:
+                dropped = self._drop_oldest_locked(None)  # the hard ceiling: held events go too
+                if not dropped:
+                    break
+                unsent += dropped
+            if unsent:
+                log.warning(
+                    "journal above %d bytes: %d event(s) not yet acknowledged removed",
+                    self.keep_ceiling_bytes,
+                    unsent,
+                )
+            removed += unsent
             if removed:
                 # sqlite3_exec steps it to the end; execute() would free a single page.
                 self._db.executescript("PRAGMA incremental_vacuum;")
@@ -268,6 +297,23 @@ class Journal:
             log.warning("journal pruning failed: %s", err)
         self.stats.pruned += removed
         return removed
+
+    def _drop_oldest_locked(self, floor: int | None) -> int:
+        """Remove about a tenth of the events with ``seq <= floor`` (any event when None), oldest
+        first, never the newest event; returns how many went."""
+        limit = _NO_FLOOR if floor is None else floor
+        total = int(self._db.execute("SELECT COUNT(*) FROM events").fetchone()[0])
+        held = self._db.execute("SELECT COUNT(*) FROM events WHERE seq <= ?", (limit,))
+        count = min(int(held.fetchone()[0]), total - 1)
+        if count <= 0:
+            return 0
+        return int(
+            self._db.execute(
+                "DELETE FROM events WHERE seq IN"
+                " (SELECT seq FROM events WHERE seq <= ? ORDER BY seq LIMIT ?)",
+                (limit, max(1, count // 10)),
+            ).rowcount
+        )
 
     def _used_bytes_locked(self) -> int:
         page_size = self._db.execute("PRAGMA page_size").fetchone()[0]
@@ -388,6 +434,21 @@ class Journal:
 
     def pending(self) -> int:
         return len(self._pending)
+
+    def read_meta(self, key: str) -> str | None:
+        """A value its owner keeps with the journal (e.g. the push client's acknowledged seq)."""
+        with self._lock:
+            row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def write_meta(self, key: str, value: str) -> None:
+        """Commit ``key = value`` durably; raises :class:`sqlite3.Error` when it cannot."""
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?)"
+                " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
 
     def used_bytes(self) -> int:
         """Bytes of the database in use (pages not on the free list): what the size cap limits."""

@@ -45,12 +45,17 @@ class Runner:
         *,
         start_spread: float = 1.0,
         rng: random.Random | None = None,
+        wall: Callable[[], float] | None = None,
+        monotonic_ns: Callable[[], int] | None = None,
     ) -> None:
         self.jobs = jobs
         self.state = state
         self._on_changes = on_changes
         self._start_spread = start_spread
         self._rng = rng or random.Random()
+        # The clocks results are recorded at: the agent's, or a simulated one (the simulator).
+        self._wall = wall or (lambda: clock.wall())
+        self._monotonic_ns = monotonic_ns or (lambda: clock.monotonic_ns())
         self._logged_errors: set[tuple[str, str]] = set()
         self._tasks: list[asyncio.Task[None]] = []
         self._contexts = {
@@ -74,7 +79,7 @@ class Runner:
             self._log_once(job, "the probe", err)
         duration = time.perf_counter() - started
         changes = self.state.record(
-            job, outcome, duration, clock.wall(), clock.monotonic_ns(), errored=errored
+            job, outcome, duration, self._wall(), self._monotonic_ns(), errored=errored
         )
         if changes:
             await self._on_changes(changes)

@@ -17,6 +17,7 @@ from agent.config import Site
 from agent.events import Event
 from agent.i18n import Lang, t
 from agent.power import page as power_page
+from agent.push import PushStats
 from agent.state import JobRecord, SiteState
 
 _STYLE = """
@@ -36,9 +37,10 @@ REFRESH_SECONDS = 15
 
 
 class StatusPage:
-    def __init__(self, site: Site, state: SiteState) -> None:
+    def __init__(self, site: Site, state: SiteState, push: PushStats | None = None) -> None:
         self.site = site
         self.state = state
+        self.push = push
         self.zone = ZoneInfo(site.service_hours.timezone)
 
     def _when(self, wall: float) -> str:
@@ -69,6 +71,7 @@ class StatusPage:
         parts.append(power_page.section(self.state, lang, now, clock.monotonic_ns()))
         parts.append(linkpage.section(self.state, lang, now))
         parts.append(self._host(lang))
+        parts.append(self._push(lang, now, events))
         parts.append(self._events(lang, events))
         parts.append("</body></html>")
         return "".join(parts)
@@ -197,6 +200,25 @@ class StatusPage:
             rows.append((t("interfaces", lang), ", ".join(interfaces)))
         body = "".join(f"<tr><td>{escape(k)}</td><td>{escape(v)}</td></tr>" for k, v in rows)
         return f"<h2>{t('host', lang)}</h2><table>{body}</table>"
+
+    def _push(self, lang: Lang, now: float, events: list[Event]) -> str:
+        """One line: events waiting for the collector, the last acknowledgement, the error."""
+        p = self.push
+        if p is None:
+            return ""
+        newest = max((e.seq for e in events), default=p.acknowledged_seq)
+        last = (
+            f"{self._when(p.last_success)} "
+            f"({t('ln_ago', lang, ago=i18n.duration(now - p.last_success, lang))})"
+            if p.last_success is not None
+            else t("push_never", lang)
+        )
+        line = t("push_line", lang, n=p.pending(newest), last=last)
+        css = "ok"
+        if p.failing_since is not None:
+            line += " · " + t("push_error", lang, error=p.last_error)
+            css = "bad"
+        return f'<p class="{css}" id="push">{escape(line)}</p>'
 
     def _events(self, lang: Lang, events: list[Event]) -> str:
         if not events:

@@ -63,7 +63,7 @@ class Section:
             print(f"   {key}: {value}")
         for g in self.goals:
             print(
-                f"   {g.verdict}  {g.what}: agent {g.fmt(g.agent)} vs {g.reference_name} "
+                f"   {g.verdict}  {g.what}: {g.fmt(g.agent)} vs {g.reference_name} "
                 f"{g.fmt(g.reference)} -> ratio {g.ratio:.2f} (goal <= {g.limit:g})"
             )
         for note in self.notes:
@@ -95,11 +95,19 @@ def _cpu_model() -> str:
     return ""
 
 
-def render(facts: dict[str, str], sections: list[Section], method: str) -> str:
+def render(
+    facts: dict[str, str],
+    sections: list[Section],
+    method: str,
+    title: str = "Performance of the site agent",
+    command: str = "`make bench` (`python -m bench`)",
+    goals: str = "Goals (issue 2)",
+    subject: str = "agent",
+) -> str:
     out = [
-        "# Performance of the site agent",
+        f"# {title}",
         "",
-        "Written by `make bench` (`python -m bench`); do not edit by hand, run it again.",
+        f"Written by {command}; do not edit by hand, run it again.",
         "Every figure was measured in one run, beside its reference measured in the same run.",
         "",
         "## Machine",
@@ -108,9 +116,9 @@ def render(facts: dict[str, str], sections: list[Section], method: str) -> str:
         "| --- | --- |",
         *(f"| {k} | {v} |" for k, v in facts.items()),
         "",
-        "## Goals (issue 2)",
+        f"## {goals}",
         "",
-        "| benchmark | figure | agent | reference | ratio | goal | verdict |",
+        f"| benchmark | figure | {subject} | reference | ratio | goal | verdict |",
         "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     for s in sections:
@@ -129,6 +137,13 @@ def render(facts: dict[str, str], sections: list[Section], method: str) -> str:
     return "\n".join(out)
 
 
-def write(facts: dict[str, str], sections: list[Section], method: str, path: Path = DOC) -> None:
+def write(
+    facts: dict[str, str],
+    sections: list[Section],
+    method: str,
+    path: Path = DOC,
+    **headings: str,
+) -> None:
+    """``headings``: ``title``, ``command``, ``goals``, ``subject`` of :func:`render`."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render(facts, sections, method), encoding="utf-8")
+    path.write_text(render(facts, sections, method, **headings), encoding="utf-8")

@@ -1,13 +1,18 @@
 """``sansang collector ...``: the collector's subcommands (registered by sansang/cli.py).
 
+sansang collector run --config collector.yaml
 sansang collector check-inventory FILE
 sansang collector import-inventory FILE.xlsx|FILE.csv --out inventory.yaml [--province CODE]
                                    [--skip-bad]
+sansang collector token new --name NAME --role ROLE [--sites KEY,...] (--file F | --config F)
+sansang collector credential new ID [--file push-credentials.yaml]
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import re
 import sys
 from pathlib import Path
 
@@ -17,6 +22,8 @@ EXIT_OK, EXIT_PARTIAL, EXIT_INVALID = 0, 1, 2
 def add_parser(top: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     collector = top.add_parser("collector", help="the province collector")
     sub = collector.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run the collector")
+    run.add_argument("--config", required=True, type=Path, help="collector config file (YAML)")
     check = sub.add_parser("check-inventory", help="validate an inventory file and exit")
     check.add_argument("file", type=Path)
     imp = sub.add_parser(
@@ -30,15 +37,72 @@ def add_parser(top: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         action="store_true",
         help="write the good rows even when some are bad (the bad ones are still listed; exit 1)",
     )
+    _token_parser(sub)
+    _credential_parser(sub)
+
+
+def _token_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from collector.tokens import ROLES
+
+    token = sub.add_parser("token", help="API tokens (mã truy cập)")
+    token_sub = token.add_subparsers(dest="token_command", required=True)
+    new = token_sub.add_parser(
+        "new", help="make a token: print it once, append its SHA-256 to the tokens file"
+    )
+    new.add_argument("--name", required=True, help="who holds it (shown in the audit log)")
+    new.add_argument("--role", required=True, choices=ROLES)
+    new.add_argument("--sites", default="", help="technician: site keys, comma-separated")
+    where = new.add_mutually_exclusive_group(required=True)
+    where.add_argument("--file", type=Path, help="the tokens file (YAML)")
+    where.add_argument("--config", type=Path, help="collector.yaml: its tokens_file, sites checked")
+
+
+def _credential_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    cred = sub.add_parser("credential", help="push credentials of sites behind NAT or 4G")
+    cred_sub = cred.add_subparsers(dest="action", required=True)
+    new = cred_sub.add_parser(
+        "new", help="make a site's push token: printed once, its hash stored in the file"
+    )
+    new.add_argument("id", help="credential id, as in the inventory's push.credential_id")
+    new.add_argument(
+        "--file", type=Path, default=Path("push-credentials.yaml"), help="the credentials file"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     """Run the subcommand; a ConfigError escapes to the caller (it prints it and exits 2)."""
+    if args.command == "run":
+        return _run(args.config)
+    if args.command == "token":
+        return _token_new(args)
     if args.command == "check-inventory":
         return _check(args.file)
     if args.command == "import-inventory":
         return _import(args.file, args.out, args.province, args.skip_bad)
+    if args.command == "credential" and args.action == "new":
+        return _new_credential(args.id, args.file)
     return EXIT_INVALID
+
+
+def _new_credential(cred_id: str, path: Path) -> int:
+    from collector.ingest import credentials
+
+    try:
+        token = credentials.new_credential(path, cred_id)
+    except ValueError as err:
+        print(err, file=sys.stderr)
+        return EXIT_INVALID
+    except OSError as err:
+        print(f"không ghi được / cannot write {path}: {err.strerror}", file=sys.stderr)
+        return EXIT_INVALID
+    print(
+        f"# Mã đẩy của / push token of '{cred_id}' (chỉ hiện một lần / shown only once;\n"
+        f"# đặt vào tệp token của trạm / put it in the site agent's push token file):",
+        file=sys.stderr,
+    )
+    print(token)
+    print(f"# đã lưu mã băm vào / hash stored in {path}", file=sys.stderr)
+    return EXIT_OK
 
 
 def _check(path: Path) -> int:
@@ -78,3 +142,64 @@ def _import(path: Path, out: Path, province: str | None, skip_bad: bool) -> int:
     skipped = f", bỏ qua / skipped {bad} bad rows" if bad else ""
     print(f"{out}: đã ghi / wrote {result.good_rows} sites{skipped}")
     return EXIT_PARTIAL if bad else EXIT_OK
+
+
+def _run(path: Path) -> int:
+    from collector import app
+
+    loaded = app.load(path)
+
+    def ready(c: object, base: str) -> None:
+        print("sansang collector đang chạy / is running:", flush=True)
+        print(f"  Bảng tỉnh / province board: {base}/", flush=True)
+        print(f"  API: {base}/api/v1/openapi.json", flush=True)
+        print(f"  Prometheus /metrics: {base}/metrics", flush=True)
+
+    try:
+        ok = asyncio.run(app.run_collector(loaded, on_ready=ready))
+    except app.StartupError as err:
+        print(err, file=sys.stderr)
+        return EXIT_PARTIAL
+    return EXIT_OK if ok else EXIT_PARTIAL
+
+
+def _token_new(args: argparse.Namespace) -> int:
+    from collector import tokens
+    from collector.events import SITE_KEY_PATTERN
+
+    sites = [s.strip() for s in args.sites.split(",") if s.strip()]
+    if args.config is not None:
+        from collector import config
+        from collector.inventory import model
+
+        cfg = config.load(args.config)
+        if cfg.tokens_file is None:
+            print(
+                f"{args.config}: chưa khai báo tokens_file / no tokens_file configured",
+                file=sys.stderr,
+            )
+            return EXIT_INVALID
+        path, known = cfg.tokens_file, {s.key for s in model.load(cfg.inventory).sites}
+    else:
+        path, known = args.file, None
+    bad = [s for s in sites if (known is not None and s not in known)]
+    bad += [s for s in sites if not re.match(SITE_KEY_PATTERN, s)]
+    if bad:
+        listed = ", ".join(sorted(set(bad)))
+        print(f"không có điểm / no such site: {listed}", file=sys.stderr)
+        return EXIT_INVALID
+    if (args.role == "technician") != bool(sites):
+        print(
+            "--sites: bắt buộc cho technician, không dùng cho vai trò khác / "
+            "required for technician, not allowed for other roles",
+            file=sys.stderr,
+        )
+        return EXIT_INVALID
+    token = tokens.add(path, args.name, args.role, sites)
+    print(
+        f"Mã truy cập của {args.name} ({args.role}) — chỉ hiện một lần / shown once; "
+        f"đã ghi SHA-256 vào / SHA-256 written to {path}:",
+        file=sys.stderr,
+    )
+    print(token, flush=True)
+    return EXIT_OK

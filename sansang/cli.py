@@ -6,8 +6,13 @@ sansang agent probe KIND TARGET [--debug] [--timeout SECONDS]
 sansang agent speedtest --config FILE [--backend ID] [--link ID] [--ignore-budget]
 sansang survey --lat LAT --lon LON --label TEXT --endpoint URL [--out FILE] [--iperf3 HOST]
 sansang speedtest-server --listen HOST:PORT
+sansang collector run --config FILE
+sansang collector token new --name NAME --role ROLE [--sites KEY,...] (--file F | --config F)
 sansang collector check-inventory FILE
 sansang collector import-inventory FILE.xlsx|FILE.csv --out FILE [--province CODE] [--skip-bad]
+sansang collector credential new ID [--file FILE]
+sansang simulate --sites N [--seed S] [--collector HOST:PORT] [--workdir D] [--province 51]
+                 [--backfill-days D] [--speed X]
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from collector import commands as collector_commands
+from collector.simulate import cli as simulate_cli
 from sansang import __version__
 from sansang.configfile import ConfigError
 
@@ -62,6 +68,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     server.add_argument("--listen", default="0.0.0.0:8080", help="HOST:PORT")
     collector_commands.add_parser(top)
+    simulate_cli.add_parser(top)
     return parser
 
 
@@ -111,6 +118,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _speedtest_server(args.listen)
         if args.component == "collector":
             return collector_commands.run(args)
+        if args.component == "simulate":
+            return simulate_cli.run(args)
     except ConfigError as err:
         print(err.render(), file=sys.stderr)
         return EXIT_CONFIG

@@ -44,6 +44,11 @@ def count() -> int:
     return len(_index())
 
 
+def all_codes() -> list[str]:
+    """Every official commune code, in order."""
+    return sorted(_index())
+
+
 def check_code(value: Any) -> str:
     """``value`` as an official commune code, or ValueError saying what is wrong (the agent's
     config and the collector's inventory share these messages)."""

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Set up everything sansang needs on a fresh Debian/Ubuntu machine that has only python3 and make.
-#   scripts/bootstrap.sh run    the agent's runtime: a virtualenv with sansang installed
+#   scripts/bootstrap.sh run    a virtualenv with sansang installed (agent and collector)
 #   scripts/bootstrap.sh test   + development tools and the real servers the tests start
 #   scripts/bootstrap.sh bench  + the exporters the benchmarks compare against
 # Idempotent: a second run installs nothing new.
@@ -24,22 +24,25 @@ apt_install() {
 if ! python3 -c 'import ensurepip, venv' 2>/dev/null; then apt_install python3-venv; fi
 
 case "$what" in
-  run) extras="" ;;
+  run) extras="[collector]" ;;  # make run starts the collector too
   test) extras="[dev,collector]"
         # promtool (checks a real scrape), ip (network namespaces), dnsmasq (a real DNS server),
         # chromium and a font with Vietnamese glyphs (the status page as a technician sees it),
-        # NUT's upsd and dummy-ups driver (a real UPS server for the power probe)
+        # NUT's upsd and dummy-ups driver (a real UPS server for the power probe),
+        # VictoriaMetrics and Alertmanager (the collector's live values and alerts)
+        # PostgreSQL (the collector's shared store; tests/integration/pglab.py runs its own)
         apt_install prometheus iproute2 dnsmasq-base openssl chromium fonts-dejavu-core \
-          nut-server nut-client iperf3 iptables ;;
+          nut-server nut-client iperf3 iptables victoria-metrics prometheus-alertmanager postgresql ;;
   bench) extras="[dev,collector]"
         apt_install prometheus iproute2 dnsmasq-base prometheus-node-exporter prometheus-blackbox-exporter \
-          nut-server nut-client iperf3 iptables ;;
+          nut-server nut-client iperf3 iptables postgresql ;;
   *) echo "usage: $0 run|test|bench" >&2; exit 2 ;;
 esac
 
 stamp="$venv/.installed-$what"
 if [ ! -x "$venv/bin/python" ]; then python3 -m venv "$venv"; fi
-if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+# Again when the dependencies or this script (the extras of a case) changed.
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ scripts/bootstrap.sh -nt "$stamp" ]; then
   "$venv/bin/python" -m pip install -q --upgrade pip >/dev/null
   "$venv/bin/python" -m pip install -q -e ".$extras"
   touch "$stamp"

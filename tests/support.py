@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -207,3 +207,24 @@ def parse_metrics(text: str) -> Metrics:
 
 def value(metrics: Metrics, name: str, **labels: str) -> float | None:
     return metrics.get(name, {}).get(frozenset(labels.items()))
+
+
+async def wait_until_async(
+    condition: Callable[[], Awaitable[T | None]], timeout: float, what: str, interval: float = 0.05
+) -> T:
+    """``wait_until`` for async tests: awaits ``condition()`` until truthy, without blocking
+    the event loop (servers in the same loop keep answering); fails at the deadline."""
+    import asyncio
+
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while True:
+        try:
+            last = await condition()
+        except Exception as err:  # the condition may fail while the thing starts up
+            last = err
+        if last and not isinstance(last, Exception):
+            return last  # type: ignore[no-any-return]
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:g}s waiting for {what}; last: {last!r}")
+        await asyncio.sleep(interval)

@@ -71,6 +71,9 @@ class SiteInputs:
     before: Sequence[StoredEvent] = ()
     survey: Sequence[SurveyPoint] = ()
     live: LiveSite | None = None
+    # OPS-247: the province's central outages by system role (``rules.service.central_outages``):
+    # a loss inside one is not the site's fault.
+    central: Mapping[str, Sequence[tuple[float, float]]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -11,18 +11,31 @@ methods only.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import Connection, Engine, func, select
+
 from collector.evaluate.model import SurveyPoint
 from collector.events import EventIn, StoredEvent
+from collector.store import migrate as migrations
+from collector.store import queries
+from collector.store.migrate import SchemaError
+from collector.store.schema import audit_log, events, journals, notes, survey_points
+
+__all__ = ["AuditEntry", "InsertResult", "JournalCursor", "Note", "SchemaError", "Store"]
+
+STREAM_CHUNK = 5000  # rows fetched at a time by iter_events
 
 
 @dataclass(frozen=True)
 class InsertResult:
     accepted: int  # newly stored
     duplicates: int  # already there (same site, journal_id, seq): ignored, not an error
+    last_seq: int = 0  # after the batch: the highest seq of the journal the store holds
 
 
 @dataclass(frozen=True)
@@ -59,28 +72,77 @@ class Note:
 class Store:
     """One database; thread-safe (one SQLAlchemy engine, a connection per call)."""
 
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.dialect = engine.dialect.name
+
     @classmethod
     def open(cls, url: str, *, migrate: bool = True) -> Store:
         """Connect (``sqlite:///PATH`` or ``postgresql+psycopg://...``) and bring the schema to
         the newest migration unless ``migrate`` is false (then an old schema is an error)."""
-        raise NotImplementedError
+        from collector.store.engine import make_engine
+
+        engine = make_engine(url)
+        try:
+            queries.dialect_insert(engine.dialect.name, events)  # refuse other databases early
+            if migrate:
+                migrations.upgrade(engine)
+            migrations.check(engine)
+        except BaseException:
+            engine.dispose()
+            raise
+        return cls(engine)
 
     def close(self) -> None:
-        raise NotImplementedError
+        self.engine.dispose()
 
     # --- ingest ----------------------------------------------------------------------------------
     def insert_events(
         self, site: str, journal_id: str, events: Sequence[EventIn], received_at: float
     ) -> InsertResult:
         """Store a batch in one transaction; (site, journal_id, seq) already present is ignored."""
-        raise NotImplementedError
+        with self.engine.begin() as conn:
+            accepted = queries.insert_batch(conn, site, journal_id, events, received_at)
+            last = conn.execute(queries.max_seq(site, journal_id)).scalar() or 0
+            conn.execute(queries.upsert_journal(self.dialect, site, journal_id, last, received_at))
+        return InsertResult(accepted, len(events) - accepted, int(last))
 
     def cursor(self, site: str, journal_id: str) -> JournalCursor:
-        raise NotImplementedError
+        stmt = select(journals.c.last_seq, journals.c.received_at).where(
+            journals.c.site == site, journals.c.journal_id == journal_id
+        )
+        with self.engine.connect() as conn:
+            row = conn.execute(stmt).first()
+        if row is None:
+            return JournalCursor(site, journal_id, 0, None)
+        return JournalCursor(site, journal_id, int(row[0]), row[1])
 
     def cursors(self) -> list[JournalCursor]:
         """Every journal of every site the store has events of."""
-        raise NotImplementedError
+        stmt = select(journals).order_by(journals.c.site, journals.c.journal_id)
+        with self.engine.connect() as conn:
+            return [JournalCursor(r[0], r[1], int(r[2]), r[3]) for r in conn.execute(stmt)]
+
+    def latest_cursor(self, site: str) -> JournalCursor | None:
+        """The journal of ``site`` that received a batch last (where a pull resumes)."""
+        stmt = (
+            select(journals)
+            .where(journals.c.site == site)
+            .order_by(journals.c.received_at.desc(), journals.c.last_seq.desc())
+            .limit(1)
+        )
+        with self.engine.connect() as conn:
+            r = conn.execute(stmt).first()
+        return None if r is None else JournalCursor(r[0], r[1], int(r[2]), r[3])
+
+    def sites(self) -> list[str]:
+        """Every site the store has events of."""
+        with self.engine.connect() as conn:
+            return self._sites(conn)
+
+    @staticmethod
+    def _sites(conn: Connection) -> list[str]:
+        return list(conn.execute(queries.DISTINCT_SITES).scalars())
 
     # --- reading ---------------------------------------------------------------------------------
     def iter_events(
@@ -91,15 +153,32 @@ class Store:
         sites: Collection[str] | None = None,
     ) -> Iterator[StoredEvent]:
         """Events with ``since <= wall_time < until``, ordered by site, wall time, seq; streamed
-        (server-side cursor / chunks), never the whole table in memory."""
-        raise NotImplementedError
+        (server-side cursor / chunks), never the whole table in memory.
+
+        SQLite: one index range per site (``events_site_time``), the same plan for a day or a
+        year and no sort of the whole window; PostgreSQL: one query on a server-side cursor."""
+        if (kinds is not None and not kinds) or (sites is not None and not sites):
+            return
+        with self.engine.connect() as conn:
+            if self.dialect == "postgresql":
+                stmt = queries.window(since, until, kinds, sites)
+                for chunk in queries.stream(conn, stmt, STREAM_CHUNK):
+                    yield from queries.to_events(chunk)
+                return
+            for site in sorted(set(sites)) if sites is not None else self._sites(conn):
+                stmt = queries.site_window(site, since, until, kinds)
+                for chunk in queries.stream(conn, stmt, STREAM_CHUNK):
+                    yield from queries.to_events(chunk)
 
     def state_before(
         self, since: float, kinds: Collection[str], sites: Collection[str] | None = None
     ) -> list[StoredEvent]:
         """For each (site, kind, subject): the newest event before ``since`` (the state at the
         start of a window)."""
-        raise NotImplementedError
+        if not kinds or (sites is not None and not sites):
+            return []
+        with self.engine.connect() as conn:
+            return list(queries.to_events(conn.execute(queries.newest_before(since, kinds, sites))))
 
     def site_events(
         self,
@@ -110,28 +189,78 @@ class Store:
         limit: int = 1000,
     ) -> list[StoredEvent]:
         """A site's events in the span, newest first (the site page's timeline)."""
-        raise NotImplementedError
+        stmt = (
+            queries.site_window(site, since, until, kinds)
+            .order_by(None)
+            .order_by(events.c.wall_time.desc(), events.c.seq.desc())
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return list(queries.to_events(conn.execute(stmt)))
 
     def count_events(self) -> int:
-        raise NotImplementedError
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(events)).scalar_one())
 
     # --- coverage survey --------------------------------------------------------------------
     def add_survey_points(self, points: Sequence[SurveyPoint]) -> int:
-        raise NotImplementedError
+        """Add points; one already there (same time, place and label) is not added twice.
+        Returns how many were new."""
+        if not points:
+            return 0
+        rows = [dataclasses.asdict(p) for p in points]  # its fields are the table's columns
+        stmt: Any = queries.dialect_insert(self.dialect, survey_points)
+        stmt = stmt.on_conflict_do_nothing().returning(survey_points.c.id)
+        with self.engine.begin() as conn:
+            return len(conn.execute(stmt, rows).all())
 
     def survey_points(self, since: float, until: float) -> list[SurveyPoint]:
-        raise NotImplementedError
+        cols = [c for c in survey_points.c if c.name != "id"]
+        stmt = (
+            select(*cols)
+            .where(survey_points.c.wall_time >= since, survey_points.c.wall_time < until)
+            .order_by(survey_points.c.wall_time, survey_points.c.id)
+        )
+        with self.engine.connect() as conn:
+            return [SurveyPoint(**row._asdict()) for row in conn.execute(stmt)]
 
     # --- people's writes ---------------------------------------------------------------------
     def add_note(self, site: str, author: str, text: str, at: float) -> Note:
-        raise NotImplementedError
+        stmt = (
+            notes.insert().values(site=site, author=author, text=text, at=at).returning(notes.c.id)
+        )
+        with self.engine.begin() as conn:
+            note_id = int(conn.execute(stmt).scalar_one())
+        return Note(note_id, site, at, author, text)
 
     def notes(self, site: str, limit: int = 100) -> list[Note]:
-        raise NotImplementedError
+        stmt = (
+            select(notes.c.id, notes.c.site, notes.c.at, notes.c.author, notes.c.text)
+            .where(notes.c.site == site)
+            .order_by(notes.c.at.desc(), notes.c.id.desc())
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return [Note(*row) for row in conn.execute(stmt)]
 
     def audit(self, entry: AuditEntry) -> None:
         """Append to the audit log (every write through the API, and who made it)."""
-        raise NotImplementedError
+        values = {
+            "at": entry.at,
+            "actor": entry.actor,
+            "role": entry.role,
+            "action": entry.action,
+            "target": entry.target,
+            "details": queries.dumps(entry.details),
+        }
+        with self.engine.begin() as conn:
+            conn.execute(audit_log.insert().values(**values))
 
     def audit_log(self, limit: int = 100) -> list[AuditEntry]:
-        raise NotImplementedError
+        cols = [audit_log.c[n] for n in ("at", "actor", "role", "action", "target", "details")]
+        stmt = select(*cols).order_by(audit_log.c.at.desc(), audit_log.c.id.desc()).limit(limit)
+        with self.engine.connect() as conn:
+            return [
+                AuditEntry(at, actor, role, action, target, json.loads(details))
+                for at, actor, role, action, target, details in conn.execute(stmt)
+            ]

@@ -1,0 +1,56 @@
+"""The rules, by the catalogue's ``rule`` name: pure functions ``(SiteInputs, Thresholds, Window)
+-> Finding`` (see :mod:`collector.evaluate.model`).
+
+Province-level lists beside them: :func:`power_dead_zones` (INF-PWR), :func:`dead_zone_points`
+(INF-DZ survey points tied to no site) and :func:`central_outages` (OPS-247).
+"""
+
+from __future__ import annotations
+
+from collector.evaluate.model import Rule
+from collector.evaluate.rules import bandwidth, conference, dead_zone, power, service, terminals
+from collector.evaluate.rules import uptime as uptime_rule
+from collector.evaluate.rules.dead_zone import dead_zone_points
+from collector.evaluate.rules.power import power_dead_zones
+from collector.evaluate.rules.service import CentralOutage, central_outages
+from collector.evaluate.timeline import AGENT_KINDS, CAUSE_KINDS
+
+RULES: dict[str, Rule] = {
+    "uptime": uptime_rule.uptime,
+    "power_outages": power.power_outages,
+    "bandwidth_median": bandwidth.bandwidth_median,
+    "dead_zone": dead_zone.dead_zone,
+    "conference_endpoint": conference.conference_endpoint,
+    "terminal_availability": terminals.terminal_availability,
+    "service_availability": service.service_availability,
+}
+
+# The event kinds each rule reads (besides the agent's own and those the cause looks at).
+RULE_KINDS: dict[str, tuple[str, ...]] = {
+    "uptime": uptime_rule.KINDS,
+    "power_outages": power.KINDS,
+    "bandwidth_median": bandwidth.KINDS,
+    "dead_zone": dead_zone.KINDS,
+    "conference_endpoint": conference.KINDS,
+    "terminal_availability": terminals.KINDS,
+    "service_availability": service.KINDS,
+}
+
+
+def kinds_for(rules: list[str]) -> frozenset[str]:
+    """Every event kind the given rules need, with the agent's and the cause's."""
+    kinds = set(AGENT_KINDS) | set(CAUSE_KINDS) | {"link_quality"}
+    for name in rules:
+        kinds.update(RULE_KINDS.get(name, ()))
+    return frozenset(kinds)
+
+
+__all__ = [
+    "RULES",
+    "RULE_KINDS",
+    "CentralOutage",
+    "central_outages",
+    "dead_zone_points",
+    "kinds_for",
+    "power_dead_zones",
+]

@@ -1,0 +1,217 @@
+"""INF-DZ: mobile coverage dead zones (điểm lõm sóng), at sites and at surveyed places.
+
+A site is in a dead zone when its mobile link (``link_kind: mobile``) measures a median download
+below ``min_download_mbps`` or a mean loss above ``max_loss_ratio`` (quality rounds over it), or
+when a survey point taken for it or near it (``inputs.survey``) does.  A survey measurement that
+failed counts as no throughput: in a dead zone, failing is the finding.  No mobile link data and no
+survey point: unknown.  :func:`dead_zone_points` lists the survey points below threshold that are
+tied to no site, for the province's list to the carriers.
+
+A mobile link without power measures the power, not the coverage: rounds taken while the site had
+no power (mains lost and no UPS holding: :func:`timeline.unpowered_spans`), and rounds that lost
+every request when the likely cause is power (:func:`timeline.local_cause`: mains out, a UPS that
+ran out, the link down because the power went), are left out of the loss figure; the details
+count them (``rounds_left_out_no_power``, ``rounds_left_out_power_cause``) and the sentences say
+so.  A round that lost only some requests had a working modem: it is a coverage figure and stays.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from collector.evaluate.model import Evidence, Finding, SiteInputs, SurveyPoint, Thresholds, Window
+from collector.evaluate.rules._common import (
+    events_evidence,
+    finding,
+    fmt,
+    fmt_en,
+    mbit,
+    number,
+    percent,
+    percent_en,
+    refs_note,
+)
+from collector.evaluate.rules.bandwidth import throughput
+from collector.evaluate.timeline import SiteIndex, Span, local_cause, site_index, unpowered_spans
+from collector.events import StoredEvent
+
+TARGET = "INF-DZ"
+KINDS = ("speedtest_result", "link_quality")
+
+
+def point_is_dead(point: SurveyPoint, min_download_mbps: float, max_loss: float) -> bool:
+    download = mbit(point.download_bps) if point.download_bps is not None else 0.0
+    loss = point.loss_ratio if point.loss_ratio is not None else 0.0
+    return download < min_download_mbps or loss > max_loss
+
+
+def dead_zone_points(points: Iterable[SurveyPoint], thresholds: Thresholds) -> list[SurveyPoint]:
+    """Survey points tied to no site whose coverage is below threshold (a province-level list)."""
+    low = number(thresholds, "min_download_mbps", 10)
+    loss = number(thresholds, "max_loss_ratio", 0.05)
+    return [p for p in points if p.site is None and point_is_dead(p, low, loss)]
+
+
+def dead_zone(inputs: SiteInputs, thresholds: Thresholds, window: Window) -> Finding:
+    low = number(thresholds, "min_download_mbps", 10)
+    max_loss = number(thresholds, "max_loss_ratio", 0.05)
+    deadline = str(thresholds.get("deadline", "2025-11-30"))
+    index = site_index(inputs)
+    mobile = throughput(index).get("mobile")
+    rounds = [e for e in index.kind("link_quality") if e.details.get("link_kind") == "mobile"]
+    powered = _powered_rounds(index, window, rounds, has_ups=bool(inputs.site.ups))
+    losses = [
+        float(x) for e in powered.kept if isinstance(x := e.details.get("loss_ratio"), int | float)
+    ]
+    loss = sum(losses) / len(losses) if losses else None
+    download = mobile.download_mbps if mobile else None
+    dead_points = [p for p in inputs.survey if point_is_dead(p, low, max_loss)]
+    details: dict[str, float | int | str | None] = {
+        "mobile_download_mbps": round(download, 2) if download is not None else None,
+        "mobile_tests": len(mobile.tests) if mobile else 0,
+        "mobile_loss_ratio": round(loss, 4) if loss is not None else None,
+        "quality_rounds": len(losses),
+        "rounds_left_out_no_power": len(powered.no_power),
+        "rounds_left_out_power_cause": len(powered.power_cause),
+        "survey_points": len(inputs.survey),
+        "survey_points_dead": len(dead_points),
+        "deadline": deadline,
+    }
+    if download is None and loss is None and not inputs.survey:
+        vi, en = powered.say(
+            "Chưa có số đo sóng di động tại điểm này (không có đường di động, chưa khảo sát)",
+            "No mobile coverage figures here (no mobile link, no survey)",
+        )
+        return finding(
+            TARGET,
+            inputs,
+            window,
+            "unknown",
+            value=None,
+            threshold=low,
+            unit="Mbit/s",
+            vi=vi,
+            en=en,
+            evidence=powered.evidence(),
+            details=details,
+        )
+    slow = download is not None and download < low
+    lossy = loss is not None and loss > max_loss
+    dead = slow or lossy or bool(dead_points)
+    reasons_vi: list[str] = []
+    reasons_en: list[str] = []
+    if slow:
+        shown = fmt(download or 0.0)
+        reasons_vi.append(f"tải xuống qua di động {shown} Mbit/s (tối thiểu {fmt(low)})")
+        shown = fmt_en(download or 0.0)
+        reasons_en.append(f"mobile download {shown} Mbit/s (minimum {fmt_en(low)})")
+    if lossy:
+        reasons_vi.append(f"mất gói {percent(loss or 0.0)} (tối đa {percent(max_loss)})")
+        reasons_en.append(f"loss {percent_en(loss or 0.0)} (at most {percent_en(max_loss)})")
+    if dead_points:
+        reasons_vi.append(f"{len(dead_points)} điểm khảo sát dưới ngưỡng")
+        reasons_en.append(f"{len(dead_points)} survey points below threshold")
+    if dead:
+        vi = "Điểm lõm sóng: " + "; ".join(reasons_vi) + f" — cần xoá trước {deadline}"
+        en = "Coverage dead zone: " + "; ".join(reasons_en) + f" (deadline {deadline})"
+    else:
+        vi = "Sóng di động đạt ngưỡng"
+        en = "Mobile coverage meets the threshold"
+    vi, en = powered.say(vi, en)
+    evidence: list[Evidence] = []
+    tests = list(mobile.tests) if mobile else []
+    if tests:
+        note_vi, note_en = refs_note(len(tests))
+        vi_text, en_text = f"Đo tốc độ qua di động{note_vi}", f"Mobile speed tests{note_en}"
+        evidence.append(events_evidence(tests, vi_text, en_text))
+    for p in (dead_points or list(inputs.survey))[:20]:
+        evidence.append(_survey_evidence(p))
+    evidence += powered.evidence()
+    return finding(
+        TARGET,
+        inputs,
+        window,
+        "not_met" if dead else "met",
+        value=round(download, 2) if download is not None else None,
+        threshold=low,
+        unit="Mbit/s",
+        vi=vi,
+        en=en,
+        evidence=evidence,
+        cause="link",
+        details=details,
+    )
+
+
+@dataclass(frozen=True)
+class _Rounds:
+    kept: list[StoredEvent]
+    no_power: list[StoredEvent]  # taken while the site had no power
+    power_cause: list[StoredEvent]  # lost every request, and the likely cause is power
+
+    @property
+    def left_out(self) -> list[StoredEvent]:
+        return sorted([*self.no_power, *self.power_cause], key=lambda e: (e.wall_time, e.seq))
+
+    def say(self, vi: str, en: str) -> tuple[str, str]:
+        """The sentences, with how many rounds were left out when some were."""
+        n = len(self.no_power) + len(self.power_cause)
+        if not n:
+            return vi, en
+        return (
+            f"{vi} (bỏ qua {n} lần đo khi mất điện)",
+            f"{en} ({n} {'round' if n == 1 else 'rounds'} during power cuts left out)",
+        )
+
+    def evidence(self) -> list[Evidence]:
+        left_out = self.left_out
+        if not left_out:
+            return []
+        note_vi, note_en = refs_note(len(left_out))
+        return [
+            events_evidence(
+                left_out,
+                f"Lần đo qua di động bỏ qua vì trạm mất điện{note_vi}",
+                f"Mobile rounds left out: the site had no power{note_en}",
+            )
+        ]
+
+
+def _powered_rounds(
+    index: SiteIndex, window: Window, rounds: Sequence[StoredEvent], *, has_ups: bool
+) -> _Rounds:
+    """The mobile rounds split into those that measure coverage and those that measure power."""
+    unpowered = unpowered_spans(index, window, has_ups=has_ups)
+    result = _Rounds([], [], [])
+    for e in rounds:
+        if _within(unpowered, e.wall_time):
+            result.no_power.append(e)
+        elif _lost_all(e) and local_cause(index, e.wall_time) == "power":
+            result.power_cause.append(e)
+        else:
+            result.kept.append(e)
+    return result
+
+
+def _within(spans: Sequence[Span], t: float) -> bool:
+    i = bisect_right(spans, t, key=lambda span: span[0])  # spans sorted and merged
+    return i > 0 and t < spans[i - 1][1]
+
+
+def _lost_all(e: StoredEvent) -> bool:
+    loss = e.details.get("loss_ratio")
+    return (isinstance(loss, int | float) and loss >= 1.0) or e.details.get("received") == 0
+
+
+def _survey_evidence(p: SurveyPoint) -> Evidence:
+    down = "không đo được" if p.download_bps is None else f"{fmt(mbit(p.download_bps))} Mbit/s"
+    down_en = "failed" if p.download_bps is None else f"{fmt_en(mbit(p.download_bps))} Mbit/s"
+    where = f"{p.latitude:.5f},{p.longitude:.5f}"
+    return Evidence(
+        "survey",
+        f"Khảo sát tại {p.label} ({where}): tải xuống {down}",
+        f"Survey at {p.label} ({where}): download {down_en}",
+        (f"survey:{p.label}@{p.wall_time:.0f}",),
+    )

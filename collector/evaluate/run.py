@@ -1,0 +1,275 @@
+"""One evaluation of every evaluated target for every site: one streamed pass over the store.
+
+``store.iter_events`` gives the window's events ordered by site; each site's events are gathered,
+every rule runs on them and they are let go before the next site, so memory holds one site at a
+time (plus the state before the window and the survey points).  OPS-247 needs the whole province
+(central outages), so the pass keeps only its small per-site view and finishes it at the end.
+
+:func:`run_forever` repeats it every ``evaluate.interval`` in a worker thread and replaces
+``Collector.evaluation`` whole.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import gc
+import logging
+import math
+import threading
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from itertools import groupby
+from operator import attrgetter
+
+from collector.context import Collector
+from collector.evaluate.model import (
+    Evaluation,
+    Finding,
+    LiveSite,
+    SiteInputs,
+    SurveyPoint,
+    TargetRollup,
+    Window,
+)
+from collector.evaluate.rules import RULES, kinds_for
+from collector.evaluate.rules.service import (
+    ServiceView,
+    central_by_role,
+    central_outages_of,
+    service_finding,
+    service_view,
+)
+from collector.evaluate.rules.uptime import UptimeView, uptime_finding, uptime_view
+from collector.events import StoredEvent
+from collector.inventory.model import Inventory, Site
+from collector.store import Store
+from collector.targets import Catalogue, Target, ThresholdValue
+
+log = logging.getLogger(__name__)
+
+SERVICE_RULE = "service_availability"
+UPTIME_RULE = "uptime"  # INF-LINK: its central outages left out, as OPS-247's
+NEAR_KM = 2.0  # a survey point this close to a site speaks for it
+_CELL = 0.02  # degrees (~2.2 km): the grid survey points are bucketed on
+
+
+_gc_lock = threading.Lock()
+_gc_users = 0
+_gc_saved: tuple[int, int, int] = gc.get_threshold()
+_GC_FIRST_GENERATION = 100_000  # objects allocated between two young collections
+
+
+@contextlib.contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Run the cyclic garbage collector less often while the pass runs.
+
+    The pass allocates an event object (and its details) per row and keeps one site's events
+    alive while the rules read them; with the default threshold (700 allocations) the collector
+    runs thousands of times and walks every live object at each full collection, about a fifth
+    of the pass.  The events form no cycles (reference counting frees them), so collecting
+    seldom loses nothing.  The thresholds are restored when the last pass ends."""
+    global _gc_users, _gc_saved
+    with _gc_lock:
+        if _gc_users == 0:
+            _gc_saved = gc.get_threshold()
+            gc.set_threshold(_GC_FIRST_GENERATION, *_gc_saved[1:])
+        _gc_users += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_users -= 1
+            if _gc_users == 0:
+                gc.set_threshold(*_gc_saved)
+
+
+def evaluate_all(
+    store: Store,
+    inventory: Inventory,
+    catalogue: Catalogue,
+    thresholds: Mapping[str, Mapping[str, ThresholdValue]],
+    window: Window,
+    live: Mapping[str, LiveSite] | None = None,
+) -> Evaluation:
+    """Every finding of every ``evaluated`` target for every site of the inventory."""
+    with _fewer_collections():
+        return _evaluate_all(store, inventory, catalogue, thresholds, window, live)
+
+
+def _evaluate_all(
+    store: Store,
+    inventory: Inventory,
+    catalogue: Catalogue,
+    thresholds: Mapping[str, Mapping[str, ThresholdValue]],
+    window: Window,
+    live: Mapping[str, LiveSite] | None,
+) -> Evaluation:
+    targets = [t for t in catalogue.targets if t.status == "evaluated" and t.rule in RULES]
+    kinds = kinds_for([t.rule for t in targets])
+    sites = {s.key: s for s in inventory.sites}
+    keys = sorted(sites)
+    before = _by_site(store.state_before(window.start, kinds, keys))
+    survey = _survey_by_site(store.survey_points(window.start, window.end), inventory.sites)
+    live = live or {}
+    findings: list[Finding] = []
+    views: list[ServiceView] = []
+    links: dict[str, list[UptimeView]] = {}  # by target id
+    seen: set[str] = set()
+
+    def evaluate(site: Site, events: Sequence[StoredEvent]) -> None:
+        inputs = SiteInputs(
+            site,
+            events,
+            before.get(site.key, ()),
+            survey.get(site.key, ()),
+            live.get(site.key),
+        )
+        for target in targets:
+            th = thresholds.get(target.id, {})
+            if target.rule == SERVICE_RULE:
+                views.append(service_view(inputs, th, window))
+            elif target.rule == UPTIME_RULE:
+                links.setdefault(target.id, []).append(uptime_view(inputs, th, window))
+            else:
+                findings.append(_as_target(RULES[target.rule](inputs, th, window), target))
+
+    for key, group in _grouped(store.iter_events(window.start, window.end, kinds, keys)):
+        site = sites.get(key)
+        if site is None or key in seen:
+            log.warning("events of site %s out of order or not in the inventory: skipped", key)
+            continue
+        seen.add(key)
+        evaluate(site, list(group))
+    for key in sorted(set(sites) - seen):
+        evaluate(sites[key], ())
+    rollup_extra: dict[str, list[Mapping[str, float | int | str]]] = {}
+    for target in targets:
+        if target.rule == SERVICE_RULE:
+            findings += _service(views, thresholds.get(target.id, {}), window, target, rollup_extra)
+        elif target.rule == UPTIME_RULE:
+            findings += _uptime(
+                links.get(target.id, []), thresholds.get(target.id, {}), window, target
+            )
+    order = {t.id: i for i, t in enumerate(targets)}
+    findings.sort(key=lambda f: (f.site, order.get(f.target, len(order))))
+    return Evaluation(time.time(), window, findings, _rollups(targets, findings, rollup_extra))
+
+
+def _grouped(events: Iterable[StoredEvent]) -> Iterator[tuple[str, Iterator[StoredEvent]]]:
+    return groupby(events, key=attrgetter("site"))
+
+
+def _as_target(found: Finding, target: Target) -> Finding:
+    return found if found.target == target.id else dataclasses.replace(found, target=target.id)
+
+
+def _service(
+    views: Sequence[ServiceView],
+    th: Mapping[str, ThresholdValue],
+    window: Window,
+    target: Target,
+    extra: dict[str, list[Mapping[str, float | int | str]]],
+) -> list[Finding]:
+    outages = central_outages_of(views, th)
+    extra[target.id] = [o.as_mapping() for o in outages]
+    central = central_by_role(outages)
+    return [_as_target(service_finding(v, central, th, window), target) for v in views]
+
+
+def _uptime(
+    views: Sequence[UptimeView],
+    th: Mapping[str, ThresholdValue],
+    window: Window,
+    target: Target,
+) -> list[Finding]:
+    """INF-LINK once the central outages of its targets (data centre, portal) are known from
+    every site's view.  They are not added to this target's rollup: the board's banner would
+    show a portal outage twice (OPS-247 reports it)."""
+    central = central_by_role(central_outages_of((v.targets for v in views), th))
+    return [_as_target(uptime_finding(v, central, th, window), target) for v in views]
+
+
+def _rollups(
+    targets: Sequence[Target],
+    findings: Sequence[Finding],
+    extra: Mapping[str, Sequence[Mapping[str, float | int | str]]],
+) -> list[TargetRollup]:
+    counts = {t.id: {"met": 0, "not_met": 0, "unknown": 0} for t in targets}
+    for f in findings:
+        counts[f.target][f.status] += 1
+    return [
+        TargetRollup(
+            t.id,
+            counts[t.id]["met"],
+            counts[t.id]["not_met"],
+            counts[t.id]["unknown"],
+            tuple(extra.get(t.id, ())),
+        )
+        for t in targets
+    ]
+
+
+def _by_site(events: Iterable[StoredEvent]) -> dict[str, list[StoredEvent]]:
+    found: dict[str, list[StoredEvent]] = {}
+    for e in events:
+        found.setdefault(e.site, []).append(e)
+    return found
+
+
+def _survey_by_site(
+    points: Sequence[SurveyPoint], sites: Sequence[Site]
+) -> dict[str, list[SurveyPoint]]:
+    """Each site's survey points: those taken for it, and those within :data:`NEAR_KM`."""
+    found: dict[str, list[SurveyPoint]] = {}
+    grid: dict[tuple[int, int], list[SurveyPoint]] = {}
+    for p in points:
+        if p.site is not None:
+            found.setdefault(p.site, []).append(p)
+        else:
+            grid.setdefault(_cell(p.latitude, p.longitude), []).append(p)
+    if not grid:
+        return found
+    for site in sites:
+        row, col = _cell(site.latitude, site.longitude)
+        for dr in (-1, 0, 1):
+            for dc in (-1, 0, 1):
+                for p in grid.get((row + dr, col + dc), ()):
+                    if _km(site.latitude, site.longitude, p.latitude, p.longitude) <= NEAR_KM:
+                        found.setdefault(site.key, []).append(p)
+    return found
+
+
+def _cell(lat: float, lon: float) -> tuple[int, int]:
+    return math.floor(lat / _CELL), math.floor(lon / _CELL)
+
+
+def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance (haversine), km."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6371.0 * math.asin(math.sqrt(a))
+
+
+async def run_forever(c: Collector) -> None:
+    """Evaluate every ``c.config.evaluate.interval`` seconds (in a worker thread) and replace
+    ``c.evaluation``; a failed evaluation is logged and the previous one stays."""
+    while True:
+        now = time.time()
+        window = Window(now - c.config.evaluate.window, now)
+        started = time.monotonic()
+        try:
+            c.evaluation = await asyncio.to_thread(
+                evaluate_all, c.store, c.inventory, c.catalogue, c.thresholds, window, dict(c.live)
+            )
+        except Exception:
+            log.exception("evaluation failed; the previous findings stay")
+        else:
+            log.info(
+                "evaluated %d findings in %.1f s",
+                len(c.evaluation.findings),
+                time.monotonic() - started,
+            )
+        await asyncio.sleep(c.config.evaluate.interval)

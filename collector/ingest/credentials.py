@@ -1,0 +1,120 @@
+"""Push credentials: ``credential_id: sha256-hex`` of each site's push token, in a YAML file.
+
+The token is random (256 bits, ``secrets.token_urlsafe(32)``), shown once when made
+(``sansang collector credential new ID``) and never stored: the file holds its SHA-256, so a
+copy of the file lets nobody push.  The inventory says which site uses which credential
+(``push: {credential_id: ...}``).  The file is re-read when it changes: a new site's credential
+works without restarting the collector.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import os
+import re
+import secrets
+import threading
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, RootModel
+from ruamel.yaml import YAML
+from ruamel.yaml.scalarstring import SingleQuotedScalarString
+
+from agent.probes.base import Slug
+from sansang.configfile import ConfigError, Problem, load_model
+
+log = logging.getLogger(__name__)
+DEFAULT_FILE = Path("push-credentials.yaml")
+Sha256Hex = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+
+
+class CredentialsFile(RootModel[dict[Slug, Sha256Hex]]):
+    """The file: credential id → SHA-256 (64 lowercase hex digits) of its token."""
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def load(path: Path) -> dict[str, str]:
+    """credential id → hash; a :class:`ConfigError` names file, line and field of each problem.
+    An empty file is no credential."""
+    if path.exists() and not path.read_text(encoding="utf-8").strip():
+        return {}
+    return dict(load_model(CredentialsFile, path).root)
+
+
+class Credentials:
+    """The credentials file, re-read when its modification time or size changes."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        self._stamp: tuple[int, int] | None = None
+        self._hashes: dict[str, bytes] = {}
+        self._refresh()
+
+    def _refresh(self) -> None:
+        if self.path is None:
+            return
+        try:
+            st = os.stat(self.path)
+        except FileNotFoundError:
+            raise ConfigError(str(self.path), [Problem(None, "", "file not found")]) from None
+        stamp = (st.st_mtime_ns, st.st_size)
+        with self._lock:
+            if stamp == self._stamp:
+                return
+            self._hashes = {k: v.encode() for k, v in load(self.path).items()}
+            self._stamp = stamp
+
+    def lookup(self, token: str) -> str | None:
+        """The credential id whose hash is the token's, or None.  Every stored hash is compared
+        in constant time, so the answer's timing says nothing about which ones came close."""
+        try:
+            self._refresh()
+        except ConfigError as err:  # a broken edit keeps the credentials last read
+            log.warning("push credentials not reloaded: %s", err)
+        digest = token_hash(token).encode()
+        found: str | None = None
+        for cred_id, stored in self._hashes.items():
+            if hmac.compare_digest(digest, stored):
+                found = cred_id
+        return found
+
+    def __len__(self) -> int:
+        return len(self._hashes)
+
+
+_ID = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,62}$")
+
+
+def new_credential(path: Path, cred_id: str) -> str:
+    """Make a token for ``cred_id``, store its hash in ``path`` (added, or replacing the old one;
+    other entries and comments kept) and return the token: the only time it is seen."""
+    if not _ID.match(cred_id):
+        raise ValueError(
+            f"'{cred_id}' is not a valid credential id (lowercase letters, digits, '-', '_', '.')"
+        )
+    if path.exists():
+        load(path)  # refuse to rewrite a file that is not valid
+    token = secrets.token_urlsafe(32)
+    yaml = YAML(typ="rt")
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    tree = yaml.load(text) if text.strip() else None
+    if tree is None:
+        from ruamel.yaml.comments import CommentedMap
+
+        tree = CommentedMap()
+    tree[cred_id] = SingleQuotedScalarString(token_hash(token))  # quoted: never a number
+    tmp = path.with_name(f".{path.name}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        yaml.dump(tree, out)
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(tmp, path)
+    return token

@@ -1,0 +1,102 @@
+"""The store's tables (SQLAlchemy Core).  The migrations in ``migrations/versions`` build exactly
+these; ``tests/unit/test_store_sqlite.py`` checks that the two agree.
+
+``events`` is keyed by (site, journal_id, seq): an event is stored once however often it arrives.
+``journals`` is the cursor of each journal (the highest seq held), kept with every batch so that
+"where do I resume" never scans the events.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Double,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+# SQLite's rowid alias must be spelled INTEGER; PostgreSQL gets a 64-bit identity.
+_ID = BigInteger().with_variant(Integer(), "sqlite")
+
+events = Table(
+    "events",
+    metadata,
+    Column("site", String(80), nullable=False),
+    Column("journal_id", String(64), nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("boot_id", String(64), nullable=False),
+    Column("wall_time", Double, nullable=False),  # Unix seconds, the agent's wall clock
+    Column("monotonic_ns", BigInteger, nullable=False),
+    Column("kind", String(64), nullable=False),
+    Column("subject", String(200), nullable=False),
+    Column("state", String(64)),
+    Column("value", Double),
+    Column("details", Text, nullable=False),  # JSON text
+    Column("received_at", Double, nullable=False),
+    PrimaryKeyConstraint("site", "journal_id", "seq", name="events_pkey"),
+    Index("events_site_time", "site", "wall_time", "seq"),
+    Index("events_time", "wall_time"),
+    Index("events_state", "site", "kind", "subject", "wall_time"),
+)
+
+journals = Table(
+    "journals",
+    metadata,
+    Column("site", String(80), nullable=False),
+    Column("journal_id", String(64), nullable=False),
+    Column("last_seq", BigInteger, nullable=False),
+    Column("received_at", Double, nullable=False),
+    PrimaryKeyConstraint("site", "journal_id", name="journals_pkey"),
+)
+
+survey_points = Table(
+    "survey_points",
+    metadata,
+    Column("id", _ID, primary_key=True, autoincrement=True),
+    Column("label", String(200), nullable=False),
+    Column("latitude", Double, nullable=False),
+    Column("longitude", Double, nullable=False),
+    Column("wall_time", Double, nullable=False),
+    Column("download_bps", Double),
+    Column("upload_bps", Double),
+    Column("loss_ratio", Double),
+    Column("latency_seconds", Double),
+    Column("operator", String(100)),
+    Column("technology", String(40)),
+    Column("site", String(80)),
+    UniqueConstraint("wall_time", "latitude", "longitude", "label", name="survey_points_once"),
+    Index("survey_points_time", "wall_time"),
+)
+
+notes = Table(
+    "notes",
+    metadata,
+    Column("id", _ID, primary_key=True, autoincrement=True),
+    Column("site", String(80), nullable=False),
+    Column("at", Double, nullable=False),
+    Column("author", String(200), nullable=False),
+    Column("text", Text, nullable=False),
+    Index("notes_site_at", "site", "at"),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", _ID, primary_key=True, autoincrement=True),
+    Column("at", Double, nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("role", String(40), nullable=False),
+    Column("action", String(80), nullable=False),
+    Column("target", String(200), nullable=False),
+    Column("details", Text, nullable=False),  # JSON text
+    Index("audit_log_at", "at"),
+)

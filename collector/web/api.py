@@ -1,0 +1,341 @@
+"""The REST API under ``/api/v1/`` (JSON; errors in Vietnamese and English).
+
+Reading needs a token of any role (``auth.py`` says who may see what); writes are POSTs that
+record themselves, allowed or refused, in the audit log.  Described in ``openapi.py``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import time
+from datetime import datetime
+from typing import Any
+
+from aiohttp import web
+
+from collector.context import Collector
+from collector.evaluate.model import STATUSES
+from collector.inventory import model as inventory_model
+from collector.web import views
+from collector.web.auth import AUTH, COLLECTOR, allowed, audit, principal_of, require, require_write
+from collector.web.errors import api_error
+from collector.web.openapi import SPEC
+from sansang.configfile import ConfigError
+
+MAX_NOTE_CHARS = 4000
+MAX_NOTE_BODY_BYTES = 64 * 1024
+DEFAULT_EVENTS_SPAN = 7 * 86400.0
+MAX_EVENTS = 5000
+
+
+def _json(data: Any, status: int = 200) -> web.Response:
+    return web.json_response(data, status=status, dumps=lambda v: json.dumps(v, ensure_ascii=False))
+
+
+def _collector(request: web.Request) -> Collector:
+    return request.app[COLLECTOR]
+
+
+def _site_or_404(request: web.Request) -> tuple[Collector, str]:
+    c = _collector(request)
+    key = request.match_info["key"]
+    if c.site(key) is None:
+        raise api_error(404, "no_site", f"Không có điểm '{key}'", f"No site '{key}'")
+    return c, key
+
+
+# --- parameters ------------------------------------------------------------------------------
+
+
+def _time_param(request: web.Request, name: str, default: float) -> float:
+    """Unix seconds or ISO 8601 with an offset (``2026-05-01T08:00:00+07:00``)."""
+    text = request.query.get(name)
+    if text is None or text == "":
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        try:
+            when = datetime.fromisoformat(text)
+        except ValueError:
+            when = None
+        if when is None or when.tzinfo is None:
+            raise api_error(
+                400,
+                "bad_time",
+                f"{name}: cần giây Unix hoặc ISO 8601 có múi giờ, không phải '{text}'",
+                f"{name}: expected Unix seconds or ISO 8601 with an offset, not '{text}'",
+            ) from None
+        value = when.timestamp()
+    if not math.isfinite(value):
+        raise api_error(400, "bad_time", f"{name}: không hợp lệ", f"{name}: not a valid time")
+    return value
+
+
+def _int_param(request: web.Request, name: str, default: int, low: int, high: int) -> int:
+    text = request.query.get(name)
+    if text is None:
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        value = low - 1
+    if not low <= value <= high:
+        raise api_error(
+            400,
+            "bad_parameter",
+            f"{name}: cần số nguyên từ {low} đến {high}",
+            f"{name}: expected an integer from {low} to {high}",
+        )
+    return value
+
+
+def _list_param(request: web.Request, name: str) -> list[str]:
+    return [v for item in request.query.getall(name, []) for v in item.split(",") if v]
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+async def whoami(request: web.Request) -> web.Response:
+    p = principal_of(request)
+    return _json({"name": p.name, "role": p.role, "sites": sorted(p.sites)})
+
+
+async def sites(request: web.Request) -> web.Response:
+    c = _collector(request)
+    by_site = views.findings_by_site(c)
+    return _json(
+        {
+            "evaluated_at": views.iso(c.evaluation.evaluated_at) if c.evaluation else None,
+            "sites": [views.site_summary(c, s, by_site.get(s.key, ())) for s in c.inventory.sites],
+        }
+    )
+
+
+async def site(request: web.Request) -> web.Response:
+    c, key = _site_or_404(request)
+    principal = principal_of(request)
+    s = c.site(key)
+    assert s is not None
+    findings = views.findings_by_site(c).get(key, [])
+    body = views.site_summary(c, s, findings)
+    body["inventory"] = views.site_inventory(
+        s,
+        personal=allowed(principal, "read_personal"),
+        admin=allowed(principal, "admin"),
+    )
+    body["findings"] = [views.finding(f) for f in findings]
+    return _json(body)
+
+
+async def site_findings(request: web.Request) -> web.Response:
+    c, key = _site_or_404(request)
+    findings = views.findings_by_site(c).get(key, [])
+    return _json({"site": key, "findings": [views.finding(f) for f in findings]})
+
+
+async def site_events(request: web.Request) -> web.Response:
+    c, key = _site_or_404(request)
+    until = _time_param(request, "until", time.time())
+    since = _time_param(request, "since", until - DEFAULT_EVENTS_SPAN)
+    if since > until:
+        raise api_error(400, "bad_span", "since phải trước until", "since must be before until")
+    kinds = _list_param(request, "kind") or None
+    limit = _int_param(request, "limit", 1000, 1, MAX_EVENTS)
+    events = await asyncio.to_thread(c.store.site_events, key, since, until, kinds, limit)
+    return _json(
+        {
+            "site": key,
+            "since": views.iso(since),
+            "until": views.iso(until),
+            "events": [views.event(e) for e in events],
+        }
+    )
+
+
+async def findings(request: web.Request) -> web.Response:
+    c = _collector(request)
+    targets = set(_list_param(request, "target"))
+    statuses = set(_list_param(request, "status"))
+    site_keys = set(_list_param(request, "site"))
+    known = {t.id for t in c.catalogue.targets}
+    if targets - known:
+        bad = ", ".join(sorted(targets - known))
+        raise api_error(400, "no_target", f"Không có chỉ tiêu: {bad}", f"No such target: {bad}")
+    if statuses - set(STATUSES):
+        expected = ", ".join(STATUSES)
+        raise api_error(
+            400, "bad_status", f"status: một trong {expected}", f"status: one of {expected}"
+        )
+    chosen = [
+        views.finding(f)
+        for f in (c.evaluation.findings if c.evaluation else ())
+        if (not targets or f.target in targets)
+        and (not statuses or f.status in statuses)
+        and (not site_keys or f.site in site_keys)
+    ]
+    evaluated_at = views.iso(c.evaluation.evaluated_at) if c.evaluation else None
+    return _json({"evaluated_at": evaluated_at, "findings": chosen})
+
+
+async def targets(request: web.Request) -> web.Response:
+    c = _collector(request)
+    agencies = {k: v.model_dump() for k, v in c.catalogue.agencies.items()}
+    return _json(
+        {
+            "targets": [
+                views.target(t, c.thresholds.get(t.id, {}), agencies.get(t.owner, {}))
+                for t in c.catalogue.targets
+            ]
+        }
+    )
+
+
+async def inventory(request: web.Request) -> web.Response:
+    c = _collector(request)
+    principal = principal_of(request)
+    personal, admin = allowed(principal, "read_personal"), allowed(principal, "admin")
+    return _json(
+        {
+            "province": c.inventory.province.model_dump(mode="json"),
+            "personal_data": personal,
+            "sites": [
+                views.site_inventory(s, personal=personal, admin=admin) for s in c.inventory.sites
+            ],
+            "systems": [s.model_dump(mode="json") for s in c.inventory.systems],
+        }
+    )
+
+
+async def evaluation(request: web.Request) -> web.Response:
+    e = _collector(request).evaluation
+    if e is None:
+        return _json({"evaluated_at": None, "window": None, "findings": 0, "rollups": []})
+    return _json(
+        {
+            "evaluated_at": views.iso(e.evaluated_at),
+            "window": {"start": views.iso(e.window.start), "end": views.iso(e.window.end)},
+            "findings": len(e.findings),
+            "rollups": [views.rollup(r) for r in e.rollups],
+        }
+    )
+
+
+async def notes(request: web.Request) -> web.Response:
+    c, key = _site_or_404(request)
+    limit = _int_param(request, "limit", 100, 1, 1000)
+    found = await asyncio.to_thread(c.store.notes, key, limit)
+    return _json({"site": key, "notes": [views.note(n) for n in found]})
+
+
+async def audit_log(request: web.Request) -> web.Response:
+    require(request, "read_audit")
+    limit = _int_param(request, "limit", 100, 1, 1000)
+    entries = await asyncio.to_thread(_collector(request).store.audit_log, limit)
+    return _json({"entries": [views.audit_entry(a) for a in entries]})
+
+
+async def openapi(request: web.Request) -> web.Response:
+    return _json(SPEC)
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+async def _json_body(request: web.Request, limit: int) -> Any:
+    if request.content_type != "application/json":
+        raise api_error(
+            415, "json_only", "Cần Content-Type: application/json", "Send application/json"
+        )
+    too_large = api_error(
+        413, "too_large", f"Nội dung quá {limit} byte", f"Body larger than {limit} bytes"
+    )
+    if (request.content_length or 0) > limit:
+        raise too_large
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.content.iter_any():  # chunked bodies have no length up front
+        size += len(chunk)
+        if size > limit:
+            raise too_large
+        chunks.append(chunk)
+    raw = b"".join(chunks)
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise api_error(400, "bad_json", "JSON không hợp lệ", "Invalid JSON") from None
+
+
+async def add_note(request: web.Request) -> web.Response:
+    c, key = _site_or_404(request)
+    principal = await require_write(request, "write_notes", "note.create", key, site=key)
+    body = await _json_body(request, MAX_NOTE_BODY_BYTES)
+    text = body.get("text") if isinstance(body, dict) else None
+    if not isinstance(body, dict) or set(body) != {"text"} or not isinstance(text, str):
+        raise api_error(
+            400,
+            "bad_note",
+            'Cần đúng một trường: {"text": "nội dung ghi chú"}',
+            'Expected exactly one field: {"text": "the note"}',
+        )
+    text = text.strip()
+    if not 1 <= len(text) <= MAX_NOTE_CHARS:
+        raise api_error(
+            400,
+            "bad_note_length",
+            f"Ghi chú cần từ 1 đến {MAX_NOTE_CHARS} ký tự (có {len(text)})",
+            f"A note needs 1 to {MAX_NOTE_CHARS} characters (got {len(text)})",
+        )
+    note = await asyncio.to_thread(c.store.add_note, key, principal.name, text, time.time())
+    await audit(request, "note.create", key, {"note_id": note.id, "chars": len(text)})
+    return _json(views.note(note), status=201)
+
+
+async def reload_inventory(request: web.Request) -> web.Response:
+    """Read the inventory and tokens files again (admin); on a bad file keep both as they were."""
+    c = _collector(request)
+    await require_write(request, "admin", "inventory.reload", str(c.config.inventory))
+    try:
+        new = await asyncio.to_thread(inventory_model.load, c.config.inventory)
+        entries = await asyncio.to_thread(_load_tokens, c, {s.key for s in new.sites})
+    except ConfigError as err:
+        await audit(request, "inventory.reload", str(c.config.inventory), {"result": "failed"})
+        raise api_error(
+            400,
+            "bad_inventory",
+            "Danh mục hoặc tệp mã truy cập có lỗi; giữ nguyên bản cũ:\n" + err.render(),
+            "The inventory or tokens file is invalid; the old one stays:\n" + err.render(),
+        ) from None
+    c.inventory = new
+    if entries is not None:
+        request.app[AUTH].replace(entries)
+    await audit(request, "inventory.reload", str(c.config.inventory), {"sites": len(new.sites)})
+    return _json({"sites": len(new.sites), "tokens": len(request.app[AUTH])})
+
+
+def _load_tokens(c: Collector, site_keys: set[str]) -> Any:
+    from collector import tokens
+
+    path = c.config.tokens_file
+    return tokens.load(path, site_keys) if path is not None else None
+
+
+def add_routes(app: web.Application) -> None:
+    r = app.router
+    r.add_get("/api/v1/openapi.json", openapi)
+    r.add_get("/api/v1/whoami", whoami)
+    r.add_get("/api/v1/sites", sites)
+    r.add_get("/api/v1/sites/{key}", site)
+    r.add_get("/api/v1/sites/{key}/findings", site_findings)
+    r.add_get("/api/v1/sites/{key}/events", site_events)
+    r.add_get("/api/v1/sites/{key}/notes", notes)
+    r.add_post("/api/v1/sites/{key}/notes", add_note)
+    r.add_get("/api/v1/findings", findings)
+    r.add_get("/api/v1/targets", targets)
+    r.add_get("/api/v1/inventory", inventory)
+    r.add_post("/api/v1/inventory/reload", reload_inventory)
+    r.add_get("/api/v1/evaluation", evaluation)
+    r.add_get("/api/v1/audit", audit_log)

@@ -1,0 +1,387 @@
+"""The OpenAPI 3.1 description of the collector's API, as data (served at
+``/api/v1/openapi.json``).  A test checks that every API route of the app is described here and
+every path described here is a route, and validates the document (openapi-spec-validator).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+_STR = {"type": "string"}
+_NUM = {"type": "number"}
+_INT = {"type": "integer"}
+_TIME = {"type": ["string", "null"], "format": "date-time"}
+_OBJ = {"type": "object"}
+_NOTE_TEXT = {"type": "string", "minLength": 1, "maxLength": 4000}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _ok(description: str, schema: dict[str, Any], media: str = "application/json") -> Any:
+    return {"description": description, "content": {media: {"schema": schema}}}
+
+
+_ERR = {"content": {"application/json": {"schema": _ref("Error")}}}
+_E400 = {"400": {"description": "bad parameter or body", **_ERR}}
+_E401 = {"401": {"description": "no token, or a token that is not valid", **_ERR}}
+_E403 = {"403": {"description": "the token's role may not do this", **_ERR}}
+_E404 = {"404": {"description": "no such site", **_ERR}}
+_KEY = {
+    "name": "key",
+    "in": "path",
+    "required": True,
+    "description": "site key, e.g. `23527-main`",
+    "schema": _STR,
+}
+
+
+def _query(name: str, description: str, schema: dict[str, Any] | None = None) -> Any:
+    return {"name": name, "in": "query", "description": description, "schema": schema or _STR}
+
+
+def _get(summary: str, ok: Any, *extra: dict[str, Any], params: list[Any] | None = None) -> Any:
+    responses: dict[str, Any] = {"200": ok, **_E401}
+    for e in extra:
+        responses.update(e)
+    op: dict[str, Any] = {"summary": summary, "responses": responses}
+    if params:
+        op["parameters"] = params
+    return {"get": op}
+
+
+_SCHEMAS: dict[str, Any] = {
+    "Error": {
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["code", "vi", "en"],
+                "properties": {"code": _STR, "vi": _STR, "en": _STR},
+            }
+        },
+    },
+    "Status": {"type": "string", "enum": ["met", "not_met", "unknown"]},
+    "SiteSummary": {
+        "type": "object",
+        "required": ["key", "commune_code", "name", "latitude", "longitude", "targets"],
+        "properties": {
+            "key": _STR,
+            "commune_code": _STR,
+            "commune_name": _STR,
+            "name": _STR,
+            "latitude": _NUM,
+            "longitude": _NUM,
+            "links": {"type": "array", "items": _STR},
+            "access": {"type": "string", "enum": ["pull", "push"]},
+            "last_received": _TIME,
+            "live": {"type": ["object", "null"]},
+            "targets": {
+                "type": "object",
+                "additionalProperties": {
+                    "type": "object",
+                    "properties": {
+                        "status": _ref("Status"),
+                        "value": {"type": ["number", "null"]},
+                        "unit": _STR,
+                    },
+                },
+            },
+        },
+    },
+    "Finding": {
+        "type": "object",
+        "required": ["target", "site", "status", "window", "vi", "en", "evidence"],
+        "properties": {
+            "target": _STR,
+            "site": _STR,
+            "status": _ref("Status"),
+            "value": {"type": ["number", "null"]},
+            "threshold": {},
+            "unit": _STR,
+            "window": {"type": "object", "properties": {"start": _TIME, "end": _TIME}},
+            "vi": _STR,
+            "en": _STR,
+            "cause": {"type": ["string", "null"]},
+            "evidence": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "kind": {
+                            "type": "string",
+                            "enum": ["events", "query", "inventory", "survey"],
+                        },
+                        "vi": _STR,
+                        "en": _STR,
+                        "refs": {"type": "array", "items": _STR},
+                    },
+                },
+            },
+            "details": _OBJ,
+        },
+    },
+    "Event": {
+        "type": "object",
+        "required": ["ref", "site", "seq", "wall_time", "kind", "subject"],
+        "properties": {
+            "ref": _STR,
+            "site": _STR,
+            "journal_id": _STR,
+            "seq": _INT,
+            "boot_id": _STR,
+            "wall_time": _TIME,
+            "wall_time_unix": _NUM,
+            "kind": _STR,
+            "subject": _STR,
+            "state": {"type": ["string", "null"]},
+            "value": {"type": ["number", "null"]},
+            "details": _OBJ,
+        },
+    },
+    "Note": {
+        "type": "object",
+        "required": ["id", "site", "at", "author", "text"],
+        "properties": {"id": _INT, "site": _STR, "at": _TIME, "author": _STR, "text": _STR},
+    },
+    "AuditEntry": {
+        "type": "object",
+        "required": ["at", "actor", "role", "action", "target", "details"],
+        "properties": {
+            "at": _TIME,
+            "actor": _STR,
+            "role": _STR,
+            "action": _STR,
+            "target": _STR,
+            "details": _OBJ,
+        },
+    },
+}
+
+
+def _list_of(key: str, item: str, **more: Any) -> dict[str, Any]:
+    return {"type": "object", "properties": {key: {"type": "array", "items": _ref(item)}, **more}}
+
+
+_SINCE = _query("since", "Unix seconds or ISO 8601 with an offset; default: until - 7 days")
+_UNTIL = _query("until", "Unix seconds or ISO 8601 with an offset; default: now")
+_LIMIT = _query("limit", "most entries returned", {"type": "integer", "minimum": 1})
+
+_PATHS: dict[str, Any] = {
+    "/healthz": {
+        "get": {
+            "summary": "Liveness; no token needed, says nothing about the sites",
+            "security": [],
+            "responses": {"200": _ok("ok", _STR, "text/plain")},
+        }
+    },
+    "/metrics": _get(
+        "The collector's metrics (Prometheus text or OpenMetrics); docs/collector-metrics.md",
+        _ok("exposition", _STR, "text/plain"),
+    ),
+    "/login": {
+        "get": {
+            "summary": "Login form for browsers (?next=PATH, ?lang=en)",
+            "security": [],
+            "responses": {"200": _ok("form", _STR, "text/html")},
+        },
+        "post": {
+            "summary": "Check a token and set the session cookie (HttpOnly, SameSite=Strict)",
+            "security": [],
+            "requestBody": {
+                "content": {
+                    "application/x-www-form-urlencoded": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["token"],
+                            "properties": {"token": _STR, "next": _STR},
+                        }
+                    }
+                }
+            },
+            "responses": {
+                "303": {"description": "logged in: to `next`"},
+                "401": _ok("token not valid: the form again", _STR, "text/html"),
+                "403": {"description": "cross-site login refused", **_ERR},
+            },
+        },
+    },
+    "/logout": {
+        "post": {
+            "summary": "End the browser session",
+            "security": [],
+            "responses": {"303": {"description": "to /login"}},
+        }
+    },
+    "/api/v1/openapi.json": _get("This document", _ok("OpenAPI 3.1", _OBJ)),
+    "/api/v1/whoami": _get(
+        "The token's name, role and (technician) sites",
+        _ok("principal", {"type": "object", "properties": {"name": _STR, "role": _STR}}),
+    ),
+    "/api/v1/sites": _get(
+        "Every site: inventory, live values, status per target",
+        _ok("sites", _list_of("sites", "SiteSummary", evaluated_at=_TIME)),
+    ),
+    "/api/v1/sites/{key}": {
+        **_get(
+            "One site with its findings; contingency plans only for security_reviewer and admin",
+            _ok("site", {"allOf": [_ref("SiteSummary")], "type": "object"}),
+            _E404,
+        ),
+        "parameters": [_KEY],
+    },
+    "/api/v1/sites/{key}/findings": {
+        **_get(
+            "A site's findings with evidence",
+            _ok("findings", _list_of("findings", "Finding")),
+            _E404,
+        ),
+        "parameters": [_KEY],
+    },
+    "/api/v1/sites/{key}/events": {
+        **_get(
+            "A site's events from the store, newest first",
+            _ok("events", _list_of("events", "Event")),
+            _E400,
+            _E404,
+            params=[
+                _SINCE,
+                _UNTIL,
+                _query("kind", "event kinds, comma-separated or repeated"),
+                _LIMIT,
+            ],
+        ),
+        "parameters": [_KEY],
+    },
+    "/api/v1/sites/{key}/notes": {
+        **_get(
+            "A site's notes, newest first",
+            _ok("notes", _list_of("notes", "Note")),
+            _E404,
+            params=[_LIMIT],
+        ),
+        "post": {
+            "summary": "Add a note (technician for its own sites, admin); audited",
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["text"],
+                            "additionalProperties": False,
+                            "properties": {
+                                "text": {"type": "string", "minLength": 1, "maxLength": 4000}
+                            },
+                        }
+                    }
+                },
+            },
+            "responses": {
+                "201": _ok("the note", _ref("Note")),
+                **_E400,
+                **_E401,
+                **_E403,
+                **_E404,
+                "413": {"description": "body too large", **_ERR},
+                "415": {"description": "not application/json", **_ERR},
+            },
+        },
+        "parameters": [_KEY],
+    },
+    "/api/v1/findings": _get(
+        "Findings of the newest evaluation, filtered",
+        _ok("findings", _list_of("findings", "Finding", evaluated_at=_TIME)),
+        _E400,
+        params=[
+            _query("target", "target ids, comma-separated"),
+            _query("status", "met, not_met, unknown; comma-separated"),
+            _query("site", "site keys, comma-separated"),
+        ],
+    ),
+    "/api/v1/targets": _get(
+        "The target catalogue with the province's effective thresholds",
+        _ok("targets", {"type": "object", "properties": {"targets": {"type": "array"}}}),
+    ),
+    "/api/v1/inventory": _get(
+        "The inventory; contingency plans, drills and responders only for security_reviewer "
+        "and admin",
+        _ok("inventory", {"type": "object", "properties": {"sites": {"type": "array"}}}),
+    ),
+    "/api/v1/inventory/reload": {
+        "post": {
+            "summary": "Read the inventory and tokens files again (admin); audited",
+            "responses": {
+                "200": _ok("reloaded", {"type": "object", "properties": {"sites": _INT}}),
+                "400": {"description": "a file is invalid; the old inventory stays", **_ERR},
+                **_E401,
+                **_E403,
+            },
+        }
+    },
+    "/api/v1/evaluation": _get(
+        "The newest evaluation: when, its window, the province rollups",
+        _ok("evaluation", {"type": "object", "properties": {"evaluated_at": _TIME}}),
+    ),
+    "/api/v1/audit": _get(
+        "The audit log, newest first (security_reviewer, admin)",
+        _ok("entries", _list_of("entries", "AuditEntry")),
+        _E403,
+        params=[_LIMIT],
+    ),
+    # The ingest (docs/ingest.md): per-site push credentials instead of API tokens.
+    "/api/v1/ingest": {
+        "post": {
+            "summary": "Push a batch of journal events (docs/ingest.md)",
+            "security": [{"push": []}],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": _OBJ}}},
+            "responses": {
+                "200": _ok("stored (or already there)", _OBJ),
+                "400": {"description": "malformed batch; nothing stored"},
+                "401": {"description": "no or unknown push credential"},
+                "403": {"description": "the credential is not that site's"},
+                "413": {"description": "batch too large"},
+            },
+        }
+    },
+    "/api/v1/ingest/cursor": {
+        "get": {
+            "summary": "How far the collector has a journal (docs/ingest.md)",
+            "security": [{"push": []}],
+            "responses": {
+                "200": _ok("cursor", _OBJ),
+                "401": {"description": "no or unknown push credential"},
+                "403": {"description": "the credential is not that site's"},
+            },
+        }
+    },
+}
+
+SPEC: dict[str, Any] = {
+    "openapi": "3.1.0",
+    "info": {
+        "title": "sansang collector API",
+        "version": "1",
+        "description": "The province collector: sites, findings, events, inventory, notes and "
+        "the audit log. Roles: viewer (Sở KH&CN), security_reviewer (Công an tỉnh), technician "
+        "(writes for its own sites), admin. Errors are JSON with a Vietnamese and an English "
+        "message.",
+    },
+    "servers": [{"url": "/"}],
+    "security": [{"bearer": []}, {"session": []}],
+    "paths": _PATHS,
+    "components": {
+        "schemas": _SCHEMAS,
+        "securitySchemes": {
+            "bearer": {"type": "http", "scheme": "bearer", "description": "an API token"},
+            "session": {"type": "apiKey", "in": "cookie", "name": "sansang_session"},
+            "push": {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "a site's push credential (docs/ingest.md)",
+            },
+        },
+    },
+}

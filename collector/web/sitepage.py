@@ -1,0 +1,126 @@
+"""What the site page (trang của điểm) shows, as plain values for the template.
+
+The inventory, the live values, every evaluated target's finding (sentence, value, threshold,
+window, cause, evidence) and the timeline of events in words.  Pure: the handler fetches the
+events and notes (one store call each) and passes them in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from agent import i18n
+from agent.i18n import Lang, pick
+from collector.evaluate.model import Evaluation, Finding, LiveSite, Status
+from collector.events import StoredEvent
+from collector.inventory.model import Site
+from collector.targets import Catalogue
+from collector.web import board, texts, timeline
+
+EvidenceLine = tuple[str, str, tuple[str, ...]]  # kind in words, sentence, refs
+MAX_REFS_SHOWN = 10
+
+
+@dataclass(frozen=True)
+class FindingView:
+    target: str
+    title: str
+    status: Status
+    value: str
+    threshold: str
+    sentence: str
+    window: str
+    cause: str
+    evidence: Sequence[EvidenceLine]
+
+
+def findings(
+    site: Site, catalogue: Catalogue, evaluation: Evaluation | None, lang: Lang
+) -> list[FindingView]:
+    """One line per evaluated target, in catalogue order ("not evaluated" when it has none)."""
+    mine: dict[str, Finding] = {}
+    if evaluation is not None:
+        mine = {f.target: f for f in evaluation.findings if f.site == site.key}
+    views = []
+    for target in board.columns(catalogue):
+        title = target.title.vi if lang == "vi" else target.title.en
+        f = mine.get(target.id)
+        if f is None:
+            views.append(FindingView(target.id, title, "unknown", "—", "—", "", "", "", ()))
+            continue
+        views.append(_view(f, title, lang))
+    return views
+
+
+def _view(f: Finding, title: str, lang: Lang) -> FindingView:
+    evidence = [
+        (
+            pick(texts.EVIDENCE_KINDS, e.kind, lang),
+            e.vi if lang == "vi" else e.en,
+            _refs(e.refs),
+        )
+        for e in f.evidence
+    ]
+    value, threshold = texts.finding_figures(f, lang)
+    return FindingView(
+        target=f.target,
+        title=title,
+        status=f.status,
+        value=value,
+        threshold=threshold,
+        sentence=f.vi if lang == "vi" else f.en,
+        window=texts.window(f.window, lang),
+        cause=pick(texts.CAUSES, f.cause, lang) if f.cause and f.status != "met" else "",
+        evidence=evidence,
+    )
+
+
+def _refs(refs: Sequence[str]) -> tuple[str, ...]:
+    if len(refs) <= MAX_REFS_SHOWN:
+        return tuple(refs)
+    return (*refs[:MAX_REFS_SHOWN], f"… +{len(refs) - MAX_REFS_SHOWN}")
+
+
+def live_values(live: LiveSite | None, lang: Lang) -> list[tuple[str, str]]:
+    """(label, value) lines; empty when Prometheus said nothing about the site."""
+    if live is None:
+        return []
+
+    def yes_no(value: bool | None) -> str:
+        if value is None:
+            return texts.status_word("unknown", lang)
+        return texts.t("yes" if value else "no", lang)
+
+    lines = [
+        (texts.t("agent_up", lang), yes_no(live.up)),
+        (texts.t("mains", lang), yes_no(live.mains_present)),
+        (texts.t("on_battery", lang), yes_no(live.on_battery)),
+    ]
+    for link, up in sorted(live.links_up.items()):
+        label = f"{texts.t('links', lang)} {link}"
+        lines.append((label, texts.t("link_up" if up else "link_down", lang)))
+    lines.append(("", texts.t("live_at", lang, when=texts.when(live.queried_at))))
+    return lines
+
+
+def events(stored: Sequence[StoredEvent], lang: Lang) -> list[tuple[str, str, str]]:
+    """(time, sentence, tone) per event, in the order given (the store gives newest first)."""
+    return [(_at(e.wall_time), timeline.sentence(e, lang), timeline.tone(e)) for e in stored]
+
+
+def _at(unix: float) -> str:
+    return datetime.fromtimestamp(unix, texts.ZONE).strftime("%H:%M:%S %d/%m/%Y")
+
+
+def inventory_lines(site: Site, lang: Lang) -> Mapping[str, str]:
+    links = ", ".join(pick(i18n.LINK_KINDS, k, lang) for k in site.links)
+    if site.pull is not None:
+        way_in = texts.t("pull", lang, url=site.pull.url)
+    elif site.push is not None:
+        way_in = texts.t("push", lang, cred=site.push.credential_id)
+    else:
+        way_in = "—"
+    coordinates = f"{site.latitude:.4f}°N, {site.longitude:.4f}°E"
+    return {"links": links, "way_in": way_in, "coordinates": coordinates}

@@ -1,0 +1,165 @@
+"""A site's events as sentences a person reads (diễn biến): "Mất điện lưới", "Có điện trở lại
+sau 12 phút", "Máy in printer-1: mất kết nối – không phản hồi".
+
+The words are the agent's (``agent.i18n``), so a technician reads the same thing on the site's
+status page and on the province's site page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from agent import i18n
+from agent.i18n import Lang, duration, pick
+from collector.events import StoredEvent
+from collector.web import texts
+
+_Words = Callable[[StoredEvent, Lang], str]
+
+_MBIT = 8 / 1e6  # bytes per second -> Mbit/s
+
+
+def _after(e: StoredEvent, lang: Lang) -> str:
+    """`` sau 12 phút`` when the event says how long the previous state lasted."""
+    seconds = e.details.get("previous_duration_seconds")
+    if not isinstance(seconds, int | float):
+        return ""
+    return f" {'sau' if lang == 'vi' else 'after'} {duration(seconds, lang)}"
+
+
+def _reason(e: StoredEvent, lang: Lang) -> str:
+    reason = e.details.get("reason")
+    if e.state == "down" and isinstance(reason, str):
+        return f" – {pick(i18n.REASONS, reason, lang)}"
+    return ""
+
+
+def _mains(e: StoredEvent, lang: Lang) -> str:
+    if e.state == "lost":
+        return "Mất điện lưới" if lang == "vi" else "Mains lost"
+    seconds = e.value if e.value is not None else e.details.get("previous_duration_seconds")
+    back = "Có điện trở lại" if lang == "vi" else "Mains back"
+    if not isinstance(seconds, int | float):
+        return back
+    text = f"{back} {'sau' if lang == 'vi' else 'after'} {duration(seconds, lang)}"
+    if e.details.get("class") == "momentary":
+        text += " (thoáng qua)" if lang == "vi" else " (momentary)"
+    if e.details.get("depleted"):
+        text += "; UPS đã cạn pin" if lang == "vi" else "; a UPS ran out"
+    return text
+
+
+def _flapping(e: StoredEvent, lang: Lang) -> str:
+    word = pick(i18n.EVENT_KINDS, "mains_flapping", lang)
+    if e.state == "started":
+        return word
+    end = "kết thúc" if lang == "vi" else "ended"
+    return f"{word} {end}" + (f", {duration(e.value, lang)}" if e.value is not None else "")
+
+
+def _depleted(e: StoredEvent, lang: Lang) -> str:
+    word = pick(i18n.EVENT_KINDS, "ups_depleted", lang)
+    if e.value is None:
+        return f"{word} {e.subject}"
+    held = "sau" if lang == "vi" else "after"
+    return f"{word} {e.subject} {held} {duration(e.value, lang)}"
+
+
+def _job(e: StoredEvent, lang: Lang) -> str:
+    """check_state, service_state, terminal_state, power_source_state, link_state, ..."""
+    what = pick(i18n.EVENT_KINDS, e.kind, lang)
+    if e.kind == "terminal_state" and isinstance(e.details.get("kind"), str):
+        what = pick(i18n.TERMINAL_KINDS, e.details["kind"], lang)
+    elif e.kind == "service_state" and isinstance(e.details.get("role"), str):
+        what = pick(i18n.SERVICE_ROLES, e.details["role"], lang)
+    state = pick(i18n.STATES, e.state, lang) if e.state else ""
+    if e.state == "up" and e.details.get("previous") == "down":
+        state = ("hoạt động trở lại" if lang == "vi" else "back up") + _after(e, lang)
+    return f"{what} {e.subject}: {state}{_reason(e, lang)}"
+
+
+def _speedtest(e: StoredEvent, lang: Lang) -> str:
+    link = e.details.get("link_kind") or e.details.get("link") or e.subject
+    word = pick(i18n.EVENT_KINDS, "speedtest_result", lang)
+    head = f"{word} ({pick(i18n.LINK_KINDS, str(link), lang)})"
+    if e.state != "ok":
+        return f"{head}: {pick(i18n.STATES, 'failed', lang)}{_reason_any(e.details, lang)}"
+    down, up = e.details.get("download_bps"), e.details.get("upload_bps")
+    parts = []
+    if isinstance(down, int | float):
+        parts.append(f"{'tải xuống' if lang == 'vi' else 'down'} {_mbits(down, lang)}")
+    if isinstance(up, int | float):
+        parts.append(f"{'tải lên' if lang == 'vi' else 'up'} {_mbits(up, lang)}")
+    return f"{head}: {', '.join(parts)}" if parts else head
+
+
+def _mbits(bytes_per_second: float, lang: Lang) -> str:
+    return texts.figure(bytes_per_second * _MBIT, "Mbit/s", lang)
+
+
+def _reason_any(details: Mapping[str, Any], lang: Lang) -> str:
+    reason = details.get("reason")
+    return f" – {pick(i18n.REASONS, reason, lang)}" if isinstance(reason, str) else ""
+
+
+def _quality(e: StoredEvent, lang: Lang) -> str:
+    link = e.details.get("link") or e.subject
+    loss = e.details.get("loss_ratio")
+    text = f"{pick(i18n.EVENT_KINDS, 'link_quality', lang)} {link}"
+    if isinstance(loss, int | float):
+        text += f": {'mất gói' if lang == 'vi' else 'loss'} {texts.figure(loss, 'ratio', lang)}"
+    if e.value is not None:
+        latency = texts.number(e.value * 1000, 0, lang)
+        text += f", {'độ trễ' if lang == 'vi' else 'latency'} {latency} ms"
+    return text
+
+
+def _clock_step(e: StoredEvent, lang: Lang) -> str:
+    word = pick(i18n.EVENT_KINDS, "clock_step", lang)
+    if e.value is None:
+        return word
+    sign = "+" if e.value >= 0 else "−"
+    return f"{word} {sign}{duration(abs(e.value), lang)}"
+
+
+def _plain(e: StoredEvent, lang: Lang) -> str:
+    word = pick(i18n.EVENT_KINDS, e.kind, lang)
+    state = f": {pick(i18n.STATES, e.state, lang)}" if e.state else ""
+    subject = "" if e.subject in ("agent", "system", "site", "journal", "") else f" {e.subject}"
+    return f"{word}{subject}{state}"
+
+
+_BY_KIND: dict[str, _Words] = {
+    "mains_state": _mains,
+    "mains_flapping": _flapping,
+    "ups_depleted": _depleted,
+    "check_state": _job,
+    "service_state": _job,
+    "terminal_state": _job,
+    "power_source_state": _job,
+    "link_state": _job,
+    "interface_state": _job,
+    "speedtest_result": _speedtest,
+    "link_quality": _quality,
+    "clock_step": _clock_step,
+}
+
+# What makes a row stand out on the timeline.
+BAD_STATES = frozenset({"down", "lost", "low", "depleted", "failed", "on", "started"})
+
+
+def sentence(e: StoredEvent, lang: Lang) -> str:
+    """One event in words."""
+    return _BY_KIND.get(e.kind, _plain)(e, lang)
+
+
+def tone(e: StoredEvent) -> str:
+    """``bad``, ``ok`` or ``""``: how the row is marked (with words, not colour alone)."""
+    if e.state in BAD_STATES and e.kind != "speedtest_result":
+        return "bad"
+    if e.state in ("up", "restored", "normal", "ended", "off", "synchronized"):
+        return "ok"
+    if e.kind == "speedtest_result" and e.state == "failed":
+        return "bad"
+    return ""

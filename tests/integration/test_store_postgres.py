@@ -1,0 +1,114 @@
+"""The store's tests of tests/unit/test_store_sqlite.py against a real PostgreSQL 15: one server
+for the module, a fresh database for each test."""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.integration.pglab import PgLab, new_database, skip_without_postgres
+from tests.unit.test_store_sqlite import (  # noqa: F401 (collected here against PostgreSQL)
+    store,
+    test_a_batch_failing_in_the_database_stores_nothing,
+    test_a_batch_is_stored_once_and_duplicates_are_counted,
+    test_a_batch_naming_another_site_stores_nothing,
+    test_a_database_at_0001_is_upgraded_and_keeps_its_events,
+    test_an_empty_database_migrates_to_the_schema_of_schema_py,
+    test_batches_from_many_threads_all_land_and_the_cursor_only_grows,
+    test_iter_events_filters_kinds_and_keeps_every_field,
+    test_iter_events_orders_by_site_wall_time_and_seq_within_the_span,
+    test_iter_events_streams_more_than_one_chunk_in_order,
+    test_migrate_false_on_an_empty_database_says_so,
+    test_notes_and_the_audit_log_newest_first,
+    test_opening_twice_migrates_once,
+    test_site_events_are_newest_first_and_limited,
+    test_state_before_is_the_newest_state_per_subject_before_the_window,
+    test_survey_points_are_added_once,
+    test_the_same_seq_in_another_journal_or_site_is_another_event,
+)
+
+pytestmark = [pytest.mark.integration, skip_without_postgres]
+_names = itertools.count(1)
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    lab = PgLab()
+    try:
+        yield lab.start()
+    finally:
+        lab.stop()
+
+
+@pytest.fixture
+def store_url(server: str) -> str:
+    return new_database(server, f"t{os.getpid()}_{next(_names)}")
+
+
+def test_the_url_is_postgresql_through_psycopg_3(store_url: str) -> None:
+    from collector.store import Store
+
+    s = Store.open(store_url.replace("postgresql+psycopg://", "postgresql://"))
+    try:
+        assert s.dialect == "postgresql" and s.engine.driver == "psycopg"
+    finally:
+        s.close()
+
+
+async def test_a_push_postgresql_cannot_store_is_400_not_a_retry_forever(
+    tmp_path: Path, store_url: str
+) -> None:
+    """A NUL character passes the event schema and SQLite, not PostgreSQL's text: retrying such
+    a batch would never end, so the agent is told why (400)."""
+    from aiohttp import web
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from collector.ingest.push import add_routes
+    from collector.store import Store
+    from tests.ingest_support import PUSHER, make_collector
+    from tests.unit.test_ingest_push import batch, event, post
+
+    s = Store.open(store_url)
+    try:
+        c, tokens = make_collector(tmp_path, s)
+        app = web.Application()
+        add_routes(app, c)
+        async with TestClient(TestServer(app, host="127.0.0.1")) as client:
+            status, body = await post(client, tokens[PUSHER], batch([event(1, subject="a\x00b")]))
+            assert status == 400 and "refused" in body["error"]
+            status, _ = await post(client, tokens[PUSHER], batch([event(1)]))
+            assert status == 200
+        assert s.count_events() == 1
+    finally:
+        s.close()
+
+
+def test_collectors_starting_together_migrate_one_after_the_other(store_url: str) -> None:
+    import threading
+
+    from collector.store import Store, migrate
+    from collector.store.engine import make_engine
+
+    errors: list[BaseException] = []
+
+    def open_close() -> None:
+        try:
+            Store.open(store_url).close()
+        except BaseException as err:  # collected, asserted below
+            errors.append(err)
+
+    threads = [threading.Thread(target=open_close) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == []
+    engine = make_engine(store_url)
+    try:
+        assert migrate.current(engine) == migrate.head()
+    finally:
+        engine.dispose()

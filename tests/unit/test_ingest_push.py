@@ -1,0 +1,260 @@
+"""``POST /api/v1/ingest`` and ``GET /api/v1/ingest/cursor`` through a real aiohttp server on
+127.0.0.1, the real handler and a real SQLite store: every refusal is a 4xx naming the problem,
+and nothing is stored (rows counted)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+
+from collector.config import IngestConfig
+from collector.context import Collector
+from collector.ingest.credentials import new_credential
+from collector.ingest.push import add_routes
+from collector.store import Store
+from tests.ingest_support import OTHER_PUSHER, PUSHER, make_collector
+
+T0 = 1_780_000_000.0
+
+
+def event(seq: int, site: str = PUSHER, **fields: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "schema": 1,
+        "site": site,
+        "boot_id": "7c3f0e7e9a8b4b8c9d0e1f2a3b4c5d6e",
+        "seq": seq,
+        "wall_time": "2026-05-28T20:26:41.000+00:00",
+        "wall_time_unix": T0 + seq,
+        "monotonic_ns": 5_000_000_000 + seq,
+        "kind": "link_state",
+        "subject": "vnpt",
+        "state": "down",
+        "value": None,
+        "details": {"previous": "up", "previous_duration_seconds": 3600.0},
+    }
+    data.update(fields)
+    return data
+
+
+def batch(events: list[dict[str, Any]], site: str = PUSHER, **fields: Any) -> dict[str, Any]:
+    return {"schema": 1, "site": site, "journal_id": "journal-a", "events": events, **fields}
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    s = Store.open(f"sqlite:///{tmp_path / 'collector.db'}")
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def collector(tmp_path: Path, store: Store) -> tuple[Collector, dict[str, str]]:
+    limits = IngestConfig(max_batch_events=100, max_body_bytes=64 * 1024)
+    return make_collector(tmp_path, store, ingest=limits)
+
+
+@pytest.fixture
+async def client(
+    collector: tuple[Collector, dict[str, str]],
+) -> AsyncIterator[TestClient[Any, Any]]:
+    app = web.Application()
+    add_routes(app, collector[0])
+    async with TestClient(TestServer(app, host="127.0.0.1")) as client:
+        yield client
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def post(
+    client: TestClient[Any, Any], token: str | None, body: Any, raw: bytes | None = None
+) -> tuple[int, dict[str, Any]]:
+    headers = bearer(token) if token else {}
+    data = raw if raw is not None else json.dumps(body).encode()
+    headers["Content-Type"] = "application/json"
+    async with client.post("/api/v1/ingest", data=data, headers=headers) as resp:
+        return resp.status, await resp.json()
+
+
+async def test_a_batch_is_stored_and_its_replay_counts_duplicates(
+    client: TestClient[Any, Any], collector: tuple[Collector, dict[str, str]], store: Store
+) -> None:
+    c, tokens = collector
+    events = [event(s) for s in range(1, 6)]
+    assert await post(client, tokens[PUSHER], batch(events)) == (
+        200,
+        {"accepted": 5, "duplicates": 0, "last_seq": 5},
+    )
+    replay = await post(client, tokens[PUSHER], batch([*events[2:], event(6)]))
+    assert replay == (200, {"accepted": 1, "duplicates": 3, "last_seq": 6})
+    assert store.count_events() == 6
+    assert (c.ingest.accepted[PUSHER], c.ingest.duplicates[PUSHER]) == (6, 3)
+    assert PUSHER in c.ingest.last_received
+    (stored,) = store.iter_events(T0 + 6, T0 + 7)
+    assert stored.details == {"previous": "up", "previous_duration_seconds": 3600.0}
+    async with client.get(
+        "/api/v1/ingest/cursor", params={"journal_id": "journal-a"}, headers=bearer(tokens[PUSHER])
+    ) as resp:
+        assert (resp.status, await resp.json()) == (
+            200,
+            {"journal_id": "journal-a", "last_seq": 6},
+        )
+    async with client.get(
+        "/api/v1/ingest/cursor", params={"journal_id": "other"}, headers=bearer(tokens[PUSHER])
+    ) as resp:
+        assert (await resp.json())["last_seq"] == 0
+
+
+async def test_wrong_types_are_400_naming_event_and_field_and_nothing_is_stored(
+    client: TestClient[Any, Any], collector: tuple[Collector, dict[str, str]], store: Store
+) -> None:
+    c, tokens = collector
+    events = [event(1), event(2), event(3, wall_time_unix="noon"), event(4)]
+    events[1]["seq"] = "two"
+    status, body = await post(client, tokens[PUSHER], batch(events))
+    assert status == 400
+    assert {(p["event"], p["field"]) for p in body["problems"]} == {
+        (1, "seq"),
+        (2, "wall_time_unix"),
+    }
+    assert all(p["message"] for p in body["problems"])
+    assert store.count_events() == 0
+    assert c.ingest.rejected[(PUSHER, "invalid")] == 1
+
+
+async def test_unknown_fields_and_another_schema_are_400(
+    client: TestClient[Any, Any], collector: tuple[Collector, dict[str, str]], store: Store
+) -> None:
+    tokens = collector[1]
+    status, body = await post(client, tokens[PUSHER], batch([event(1, colour="red")]))
+    assert status == 400
+    assert body["problems"][0]["field"] == "colour"
+    assert "Extra inputs" in body["problems"][0]["message"]
+    status, body = await post(client, tokens[PUSHER], batch([event(1, schema=2)]))
+    assert (status, body["problems"][0]["field"]) == (400, "schema")
+    status, body = await post(client, tokens[PUSHER], batch([event(1)], extra=True))
+    assert status == 400 and body["problems"][0] == {
+        "event": None,
+        "field": "extra",
+        "message": "Extra inputs are not permitted",
+    }
+    status, body = await post(client, tokens[PUSHER], None, raw=b"{not json")
+    assert status == 400 and "JSON" in body["error"]
+    assert store.count_events() == 0
+
+
+async def test_a_huge_batch_and_a_body_over_the_limit_are_413(
+    client: TestClient[Any, Any], collector: tuple[Collector, dict[str, str]], store: Store
+) -> None:
+    tokens = collector[1]
+    huge = batch([event(s, details={}) for s in range(1, 102)])  # max_batch_events is 100
+    assert len(json.dumps(huge)) < 64 * 1024
+    status, body = await post(client, tokens[PUSHER], huge)
+    assert status == 413 and "101" in body["error"]
+    padded = batch([event(1, details={"pad": "x" * 70_000})])  # max_body_bytes is 64 KiB
+    status, body = await post(client, tokens[PUSHER], padded)
+    assert status == 413 and "65536" in body["error"]
+    assert store.count_events() == 0
+    assert collector[0].ingest.rejected[(PUSHER, "too_large")] == 2
+
+
+async def test_a_body_over_the_limit_without_content_length_is_413(
+    client: TestClient[Any, Any], collector: tuple[Collector, dict[str, str]], store: Store
+) -> None:
+    async def chunks() -> AsyncIterator[bytes]:
+        for _ in range(10):
+            yield b" " * 16 * 1024  # 160 KiB of whitespace, chunked: no Content-Length
+
+    headers = {**bearer(collector[1][PUSHER]), "Content-Type": "application/json"}
+    async with client.post("/api/v1/ingest", data=chunks(), headers=headers) as resp:
+        assert resp.status == 413
+    assert store.count_events() == 0
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{}, {"Authorization": "Bearer forged-token"}, {"Authorization": "Basic dXNlcjpwYXNz"}],
+)
+async def test_no_or_a_forged_token_is_401_and_nothing_is_stored(
+    client: TestClient[Any, Any], store: Store, headers: dict[str, str]
+) -> None:
+    async with client.post("/api/v1/ingest", json=batch([event(1)]), headers=headers) as resp:
+        assert resp.status == 401
+        assert "token" in (await resp.json())["error"]
+    async with client.get(
+        "/api/v1/ingest/cursor", params={"journal_id": "journal-a"}, headers=headers
+    ) as resp:
+        assert resp.status == 401
+    assert store.count_events() == 0
+
+
+async def test_pushing_for_another_site_is_403_and_nothing_is_stored(
+    client: TestClient[Any, Any], collector: tuple[Collector, dict[str, str]], store: Store
+) -> None:
+    tokens = collector[1]
+    # the batch names the other site
+    status, body = await post(
+        client, tokens[PUSHER], batch([event(1, site=OTHER_PUSHER)], site=OTHER_PUSHER)
+    )
+    assert status == 403 and OTHER_PUSHER in body["error"]
+    # the batch is its own, one event in it is not
+    status, body = await post(client, tokens[PUSHER], batch([event(1), event(2, OTHER_PUSHER)]))
+    assert status == 403 and "event 1" in body["error"]
+    # a credential that no site of the inventory uses
+    status, body = await post(client, tokens["unassigned"], batch([event(1)]))
+    assert status == 403 and "cred-nobody" in body["error"]
+    assert store.count_events() == 0
+    assert collector[0].ingest.rejected[(PUSHER, "forbidden")] == 2
+
+
+async def test_a_credential_made_while_running_works_without_a_restart(
+    client: TestClient[Any, Any], collector: tuple[Collector, dict[str, str]], store: Store
+) -> None:
+    c = collector[0]
+    assert c.config.ingest.credentials_file is not None
+    old = collector[1][PUSHER]
+    new = new_credential(c.config.ingest.credentials_file, "cred-21548")  # replaced: rotated
+    status, _ = await post(client, new, batch([event(1)]))
+    assert status == 200
+    status, _ = await post(client, old, batch([event(2)]))
+    assert status == 401
+    assert store.count_events() == 1
+
+
+async def test_the_store_failing_is_503_so_the_agent_retries(
+    client: TestClient[Any, Any], collector: tuple[Collector, dict[str, str]], store: Store
+) -> None:
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE events")
+    status, body = await post(client, collector[1][PUSHER], batch([event(1)]))
+    assert status == 503 and "retry" in body["error"]
+
+
+async def test_the_limit_is_enforced_before_the_whole_body_arrives(
+    client: TestClient[Any, Any], collector: tuple[Collector, dict[str, str]]
+) -> None:
+    # Content-Length says 10 MB: refused at once, the client never sends it.
+    reader, writer = await _open(client)
+    token = collector[1][PUSHER]
+    writer.write(
+        b"POST /api/v1/ingest HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        + f"Authorization: Bearer {token}\r\nContent-Length: 10000000\r\n\r\n{{".encode()
+    )
+    await writer.drain()
+    status_line = await reader.readline()
+    writer.close()
+    assert status_line.startswith(b"HTTP/1.1 413")
+
+
+async def _open(client: TestClient[Any, Any]) -> Any:
+    import asyncio
+
+    assert client.server.port is not None
+    return await asyncio.open_connection("127.0.0.1", client.server.port)

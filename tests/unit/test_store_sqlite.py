@@ -1,0 +1,277 @@
+"""The collector's store on SQLite (a file in tmp_path).
+
+Every test takes ``store_url``; tests/integration/test_store_postgres.py runs the same functions
+against a real PostgreSQL by overriding that fixture.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import func, inspect, select
+
+from collector.evaluate.model import SurveyPoint
+from collector.events import EventIn
+from collector.store import AuditEntry, SchemaError, Store, migrate
+from collector.store.engine import make_engine
+from collector.store.schema import events as events_table
+from collector.store.schema import metadata
+
+SITE, OTHER = "23527-main", "21548-main"
+T0 = 1_780_000_000.0
+
+
+@pytest.fixture
+def store_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'collector.db'}"
+
+
+@pytest.fixture
+def store(store_url: str) -> Iterator[Store]:
+    s = Store.open(store_url)
+    try:
+        yield s
+    finally:
+        s.close()
+
+
+def ev(seq: int, wall: float | None = None, site: str = SITE, **fields: Any) -> EventIn:
+    data: dict[str, Any] = {
+        "schema": 1,
+        "site": site,
+        "boot_id": "boot-1",
+        "seq": seq,
+        "wall_time": "2026-05-28T00:00:00.000+00:00",
+        "wall_time_unix": T0 + seq if wall is None else wall,
+        "monotonic_ns": seq * 1000,
+        "kind": "check_state",
+        "subject": "portal",
+        "state": "up",
+        "value": None,
+        "details": {},
+    }
+    data.update(fields)
+    return EventIn.model_validate(data)
+
+
+def test_a_batch_is_stored_once_and_duplicates_are_counted(store: Store) -> None:
+    first = store.insert_events(SITE, "j1", [ev(1), ev(2), ev(3)], received_at=T0)
+    assert (first.accepted, first.duplicates, first.last_seq) == (3, 0, 3)
+    again = store.insert_events(SITE, "j1", [ev(2), ev(3), ev(4), ev(4)], received_at=T0 + 1)
+    assert (again.accepted, again.duplicates, again.last_seq) == (1, 3, 4)
+    assert store.count_events() == 4
+    assert store.cursor(SITE, "j1").last_seq == 4
+    assert store.cursor(SITE, "j1").received_at == T0 + 1
+    assert store.cursor(SITE, "unknown").last_seq == 0
+
+
+def test_the_same_seq_in_another_journal_or_site_is_another_event(store: Store) -> None:
+    store.insert_events(SITE, "j1", [ev(1)], T0)
+    store.insert_events(SITE, "j2", [ev(1)], T0 + 5)
+    store.insert_events(OTHER, "j1", [ev(1, site=OTHER)], T0)
+    assert store.count_events() == 3
+    assert [(c.site, c.journal_id, c.last_seq) for c in store.cursors()] == [
+        (OTHER, "j1", 1),
+        (SITE, "j1", 1),
+        (SITE, "j2", 1),
+    ]
+    latest = store.latest_cursor(SITE)
+    assert latest is not None and latest.journal_id == "j2"
+    assert store.latest_cursor("00001-none") is None
+
+
+def test_a_batch_naming_another_site_stores_nothing(store: Store) -> None:
+    with pytest.raises(ValueError, match="site"):
+        store.insert_events(SITE, "j1", [ev(1), ev(2, site=OTHER)], T0)
+    assert store.count_events() == 0 and store.cursors() == []
+
+
+def test_a_batch_failing_in_the_database_stores_nothing(store: Store) -> None:
+    # seq beyond 64 bits passes nothing on a real agent; built here to make the database refuse
+    # the last row of the batch.
+    bad = ev(3).model_copy(update={"seq": 2**64})
+    with pytest.raises(Exception):  # noqa: B017 (driver-specific: OverflowError, DataError)
+        store.insert_events(SITE, "j1", [ev(1), ev(2), bad], T0)
+    assert store.count_events() == 0 and store.cursors() == []
+
+
+def test_iter_events_orders_by_site_wall_time_and_seq_within_the_span(store: Store) -> None:
+    store.insert_events(SITE, "j1", [ev(1, T0 + 30), ev(2, T0 + 10), ev(3, T0 + 10)], T0)
+    store.insert_events(SITE, "j2", [ev(1, T0 + 20)], T0)
+    store.insert_events(OTHER, "j9", [ev(5, T0 + 5, site=OTHER), ev(6, T0 + 99, site=OTHER)], T0)
+    got = [(e.site, e.journal_id, e.seq) for e in store.iter_events(T0 + 5, T0 + 99)]
+    assert got == [
+        (OTHER, "j9", 5),  # T0+99 is outside: until is exclusive
+        (SITE, "j1", 2),
+        (SITE, "j1", 3),
+        (SITE, "j2", 1),
+        (SITE, "j1", 1),
+    ]
+    only = list(store.iter_events(0, 2e9, sites=[OTHER]))
+    assert [e.seq for e in only] == [5, 6]
+    assert list(store.iter_events(0, 2e9, kinds=[])) == []
+    assert list(store.iter_events(0, 2e9, sites=[])) == []
+
+
+def test_iter_events_filters_kinds_and_keeps_every_field(store: Store) -> None:
+    details = {"link": "vnpt", "loss_ratio": 0.25, "nested": {"a": [1, 2]}, "big": 2**70}
+    quality = ev(1, kind="link_quality", subject="gw", state=None, value=0.012, details=details)
+    store.insert_events(SITE, "j1", [quality, ev(2, details={"name": "Xã Sa Thầy"})], T0)
+    (got,) = store.iter_events(0, 2e9, kinds=["link_quality"])
+    assert (got.kind, got.subject, got.state, got.value) == ("link_quality", "gw", None, 0.012)
+    assert got.details == details
+    assert (got.boot_id, got.monotonic_ns, got.wall_time) == ("boot-1", 1000, T0 + 1)
+    assert got.ref == f"{SITE}/j1/1"
+    (other,) = store.iter_events(0, 2e9, kinds=["check_state"])
+    assert other.details == {"name": "Xã Sa Thầy"}
+
+
+def test_iter_events_streams_more_than_one_chunk_in_order(store: Store) -> None:
+    n = 12_345  # > 2 chunks of STREAM_CHUNK
+    for start in range(1, n + 1, 5000):
+        batch = [ev(s, T0 + (n - s)) for s in range(start, min(start + 5000, n + 1))]
+        store.insert_events(SITE, "j1", batch, T0)
+    seqs = [e.seq for e in store.iter_events(0, 2e9)]
+    assert seqs == list(range(n, 0, -1))  # wall time runs backwards against seq here
+
+
+def test_state_before_is_the_newest_state_per_subject_before_the_window(store: Store) -> None:
+    store.insert_events(
+        SITE,
+        "j1",
+        [
+            ev(1, T0 + 1, subject="portal", state="down"),
+            ev(2, T0 + 2, subject="portal", state="up"),
+            ev(3, T0 + 3, subject="dns", state="down"),
+            ev(4, T0 + 50, subject="portal", state="down"),  # inside the window: not "before"
+            ev(5, T0 + 4, kind="mains_state", subject="site", state="lost"),
+        ],
+        T0,
+    )
+    store.insert_events(OTHER, "j1", [ev(1, T0 + 1, site=OTHER, state="down")], T0)
+    before = store.state_before(T0 + 10, ["check_state"])
+    assert [(e.site, e.subject, e.state, e.seq) for e in before] == [
+        (OTHER, "portal", "down", 1),
+        (SITE, "portal", "up", 2),
+        (SITE, "dns", "down", 3),
+    ]
+    assert [e.seq for e in store.state_before(T0 + 10, ["mains_state"], sites=[SITE])] == [5]
+    assert store.state_before(T0 + 10, []) == []
+
+
+def test_site_events_are_newest_first_and_limited(store: Store) -> None:
+    store.insert_events(SITE, "j1", [ev(s) for s in range(1, 11)], T0)
+    store.insert_events(OTHER, "j1", [ev(1, site=OTHER)], T0)
+    got = store.site_events(SITE, T0 + 2, T0 + 9, limit=3)
+    assert [e.seq for e in got] == [8, 7, 6]
+    assert store.site_events(SITE, T0, T0 + 100, kinds=["mains_state"]) == []
+
+
+def test_batches_from_many_threads_all_land_and_the_cursor_only_grows(store: Store) -> None:
+    errors: list[BaseException] = []
+
+    def push(start: int) -> None:
+        try:
+            for s in range(start, 400, 40):
+                store.insert_events(SITE, "j1", [ev(x) for x in range(s, s + 10)], T0 + s)
+        except BaseException as err:  # collected, asserted below
+            errors.append(err)
+
+    threads = [threading.Thread(target=push, args=(1 + 10 * i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == []
+    assert store.count_events() == 400
+    assert store.cursor(SITE, "j1").last_seq == 400
+
+
+def test_survey_points_are_added_once(store: Store) -> None:
+    point = SurveyPoint("Thôn 3", 14.4, 107.8, T0, 2e6, 5e5, 0.0, 0.05, "Viettel", "4G", SITE)
+    assert store.add_survey_points([point, point]) == 1
+    assert store.add_survey_points([point]) == 0
+    assert store.survey_points(T0, T0 + 1) == [point]
+    assert store.survey_points(T0 + 1, T0 + 2) == []
+
+
+def test_notes_and_the_audit_log_newest_first(store: Store) -> None:
+    a = store.add_note(SITE, "kt.hung", "Thay UPS", T0)
+    b = store.add_note(SITE, "kt.hung", "Đã kiểm tra đường truyền", T0 + 60)
+    store.add_note(OTHER, "x", "y", T0)
+    assert store.notes(SITE) == [b, a] and a.id != b.id
+    entry = AuditEntry(T0, "kt.hung", "technician", "note.create", SITE, {"note": a.id})
+    store.audit(entry)
+    store.audit(AuditEntry(T0 + 1, "admin", "admin", "inventory.reload", "", {}))
+    log = store.audit_log()
+    assert log[1] == entry and log[0].action == "inventory.reload"
+
+
+# --- migrations ------------------------------------------------------------------------------
+
+
+def test_an_empty_database_migrates_to_the_schema_of_schema_py(store_url: str) -> None:
+    Store.open(store_url).close()
+    engine = make_engine(store_url)
+    try:
+        assert migrate.current(engine) == migrate.head()
+        with engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn), metadata)
+            tables = set(inspect(conn).get_table_names())
+        assert diff == []
+        assert {"events", "journals", "survey_points", "notes", "audit_log"} <= tables
+    finally:
+        engine.dispose()
+
+
+def test_a_database_at_0001_is_upgraded_and_keeps_its_events(store_url: str) -> None:
+    engine = make_engine(store_url)
+    try:
+        migrate.upgrade(engine, "0001")
+        assert migrate.current(engine) == "0001"
+        with engine.begin() as conn:
+            conn.execute(
+                events_table.insert().values(
+                    site=SITE,
+                    journal_id="j1",
+                    seq=1,
+                    boot_id="b",
+                    wall_time=T0,
+                    monotonic_ns=1,
+                    kind="agent_started",
+                    subject="agent",
+                    details='{"version": "0.1"}',
+                    received_at=T0,
+                )
+            )
+        with pytest.raises(SchemaError, match=r"revision 0001, this sansang needs 0002"):
+            Store.open(store_url, migrate=False)
+        store = Store.open(store_url)
+        try:
+            assert migrate.current(engine) == migrate.head() == "0002"
+            (kept,) = store.iter_events(0, 2e9)
+            assert kept.details == {"version": "0.1"}
+            assert store.add_note(SITE, "a", "b", T0).id >= 1  # a table of 0002
+        finally:
+            store.close()
+        with engine.connect() as conn:
+            assert conn.execute(select(func.count()).select_from(events_table)).scalar() == 1
+    finally:
+        engine.dispose()
+
+
+def test_migrate_false_on_an_empty_database_says_so(store_url: str) -> None:
+    with pytest.raises(SchemaError, match=r"none \(empty database\), this sansang needs 0002"):
+        Store.open(store_url, migrate=False)
+
+
+def test_opening_twice_migrates_once(store_url: str) -> None:
+    Store.open(store_url).close()
+    store = Store.open(store_url, migrate=False)
+    store.close()
