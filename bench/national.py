@@ -274,9 +274,8 @@ def plain_scan(url: str) -> tuple[int, float]:
 
 
 def evaluate(store: Any, inventory: Any, start: float) -> tuple[int, float]:
-    from collector.evaluate.run import evaluate_all
-
     from collector.evaluate.model import Window
+    from collector.evaluate.run import evaluate_all
     from collector.targets import effective_thresholds, load_catalogue
 
     catalogue = load_catalogue()

@@ -1,11 +1,11 @@
 """The collector's event store: SQLAlchemy over SQLite (WAL, the embedded default) or PostgreSQL.
 
-CONTRACT (the lead wrote the signatures; the store's helper fills in the bodies, the schema in
-``schema.py`` and the Alembic migrations in ``migrations/``).  Everyone else codes against these
-methods only.
+Every other part of the collector uses the store through :class:`Store` only; the tables are in
+``schema.py``, the SQL that must be fast in ``queries.py``, the Alembic migrations in
+``migrations/`` (run by :meth:`Store.open`).
 
     store = Store.open("sqlite:////var/lib/sansang/collector.db")   # migrates to the newest schema
-    result = store.insert_events(site, journal_id, events)            # idempotent
+    result = store.insert_events(site, journal_id, events, received_at)   # idempotent
     for event in store.iter_events(since, until, kinds): ...          # by site, wall time, seq
 """
 
