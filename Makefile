@@ -30,6 +30,7 @@ lint:
 bench:
 	scripts/bootstrap.sh bench
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.national
 
 docs:
 	$(BIN)/python -m agent.catalogue > docs/metrics.md

@@ -4,6 +4,7 @@ sansang collector run --config collector.yaml
 sansang collector check-inventory FILE
 sansang collector import-inventory FILE.xlsx|FILE.csv --out inventory.yaml [--province CODE]
                                    [--skip-bad]
+sansang collector import-survey FILE.jsonl --config collector.yaml [--site KEY] [--skip-bad]
 sansang collector token new --name NAME --role ROLE [--sites KEY,...] (--file F | --config F)
 sansang collector credential new ID [--file push-credentials.yaml]
 """
@@ -37,8 +38,24 @@ def add_parser(top: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         action="store_true",
         help="write the good rows even when some are bad (the bad ones are still listed; exit 1)",
     )
+    _survey_parser(sub)
     _token_parser(sub)
     _credential_parser(sub)
+
+
+def _survey_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    survey = sub.add_parser(
+        "import-survey",
+        help="store coverage survey points (the JSON lines `sansang survey` writes)",
+    )
+    survey.add_argument("file", type=Path, help="the survey file (.jsonl, one record a line)")
+    survey.add_argument("--config", required=True, type=Path, help="collector config file (YAML)")
+    survey.add_argument("--site", help="site key the points were taken for (e.g. 23527-main)")
+    survey.add_argument(
+        "--skip-bad",
+        action="store_true",
+        help="store the good records even when some are bad (the bad ones are listed; exit 1)",
+    )
 
 
 def _token_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -79,6 +96,8 @@ def run(args: argparse.Namespace) -> int:
         return _check(args.file)
     if args.command == "import-inventory":
         return _import(args.file, args.out, args.province, args.skip_bad)
+    if args.command == "import-survey":
+        return _import_survey(args.file, args.config, args.site, args.skip_bad)
     if args.command == "credential" and args.action == "new":
         return _new_credential(args.id, args.file)
     return EXIT_INVALID
@@ -141,6 +160,54 @@ def _import(path: Path, out: Path, province: str | None, skip_bad: bool) -> int:
         return EXIT_INVALID
     skipped = f", bỏ qua / skipped {bad} bad rows" if bad else ""
     print(f"{out}: đã ghi / wrote {result.good_rows} sites{skipped}")
+    return EXIT_PARTIAL if bad else EXIT_OK
+
+
+def _import_survey(path: Path, config_path: Path, site: str | None, skip_bad: bool) -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from collector import config
+    from collector.ingest import survey
+    from collector.inventory import model
+    from collector.store import SchemaError, Store
+
+    cfg = config.load(config_path)
+    known = {s.key for s in model.load(cfg.inventory).sites}
+    if site is not None and site not in known:
+        print(f"--site: không có điểm / no such site '{site}'", file=sys.stderr)
+        return EXIT_INVALID
+    try:
+        parsed = survey.read_file(path, site=site, known_sites=known)
+    except (OSError, UnicodeDecodeError) as err:
+        print(f"không đọc được / cannot read {path}: {err}", file=sys.stderr)
+        return EXIT_INVALID
+    for problem in parsed.problems:
+        print(problem.render(str(path)), file=sys.stderr)
+    bad = parsed.bad
+    if bad and not skip_bad:
+        print(
+            f"{path}: {bad} dòng lỗi, chưa lưu gì / {bad} bad lines, nothing stored",
+            file=sys.stderr,
+        )
+        return EXIT_INVALID
+    try:
+        store = Store.open(cfg.database)
+    except (SchemaError, SQLAlchemyError) as err:
+        print(f"cơ sở dữ liệu / database: {err}", file=sys.stderr)
+        return EXIT_INVALID
+    try:
+        added = store.add_survey_points(parsed.points)
+    except SQLAlchemyError as err:
+        print(f"không lưu được / cannot store: {err}", file=sys.stderr)
+        return EXIT_INVALID
+    finally:
+        store.close()
+    again = len(parsed.points) - added
+    skipped = f", bỏ qua / skipped {bad} bad lines" if bad else ""
+    print(
+        f"{path}: đã lưu / stored {added} điểm khảo sát / survey points, "
+        f"{again} đã có / already there{skipped}"
+    )
     return EXIT_PARTIAL if bad else EXIT_OK
 
 

@@ -237,7 +237,7 @@ def _centrals(sites: Sequence[SiteNow], inputs: AlertInputs) -> list[Central]:
         need = max(CENTRAL_MIN_SITES, math.ceil(float(share) * len(reporting[service])))
         if len(lost) >= need:
             lost.sort(key=lambda item: item[0])
-            since = lost[CENTRAL_MIN_SITES - 1][0]  # when enough sites had lost it
+            since = lost[need - 1][0]  # when enough sites had lost it
             sites_down = tuple(sn.site for _t, sn, _r in lost)
             found.append(Central(service, lost[0][2], since, sites_down, len(reporting[service])))
     return found

@@ -125,3 +125,6 @@ class Evaluation:
     window: Window
     findings: Sequence[Finding]
     rollups: Sequence[TargetRollup]
+    # INF-DZ, for the province's list to the carriers: the window's survey points tied to no
+    # site whose coverage is below threshold (``rules.dead_zone_points``).
+    dead_zone_points: Sequence[SurveyPoint] = ()

@@ -33,7 +33,7 @@ from collector.evaluate.model import (
     TargetRollup,
     Window,
 )
-from collector.evaluate.rules import RULES, kinds_for
+from collector.evaluate.rules import RULES, dead_zone_points, kinds_for
 from collector.evaluate.rules.service import (
     ServiceView,
     central_by_role,
@@ -50,6 +50,7 @@ from collector.targets import Catalogue, Target, ThresholdValue
 log = logging.getLogger(__name__)
 
 SERVICE_RULE = "service_availability"
+DEAD_ZONE_RULE = "dead_zone"  # INF-DZ: its survey points tied to no site, province-wide
 UPTIME_RULE = "uptime"  # INF-LINK: its central outages left out, as OPS-247's
 NEAR_KM = 2.0  # a survey point this close to a site speaks for it
 _CELL = 0.02  # degrees (~2.2 km): the grid survey points are bucketed on
@@ -111,7 +112,8 @@ def _evaluate_all(
     sites = {s.key: s for s in inventory.sites}
     keys = sorted(sites)
     before = _by_site(store.state_before(window.start, kinds, keys))
-    survey = _survey_by_site(store.survey_points(window.start, window.end), inventory.sites)
+    points = store.survey_points(window.start, window.end)
+    survey = _survey_by_site(points, inventory.sites)
     live = live or {}
     findings: list[Finding] = []
     views: list[ServiceView] = []
@@ -154,7 +156,21 @@ def _evaluate_all(
             )
     order = {t.id: i for i, t in enumerate(targets)}
     findings.sort(key=lambda f: (f.site, order.get(f.target, len(order))))
-    return Evaluation(time.time(), window, findings, _rollups(targets, findings, rollup_extra))
+    rollups = _rollups(targets, findings, rollup_extra)
+    dead = _dead_zone_points(points, targets, thresholds)
+    return Evaluation(time.time(), window, findings, rollups, dead)
+
+
+def _dead_zone_points(
+    points: Sequence[SurveyPoint],
+    targets: Sequence[Target],
+    thresholds: Mapping[str, Mapping[str, ThresholdValue]],
+) -> tuple[SurveyPoint, ...]:
+    """The survey points tied to no site below INF-DZ's thresholds (none when not evaluated)."""
+    target = next((t for t in targets if t.rule == DEAD_ZONE_RULE), None)
+    if target is None:
+        return ()
+    return tuple(dead_zone_points(points, thresholds.get(target.id, {})))
 
 
 def _grouped(events: Iterable[StoredEvent]) -> Iterator[tuple[str, Iterator[StoredEvent]]]:

@@ -16,7 +16,8 @@ from typing import Any
 from aiohttp import web
 
 from collector.context import Collector
-from collector.evaluate.model import STATUSES
+from collector.evaluate.model import STATUSES, SurveyPoint
+from collector.ingest import survey as survey_records
 from collector.inventory import model as inventory_model
 from collector.web import views
 from collector.web.auth import AUTH, COLLECTOR, allowed, audit, principal_of, require, require_write
@@ -28,6 +29,9 @@ MAX_NOTE_CHARS = 4000
 MAX_NOTE_BODY_BYTES = 64 * 1024
 DEFAULT_EVENTS_SPAN = 7 * 86400.0
 MAX_EVENTS = 5000
+MAX_SURVEY_RECORDS = 1000
+MAX_SURVEY_BODY_BYTES = 2 * 1024 * 1024
+MAX_SURVEY_PROBLEMS = 10  # named in one 400 answer
 
 
 def _json(data: Any, status: int = 200) -> web.Response:
@@ -294,6 +298,68 @@ async def add_note(request: web.Request) -> web.Response:
     return _json(views.note(note), status=201)
 
 
+async def add_survey(request: web.Request) -> web.Response:
+    """Coverage survey records (the JSON objects ``sansang survey`` writes, as a list): all
+    stored or none.  ``?site=KEY`` for records without their own ``site``; a technician posts
+    only for its own sites, a point tied to no site only an admin."""
+    c = _collector(request)
+    default = request.query.get("site") or None
+    if default is not None and c.site(default) is None:
+        raise api_error(400, "no_site", f"site: không có điểm '{default}'", f"No site '{default}'")
+    target = default or "province"
+    if default is not None or principal_of(request).role != "technician":
+        await require_write(request, "write_survey", "survey.import", target, site=default)
+    body = await _json_body(request, MAX_SURVEY_BODY_BYTES)
+    if not isinstance(body, list):
+        raise api_error(
+            400,
+            "bad_survey",
+            "Cần một danh sách JSON các bản ghi khảo sát",
+            "Expected a JSON list of survey records",
+        )
+    if len(body) > MAX_SURVEY_RECORDS:
+        raise api_error(
+            413,
+            "too_many_records",
+            f"Tối đa {MAX_SURVEY_RECORDS} bản ghi một lần (có {len(body)})",
+            f"At most {MAX_SURVEY_RECORDS} records at once (got {len(body)})",
+        )
+    points = _survey_points(c, body, default)
+    for key in sorted({p.site or "" for p in points}):  # a refusal for any site is audited
+        await require_write(
+            request, "write_survey", "survey.import", key or target, site=key or None
+        )
+    added = await asyncio.to_thread(c.store.add_survey_points, points)
+    sites = sorted({p.site for p in points if p.site})
+    details = {"records": len(points), "stored": added, "sites": sites}
+    await audit(request, "survey.import", target if len(sites) != 1 else sites[0], details)
+    return _json({"records": len(points), "stored": added, "duplicates": len(points) - added})
+
+
+def _survey_points(c: Collector, records: list[Any], site: str | None) -> list[SurveyPoint]:
+    """Every record's point; 400 naming each bad record's index (from 0) and field."""
+    known = {s.key for s in c.inventory.sites}
+    points: list[SurveyPoint] = []
+    problems: list[tuple[int, str, str]] = []
+    for i, record in enumerate(records):
+        try:
+            points.append(survey_records.point(record, site=site, known_sites=known))
+        except survey_records.BadRecord as bad:
+            problems += [(i, f, m) for f, m in bad.problems]
+    if problems:
+        listed = "; ".join(
+            f"[{i}] {f}: {m}" if f else f"[{i}] {m}" for i, f, m in problems[:MAX_SURVEY_PROBLEMS]
+        )
+        bad_records = len({i for i, _f, _m in problems})
+        raise api_error(
+            400,
+            "bad_survey_record",
+            f"{bad_records} bản ghi lỗi, chưa lưu gì: bản ghi {listed}",
+            f"{bad_records} bad records, nothing stored: record {listed}",
+        )
+    return points
+
+
 async def reload_inventory(request: web.Request) -> web.Response:
     """Read the inventory and tokens files again (admin); on a bad file keep both as they were."""
     c = _collector(request)
@@ -337,5 +403,6 @@ def add_routes(app: web.Application) -> None:
     r.add_get("/api/v1/targets", targets)
     r.add_get("/api/v1/inventory", inventory)
     r.add_post("/api/v1/inventory/reload", reload_inventory)
+    r.add_post("/api/v1/survey", add_survey)
     r.add_get("/api/v1/evaluation", evaluation)
     r.add_get("/api/v1/audit", audit_log)

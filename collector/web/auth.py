@@ -17,6 +17,8 @@ THE INTERFACE for every handler of the collector (API and HTML pages):
                      phones)
   ``read_audit``     security_reviewer, admin: the audit log
   ``write_notes``    technician (ONLY the sites of its token), admin
+  ``write_survey``   coverage survey points: technician (ONLY for the sites of its token),
+                     admin (also points tied to no site)
   ``admin``          admin: reload the inventory, ...
   =================  =====================================================================
 
@@ -66,7 +68,7 @@ from collector.web.errors import api_error
 
 log = logging.getLogger(__name__)
 
-Permission = Literal["read", "read_personal", "read_audit", "write_notes", "admin"]
+Permission = Literal["read", "read_personal", "read_audit", "write_notes", "write_survey", "admin"]
 COOKIE = "sansang_session"
 SESSION_SECONDS = 8 * 3600
 PUBLIC = frozenset({"/healthz", "/login", "/logout"})
@@ -78,6 +80,7 @@ _GRANTS: dict[Permission, frozenset[Role]] = {
     "read_personal": frozenset({"security_reviewer", "admin"}),
     "read_audit": frozenset({"security_reviewer", "admin"}),
     "write_notes": frozenset({"technician", "admin"}),
+    "write_survey": frozenset({"technician", "admin"}),
     "admin": frozenset({"admin"}),
 }
 _ROLE_NAMES: dict[str, tuple[str, str]] = {

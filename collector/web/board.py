@@ -18,7 +18,14 @@ from urllib.parse import urlencode
 
 from agent import i18n
 from agent.i18n import Lang, pick
-from collector.evaluate.model import STATUSES, Evaluation, Finding, Status, TargetRollup
+from collector.evaluate.model import (
+    STATUSES,
+    Evaluation,
+    Finding,
+    Status,
+    SurveyPoint,
+    TargetRollup,
+)
 from collector.inventory.model import Inventory, Site
 from collector.targets import Catalogue, Target
 from collector.web import texts
@@ -299,6 +306,43 @@ def dead_zones(rows: Sequence[Row], targets: Sequence[str], target: str) -> list
     i = targets.index(target)
     found = [(r, r.cells[i]) for r in rows if r.cells[i].status == "not_met"]
     return sorted(found, key=lambda rc: rc[0].sort_name)
+
+
+@dataclass(frozen=True, slots=True)
+class DeadPoint:
+    """A surveyed place below INF-DZ's threshold and tied to no site, as the board lists it."""
+
+    label: str
+    latitude: float
+    longitude: float
+    figure: str  # the download, "2,1 Mbit/s" or "không đo được"
+    sentence: str  # download, loss, when, operator
+
+
+def dead_zone_points(evaluation: Evaluation | None, lang: Lang) -> list[DeadPoint]:
+    """The evaluation's coverage dead-zone points (điểm lõm sóng khảo sát), by label."""
+    if evaluation is None:
+        return []
+    found = [_dead_point(p, lang) for p in evaluation.dead_zone_points]
+    return sorted(found, key=lambda d: (plain(d.label), d.latitude, d.longitude))
+
+
+def _dead_point(p: SurveyPoint, lang: Lang) -> DeadPoint:
+    if p.download_bps is None:
+        down = texts.t("survey_failed", lang)
+    else:
+        down = texts.figure(p.download_bps * 8 / 1e6, "Mbit/s", lang)
+    loss = texts.figure(p.loss_ratio, "ratio", lang)
+    operator = ", ".join(x for x in (p.operator, p.technology) if x)
+    sentence = texts.t(
+        "survey_sentence",
+        lang,
+        down=down,
+        loss=loss,
+        when=texts.when(p.wall_time),
+        operator=f" ({operator})" if operator else "",
+    )
+    return DeadPoint(p.label, p.latitude, p.longitude, down, sentence)
 
 
 def central_outages(evaluation: Evaluation | None, lang: Lang) -> list[str]:

@@ -3,7 +3,9 @@
 An equirectangular projection of the sites' bounding box (longitude scaled by the cosine of the
 middle latitude, so distances look right), a graticule every 0.5° (or 1°) with its labels, the
 convex hull of the sites as a light outline of the province, and one dot per site coloured by
-its worst status, with its name in a ``<title>`` tooltip and a link to its page.
+its worst status, with its name in a ``<title>`` tooltip and a link to its page.  Surveyed
+dead-zone places tied to no site (INF-DZ, :class:`Mark`) are triangles, so they are never taken
+for a site.
 """
 
 from __future__ import annotations
@@ -24,6 +26,23 @@ class Place:
     latitude: float
     longitude: float
     status: Status
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """A surveyed dead-zone place (không gắn với điểm nào): drawn as a triangle."""
+
+    title: str
+    latitude: float
+    longitude: float
+
+
+@dataclass(frozen=True, slots=True)
+class Triangle:
+    x: float
+    y: float
+    points: str  # the SVG polygon's points, pointing up
+    title: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,10 +72,11 @@ class SiteMap:
     lines: Sequence[Line]
     outline: str  # SVG path data ("" when fewer than three distinct sites)
     radius: float
+    marks: Sequence[Triangle] = ()
 
 
 class _Projection:
-    def __init__(self, places: Sequence[Place], width: float, max_height: float) -> None:
+    def __init__(self, places: Sequence[Place | Mark], width: float, max_height: float) -> None:
         lats = [p.latitude for p in places]
         lons = [p.longitude for p in places]
         pad = 0.05  # degrees, so a single site or a row of sites still has a box
@@ -116,11 +136,23 @@ def _hull(points: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
     return lower[:-1] + upper[:-1]
 
 
-def draw(places: Sequence[Place], width: float = 440.0, max_height: float = 520.0) -> SiteMap:
+def _triangle(x: float, y: float, size: float) -> str:
+    """An upward triangle centred on (x, y), ``size`` from the centre to a corner."""
+    half = round(size * 0.87, 1)
+    top, bottom = round(y - size, 1), round(y + size / 2, 1)
+    return f"{x},{top} {round(x + half, 1)},{bottom} {round(x - half, 1)},{bottom}"
+
+
+def draw(
+    places: Sequence[Place],
+    width: float = 440.0,
+    max_height: float = 520.0,
+    marks: Sequence[Mark] = (),
+) -> SiteMap:
     """Lay out the map; the template writes the SVG."""
-    if not places:
+    if not places and not marks:
         return SiteMap(width, 2 * MARGIN, (), (), "", 0)
-    p = _Projection(places, width, max_height)
+    p = _Projection([*places, *marks], width, max_height)
     # Worst last, so a red dot is never hidden under a green one.
     order = {"met": 0, "unknown": 1, "not_met": 2}
     dots = [
@@ -130,4 +162,10 @@ def draw(places: Sequence[Place], width: float = 440.0, max_height: float = 520.
     hull = _hull([(d.x, d.y) for d in dots])
     outline = ("M" + " L".join(f"{x},{y}" for x, y in hull) + " Z") if hull else ""
     radius = 5.0 if len(places) <= 200 else 3.0 if len(places) <= 1000 else 2.0
-    return SiteMap(p.width, round(p.height, 1), dots, _graticule(p), outline, radius)
+    size = radius + 2.0
+    triangles = [
+        Triangle(x, y, _triangle(x, y, size), m.title)
+        for m in marks
+        for x, y in ((p.x(m.longitude), p.y(m.latitude)),)
+    ]
+    return SiteMap(p.width, round(p.height, 1), dots, _graticule(p), outline, radius, triangles)

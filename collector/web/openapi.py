@@ -146,6 +146,44 @@ _SCHEMAS: dict[str, Any] = {
         "required": ["id", "site", "at", "author", "text"],
         "properties": {"id": _INT, "site": _STR, "at": _TIME, "author": _STR, "text": _STR},
     },
+    "SurveyRecord": {
+        "description": "One record of `sansang survey` (agent/bandwidth/survey.py); other fields "
+        "are ignored",
+        "type": "object",
+        "required": ["schema", "kind", "label", "latitude", "longitude", "throughput", "latency"],
+        "properties": {
+            "schema": {"type": "integer", "const": 1},
+            "kind": {"type": "string", "const": "dead_zone_survey"},
+            "wall_time_unix": _NUM,
+            "time": {"type": "string", "format": "date-time"},
+            "label": {"type": "string", "minLength": 1, "maxLength": 200},
+            "latitude": {"type": "number", "minimum": -90, "maximum": 90},
+            "longitude": {"type": "number", "minimum": -180, "maximum": 180},
+            "site": {"type": ["string", "null"], "description": "the site it was taken for"},
+            "throughput": {
+                "type": "object",
+                "additionalProperties": {
+                    "type": "object",
+                    "required": ["ok"],
+                    "properties": {
+                        "ok": {"type": "boolean"},
+                        "download_bps": {"type": ["number", "null"], "minimum": 0},
+                        "upload_bps": {"type": ["number", "null"], "minimum": 0},
+                        "latency_seconds": {"type": ["number", "null"], "minimum": 0},
+                    },
+                },
+            },
+            "latency": {
+                "type": "object",
+                "required": ["loss_ratio"],
+                "properties": {
+                    "loss_ratio": {"type": "number", "minimum": 0, "maximum": 1},
+                    "median_seconds": {"type": ["number", "null"], "minimum": 0},
+                },
+            },
+            "cellular": {"type": ["object", "null"]},
+        },
+    },
     "AuditEntry": {
         "type": "object",
         "required": ["at", "actor", "role", "action", "target", "details"],
@@ -318,6 +356,42 @@ _PATHS: dict[str, Any] = {
                 "400": {"description": "a file is invalid; the old inventory stays", **_ERR},
                 **_E401,
                 **_E403,
+            },
+        }
+    },
+    "/api/v1/survey": {
+        "post": {
+            "summary": "Add coverage survey points (technician for its own sites, admin); all or "
+            "none; the same label, time and place is stored once; audited",
+            "parameters": [_query("site", "site key for records without their own `site`")],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "array",
+                            "maxItems": 1000,
+                            "items": _ref("SurveyRecord"),
+                        }
+                    }
+                },
+            },
+            "responses": {
+                "200": _ok(
+                    "stored",
+                    {
+                        "type": "object",
+                        "properties": {"records": _INT, "stored": _INT, "duplicates": _INT},
+                    },
+                ),
+                "400": {
+                    "description": "a bad record (its index and field named); none stored",
+                    **_ERR,
+                },
+                **_E401,
+                **_E403,
+                "413": {"description": "body over 2 MiB or more than 1000 records", **_ERR},
+                "415": {"description": "not application/json", **_ERR},
             },
         }
     },

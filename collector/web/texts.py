@@ -56,6 +56,20 @@ _TEXT: dict[str, tuple[str, str]] = {
     ),
     "power_dead_zones": ("Điểm lõm điện (mất điện nhiều)", "Power dead zones"),
     "coverage_dead_zones": ("Điểm lõm sóng di động", "Mobile coverage dead zones"),
+    "dead_zone_points": (
+        "Nơi khảo sát dưới ngưỡng, chưa gắn với điểm một cửa nào",
+        "Surveyed places below threshold, tied to no site",
+    ),
+    "dead_zone_point": ("Nơi khảo sát lõm sóng", "Surveyed dead-zone place"),
+    "survey_failed": ("không đo được", "failed"),
+    "survey_sentence": (
+        "tải xuống {down}, mất gói {loss}, đo lúc {when}{operator}",
+        "download {down}, loss {loss}, measured {when}{operator}",
+    ),
+    "map_points_note": (
+        "Tam giác ▲: nơi khảo sát lõm sóng không gắn với điểm nào.",
+        "Triangles ▲: surveyed dead-zone places tied to no site.",
+    ),
     "none": ("Không có.", "None."),
     "map": ("Bản đồ các điểm", "Map of the sites"),
     "map_note": (

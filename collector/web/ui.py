@@ -4,7 +4,8 @@ Vietnamese first, English with ``?lang=en``.  Server-rendered HTML (Jinja2, auto
 script, nothing loaded from outside the collector: it works on any office PC over a weak link.
 
 - ``/``: the province board: every commune a row, every evaluated target a column (colour,
-  symbol and figure), the rollup per target, the map, the power and coverage dead zones; filters
+  symbol and figure), the rollup per target, the map, the power and coverage dead zones (with
+  the surveyed dead-zone places tied to no site: a list, and triangles on the map); filters
   and sorting are a plain query string (``?target=INF-PWR&status=not_met&sort=worst``).
 - ``/map``: the map alone, larger.
 - ``/sites/{key}``: a site's inventory, live values, findings with their evidence, timeline and
@@ -105,6 +106,13 @@ def _places(rows: list[board.Row], inventory: Inventory, lang: Lang) -> list[map
     ]
 
 
+def _marks(points: list[board.DeadPoint], lang: Lang) -> list[mapsvg.Mark]:
+    name = texts.t("dead_zone_point", lang)
+    return [
+        mapsvg.Mark(f"{name}: {p.label} – {p.sentence}", p.latitude, p.longitude) for p in points
+    ]
+
+
 def _map_svg(
     inventory: Inventory,
     catalogue: Catalogue,
@@ -117,7 +125,8 @@ def _map_svg(
 
     def make() -> markupsafe.Markup:
         rows = board.board_rows(inventory, catalogue, evaluation, lang)
-        drawn = mapsvg.draw(_places(rows, inventory, lang), width, max_height)
+        marks = _marks(board.dead_zone_points(evaluation, lang), lang)
+        drawn = mapsvg.draw(_places(rows, inventory, lang), width, max_height, marks)
         context = _common(lang, None, "")
         svg = _ENV.get_template("_map.html").render(context, sitemap=drawn)
         return markupsafe.Markup(svg)  # noqa: S704 (an autoescaping template made it)
@@ -139,6 +148,7 @@ def render_board(
     query = board.Query.parse(params, ids)
     every = board.board_rows(inventory, catalogue, evaluation, lang)
     rows = board.select(every, query, ids)
+    dead_points = board.dead_zone_points(evaluation, lang)
 
     def sort_link(column: str) -> str:
         descending = query.sort == column and not query.descending
@@ -164,11 +174,17 @@ def render_board(
         sort_link=sort_link,
         arrow=arrow,
         map_svg=_map_svg(inventory, catalogue, evaluation, lang, 440, 520),
+        dead_points=dead_points,
         zones=[
-            (texts.t("power_dead_zones", lang), board.dead_zones(every, ids, board.POWER_TARGET)),
+            (
+                texts.t("power_dead_zones", lang),
+                board.dead_zones(every, ids, board.POWER_TARGET),
+                [],
+            ),
             (
                 texts.t("coverage_dead_zones", lang),
                 board.dead_zones(every, ids, board.COVERAGE_TARGET),
+                dead_points,
             ),
         ],
     )
@@ -187,6 +203,7 @@ def render_map(
     context.update(
         province=inventory.province.name,
         map_svg=_map_svg(inventory, catalogue, evaluation, lang, 900, 820),
+        dead_points=board.dead_zone_points(evaluation, lang),
     )
     return _ENV.get_template("map.html").render(context)
 

@@ -1,0 +1,81 @@
+"""Coverage survey records made by the real ``sansang survey`` code (``agent.bandwidth.survey``):
+latency and loss over real TCP to a loopback listener, the throughput backend injected (a
+download figure, or a failure), the signal from the recorded mmcli output when given.
+
+    async with listener() as port:
+        record = await survey_record(port, "Đèo Lò Xo", 14.62, 108.31, download_bps=1e5)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from agent.bandwidth.cellular import modem_record
+from agent.bandwidth.result import SpeedResult, SpeedtestError
+from agent.bandwidth.runs import BackendRunner
+from agent.bandwidth.survey import Place, SurveyOptions, survey
+from agent.linkconfig import Link, SpeedtestBackend
+
+T_SURVEY = 1_780_000_000.0  # 2026-05-28, inside tests.webdata.WINDOW
+MMCLI = Path(__file__).parent / "unit" / "fixtures" / "mmcli"
+
+
+def viettel_lte() -> dict[str, Any]:
+    """The signal record of the recorded Quectel EC25 on Viettel LTE (agent code, real output)."""
+    info = json.loads((MMCLI / "modem-3.json").read_text(encoding="utf-8"))
+    signal = json.loads((MMCLI / "signal-3.json").read_text(encoding="utf-8"))
+    return {"source": "mmcli", "modems": [modem_record("3", info, signal)]}
+
+
+@asynccontextmanager
+async def listener() -> AsyncIterator[int]:
+    """A real TCP server on loopback that accepts and closes (the survey's endpoint)."""
+
+    async def accept(_r: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.close()
+
+    server = await asyncio.start_server(accept, "127.0.0.1", 0)
+    try:
+        yield server.sockets[0].getsockname()[1]
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
+def _runner(download_bps: float | None) -> BackendRunner:
+    async def run(
+        backend: SpeedtestBackend, link: Link | None, *, duration: float, max_bytes: int
+    ) -> SpeedResult:
+        if download_bps is None:
+            raise SpeedtestError("timeout", "no answer within 4 s", 1200)
+        return SpeedResult("selfhosted", str(backend.url), download_bps, 2e4, 0.21, 50_000, 4.1)
+
+    return run
+
+
+async def survey_record(
+    port: int,
+    label: str,
+    latitude: float,
+    longitude: float,
+    *,
+    download_bps: float | None,
+    at: float = T_SURVEY,
+    cellular: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """One record as ``sansang survey`` appends it (``download_bps=None``: the test failed)."""
+    options = SurveyOptions(
+        f"http://127.0.0.1:{port}/", duration=1.0, max_bytes=1024 * 1024, count=3, spacing=0.01
+    )
+    return await survey(
+        Place(label, latitude, longitude),
+        options,
+        runner=_runner(download_bps),
+        cellular=lambda: cellular,
+        wall=lambda: at,
+    )
