@@ -22,6 +22,7 @@ from __future__ import annotations
 import random
 import time
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -215,6 +216,74 @@ def inventory_for(keys: list[str]) -> Any:
     )
 
 
+HTTP_AGENTS = 8  # agents pushing at the same time
+
+
+def http_ingest(
+    url: str, keys: list[str], seed: int, start: float, quality_every: float, workdir: Any
+) -> tuple[int, float, int]:
+    """Events per second through a real ``sansang collector run`` (``POST /api/v1/ingest``,
+    batches of 1,000 as the agent's push client sends them, ``HTTP_AGENTS`` at a time).  The
+    bodies are encoded before the clock starts: the agent's cost is not the collector's."""
+    import asyncio
+    import json
+
+    import aiohttp
+
+    from collector.inventory.model import official_province_name
+    from sansang import communes
+    from tests.collector_support import running_collector, site
+
+    # One province's sites (an inventory holds one province): the one with the most communes.
+    province_of = {k: str(getattr(communes.lookup(k[:5]), "province_code", "")) for k in keys}
+    province = Counter(province_of.values()).most_common(1)[0][0]
+    chosen = [k for k in keys if province_of[k] == province]
+    tokens = {key: f"bench-token-{key}" for key in chosen}
+    inventory = {
+        "province": {"code": province, "name": official_province_name(province)},
+        "sites": [site(k.split("-")[0], push=k) for k in chosen],
+    }
+    bodies: list[tuple[str, bytes]] = []
+    for history in histories(chosen, seed, start, quality_every=quality_every):
+        for i in range(0, len(history.events), 1000):
+            batch = history.events[i : i + 1000]
+            payload = {"schema": 1, "site": history.key, "journal_id": history.journal_id}
+            body = json.dumps({**payload, "events": batch}).encode()
+            bodies.append((history.key, body))
+    events = sum(body.count(b'"seq"') for _key, body in bodies)
+    config = {"database": url, "evaluate": {"interval": "1h"}}
+    with running_collector(config, inventory, workdir, credentials=tokens) as collector:
+        endpoint = collector.base_url + "/api/v1/ingest"
+
+        async def agent(queue: list[tuple[str, bytes]], session: aiohttp.ClientSession) -> None:
+            while queue:
+                key, body = queue.pop()
+                headers = {"Authorization": f"Bearer {tokens[key]}",
+                           "Content-Type": "application/json"}  # fmt: skip
+                async with session.post(endpoint, data=body, headers=headers) as reply:
+                    if reply.status != 200:
+                        raise RuntimeError(f"{reply.status}: {await reply.text()}")
+
+        async def push_all() -> float:
+            queue = list(reversed(bodies))  # each site's batches in order, sites one by one
+            async with aiohttp.ClientSession() as session:
+                t0 = time.perf_counter()
+                await asyncio.gather(*(agent(queue, session) for _ in range(HTTP_AGENTS)))
+                return time.perf_counter() - t0
+
+        seconds = asyncio.run(push_all())
+    from collector.store import Store
+
+    store = Store.open(url)
+    try:
+        stored = store.count_events()
+    finally:
+        store.close()
+    if stored != events:  # every 200 must mean stored
+        raise RuntimeError(f"pushed {events} events, the collector stored {stored}")
+    return events, seconds, len(chosen)
+
+
 @dataclass
 class Figures:
     backend: str
@@ -224,6 +293,9 @@ class Figures:
     scan_rows: int
     evaluate_seconds: float
     findings: int
+    http_events: int = 0
+    http_seconds: float = 0.0
+    http_sites: int = 0
 
     @property
     def ingest_rate(self) -> float:
@@ -287,9 +359,23 @@ def evaluate(store: Any, inventory: Any, start: float) -> tuple[int, float]:
     return len(evaluation.findings), time.perf_counter() - t0
 
 
-def run_backend(backend: str, url: str, keys: list[str], seed: int, start: float,
-                quality_every: float, inventory: Any) -> Figures:  # fmt: skip
+def run_backend(
+    backend: str,
+    url: str,
+    keys: list[str],
+    seed: int,
+    start: float,
+    quality_every: float,
+    inventory: Any,
+    http_url: str,
+    workdir: Any,
+) -> Figures:
     from collector.store import Store
+
+    print(f"  {backend}: pushing one province's sites through HTTP …", flush=True)
+    http_events, http_seconds, http_sites = http_ingest(
+        http_url, keys, seed, start, quality_every, workdir
+    )
 
     store = Store.open(url)
     try:
@@ -301,7 +387,10 @@ def run_backend(backend: str, url: str, keys: list[str], seed: int, start: float
         findings, evaluate_seconds = evaluate(store, inventory, start)
     finally:
         store.close()
-    return Figures(backend, events, ingest_seconds, scan_seconds, rows, evaluate_seconds, findings)
+    return Figures(
+        backend, events, ingest_seconds, scan_seconds, rows, evaluate_seconds, findings,
+        http_events, http_seconds, http_sites,
+    )  # fmt: skip
 
 
 def section(figures: list[Figures], sites: int) -> Any:
@@ -329,6 +418,23 @@ def section(figures: list[Figures], sites: int) -> Any:
             limit=5.0,
         )
         s.goals += [per_event, vs_scan]
+        if f.http_events:
+            rate = f.http_events / f.http_seconds
+            s.goals.append(
+                Goal(
+                    f"push ingest over HTTP, time per event, {f.backend}",
+                    "µs",
+                    1e6 / rate,
+                    1e6 / 20_000,
+                    "20,000 events/s",
+                )
+            )
+            s.figures[f"{f.backend}: push over HTTP"] = (
+                f"{f.http_events:,} events of {f.http_sites} sites in "
+                f"{f.http_seconds:.1f} s, "
+                f"{rate:,.0f} events/s ({HTTP_AGENTS} agents at once, batches of 1,000, "
+                "a real `sansang collector run`)"
+            )
         s.figures[f"{f.backend}: events stored"] = f"{f.events:,}"
         s.figures[f"{f.backend}: ingest"] = (
             f"{f.ingest_seconds:.1f} s, {f.ingest_rate:,.0f} events/s (batches of 1,000)"
@@ -350,6 +456,11 @@ METHOD = """
 - **Ingest.** Each site's events in order, batches of 1,000: each event validated with `EventIn`
   (as `POST /api/v1/ingest` does) and the batch stored by `Store.insert_events` in one
   transaction. The clock runs only during validation and storing, not while generating.
+- **Push over HTTP.** The histories of one province's sites (Hồ Chí Minh City, 168 communes)
+  through a real `sansang collector run` on 127.0.0.1 (its own empty database of the same
+  kind): `POST /api/v1/ingest` with each site's
+  bearer token, batches of 1,000, eight agents at once, bodies encoded before the clock starts.
+  This is the whole path: token check, JSON parsing, validation, one transaction per batch.
 - **Plain scan (the reference).** `SELECT * FROM events` through the same driver, every row
   fetched into Python (SQLAlchemy, `yield_per` 10,000), nothing else done with it.
 - **Evaluation.** `collector.evaluate.run.evaluate_all` over the 30 days: every evaluated target
@@ -386,12 +497,25 @@ def main(argv: list[str] | None = None) -> int:
         for backend in args.backends.split(","):
             if backend == "sqlite":
                 url = f"sqlite:///{workdir / 'national.db'}"
+                http_url = f"sqlite:///{workdir / 'http.db'}"
             else:
-                from tests.integration.pglab import postgres
+                from tests.integration.pglab import new_database, postgres
 
-                url = stack.enter_context(postgres(workdir / "pg"))
+                url = stack.enter_context(postgres({}))  # its defaults: fsync on
+                http_url = new_database(url, "sansang_http")
+            (workdir / backend).mkdir()
             figures.append(
-                run_backend(backend, url, keys, args.seed, start, args.quality_every, inventory)
+                run_backend(
+                    backend,
+                    url,
+                    keys,
+                    args.seed,
+                    start,
+                    args.quality_every,
+                    inventory,
+                    http_url,
+                    workdir / backend,
+                )
             )
     result = section(figures, len(keys))
     result.print()

@@ -10,10 +10,11 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from types import TracebackType
 from typing import Any
 
 import aiohttp
+
+from collector.httpclient import ApiClient
 
 PostableAlert = dict[str, Any]
 
@@ -52,36 +53,8 @@ def postable(
     return alert
 
 
-class AlertmanagerClient:
-    def __init__(
-        self,
-        url: str,
-        *,
-        timeout: float = 10.0,
-        session: aiohttp.ClientSession | None = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> None:
-        self.base = url.rstrip("/") + "/"
-        self.timeout = timeout
-        self._session = session
-        self._own_session = session is None
-        self._headers = dict(headers or {})
-
-    async def __aenter__(self) -> AlertmanagerClient:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
-
-    async def close(self) -> None:
-        if self._own_session and self._session is not None:
-            await self._session.close()
-            self._session = None
+class AlertmanagerClient(ApiClient):
+    """Alertmanager's API v2 (``collector.httpclient.ApiClient`` holds URL, timeout, session)."""
 
     async def post(self, alerts: Sequence[PostableAlert]) -> None:
         """Send alerts (firing or resolved); nothing is sent for an empty list."""
@@ -100,11 +73,9 @@ class AlertmanagerClient:
     async def _request(
         self, method: str, path: str, *, body: Any = None, params: Sequence[tuple[str, str]] = ()
     ) -> Any:
-        if self._session is None:
-            self._session = aiohttp.ClientSession(trust_env=False)
         url = self.base + path
         try:
-            async with self._session.request(
+            async with self.session().request(
                 method,
                 url,
                 json=body,

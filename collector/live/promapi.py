@@ -16,10 +16,11 @@ import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Any, Literal
 
 import aiohttp
+
+from collector.httpclient import ApiClient
 
 ErrorKind = Literal["http", "api", "timeout", "connection", "malformed"]
 Labels = Mapping[str, str]
@@ -93,39 +94,9 @@ class String:
 QueryResult = Vector | Matrix | Scalar | String
 
 
-class PromClient:
+class PromClient(ApiClient):
     """Queries one server.  Pass a ``session`` to share one; otherwise the client owns its own
     (closed by :meth:`close` or ``async with``)."""
-
-    def __init__(
-        self,
-        url: str,
-        *,
-        timeout: float = 10.0,
-        session: aiohttp.ClientSession | None = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> None:
-        self.base = url.rstrip("/") + "/"
-        self.timeout = timeout
-        self._session = session
-        self._own_session = session is None
-        self._headers = dict(headers or {})
-
-    async def __aenter__(self) -> PromClient:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
-
-    async def close(self) -> None:
-        if self._own_session and self._session is not None:
-            await self._session.close()
-            self._session = None
 
     async def query(self, promql: str, at: float | None = None) -> QueryResult:
         """An instant query (``at``: Unix seconds; default the server's now)."""
@@ -160,11 +131,9 @@ class PromClient:
         return result
 
     async def _get(self, path: str, params: Mapping[str, str], promql: str) -> QueryResult:
-        if self._session is None:
-            self._session = aiohttp.ClientSession(trust_env=False)
         timeout = aiohttp.ClientTimeout(total=self.timeout)
         try:
-            async with self._session.get(
+            async with self.session().get(
                 self.base + path, params=params, headers=self._headers, timeout=timeout
             ) as resp:
                 status = resp.status
