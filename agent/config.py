@@ -19,7 +19,7 @@ from agent.probes.base import ProbeSpec, Slug, StrictModel
 from agent.service_hours import ServiceHours
 from sansang import communes
 from sansang.configfile import load_model
-from sansang.units import Seconds
+from sansang.units import ListenAddress, Seconds, listen_host, listen_port
 
 # Network probes are checks; power probes are the sources of `power.sources`; the host probe has
 # its own section.
@@ -166,7 +166,7 @@ class PushConfig(StrictModel):
 class ServerConfig(StrictModel):
     """The HTTP server: status page `/`, `/metrics`, `/healthz`, `/api/v1/events`."""
 
-    listen: str = Field(
+    listen: ListenAddress = Field(
         default="0.0.0.0:9717", description="`HOST:PORT` to serve on (`[::]:9717` for IPv6)"
     )
     web_config_file: Path | None = Field(
@@ -174,21 +174,13 @@ class ServerConfig(StrictModel):
         description="TLS and authentication, in the shape of Prometheus' `web.config.file`",
     )
 
-    @field_validator("listen")
-    @classmethod
-    def _host_port(cls, value: str) -> str:
-        _host, sep, port = value.rpartition(":")
-        if not sep or not port.isdigit() or not 0 < int(port) < 65536:
-            raise ValueError(f"'{value}' is not HOST:PORT")
-        return value
-
     @property
     def host(self) -> str:
-        return self.listen.rpartition(":")[0].strip("[]") or "0.0.0.0"  # noqa: S104
+        return listen_host(self.listen, "0.0.0.0")  # noqa: S104
 
     @property
     def port(self) -> int:
-        return int(self.listen.rpartition(":")[2])
+        return listen_port(self.listen)
 
 
 class ProbeDefaults(StrictModel):

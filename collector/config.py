@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from agent.probes.base import StrictModel
 from sansang.configfile import load_model
-from sansang.units import Seconds
+from sansang.units import ListenAddress, Seconds, listen_host, listen_port
 
 
 class PullConfig(StrictModel):
@@ -65,7 +65,9 @@ class AlertmanagerConfig(StrictModel):
 class CollectorConfig(StrictModel):
     """The province collector's config file, e.g. `/etc/sansang/collector.yaml`."""
 
-    listen: str = Field(default="127.0.0.1:9718", description="`HOST:PORT` of the API and web UI")
+    listen: ListenAddress = Field(
+        default="127.0.0.1:9718", description="`HOST:PORT` of the API and web UI"
+    )
     database: str = Field(
         default="sqlite:///collector.db",
         description="SQLAlchemy URL: `sqlite:///PATH` (embedded) or "
@@ -85,21 +87,13 @@ class CollectorConfig(StrictModel):
     prometheus: PrometheusConfig = Field(default_factory=PrometheusConfig)
     alertmanager: AlertmanagerConfig = Field(default_factory=AlertmanagerConfig)
 
-    @field_validator("listen")
-    @classmethod
-    def _host_port(cls, value: str) -> str:
-        _host, sep, port = value.rpartition(":")
-        if not sep or not port.isdigit() or not 0 < int(port) < 65536:
-            raise ValueError(f"'{value}' is not HOST:PORT")
-        return value
-
     @property
     def host(self) -> str:
-        return self.listen.rpartition(":")[0].strip("[]") or "127.0.0.1"
+        return listen_host(self.listen, "127.0.0.1")
 
     @property
     def port(self) -> int:
-        return int(self.listen.rpartition(":")[2])
+        return listen_port(self.listen)
 
 
 def load(path: Path | str) -> CollectorConfig:

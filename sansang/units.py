@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field
 
 _DURATION = re.compile(r"^(?:(\d+(?:\.\d+)?)(ms|s|m|h|d))+$")
 _PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)")
@@ -28,3 +28,23 @@ def parse_duration(value: Any) -> float:
 
 
 Seconds = Annotated[float, BeforeValidator(parse_duration), Field(description="duration")]
+
+
+def check_listen(value: Any) -> str:
+    """``HOST:PORT`` (``[::]:9717`` for IPv6) to serve on; a clear error otherwise."""
+    text = str(value)
+    _host, sep, port = text.rpartition(":")
+    if not sep or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"'{text}' is not HOST:PORT")
+    return text
+
+
+def listen_host(listen: str, default: str) -> str:
+    return listen.rpartition(":")[0].strip("[]") or default
+
+
+def listen_port(listen: str) -> int:
+    return int(listen.rpartition(":")[2])
+
+
+ListenAddress = Annotated[str, AfterValidator(check_listen)]
