@@ -7,6 +7,7 @@ sansang collector import-inventory FILE.xlsx|FILE.csv --out inventory.yaml [--pr
 sansang collector import-survey FILE.jsonl --config collector.yaml [--site KEY] [--skip-bad]
 sansang collector token new --name NAME --role ROLE [--sites KEY,...] (--file F | --config F)
 sansang collector credential new ID [--file push-credentials.yaml]
+sansang collector file-sd --inventory inventory.yaml --out DIR [--site-label site]
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ def add_parser(top: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         help="write the good rows even when some are bad (the bad ones are still listed; exit 1)",
     )
     _survey_parser(sub)
+    _file_sd_parser(sub)
     _token_parser(sub)
     _credential_parser(sub)
 
@@ -56,6 +58,15 @@ def _survey_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         action="store_true",
         help="store the good records even when some are bad (the bad ones are listed; exit 1)",
     )
+
+
+def _file_sd_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    sd = sub.add_parser(
+        "file-sd", help="write Prometheus file_sd targets for the inventory's pull sites"
+    )
+    sd.add_argument("--inventory", required=True, type=Path, help="the inventory (YAML)")
+    sd.add_argument("--out", required=True, type=Path, help="directory of the file_sd file")
+    sd.add_argument("--site-label", default="site", help="target label of the site key")
 
 
 def _token_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -98,6 +109,8 @@ def run(args: argparse.Namespace) -> int:
         return _import(args.file, args.out, args.province, args.skip_bad)
     if args.command == "import-survey":
         return _import_survey(args.file, args.config, args.site, args.skip_bad)
+    if args.command == "file-sd":
+        return _file_sd(args.inventory, args.out, args.site_label)
     if args.command == "credential" and args.action == "new":
         return _new_credential(args.id, args.file)
     return EXIT_INVALID
@@ -121,6 +134,26 @@ def _new_credential(cred_id: str, path: Path) -> int:
     )
     print(token)
     print(f"# đã lưu mã băm vào / hash stored in {path}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _file_sd(inventory: Path, out: Path, site_label: str) -> int:
+    from collector import file_sd
+    from collector.inventory import model
+
+    inv = model.load(inventory)
+    try:
+        path, sd = file_sd.write(inv, out, site_label)
+    except OSError as err:
+        print(f"không ghi được / cannot write {out}: {err.strerror}", file=sys.stderr)
+        return EXIT_INVALID
+    for site in sd.skipped:
+        print(
+            f"bỏ qua / skipped {site.key}: điểm chỉ đẩy (sau NAT/4G), Prometheus không lấy số "
+            "liệu trực tiếp được / push-only site (behind NAT or 4G), Prometheus cannot scrape it",
+            file=sys.stderr,
+        )
+    print(f"{path}: đã ghi / wrote {len(sd.groups)} targets, bỏ qua / skipped {len(sd.skipped)}")
     return EXIT_OK
 
 
