@@ -20,6 +20,8 @@ test:
 	  (echo "docs/metrics.md is stale: run 'make docs'" >&2; exit 1)
 	$(BIN)/python -m collector.catalogue | diff -u docs/collector-metrics.md - || \
 	  (echo "docs/collector-metrics.md is stale: run 'make docs'" >&2; exit 1)
+	$(BIN)/python -m dashboards.generate --check || \
+	  (echo "dashboards/json is stale: run 'make docs'" >&2; exit 1)
 	$(BIN)/pytest
 
 lint:
@@ -36,6 +38,7 @@ docs:
 	$(BIN)/python -m agent.catalogue > docs/metrics.md
 	$(BIN)/python -m collector.catalogue > docs/collector-metrics.md
 	$(BIN)/python -m agent.config_docs > docs/configuration.md
+	$(BIN)/python -m dashboards.generate
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -31,8 +31,10 @@ case "$what" in
         # NUT's upsd and dummy-ups driver (a real UPS server for the power probe),
         # VictoriaMetrics and Alertmanager (the collector's live values and alerts)
         # PostgreSQL (the collector's shared store; tests/integration/pglab.py runs its own)
+        # systemd (systemd-analyze verify/security on deploy/systemd's units)
         apt_install prometheus iproute2 dnsmasq-base openssl chromium fonts-dejavu-core \
-          nut-server nut-client iperf3 iptables victoria-metrics prometheus-alertmanager postgresql ;;
+          nut-server nut-client iperf3 iptables victoria-metrics prometheus-alertmanager postgresql \
+          systemd ;;
   bench) extras="[dev,collector]"
         apt_install prometheus iproute2 dnsmasq-base prometheus-node-exporter prometheus-blackbox-exporter \
           nut-server nut-client iperf3 iptables postgresql ;;

@@ -30,7 +30,7 @@ from typing import Literal
 from pydantic import Field
 
 from agent.probes.base import Outcome, ProbeContext, ProbeKind, ProbeSpec, Sample, describe
-from agent.probes.icmp_pinger import Answer, Pinger
+from agent.probes.icmp_pinger import Answer, Pinger, raw_allowed
 
 _PING_GROUP_RANGE = Path("/proc/sys/net/ipv4/ping_group_range")
 
@@ -69,7 +69,7 @@ async def run(spec: IcmpSpec, ctx: ProbeContext) -> Outcome:
         return Outcome.down("timeout", f"resolving {spec.host} took over {ctx.timeout:g}s")
     except socket.gaierror as err:
         return Outcome.down("name_not_resolved", f"{spec.host}: {describe(err)}")
-    privileged = os.geteuid() == 0
+    privileged = raw_allowed()
     ctx.logger.debug(
         "echo %s (%s), %d packets, %s socket",
         spec.host, address, spec.count, "raw" if privileged else "unprivileged datagram",
@@ -107,8 +107,9 @@ def _permission_hint() -> str:
     except OSError:
         allowed = "unknown"
     return (
-        f"no permission for ICMP: run as root, or put the agent's group (gid {os.getegid()}) in "
-        f"net.ipv4.ping_group_range (now '{allowed}')"
+        "no permission for ICMP: run as root, grant the agent CAP_NET_RAW (the systemd unit "
+        f"does), or put its group (gid {os.getegid()}) in net.ipv4.ping_group_range "
+        f"(now '{allowed}')"
     )
 
 

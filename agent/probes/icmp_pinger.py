@@ -28,12 +28,14 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import os
 import random
 import socket
 import struct
 import time
 from dataclasses import dataclass, field
 from functools import partial
+from pathlib import Path
 from typing import ClassVar, NamedTuple
 
 from agent.probes.icmp_packet import Received, echo_request, parse, parse_queued_error
@@ -78,6 +80,24 @@ class Binding(NamedTuple):
 
 _UNBOUND = Binding()
 _Key = tuple[asyncio.AbstractEventLoop, int, bool, Binding]
+
+
+_CAP_NET_RAW = 13  # linux/capability.h
+
+
+def raw_allowed() -> bool:
+    """May this process open raw ICMP sockets: root, or CAP_NET_RAW in its effective set (the
+    systemd unit grants it to a non-root agent), read from ``/proc/self/status``."""
+    if os.geteuid() == 0:
+        return True
+    try:
+        status = Path("/proc/self/status").read_text(encoding="ascii")
+    except OSError:
+        return False
+    for line in status.splitlines():
+        if line.startswith("CapEff:"):
+            return bool(int(line.split()[1], 16) >> _CAP_NET_RAW & 1)
+    return False
 
 
 class Pinger:

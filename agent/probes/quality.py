@@ -35,7 +35,6 @@ import asyncio
 import ipaddress
 import itertools
 import math
-import os
 import socket
 import statistics
 import time
@@ -59,7 +58,7 @@ from agent.probes.base import (
     describe,
     reason_for_os_error,
 )
-from agent.probes.icmp_pinger import Answer, Binding, Pinger, bind
+from agent.probes.icmp_pinger import Answer, Binding, Pinger, bind, raw_allowed
 from agent.probes.tlsinfo import client_context
 
 _RTT = BY_NAME["sansang_link_rtt_seconds"]
@@ -205,7 +204,7 @@ async def _icmp(spec: QualitySpec) -> tuple[_Request, Callable[[], Any]]:
     assert spec.host is not None
     async with asyncio.timeout(spec.reply_timeout):
         family, address = await _resolve(spec.host)
-    pinger = Pinger.shared(family, os.geteuid() == 0, spec.binding)
+    pinger = Pinger.shared(family, raw_allowed(), spec.binding)
 
     async def request(errors: _Errors) -> float | None:
         try:
