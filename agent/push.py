@@ -228,12 +228,13 @@ class PushClient:
         self.stats.last_success = clock.wall()
 
     async def _acknowledge(self, seq: int) -> None:
-        """Move the cursor: remember it in the journal, then let pruning have what is before."""
-        self.stats.acknowledged_seq = seq
+        """Move the cursor: remember it in the journal, then show it and let pruning have what
+        is before (in that order: what the metric says acknowledged is already recorded)."""
         try:
             await asyncio.to_thread(self.journal.write_meta, META_KEY, str(seq))
         except sqlite3.Error as err:  # a full disk: the collector's cursor still says where
             log.warning("cannot record the acknowledged seq %d in the journal: %s", seq, err)
+        self.stats.acknowledged_seq = seq
         self.journal.hold(seq, self._ceiling)
 
     async def _request(
