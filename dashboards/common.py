@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from grafana_foundation_sdk.builders import common as cb
 from grafana_foundation_sdk.builders import dashboard as db
-from grafana_foundation_sdk.builders import prometheus
+from grafana_foundation_sdk.builders import prometheus, table, timeseries
+from grafana_foundation_sdk.models import common as cm
 from grafana_foundation_sdk.models import dashboard as dm
 from grafana_foundation_sdk.models import prometheus as pm
 
@@ -105,4 +106,39 @@ def new_dashboard(uid: str, title: str, description: str, *, multi_commune: bool
         .with_variable(datasource_variable())
         .with_variable(province_variable())
         .with_variable(commune_variable(multi=multi_commune))
+    )
+
+
+def series(title: str, description: str, unit: str, *targets: tuple[str, str]) -> timeseries.Panel:
+    """A time series panel of ``(expr, legend)`` targets, refIds A, B, ... in order."""
+    legend = (
+        cb.VizLegendOptions()
+        .display_mode(cm.LegendDisplayMode.LIST)
+        .placement(cm.LegendPlacement.BOTTOM)
+        .show_legend(True)
+    )
+    panel = (
+        timeseries.Panel()
+        .title(title)
+        .description(description)
+        .datasource(DATASOURCE)
+        .unit(unit)
+        .legend(legend)
+    )
+    for i, (expr, text) in enumerate(targets):
+        panel = panel.with_target(query(expr, text, ref=chr(ord("A") + i)))
+    return panel
+
+
+def readiness_table(title: str, description: str, targets: str, pos: dm.GridPos) -> table.Panel:
+    """The newest finding of each site for the targets matching the regex ``targets``."""
+    expr = f'sansang_readiness_status{{target=~"{targets}", {COMMUNE}}} == 1'
+    return (
+        table.Panel()
+        .show_header(True)
+        .title(title)
+        .description(description)
+        .datasource(DATASOURCE)
+        .with_target(query(expr, instant=True, table=True))
+        .grid_pos(pos)
     )

@@ -13,13 +13,24 @@ from pathlib import Path
 from grafana_foundation_sdk.builders import dashboard as db
 from grafana_foundation_sdk.cog.encoder import JSONEncoder
 
-from dashboards import province_overview, site_detail
+from dashboards import (
+    agent_health,
+    bandwidth,
+    incident_readiness,
+    power,
+    province_overview,
+    site_detail,
+)
 
 OUT = Path(__file__).resolve().parent / "json"
 
 DASHBOARDS: dict[str, Callable[[], db.Dashboard]] = {
     "province-overview": province_overview.build,
     "site-detail": site_detail.build,
+    "power": power.build,
+    "bandwidth": bandwidth.build,
+    "incident-readiness": incident_readiness.build,
+    "agent-health": agent_health.build,
 }
 
 

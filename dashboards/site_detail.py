@@ -3,9 +3,8 @@ sites of one commune."""
 
 from __future__ import annotations
 
-from grafana_foundation_sdk.builders import common as cb
 from grafana_foundation_sdk.builders import dashboard as db
-from grafana_foundation_sdk.builders import stat, statetimeline, table, timeseries
+from grafana_foundation_sdk.builders import stat, statetimeline, table
 from grafana_foundation_sdk.cog.builder import Builder
 from grafana_foundation_sdk.models import common as cm
 from grafana_foundation_sdk.models import dashboard as dm
@@ -19,6 +18,7 @@ from dashboards.common import (
     last_value,
     new_dashboard,
     query,
+    series,
     steps,
 )
 
@@ -39,26 +39,6 @@ def _two_states(off: str, off_color: str, on: str, on_color: str) -> list[dm.Val
 UP_DOWN = _two_states("Mất / down", "red", "Hoạt động / up", "green")
 MAINS = _two_states("Chạy pin / on battery", "red", "Có điện lưới / mains", "green")
 ON_BATTERY = _two_states("Điện lưới / on line", "green", "Chạy pin / on battery", "red")
-
-
-def _series(title: str, description: str, unit: str, *targets: tuple[str, str]) -> timeseries.Panel:
-    legend_options = (
-        cb.VizLegendOptions()
-        .display_mode(cm.LegendDisplayMode.LIST)
-        .placement(cm.LegendPlacement.BOTTOM)
-        .show_legend(True)
-    )
-    panel = (
-        timeseries.Panel()
-        .title(title)
-        .description(description)
-        .datasource(DATASOURCE)
-        .unit(unit)
-        .legend(legend_options)
-    )
-    for i, (expr, legend) in enumerate(targets):
-        panel = panel.with_target(query(expr, legend, ref=chr(ord("A") + i)))
-    return panel
 
 
 def _states(
@@ -106,13 +86,13 @@ def link_panels(y: int) -> list[Builder[dm.Panel]]:
         .unit("percentunit")
         .thresholds(steps((None, "red"), (0.95, "orange"), (0.99, "green")))
         .grid_pos(grid(16, y, 8, 6)),
-        _series(
+        series(
             "Tỷ lệ mất gói",
             "1 - số trả lời / số gói gửi, trong 5 phút. / Packet loss over 5 minutes.",
             "percentunit",
             (loss, "{{site}} {{link}}"),
         ).grid_pos(grid(0, y + 6, 12, 8)),
-        _series(
+        series(
             "Độ trễ",
             "Độ trễ trung vị của vòng đo gần nhất và phân vị 95. / Median RTT and p95.",
             "s",
@@ -124,7 +104,7 @@ def link_panels(y: int) -> list[Builder[dm.Panel]]:
 
 def bandwidth_panels(y: int) -> list[Builder[dm.Panel]]:
     return [
-        _series(
+        series(
             "Băng thông đo được",
             "Tốc độ tải xuống / tải lên của lần đo gần nhất, bit/s. / Speed test throughput.",
             "bps",
@@ -161,13 +141,13 @@ def power_panels(y: int) -> list[Builder[dm.Panel]]:
         )
         .thresholds(steps((None, "green"), (1, "red")))
         .grid_pos(grid(12, y, 12, 5)),
-        _series(
+        series(
             "Dung lượng pin",
             "Mức pin của bộ lưu điện (0-100 %). / Battery charge.",
             "percentunit",
             ("sansang_power_battery_charge_ratio" + S, "{{site}} {{source}}"),
         ).grid_pos(grid(0, y + 5, 12, 7)),
-        _series(
+        series(
             "Thời gian chạy pin còn lại",
             "Ước tính của bộ lưu điện ở tải hiện tại. / Estimated runtime on battery.",
             "s",

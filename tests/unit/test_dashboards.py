@@ -100,6 +100,10 @@ def test_uids_are_stable_and_titles_vietnamese() -> None:
     assert {m["uid"] for m in models.values()} == {
         "sansang-province-overview",
         "sansang-site-detail",
+        "sansang-power",
+        "sansang-bandwidth",
+        "sansang-incident-readiness",
+        "sansang-agent-health",
     }
     for model in models.values():
         assert VIETNAMESE_LETTER.search(model["title"]), model["title"]
