@@ -23,15 +23,14 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 import pytest
 
 from tests import yaml_writer
-from tests.support import free_port, http_get, stop_process, wait_until
+from tests.support import ThreadedServer, free_port, http_get, stop_process, wait_until
 
 BINARY = "prometheus-alertmanager"
 
@@ -45,7 +44,7 @@ def am_missing() -> str | None:
 skip_without_am = pytest.mark.skipif(am_missing() is not None, reason=str(am_missing()))
 
 
-class WebhookRecorder:
+class WebhookRecorder(ThreadedServer):
     """Records every POST body (Alertmanager's webhook JSON) with the time it arrived."""
 
     def __init__(self) -> None:
@@ -66,9 +65,8 @@ class WebhookRecorder:
             def log_message(self, format: str, *args: Any) -> None:
                 return
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/hook"
-        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        super().__init__(Handler)
+        self.url = f"http://127.0.0.1:{self.port}/hook"
 
     def alerts(
         self, status: str | None = None, **labels: str
@@ -84,20 +82,6 @@ class WebhookRecorder:
             if (status is None or alert.get("status") == status)
             and all(alert.get("labels", {}).get(k) == v for k, v in labels.items())
         ]
-
-    def __enter__(self) -> WebhookRecorder:
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self._thread.join(timeout=5)
 
 
 def am_config(

@@ -26,15 +26,14 @@ import threading
 import urllib.request
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 import pytest
 
 from tests import yaml_writer
-from tests.support import free_port, http_get, stop_process, wait_until
+from tests.support import ThreadedServer, free_port, http_get, stop_process, wait_until
 
 TSDB_KINDS = ("prometheus", "victoria-metrics")
 BINARIES = {"prometheus": "prometheus", "victoria-metrics": "victoria-metrics"}
@@ -61,7 +60,7 @@ def tsdb_params() -> list[Any]:
     ]
 
 
-class MetricsServer:
+class MetricsServer(ThreadedServer):
     """A static exporter on 127.0.0.1: ``GET /site/<key>`` serves the text set for ``key``
     (Prometheus text format); an unknown key is a 404 (the scrape fails: ``up`` is 0)."""
 
@@ -85,9 +84,7 @@ class MetricsServer:
             def log_message(self, format: str, *args: Any) -> None:
                 return
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = int(self.httpd.server_address[1])
-        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        super().__init__(Handler)
 
     def url(self, key: str) -> str:
         return f"http://127.0.0.1:{self.port}/site/{key}"
@@ -99,20 +96,6 @@ class MetricsServer:
     def drop(self, key: str) -> None:
         with self._lock:
             self.pages.pop(key, None)
-
-    def __enter__(self) -> MetricsServer:
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self._thread.join(timeout=5)
 
 
 def scrape_config(
