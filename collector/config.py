@@ -50,6 +50,12 @@ class PrometheusConfig(StrictModel):
     url: str | None = Field(default=None, description="e.g. `http://127.0.0.1:9090/`; none: off")
     timeout: Seconds = 10.0
     site_label: str = Field(default="site", description="target label holding the site key")
+    refresh_interval: Seconds = Field(default=30.0, description="between two live snapshots")
+    unreachable_after: Seconds = Field(
+        default=300.0,
+        description="a site is unreachable once every scrape of it failed for this long "
+        "(keep it equal to the `for:` of the SansangSiteUnreachable rule)",
+    )
 
 
 class AlertmanagerConfig(StrictModel):

@@ -261,7 +261,8 @@ def _site_alerts(sn: SiteNow, central: Mapping[str, Interval], inputs: AlertInpu
     if power_at is not None:
         return [_power_alert(sn, power_at, inputs)]
     if sn.unreachable is not None:
-        return [_unreachable_alert(sn, cause(sn.unreachable), inputs)]
+        at = sn.unreachable
+        return [_unreachable_alert(sn, _unreachable_cause(cause(at), sn.events, at), inputs)]
     alerts = []
     if sn.links_down:
         first = min(sn.links_down.values())
@@ -273,6 +274,24 @@ def _site_alerts(sn: SiteNow, central: Mapping[str, Interval], inputs: AlertInpu
             continue
         alerts.append(_service_alert(sn, service, role, since, cause(since), inputs))
     return alerts
+
+
+def _unreachable_cause(cause: Cause, events: Sequence[StoredEvent], at: float) -> Cause:
+    """A whole site out of reach with nothing on site to blame is blamed on its link, as far as
+    the province can tell (the events journalled meanwhile arrive when it returns and say
+    more): ``device`` (mains on, nothing else), and ``agent`` when the agent had (re)started
+    and was running: it was looking, the province lost it."""
+    if cause == "device" or (cause == "agent" and _agent_running(events, at)):
+        return "link"
+    return cause
+
+
+def _agent_running(events: Sequence[StoredEvent], at: float) -> bool:
+    """The newest agent start or stop before ``at`` is a start."""
+    for e in reversed(events):
+        if e.wall_time <= at and e.kind in ("agent_started", "agent_stopped"):
+            return e.kind == "agent_started"
+    return False
 
 
 def _since(at: float, approx: bool) -> tuple[str, str]:

@@ -31,18 +31,23 @@ __all__ = ["PromClient", "PromError", "queries", "refresh_forever", "snapshot"]
 log = logging.getLogger(__name__)
 
 _LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
-REFRESH_INTERVAL = 30.0
 STALE_AFTER = 120.0
+UNREACHABLE_AFTER = 300.0
 
 
-def queries(site_label: str) -> dict[str, str]:
-    """The PromQL behind each field of :class:`LiveSite`, grouped by the site label."""
+def queries(site_label: str, unreachable_after: float = UNREACHABLE_AFTER) -> dict[str, str]:
+    """The PromQL behind each field of :class:`LiveSite`, grouped by the site label.
+
+    ``up`` is the best scrape of the last ``unreachable_after`` seconds: a site is down only
+    when every scrape failed for that long (the hysteresis of the SansangSiteUnreachable
+    rule), not at the first scrape that timed out."""
     if not _LABEL_NAME.match(site_label):
         raise ValueError(f"'{site_label}' is not a Prometheus label name")
     s = site_label
     sel = f'{s}!=""'
+    window = f"{max(1, round(unreachable_after))}s"
     return {
-        "up": f"max by ({s}) (up{{{sel}}})",
+        "up": f"max by ({s}) (max_over_time(up{{{sel}}}[{window}]))",
         "mains_present": f"max by ({s}) (sansang_power_site_mains_present{{{sel}}})",
         "on_battery": f"max by ({s}) (sansang_power_on_battery{{{sel}}})",
         "links_up": f"max by ({s}, link) (sansang_link_up{{{sel}}})",
@@ -50,11 +55,14 @@ def queries(site_label: str) -> dict[str, str]:
 
 
 async def snapshot(
-    client: PromClient, site_label: str, site_keys: Collection[str]
+    client: PromClient,
+    site_label: str,
+    site_keys: Collection[str],
+    unreachable_after: float = UNREACHABLE_AFTER,
 ) -> dict[str, LiveSite]:
     """What Prometheus says now about each site of ``site_keys``; series of other sites are
     ignored.  Raises :class:`PromError` when any query fails (no partial snapshot)."""
-    qs = queries(site_label)
+    qs = queries(site_label, unreachable_after)
     names = list(qs)
     results = await asyncio.gather(*(client.vector(qs[n]) for n in names))
     by_name = dict(zip(names, results, strict=True))
@@ -94,12 +102,13 @@ def _flags(vector: Vector, site_label: str) -> dict[str, bool]:
 async def refresh_forever(
     c: Collector,
     *,
-    interval: float = REFRESH_INTERVAL,
+    interval: float | None = None,
     stale_after: float = STALE_AFTER,
     clock: Callable[[], float] = time.monotonic,
 ) -> None:
-    """Replace ``c.live`` every ``interval`` s; errors are logged and the last values kept
-    until ``stale_after`` s after the last success, then dropped (``c.live = {}``).
+    """Replace ``c.live`` every ``interval`` s (default: ``prometheus.refresh_interval``);
+    errors are logged and the last values kept until ``stale_after`` s after the last success,
+    then dropped (``c.live = {}``).
     Returns at once when ``prometheus.url`` is not set."""
     cfg = c.config.prometheus
     if cfg.url is None:
@@ -110,11 +119,11 @@ async def refresh_forever(
         while True:
             try:
                 keys = [site.key for site in c.inventory.sites]
-                c.live = await snapshot(client, cfg.site_label, keys)
+                c.live = await snapshot(client, cfg.site_label, keys, cfg.unreachable_after)
                 last_ok = clock()
             except PromError as err:
                 log.warning("live values from %s failed: %s", cfg.url, err)
                 if c.live and (last_ok is None or clock() - last_ok > stale_after):
                     log.warning("live values older than %gs dropped", stale_after)
                     c.live = {}
-            await asyncio.sleep(interval)
+            await asyncio.sleep(cfg.refresh_interval if interval is None else interval)

@@ -23,26 +23,32 @@ is far under the 60 s the issue allows.
 
 from __future__ import annotations
 
-import json
-import re
 import time
-import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from ruamel.yaml import YAML
 
 from collector import file_sd
 from collector.inventory import model
 from tests import yaml_writer
+from tests.e2e.stack import (
+    BUDGET,
+    ROOT,
+    SITE,
+    VIETNAMESE,
+    load_yaml,
+    prometheus_config,
+    query,
+    rules_copy,
+)
 from tests.integration.amlab import Alertmanager, WebhookRecorder, skip_without_am
 from tests.integration.nutlab import NutLab, skip_without_nut
 from tests.integration.promlab import Tsdb, tsdb_missing
 from tests.integration.test_alertmanager_inhibit import deployed_config
-from tests.support import AgentProcess, free_port, http_get, running_agent, wait_until
+from tests.support import AgentProcess, free_port, running_agent, wait_until
 
 pytestmark = [
     pytest.mark.integration,
@@ -51,12 +57,7 @@ pytestmark = [
     pytest.mark.skipif(tsdb_missing("prometheus") is not None, reason="needs prometheus"),
 ]
 
-ROOT = Path(__file__).resolve().parents[2]
-RULES = ROOT / "deploy" / "prometheus" / "sansang.rules.yml"
 EXAMPLE = ROOT / "deploy" / "examples" / "inventory.yaml"
-SITE = "23527-main"  # the first site of the example inventory
-FOR_SCALE = 30
-BUDGET = 60.0  # seconds, issue 6: mains cut to webhook
 # The chain's configured intervals: dummy-ups re-read (1 s) + the agent's UPS poll (1 s) +
 # scrape (1 s) + rule evaluation (1 s) + SansangOnBattery's shortened for: (2 s) +
 # Alertmanager's group_wait (1 s).  Printed beside the measured latency, not asserted.
@@ -64,34 +65,6 @@ CHAIN_LIMIT = 1 + 1 + 1 + 1 + 2 + 1
 # Agent stopped: failed scrape (1 s) + evaluation (1 s) + SansangSiteUnreachable's for: (10 s) +
 # group_wait (1 s).
 UNREACHABLE_LIMIT = 1 + 1 + 10 + 1
-VIETNAMESE = re.compile(
-    r"[ăâđêôơưĂÂĐÊÔƠƯàáạảãằắặẳẵầấậẩẫèéẹẻẽềếệểễìíịỉĩòóọỏõồốộổỗờớợởỡùúụủũừứựửữỳýỵỷỹ]"
-)
-DURATION = re.compile(r"^(\d+)([smh])$")
-UNIT = {"s": 1, "m": 60, "h": 3600}
-
-
-def load_yaml(path: Path) -> Any:
-    return YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8"))
-
-
-def shortened(duration: str) -> str:
-    """``for:`` divided by :data:`FOR_SCALE`, in whole seconds (at least 1 s)."""
-    match = DURATION.match(duration)
-    assert match, f"unexpected for: {duration!r}"
-    seconds = int(match.group(1)) * UNIT[match.group(2)]
-    return f"{max(1, seconds // FOR_SCALE)}s"
-
-
-def rules_copy(out: Path) -> Path:
-    """The deployed rules with every ``for:`` shortened (see the module docstring)."""
-    doc: dict[str, Any] = load_yaml(RULES)
-    for group in doc["groups"]:
-        for rule in group["rules"]:
-            if "for" in rule:
-                rule["for"] = shortened(rule["for"])
-    out.write_text(yaml_writer.dump(doc), encoding="utf-8")
-    return out
 
 
 def agent_config(lab: NutLab, workdir: Path) -> dict[str, Any]:
@@ -126,22 +99,6 @@ def write_file_sd(workdir: Path, agent_url: str) -> Path:
     sd_dir = workdir / "file_sd"
     file_sd.write(inv, sd_dir)
     return sd_dir
-
-
-def prometheus_config(rules: Path, sd_dir: Path, am: Alertmanager) -> dict[str, Any]:
-    return {
-        "global": {"scrape_interval": "1s", "scrape_timeout": "1s", "evaluation_interval": "1s"},
-        "rule_files": [str(rules)],
-        "alerting": {
-            "alertmanagers": [{"static_configs": [{"targets": [f"127.0.0.1:{am.port}"]}]}]
-        },
-        "scrape_configs": [
-            {
-                "job_name": "sansang-agents",
-                "file_sd_configs": [{"files": [str(sd_dir / "*.json")], "refresh_interval": "1s"}],
-            }
-        ],
-    }
 
 
 @dataclass
@@ -180,12 +137,6 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
         finally:
             prom.stop()
             am.stop()
-
-
-def query(base: str, expr: str) -> list[dict[str, Any]]:
-    body = http_get(base + "api/v1/query?query=" + urllib.parse.quote(expr), timeout=5.0)
-    result: list[dict[str, Any]] = json.loads(body)["data"]["result"]
-    return result
 
 
 def wait_scraped(stack: Stack) -> None:

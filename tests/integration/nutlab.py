@@ -80,7 +80,7 @@ DEFAULT_VARS: dict[str, str] = {
 
 
 class NutLab:
-    """upsd + dummy-ups serving one UPS (``ups``) on ``127.0.0.1:port``.
+    """upsd + dummy-ups serving one UPS (``ups``) on ``host:port`` (loopback by default).
 
     ``users`` maps upsd user names to passwords (upsd.users); ``poll_interval`` is the driver's
     (NUT's default is 2 s); ``upsd_conf`` adds lines to upsd.conf (e.g. CERTPATH for TLS)."""
@@ -94,11 +94,12 @@ class NutLab:
         variables: dict[str, str] | None = None,
         poll_interval: int = 2,
         upsd_conf: list[str] | None = None,
+        host: str = "127.0.0.1",
     ) -> None:
         self.root = root
         self.ups = ups
-        self.host = "127.0.0.1"
-        self.port = free_port()
+        self.host = host
+        self.port = free_port(host)
         self.users = users or {}
         self.poll_interval = poll_interval
         self.upsd_conf = upsd_conf or []

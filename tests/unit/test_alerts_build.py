@@ -310,3 +310,29 @@ def test_every_kind_has_a_playbook(kind: str) -> None:
     assert playbook.is_file(), playbook
     text = playbook.read_text(encoding="utf-8")
     assert text.startswith("<!-- ") or text.startswith("# "), text[:80]
+
+
+@pytest.mark.parametrize(
+    ("before", "cause"),
+    [
+        ([], "unknown"),  # nothing ever heard from the site
+        ([("mains_state", "site", "restored", -3000)], "link"),  # mains on: its link, so far
+        ([("agent_stopped", "agent", "stopped", -120)], "agent"),  # nobody was looking
+        ([("agent_started", "agent", "started", -120)], "link"),  # it was, and was lost
+        (
+            [("agent_stopped", "agent", "stopped", -300), ("agent_started", "agent", "x", -200)],
+            "link",
+        ),
+        ([("mains_state", "site", "lost", -120)], None),  # power: a power alert instead
+    ],
+)
+def test_an_unreachable_site_blames_its_link_when_nothing_on_site_explains_it(
+    before: list[tuple[str, str, str, float]], cause: str | None
+) -> None:
+    recent = {A: [event(A, kind, subject, state, T + ago) for kind, subject, state, ago in before]}
+    alerts = of(build(recent, live={A: LiveSite(queried_at=T - 5, up=False)}), A)
+    if cause is None:
+        assert names(alerts) == ["SansangPowerLost"]
+        return
+    assert names(alerts) == ["SansangSiteUnreachable"]
+    assert alerts[0].annotations["cause"] == cause
