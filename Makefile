@@ -33,6 +33,7 @@ bench:
 	scripts/bootstrap.sh bench
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.national
+	$(BIN)/python -m bench.detection
 
 docs:
 	$(BIN)/python -m agent.catalogue > docs/metrics.md

@@ -37,7 +37,7 @@ case "$what" in
           systemd ;;
   bench) extras="[dev,collector]"
         apt_install prometheus iproute2 dnsmasq-base prometheus-node-exporter prometheus-blackbox-exporter \
-          nut-server nut-client iperf3 iptables postgresql ;;
+          nut-server nut-client iperf3 iptables postgresql prometheus-alertmanager ;;
   *) echo "usage: $0 run|test|bench" >&2; exit 2 ;;
 esac
 
