@@ -26,8 +26,12 @@ S = "{" + SITES + "}"
 CENTRAL = '{role=~"one_stop_system|national_portal|province_datacenter", province=~"$province"}'
 """Checks of the central systems from every site of the province (not only the communes chosen):
 an outage of the centre shows as many sites losing it at once."""
-UNREACHABLE = f"sansang_collector_site_info{{{COMMUNE}}} unless on (site) sansang_site_info{S}"
-"""Sites of the inventory whose agent Prometheus has no fresh series of (scrape failing)."""
+UNREACHABLE = (
+    f'sansang_collector_site_info{{access="pull", {COMMUNE}}} unless on (site) sansang_site_info{S}'
+)
+"""Pull sites of the inventory whose agent Prometheus has no fresh series of (scrape failing).
+Push sites (behind NAT or 4G) are never scraped: they are not in the file_sd file, so they are
+left out rather than shown as unreachable for ever."""
 UPS_LOST = "sansang_power_source_up" + S + " == 0"
 
 
