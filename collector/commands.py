@@ -8,6 +8,7 @@ sansang collector import-survey FILE.jsonl --config collector.yaml [--site KEY] 
 sansang collector token new --name NAME --role ROLE [--sites KEY,...] (--file F | --config F)
 sansang collector credential new ID [--file push-credentials.yaml]
 sansang collector file-sd --inventory inventory.yaml --out DIR [--site-label site]
+sansang collector ansible-inventory --inventory inventory.yaml [--list | --host KEY]
 """
 
 from __future__ import annotations
@@ -43,6 +44,17 @@ def add_parser(top: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     _file_sd_parser(sub)
     _token_parser(sub)
     _credential_parser(sub)
+    _ansible_parser(sub)
+
+
+def _ansible_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    ans = sub.add_parser(
+        "ansible-inventory", help="print the inventory's sites as an Ansible inventory (JSON)"
+    )
+    ans.add_argument("--inventory", required=True, type=Path, help="the inventory (YAML)")
+    which = ans.add_mutually_exclusive_group()
+    which.add_argument("--list", action="store_true", help="every host (the default)")
+    which.add_argument("--host", help="the variables of one host (site key)")
 
 
 def _survey_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -111,6 +123,8 @@ def run(args: argparse.Namespace) -> int:
         return _import_survey(args.file, args.config, args.site, args.skip_bad)
     if args.command == "file-sd":
         return _file_sd(args.inventory, args.out, args.site_label)
+    if args.command == "ansible-inventory":
+        return _ansible_inventory(args.inventory, args.host)
     if args.command == "credential" and args.action == "new":
         return _new_credential(args.id, args.file)
     return EXIT_INVALID
@@ -134,6 +148,18 @@ def _new_credential(cred_id: str, path: Path) -> int:
     )
     print(token)
     print(f"# đã lưu mã băm vào / hash stored in {path}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _ansible_inventory(inventory: Path, host: str | None) -> int:
+    import json
+
+    from collector import ansible_inventory
+    from collector.inventory import model
+
+    built = ansible_inventory.build(model.load(inventory))
+    out = built if host is None else built["_meta"]["hostvars"].get(host, {})
+    print(json.dumps(out, ensure_ascii=False, indent=2))
     return EXIT_OK
 
 

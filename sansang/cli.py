@@ -11,6 +11,7 @@ sansang collector token new --name NAME --role ROLE [--sites KEY,...] (--file F 
 sansang collector check-inventory FILE
 sansang collector import-inventory FILE.xlsx|FILE.csv --out FILE [--province CODE] [--skip-bad]
 sansang collector credential new ID [--file FILE]
+sansang collector ansible-inventory --inventory FILE [--list | --host KEY]
 sansang collector import-survey FILE.jsonl --config FILE [--site KEY] [--skip-bad]
 sansang simulate --sites N [--seed S] [--collector HOST:PORT] [--workdir D] [--province 51]
                  [--backfill-days D] [--speed X]
