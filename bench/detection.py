@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import statistics
 import sys
 import tempfile
@@ -179,6 +180,11 @@ def table(paths: list[Path_]) -> str:
     return "\n".join(lines)
 
 
+def _markdown(text: str) -> str:
+    """The module docstring's reST roles and literals as Markdown."""
+    return re.sub(r":(?:mod|data|func):", "", text).replace("``", "`")
+
+
 def write_doc(paths: list[Path_], runs: int, seconds: float) -> None:
     facts = report.machine_facts({"load average": f"{os.getloadavg()[0]:.2f}"})
     machine = "\n".join(f"- {k}: {v}" for k, v in facts.items())
@@ -188,17 +194,20 @@ Measured by `python -m bench.detection` (also run by `make bench`): {runs} runs 
 {seconds:.0f} s in all.
 
 {machine}
-{__doc__.split(chr(10), 2)[2].strip() if __doc__ else ""}
 
-Sums of the configured intervals (the test stack: scrape, evaluation, pull, refresh, alert
-check, `group_wait` 1 s; `for:` divided by 30):
+{_markdown(__doc__.split(chr(10), 2)[2].strip() if __doc__ else "")}
+
+Sums of the configured intervals (the test stack: scrape, scrape timeout, evaluation, pull,
+refresh, alert check, `group_wait` and `group_interval` 1 s; `for:` divided by 30):
 
 - mains cut, Prometheus: dummy-ups re-read 1 + agent power poll 1 + scrape 1 + evaluation 1 +
   `for:` 2 + `group_wait` 1;
 - mains cut, collector: dummy-ups 1 + agent poll 1 + pull 1 + alert check 1 + `group_wait` 1;
-- link cut, Prometheus: failed scrape 1 + evaluation 1 + `for:` 10 + `group_wait` 1;
-- link cut, collector: failed scrape 1 + `unreachable_after` 10 + refresh 1 + alert check 1 +
-  `group_wait` 1.
+- link cut, Prometheus: failed scrape (interval 1 + timeout 1) + evaluation 1 + `for:` 10 +
+  `group_wait` or `group_interval` 1 (the two sources' `SansangSiteUnreachable` share one
+  Alertmanager group: the second waits for the group's next flush);
+- link cut, collector: failed scrape 2 + `unreachable_after` 10 + refresh 1 + alert check 1 +
+  `group_wait` or `group_interval` 1.
 
 Stages (↳) are timed by looking every {POLL * 1000:.0f} ms; arrivals by the webhook's own
 clock. A PASS is a maximum within the sum of the intervals (and within the issue's 60 s).

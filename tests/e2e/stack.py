@@ -70,30 +70,42 @@ DURATION = re.compile(r"^(\d+)([smh])$")
 UNIT = {"s": 1, "m": 60, "h": 3600}
 UNREACHABLE_FOR = 300 // FOR_SCALE  # SansangSiteUnreachable's for: 5m, shortened
 
-# Sum of the configured intervals from the event to the webhook (seconds), per path:
+# Sum of the configured intervals from the event to the webhook (seconds), per path: the longest
+# a detection may take when every step waits its full interval.  A failed scrape costs the
+# scrape interval plus the scrape timeout.  Prometheus' and the collector's
+# SansangSiteUnreachable share one Alertmanager group (alertname, site): the second to arrive
+# waits for the group's next flush, group_interval after the first notification.
+SCRAPE, SCRAPE_TIMEOUT, EVALUATION, GROUP_WAIT, GROUP_INTERVAL = 1, 1, 1, 1, 1
 LIMITS = {
-    # dummy-ups re-reads its file (1) + the agent's UPS poll (1) + scrape (1) + rule evaluation
-    # (1) + SansangOnBattery's shortened for: (2) + group_wait (1).
-    "mains cut, Prometheus (SansangOnBattery)": 1 + 1 + 1 + 1 + 2 + 1,
-    # dummy-ups (1) + agent poll (1) + the collector's pull (1) + alert check (1) + group_wait (1).
-    "mains cut, collector (SansangPowerLost)": 1 + 1 + 1 + 1 + 1,
-    # failed scrape (1) + evaluation (1) + SansangSiteUnreachable's shortened for: + group_wait.
-    "link cut, Prometheus (SansangSiteUnreachable)": 1 + 1 + UNREACHABLE_FOR + 1,
-    # failed scrape (1) + every scrape failed for unreachable_after + live refresh (1) + alert
-    # check (1) + group_wait (1).
-    "link cut, collector (SansangSiteUnreachable)": 1 + UNREACHABLE_FOR + 1 + 1 + 1,
+    # dummy-ups re-reads its file (1) + the agent's UPS poll (1) + scrape + evaluation +
+    # SansangOnBattery's shortened for: (2) + group_wait.
+    "mains cut, Prometheus (SansangOnBattery)": 1 + 1 + SCRAPE + EVALUATION + 2 + GROUP_WAIT,
+    # dummy-ups (1) + agent poll (1) + the collector's pull (1) + alert check (1) + group_wait.
+    "mains cut, collector (SansangPowerLost)": 1 + 1 + 1 + 1 + GROUP_WAIT,
+    # failed scrape + evaluation + SansangSiteUnreachable's shortened for: + group_wait or
+    # group_interval.
+    "link cut, Prometheus (SansangSiteUnreachable)": SCRAPE
+    + SCRAPE_TIMEOUT
+    + EVALUATION
+    + UNREACHABLE_FOR
+    + max(GROUP_WAIT, GROUP_INTERVAL),
+    # failed scrape + every scrape failed for unreachable_after + live refresh (1) + alert
+    # check (1) + group_wait or group_interval.
+    "link cut, collector (SansangSiteUnreachable)": SCRAPE
+    + SCRAPE_TIMEOUT
+    + UNREACHABLE_FOR
+    + 1
+    + 1
+    + max(GROUP_WAIT, GROUP_INTERVAL),
 }
-# The same chain with the deployed defaults (for the record: what a province would see).
+# The same chains with the deployed defaults (for the record: what a province would see; scrape
+# 30 s, timeout 10 s, evaluation 30 s, group_wait 30 s, group_interval 2 min, agent power poll
+# 5 s, NUT driver poll 2 s, pull 60 s, live refresh and alert check 30 s).
 PRODUCTION_LIMITS = {
-    # dummy-ups/NUT driver poll (2) + agent power poll (5) + scrape (30) + evaluation (30) +
-    # for: 1m (60) + group_wait (30).
     "mains cut, Prometheus (SansangOnBattery)": 2 + 5 + 30 + 30 + 60 + 30,
-    # NUT (2) + poll (5) + pull (60) + alert check (30) + group_wait (30).
     "mains cut, collector (SansangPowerLost)": 2 + 5 + 60 + 30 + 30,
-    # scrape (30) + evaluation (30) + for: 5m (300) + group_wait (30).
-    "link cut, Prometheus (SansangSiteUnreachable)": 30 + 30 + 300 + 30,
-    # scrape (30) + unreachable_after (300) + refresh (30) + alert check (30) + group_wait (30).
-    "link cut, collector (SansangSiteUnreachable)": 30 + 300 + 30 + 30 + 30,
+    "link cut, Prometheus (SansangSiteUnreachable)": 30 + 10 + 30 + 300 + 120,
+    "link cut, collector (SansangSiteUnreachable)": 30 + 10 + 300 + 30 + 30 + 120,
 }
 
 

@@ -62,9 +62,9 @@ EXAMPLE = ROOT / "deploy" / "examples" / "inventory.yaml"
 # scrape (1 s) + rule evaluation (1 s) + SansangOnBattery's shortened for: (2 s) +
 # Alertmanager's group_wait (1 s).  Printed beside the measured latency, not asserted.
 CHAIN_LIMIT = 1 + 1 + 1 + 1 + 2 + 1
-# Agent stopped: failed scrape (1 s) + evaluation (1 s) + SansangSiteUnreachable's for: (10 s) +
-# group_wait (1 s).
-UNREACHABLE_LIMIT = 1 + 1 + 10 + 1
+# Agent stopped: failed scrape (interval 1 s + timeout 1 s) + evaluation (1 s) +
+# SansangSiteUnreachable's for: (10 s) + group_wait (1 s).
+UNREACHABLE_LIMIT = 1 + 1 + 1 + 10 + 1
 
 
 def agent_config(lab: NutLab, workdir: Path) -> dict[str, Any]:
