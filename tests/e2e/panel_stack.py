@@ -40,7 +40,7 @@ from collector import file_sd
 from collector.inventory import model
 from tests.collector_support import CollectorProcess, inventory_of, running_collector, site
 from tests.integration.nutlab import NutLab
-from tests.integration.promlab import Tsdb
+from tests.integration.promlab import Tsdb, province_prometheus
 from tests.support import (
     SANSANG,
     AgentProcess,
@@ -208,24 +208,6 @@ def inventory(agent_url: str) -> dict[str, Any]:
     return inv
 
 
-def prometheus_config(sd_dir: Path, collector: CollectorProcess) -> dict[str, Any]:
-    return {
-        "global": {"scrape_interval": "1s", "scrape_timeout": "1s", "evaluation_interval": "1s"},
-        "rule_files": [str(RULES)],
-        "scrape_configs": [
-            {
-                "job_name": "sansang-agents",
-                "file_sd_configs": [{"files": [str(sd_dir / "*.json")], "refresh_interval": "1s"}],
-            },
-            {
-                "job_name": "sansang-collector",
-                "static_configs": [{"targets": [collector.config["listen"]]}],
-                "authorization": {"credentials": collector.tokens["viewer"]},
-            },
-        ],
-    }
-
-
 @contextmanager
 def panel_stack(tmp_path: Path) -> Iterator[PanelStack]:
     dirs = {name: tmp_path / name for name in ("nut", "agent", "collector", "prom")}
@@ -249,7 +231,13 @@ def panel_stack(tmp_path: Path) -> Iterator[PanelStack]:
         inv = model.load(collector.inventory_path)
         _path, _sd = file_sd.write(inv, dirs["prom"] / "file_sd")
         prom = Tsdb(
-            "prometheus", dirs["prom"], prometheus_config(dirs["prom"] / "file_sd", collector)
+            "prometheus",
+            dirs["prom"],
+            province_prometheus(
+                RULES,
+                dirs["prom"] / "file_sd",
+                collector=(collector.config["listen"], collector.tokens["viewer"]),
+            ),
         )
         stack.callback(prom.stop)
         prom.start()

@@ -52,7 +52,7 @@ from tests.collector_support import CollectorProcess, inventory_of, site
 from tests.integration.amlab import Alertmanager, WebhookRecorder
 from tests.integration.netns import ip, veth_neighbour
 from tests.integration.nutlab import NutLab
-from tests.integration.promlab import Tsdb
+from tests.integration.promlab import Tsdb, province_prometheus
 from tests.integration.test_alertmanager_inhibit import deployed_config
 from tests.support import AgentProcess, free_port, http_get, wait_until
 
@@ -130,22 +130,6 @@ def rules_copy(out: Path) -> Path:
                 rule["for"] = shortened(rule["for"])
     out.write_text(yaml_writer.dump(doc), encoding="utf-8")
     return out
-
-
-def prometheus_config(rules: Path, sd_dir: Path, am: Alertmanager) -> dict[str, Any]:
-    return {
-        "global": {"scrape_interval": "1s", "scrape_timeout": "1s", "evaluation_interval": "1s"},
-        "rule_files": [str(rules)],
-        "alerting": {
-            "alertmanagers": [{"static_configs": [{"targets": [f"127.0.0.1:{am.port}"]}]}]
-        },
-        "scrape_configs": [
-            {
-                "job_name": "sansang-agents",
-                "file_sd_configs": [{"files": [str(sd_dir / "*.json")], "refresh_interval": "1s"}],
-            }
-        ],
-    }
 
 
 def query(base: str, expr: str) -> list[dict[str, Any]]:
@@ -373,7 +357,9 @@ def province_stack(workdir: Path) -> Iterator[Province]:
         prom = Tsdb(
             "prometheus",
             dirs["prom"],
-            prometheus_config(rules_copy(dirs["prom"] / "sansang.rules.yml"), sd_dir, am),
+            province_prometheus(
+                rules_copy(dirs["prom"] / "sansang.rules.yml"), sd_dir, alertmanager_port=am.port
+            ),
         )
         stack.callback(prom.stop)
         collector = CollectorProcess(collector_config(prom, am), inventory_path, dirs["collector"])

@@ -40,13 +40,12 @@ from tests.e2e.stack import (
     SITE,
     VIETNAMESE,
     load_yaml,
-    prometheus_config,
     query,
     rules_copy,
 )
 from tests.integration.amlab import Alertmanager, WebhookRecorder, skip_without_am
 from tests.integration.nutlab import NutLab, skip_without_nut
-from tests.integration.promlab import Tsdb, tsdb_missing
+from tests.integration.promlab import Tsdb, province_prometheus, tsdb_missing
 from tests.integration.test_alertmanager_inhibit import deployed_config
 from tests.support import AgentProcess, free_port, running_agent, wait_until
 
@@ -124,10 +123,10 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
         prom = Tsdb(
             "prometheus",
             dirs["prom"],
-            prometheus_config(
+            province_prometheus(
                 rules_copy(dirs["prom"] / "sansang.rules.yml"),
                 write_file_sd(dirs["prom"], agent.base_url + "/"),
-                am,
+                alertmanager_port=am.port,
             ),
         )
         try:

@@ -201,3 +201,44 @@ def running_tsdb(
         yield tsdb.start()
     finally:
         tsdb.stop()
+
+
+def province_prometheus(
+    rules: Path,
+    sd_dir: Path,
+    *,
+    alertmanager_port: int | None = None,
+    collector: tuple[str, str] | None = None,
+    remote_write: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """The province's Prometheus as the tests run it: every interval 1 s, ``rules`` loaded, the
+    agents through the file_sd files in ``sd_dir`` (``collector.file_sd`` writes them); with
+    ``alertmanager_port`` its alerts go to that Alertmanager on loopback, with ``collector``
+    (``host:port``, token) the collector's ``/metrics`` is scraped too, and ``remote_write``
+    blocks are copied in as given."""
+    scrapes: list[dict[str, Any]] = [
+        {
+            "job_name": "sansang-agents",
+            "file_sd_configs": [{"files": [str(sd_dir / "*.json")], "refresh_interval": "1s"}],
+        }
+    ]
+    if collector is not None:
+        listen, token = collector
+        scrapes.append(
+            {
+                "job_name": "sansang-collector",
+                "static_configs": [{"targets": [listen]}],
+                "authorization": {"credentials": token},
+            }
+        )
+    config: dict[str, Any] = {
+        "global": {"scrape_interval": "1s", "scrape_timeout": "1s", "evaluation_interval": "1s"},
+        "rule_files": [str(rules)],
+        "scrape_configs": scrapes,
+    }
+    if alertmanager_port is not None:
+        target = f"127.0.0.1:{alertmanager_port}"
+        config["alerting"] = {"alertmanagers": [{"static_configs": [{"targets": [target]}]}]}
+    if remote_write is not None:
+        config["remote_write"] = remote_write
+    return config

@@ -38,7 +38,7 @@ from collector import file_sd
 from collector.inventory import model
 from tests import yaml_writer
 from tests.integration.amlab import Alertmanager, WebhookRecorder, skip_without_am
-from tests.integration.promlab import Tsdb, tsdb_missing
+from tests.integration.promlab import Tsdb, province_prometheus, tsdb_missing
 from tests.integration.test_alertmanager_inhibit import deployed_config
 from tests.support import AgentProcess, free_port, http_get, running_agent, stop_process, wait_until
 
@@ -128,20 +128,6 @@ def remote_write(vm: Tsdb) -> list[dict[str, Any]]:
     return blocks
 
 
-def prometheus_config(sd_dir: Path, vm: Tsdb) -> dict[str, Any]:
-    return {
-        "global": {"scrape_interval": "1s", "scrape_timeout": "1s", "evaluation_interval": "1s"},
-        "rule_files": [str(RULES)],
-        "scrape_configs": [
-            {
-                "job_name": "sansang-agents",
-                "file_sd_configs": [{"files": [str(sd_dir / "*.json")], "refresh_interval": "1s"}],
-            }
-        ],
-        "remote_write": remote_write(vm),
-    }
-
-
 @dataclass
 class Lab:
     agents: dict[str, AgentProcess]
@@ -163,7 +149,9 @@ def lab(tmp_path: Path) -> Iterator[Lab]:
         (tmp_path / "prom").mkdir()
         vm = Tsdb("victoria-metrics", tmp_path / "vm", {"scrape_configs": []}).start()
         stack.callback(vm.stop)
-        config = prometheus_config(write_file_sd(tmp_path / "prom", agents), vm)
+        config = province_prometheus(
+            RULES, write_file_sd(tmp_path / "prom", agents), remote_write=remote_write(vm)
+        )
         prom = Tsdb("prometheus", tmp_path / "prom", config).start()
         stack.callback(prom.stop)
         yield Lab(agents, prom, vm, tmp_path)
