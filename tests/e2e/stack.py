@@ -264,8 +264,12 @@ class Province:
         wait_until(quiet, timeout, "every alert of the site to be resolved")
 
 
-def agent_config(workdir: Path, address: str, gateway: str, ups: NutLab) -> dict[str, Any]:
-    return {
+def agent_config(
+    workdir: Path, address: str, ups: NutLab, gateway: str | None = None
+) -> dict[str, Any]:
+    """The site's agent on ``address``: its UPS polled every second and, with ``gateway``, the
+    loss rounds of its ``internet`` link to that address every second."""
+    config: dict[str, Any] = {
         "site": {
             "commune_code": "23527",
             "name": "Bộ phận Một cửa xã Sa Thầy (thử nghiệm)",
@@ -282,6 +286,10 @@ def agent_config(workdir: Path, address: str, gateway: str, ups: NutLab) -> dict
                 {"id": "ups-1", "name": "UPS quầy", "source": {"probe": "nut", **ups.spec()}}
             ],
         },
+    }
+    if gateway is None:
+        return config
+    return config | {
         "links": [{"id": "cap-quang", "name": "Cáp quang", "kind": "internet"}],
         "quality": {
             "interval": "1s",
@@ -343,7 +351,7 @@ def province_stack(workdir: Path) -> Iterator[Province]:
         nb = stack.enter_context(veth_neighbour("e2e", "10.200.250"))
         cable = stack.enter_context(ups_cable(nb.netns))
         ups = stack.enter_context(NutLab(dirs["nut"], poll_interval=1, host=cable))
-        config = agent_config(dirs["agent"], nb.address, nb.local, ups)
+        config = agent_config(dirs["agent"], nb.address, ups, gateway=nb.local)
         agent = AgentProcess(config, dirs["agent"], nb.netns).start()
         stack.callback(agent.stop)
         hook = stack.enter_context(WebhookRecorder())

@@ -39,6 +39,7 @@ from tests.e2e.stack import (
     ROOT,
     SITE,
     VIETNAMESE,
+    agent_config,
     load_yaml,
     query,
     rules_copy,
@@ -47,7 +48,7 @@ from tests.integration.amlab import Alertmanager, WebhookRecorder, skip_without_
 from tests.integration.nutlab import NutLab, skip_without_nut
 from tests.integration.promlab import Tsdb, province_prometheus, tsdb_missing
 from tests.integration.test_alertmanager_inhibit import deployed_config
-from tests.support import AgentProcess, free_port, running_agent, wait_until
+from tests.support import AgentProcess, running_agent, wait_until
 
 pytestmark = [
     pytest.mark.integration,
@@ -64,27 +65,6 @@ CHAIN_LIMIT = 1 + 1 + 1 + 1 + 2 + 1
 # Agent stopped: failed scrape (interval 1 s + timeout 1 s) + evaluation (1 s) +
 # SansangSiteUnreachable's for: (10 s) + group_wait (1 s).
 UNREACHABLE_LIMIT = 1 + 1 + 1 + 10 + 1
-
-
-def agent_config(lab: NutLab, workdir: Path) -> dict[str, Any]:
-    return {
-        "site": {
-            "commune_code": "23527",
-            "name": "Bộ phận Một cửa xã Sa Thầy (thử nghiệm)",
-            "latitude": 14.4167,
-            "longitude": 107.7833,
-        },
-        "server": {"listen": f"127.0.0.1:{free_port()}"},
-        "journal": {"path": str(workdir / "journal.db")},
-        "host": {"enabled": False},
-        "power": {
-            "interval": "1s",
-            "timeout": "1s",
-            "sources": [
-                {"id": "ups-1", "name": "UPS quầy", "source": {"probe": "nut", **lab.spec()}}
-            ],
-        },
-    }
 
 
 def write_file_sd(workdir: Path, agent_url: str) -> Path:
@@ -116,7 +96,7 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
         path.mkdir()
     with (
         NutLab(dirs["nut"], poll_interval=1) as ups,
-        running_agent(agent_config(ups, dirs["agent"]), dirs["agent"]) as agent,
+        running_agent(agent_config(dirs["agent"], "127.0.0.1", ups), dirs["agent"]) as agent,
         WebhookRecorder() as hook,
     ):
         am = Alertmanager(dirs["am"], deployed_config(hook.url))
