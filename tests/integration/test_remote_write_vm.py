@@ -181,11 +181,10 @@ def settled_series(lab: Lab) -> set[frozenset[tuple[str, str]]]:
         sites = {dict(s).get("site") for s in now}
         done = now == last[0] and sites == set(SITES)
         last[0] = now
-        if not done:
-            time.sleep(1.5)  # one scrape between two looks; wait_until bounds the whole wait
         return done
 
-    wait_until(stable, 60, "both agents' series in Prometheus, stable over a scrape")
+    # Looks 1.5 s apart (a scrape comes between two), bounded by the deadline.
+    wait_until(stable, 60, "both agents' series in Prometheus, stable over a scrape", 1.5)
     return last[0]
 
 
