@@ -43,7 +43,8 @@ CATALOGUE: tuple[MetricDef, ...] = (
        "commune_code", "target", "status", source="evaluate"),
     _m("sansang_readiness_value", "gauge", "",
        "The figure the finding measured, in the unit of the `unit` label (ratio, Mbit/s, "
-       "outages, minutes, ...); absent when unknown.", "site", "commune_code", "target", "unit",
+       "outages, minutes, risks, days, ...); absent when unknown.", "site", "commune_code",
+       "target", "unit",
        source="evaluate"),
     _m("sansang_readiness_threshold", "gauge", "",
        "The threshold the figure is held against, when it is a number (same unit as "

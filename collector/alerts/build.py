@@ -61,6 +61,7 @@ TARGET_KIND = {
     "INF-EQUIP": "terminal_down",
     "OPS-247": "service_down",
     "OPS-CONT": "hardware",
+    "SEC-DRILL": "cyberattack",  # the drill rehearses the cyberattack playbook
     "SEC-MEASURES": "cyberattack",
     "SEC-EARLY": "cyberattack",
 }

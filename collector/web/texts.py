@@ -238,6 +238,8 @@ _COUNTS: dict[str, tuple[str, str]] = {
     "points": ("điểm đo", "points"),
     "sites": ("điểm", "sites"),
     "terminals": ("thiết bị", "terminals"),
+    "risks": ("rủi ro", "risks"),  # SEC-TEAM, SEC-CONTINGENCY
+    "days": ("ngày", "days"),  # SEC-DRILL: the last drill's age
 }
 
 

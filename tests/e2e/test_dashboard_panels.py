@@ -318,13 +318,36 @@ def assert_problems_shown(prom: Prom, dashboards: dict[str, dict[str, Any]]) -> 
         "vc-1",
         "printer-1",
     }
-    not_met = {
-        (r["site"], r["target"])
-        for r in rows(prom, dashboards, "province-overview", "Chỉ tiêu chưa đạt")
-    }
-    assert (LIVE_SITE, "OPS-247") in not_met, not_met  # the portal answers 503
-    errors = rows(prom, dashboards, "agent-health", "Lỗi kiểm tra và lỗi nhận sự kiện (1 giờ)")
-    assert {(r["site"], r.get("reason")) for r in errors} >= {(DEAD_SITE, "connect")}, errors
+    police = rows(
+        prom,
+        dashboards,
+        "incident-readiness",
+        "Mức sẵn sàng theo chỉ tiêu của Công an tỉnh và OPS-247",
+    )
+    # The police's evaluated targets, not only OPS-247, for every site.
+    shown: dict[str, set[str]] = {}
+    for r in police:
+        shown.setdefault(r["site"], set()).add(r["target"])
+    want = {"OPS-247", "SEC-CONTINGENCY", "SEC-DRILL", "SEC-TEAM"}
+    assert LIVE_SITE in shown and all(t == want for t in shown.values()), shown
+
+    def ops_not_met() -> set[tuple[str, str]] | None:
+        not_met = {
+            (r["site"], r["target"])
+            for r in rows(prom, dashboards, "province-overview", "Chỉ tiêu chưa đạt")
+        }
+        return not_met if (LIVE_SITE, "OPS-247") in not_met else None
+
+    # The portal answers 503: OPS-247 not met, once the evaluation knows more than half of its
+    # 30 s window (max_unknown_ratio; before that the finding is rightly unknown).
+    wait_until(ops_not_met, 60, "OPS-247 not met at the site whose portal answers 503")
+
+    def fetch_errors() -> list[dict[str, str]] | None:
+        errors = rows(prom, dashboards, "agent-health", "Lỗi kiểm tra và lỗi nhận sự kiện (1 giờ)")
+        seen = {(r["site"], r.get("reason")) for r in errors}
+        return errors if (DEAD_SITE, "connect") in seen else None
+
+    wait_until(fetch_errors, 30, "the collector's failed fetches of the dead agent's journal")
 
 
 @pytest.fixture

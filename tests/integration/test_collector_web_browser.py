@@ -50,6 +50,7 @@ pytestmark = [
 DAY = 86400.0
 N_SITES = 20
 EVALUATED = {"INF-BW", "INF-LINK", "INF-DZ", "INF-PWR", "INF-HNTH", "INF-EQUIP", "OPS-247"}
+EVALUATED |= {"SEC-TEAM", "SEC-DRILL", "SEC-CONTINGENCY"}  # Công an tỉnh (issue 6)
 SILENT = {6, 13}  # sites that never reported: every finding unknown
 TERMINALS = (
     ("counter-1", "Quầy 1", "counter_pc"),
@@ -297,7 +298,7 @@ async def test_the_board_shows_the_province_in_colour_and_figures(
         await page.login(c.base_url, c.tokens["viewer"])
         dom, png, counts = await _check_board(page, c.base_url, c.tokens["viewer"], names)
         _keep("collector-board-pushed.png", png)
-        assert sum(counts.values()) == N_SITES * 7
+        assert sum(counts.values()) == N_SITES * len(EVALUATED)
         assert counts["met"] and counts["not_met"] and counts["unknown"], counts
         assert "Bảng tổng hợp mức sẵn sàng – Quảng Ngãi" in dom
         assert "Đăng nhập: viewer" in dom
@@ -373,7 +374,7 @@ async def test_the_board_shows_the_simulated_province(
         page = await chrome.new_page()
         await page.login(c.base_url, viewer)
         dom, png, counts = await _check_board(page, c.base_url, viewer, names)
-        assert sum(counts.values()) == N_SITES * 7
+        assert sum(counts.values()) == N_SITES * len(EVALUATED)
         _keep("collector-board.png", png)  # the README's picture
         assert "Điểm lõm điện" in dom and "Điểm lõm sóng di động" in dom
 

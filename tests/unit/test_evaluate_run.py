@@ -81,7 +81,7 @@ def test_every_site_and_target_once_from_the_store(store: Store) -> None:
     evaluation = evaluate_all(store, inventory, load_catalogue(), THRESHOLDS, WINDOW)
 
     keys = [(f.site, f.target) for f in evaluation.findings]
-    assert len(keys) == len(set(keys)) == 2 * 7
+    assert len(keys) == len(set(keys)) == 2 * 10
     assert {site for site, _t in keys} == {"23527-main", "21548-main"}
     by = {(f.site, f.target): f for f in evaluation.findings}
     power = by["23527-main", "INF-PWR"]
@@ -105,6 +105,9 @@ def test_every_site_and_target_once_from_the_store(store: Store) -> None:
         "INF-HNTH",
         "INF-EQUIP",
         "OPS-247",
+        "SEC-CONTINGENCY",
+        "SEC-DRILL",
+        "SEC-TEAM",
     }
     assert (rollups["INF-PWR"].met, rollups["INF-PWR"].not_met, rollups["INF-PWR"].unknown) == (
         0,
@@ -113,6 +116,28 @@ def test_every_site_and_target_once_from_the_store(store: Store) -> None:
     )
     assert rollups["OPS-247"].central_outages == ()
     assert evaluation.window == WINDOW
+
+
+def test_contingency_reads_evidence_older_than_the_window_from_the_store(store: Store) -> None:
+    """SEC-CONTINGENCY: the newest backup_link_working and outage before the window (the store's
+    state before it) count within evidence_max_age_days; nothing from Lý Sơn is unknown."""
+    j = Journal()
+    j.add(at(-100), "backup_link_working", "4g", None, None, evidence="quality_round")
+    j.add(at(-200), "backup_link_working", "4g", None, None, evidence="speedtest")
+    j.mains_restored(at(-120), 900)
+    j.alive()
+    events = sorted([*j.before, *j.events], key=lambda e: e.seq)
+    assert store.insert_events(j.site, "j1", [wire(e) for e in events], at(29)).accepted == 4
+    evaluation = evaluate_all(store, _example(), load_catalogue(), THRESHOLDS, WINDOW)
+    by = {(f.site, f.target): f for f in evaluation.findings}
+    sa_thay = by["23527-main", "SEC-CONTINGENCY"]
+    assert sa_thay.status == "met", sa_thay.vi
+    assert sa_thay.evidence[1].refs == ("23527-main/j1/1",)  # the newer of the two
+    assert by["21548-main", "SEC-CONTINGENCY"].status == "unknown"
+    # The example's responders confirmed on 2025-09/10: more than 180 days before 01/07/2026.
+    assert by["23527-main", "SEC-TEAM"].status == "not_met"
+    # Sa Thầy's cyberattack plan has no drill (its only drills are of hardware and link loss).
+    assert by["23527-main", "SEC-DRILL"].vi == "Chưa diễn tập phòng chống tấn công mạng"
 
 
 async def test_run_forever_replaces_the_evaluation_on_its_interval(store: Store) -> None:
@@ -135,7 +160,7 @@ async def test_run_forever_replaces_the_evaluation_on_its_interval(store: Store)
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
-    assert len(second.findings) == 14 and second.window.seconds == 30 * 86400
+    assert len(second.findings) == 2 * 10 and second.window.seconds == 30 * 86400
 
 
 def _evaluation(c: Any) -> Any:

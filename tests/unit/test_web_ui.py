@@ -25,7 +25,18 @@ from collector.web.auth import Principal
 from sansang import communes
 from tests import webdata
 
-TARGETS = ["INF-BW", "INF-LINK", "INF-DZ", "INF-PWR", "INF-HNTH", "INF-EQUIP", "OPS-247"]
+TARGETS = [
+    "INF-BW",
+    "INF-LINK",
+    "INF-DZ",
+    "INF-PWR",
+    "INF-HNTH",
+    "INF-EQUIP",
+    "OPS-247",
+    "SEC-CONTINGENCY",
+    "SEC-DRILL",
+    "SEC-TEAM",
+]
 CELL = re.compile(r'<td class="c (met|not_met|unknown)" title="([^"]*)">')
 
 
@@ -58,6 +69,8 @@ def evaluation(province: Inventory, catalogue: Catalogue) -> Evaluation:
         (48.3, "Mbit/s", "48 Mbit/s", "48 Mbit/s"),
         (3.46, "Mbit/s", "3,5 Mbit/s", "3.5 Mbit/s"),
         (240, "minutes", "240 phút", "240 min"),
+        (4, "risks", "4 rủi ro", "4 risks"),
+        (365, "days", "365 ngày", "365 days"),
         (None, "ratio", "—", "—"),
     ],
 )
@@ -79,7 +92,7 @@ def test_the_board_shows_every_commune_and_every_target_with_colour_symbol_and_f
         assert f">{target}" in html
     cells = Counter(status for status, _ in CELL.findall(html))
     expected = Counter(f.status for f in evaluation.findings)
-    assert cells == expected and sum(cells.values()) == 20 * 7
+    assert cells == expected and sum(cells.values()) == 20 * len(TARGETS)
     # Colour is never alone: each cell has its symbol and its word.
     assert html.count('aria-hidden="true">✖</span>') == expected["not_met"]
     assert html.count('<span class="sr"> chưa đạt</span>') == expected["not_met"]
@@ -132,7 +145,7 @@ def test_before_the_first_evaluation_every_cell_is_unknown(
 ) -> None:
     html = ui.render_board(province, catalogue, None, "vi", {})
     assert "Chưa có kết quả đánh giá" in html
-    assert Counter(s for s, _ in CELL.findall(html)) == Counter({"unknown": 20 * 7})
+    assert Counter(s for s, _ in CELL.findall(html)) == Counter({"unknown": 20 * len(TARGETS)})
 
 
 def test_a_central_outage_is_a_banner_not_many_local_faults(
@@ -305,7 +318,7 @@ def test_the_note_form_only_for_those_who_may_write_here() -> None:
 
 
 def test_the_national_board_renders_in_well_under_a_second(catalogue: Catalogue) -> None:
-    """3,321 sites × 7 targets: formatted once per evaluation, then every request is cheap."""
+    """3,321 sites × 10 targets: formatted once per evaluation, then every request is cheap."""
     codes = sorted(c for c in communes._index())
     assert len(codes) == 3321
     inv = webdata.inventory(codes)
@@ -316,7 +329,7 @@ def test_the_national_board_renders_in_well_under_a_second(catalogue: Catalogue)
     start = time.perf_counter()
     ui.render_board(inv, catalogue, evaluation, "vi", {"sort": "worst"})
     again = time.perf_counter() - start
-    assert len(CELL.findall(html)) == 3321 * 7
+    assert len(CELL.findall(html)) == 3321 * len(TARGETS)
     # Measured 0.2 s first and 0.06–0.15 s after on the development machine; the bound leaves
     # room for a slow CI runner and still catches a quadratic slip.
     assert first < 2.0 and again < 1.0, (first, again)

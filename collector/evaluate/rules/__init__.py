@@ -1,6 +1,9 @@
 """The rules, by the catalogue's ``rule`` name: pure functions ``(SiteInputs, Thresholds, Window)
 -> Finding`` (see :mod:`collector.evaluate.model`).
 
+SEC-TEAM (``responder``), SEC-DRILL (``drill``) and SEC-CONTINGENCY (``contingency``) read the
+inventory's contingency plans (and, for the last, the journal's evidence that a fallback works).
+
 Province-level lists beside them: :func:`power_dead_zones` (INF-PWR), :func:`dead_zone_points`
 (INF-DZ survey points tied to no site) and :func:`central_outages` (OPS-247).
 """
@@ -8,7 +11,17 @@ Province-level lists beside them: :func:`power_dead_zones` (INF-PWR), :func:`dea
 from __future__ import annotations
 
 from collector.evaluate.model import Rule
-from collector.evaluate.rules import bandwidth, conference, dead_zone, power, service, terminals
+from collector.evaluate.rules import (
+    bandwidth,
+    conference,
+    contingency,
+    dead_zone,
+    drill,
+    power,
+    responder,
+    service,
+    terminals,
+)
 from collector.evaluate.rules import uptime as uptime_rule
 from collector.evaluate.rules.dead_zone import dead_zone_points
 from collector.evaluate.rules.power import power_dead_zones
@@ -23,6 +36,9 @@ RULES: dict[str, Rule] = {
     "conference_endpoint": conference.conference_endpoint,
     "terminal_availability": terminals.terminal_availability,
     "service_availability": service.service_availability,
+    "responder": responder.responder,
+    "drill": drill.drill,
+    "contingency": contingency.contingency,
 }
 
 # The event kinds each rule reads (besides the agent's own and those the cause looks at).
@@ -34,6 +50,9 @@ RULE_KINDS: dict[str, tuple[str, ...]] = {
     "conference_endpoint": conference.KINDS,
     "terminal_availability": terminals.KINDS,
     "service_availability": service.KINDS,
+    "responder": responder.KINDS,
+    "drill": drill.KINDS,
+    "contingency": contingency.KINDS,
 }
 
 

@@ -1,0 +1,111 @@
+"""What the Công an tỉnh rules share (SEC-TEAM, SEC-DRILL, SEC-CONTINGENCY): the contingency
+plans (phương án ứng phó) of the inventory, read as of the day the evaluation ends.
+
+PRIVACY: a plan's responder (name, phone), its fallback text and its drills' notes are personal
+or internal (``read_personal`` in ``collector.web.auth``); findings are read by every role.  These
+helpers therefore give sentences of risks, dates and counts only, and inventory paths (field
+names, never values) as evidence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime
+
+from collector.evaluate.model import Thresholds, Window
+from collector.evaluate.rules._common import ZONE
+from collector.inventory.model import RISKS, ContingencyPlan, Site
+
+# The words of the site page (``collector.web.texts.RISKS``), lower case inside a sentence.
+RISK_VI: dict[str, str] = {
+    "hardware": "hỏng phần cứng",
+    "software": "lỗi phần mềm",
+    "cyberattack": "tấn công mạng",
+    "link_loss": "mất đường truyền",
+    "power_loss": "mất điện",
+}
+RISK_EN: dict[str, str] = {
+    "hardware": "hardware failure",
+    "software": "software failure",
+    "cyberattack": "cyberattack",
+    "link_loss": "link loss",
+    "power_loss": "power loss",
+}
+DAY_SECONDS = 86400.0
+
+
+def end_day(window: Window) -> date:
+    """The day the evaluation ends, in Vietnam's time: plan dates are counted against it."""
+    return datetime.fromtimestamp(window.end, UTC).astimezone(ZONE).date()
+
+
+def age_days(day: date, today: date) -> int:
+    """Whole days from ``day`` to ``today`` (negative: after the evaluation's end)."""
+    return (today - day).days
+
+
+def day_vi(day: date) -> str:
+    """``01/10/2025``."""
+    return day.strftime("%d/%m/%Y")
+
+
+def day_en(day: date) -> str:
+    """``2025-10-01``."""
+    return day.isoformat()
+
+
+def risks_of(
+    thresholds: Thresholds, name: str = "risks", default: Sequence[str] = RISKS
+) -> list[str]:
+    """The risks a threshold lists (the five of the plans by default), each once, in order."""
+    value = thresholds.get(name)
+    listed = [str(v) for v in value] if isinstance(value, list) else list(default)
+    return list(dict.fromkeys(listed))
+
+
+def risk_words(risks: Iterable[str]) -> tuple[str, str]:
+    """``hỏng phần cứng, mất điện`` and ``hardware failure, power loss``."""
+    listed = list(risks)
+    vi = ", ".join(RISK_VI.get(r, r) for r in listed)
+    en = ", ".join(RISK_EN.get(r, r) for r in listed)
+    return vi, en
+
+
+def flag(thresholds: Thresholds, name: str, default: bool) -> bool:
+    value = thresholds.get(name, default)
+    return value if isinstance(value, bool) else default
+
+
+def deadline(thresholds: Thresholds, name: str = "deadline") -> date | None:
+    """A ``YYYY-MM-DD`` threshold as a date; None when absent or not a date."""
+    value = thresholds.get(name)
+    if not isinstance(value, str):
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def moment_vi(t: float) -> str:
+    """``28/05/2026 10:15``, Vietnam's time (evidence may be months old: the year is given)."""
+    return datetime.fromtimestamp(t, UTC).astimezone(ZONE).strftime("%d/%m/%Y %H:%M")
+
+
+def moment_en(t: float) -> str:
+    """``2026-05-28 10:15`` (UTC+7)."""
+    return datetime.fromtimestamp(t, UTC).astimezone(ZONE).strftime("%Y-%m-%d %H:%M")
+
+
+def plan_path(site: Site, risk: str, *fields: str) -> str:
+    """``23527-main:link_loss.responder.confirmed_on``: the site (by its key, which stays when the
+    province reorders its file), the risk of its plan, the field; in the inventory file that is
+    the site's plan for the risk.  A name, never a value.  The word of the inventory's section is
+    left out on purpose: the API serves that section to security_reviewer and admin only, and
+    tests check its name does not reach the other roles."""
+    return f"{site.key}:" + ".".join((risk, *fields))
+
+
+def plans(site: Site) -> dict[str, ContingencyPlan]:
+    """The site's plans by risk name (the inventory keys them by :data:`RISKS`)."""
+    return {str(risk): plan for risk, plan in site.contingency.items()}

@@ -1,0 +1,262 @@
+"""SEC-CONTINGENCY: a contingency plan (phương án dự phòng) for every risk, and for the risks the
+journal can show, the fallback seen working (001 §2.2.6.b, 000 §IV.8.3 and Phụ lục I.1–2, 003
+§4.b, 004 Phụ lục II.22).
+
+1. Approved: every risk of ``risks`` has a plan whose ``approved_on`` is on or before the day the
+   evaluation ends (Vietnam's time); a missing plan, or one dated after that day, is not met and
+   named.  A plan approved after ``deadline`` (000 Phụ lục I: 31/12/2025) exists now and counts:
+   the target is about readiness today, but the finding notes it was late.
+2. Proven (for the risks of ``proven_in_journal``: link loss and power loss, the two whose
+   fallback the agent can see): the newest evidence within ``evidence_max_age_days`` of the
+   window's end.  The clauses ask for a replacement system (hệ thống thay thế), so a plan whose
+   fallback is a procedure is proven the same way or not at all.
+
+   - ``link_loss``: a ``backup_link_working`` event (a backup link carried traffic).
+   - ``power_loss``: the newest outage decides: a ``mains_state restored`` without ``depleted``
+     (the UPS held the load through the outage; a momentary one counts, and so does a deliberate
+     test: switching the mains off is journalled as an outage) proves it; a ``restored`` with
+     ``depleted`` or an ``ups_depleted`` (the UPS ran out) is a failed fallback: not met, cause
+     power.  ``mains_flapping`` summaries say nothing about depletion and are not read.
+   - another risk listed there: unknown (the journal has no evidence of its fallback).
+
+   The rule reads the window's events and, from before the window, the newest event of each kind
+   and subject (``SiteInputs.before``), so evidence older than the window is seen without
+   streaming half a year: the newest is all it needs.
+   No evidence: if the site's journal reached the collector in the window (any event), the
+   fallback is unproven: not met (a fallback never seen working is not known to work; a test or
+   drill proves it).  If the site sent nothing in the window, it is unknown: the silence is the
+   link's or the agent's finding, not proof that the fallback fails.
+
+Any part not met: not met; else any part unknown: unknown; else met.  Value: the risks with an
+approved (and where required, proven) plan, unit ``risks``.  Evidence: inventory paths (field
+names, never the plans' texts or persons) and event refs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from collector.evaluate.model import (
+    Cause,
+    Evidence,
+    Finding,
+    SiteInputs,
+    Status,
+    Thresholds,
+    Window,
+)
+from collector.evaluate.rules._common import Details, finding, names, number
+from collector.evaluate.rules._plans import (
+    DAY_SECONDS,
+    day_en,
+    day_vi,
+    deadline,
+    end_day,
+    moment_en,
+    moment_vi,
+    plan_path,
+    plans,
+    risk_words,
+    risks_of,
+)
+from collector.events import StoredEvent
+
+TARGET = "SEC-CONTINGENCY"
+KINDS = ("backup_link_working", "mains_state", "ups_depleted")
+PROVEN_BY_JOURNAL = ("link_loss", "power_loss")
+
+
+@dataclass(frozen=True)
+class Proof:
+    """Whether the journal shows one risk's fallback working."""
+
+    risk: str
+    status: Status
+    vi: str
+    en: str
+    events: tuple[StoredEvent, ...] = ()
+    cause: Cause | None = None
+
+
+def contingency(inputs: SiteInputs, thresholds: Thresholds, window: Window) -> Finding:
+    risks = risks_of(thresholds)
+    proven = [r for r in names(thresholds, "proven_in_journal", PROVEN_BY_JOURNAL) if r in risks]
+    max_age = number(thresholds, "evidence_max_age_days", 180)
+    due = deadline(thresholds)
+    today = end_day(window)
+    site = inputs.site
+    by_risk = plans(site)
+    approved = {r: p for r, p in by_risk.items() if r in risks and p.approved_on <= today}
+    missing = [r for r in risks if r not in approved]
+    late = sorted((p.approved_on, r) for r, p in approved.items() if due and p.approved_on > due)
+    since = window.end - max_age * DAY_SECONDS
+    proofs = [_proof(r, inputs, since, max_age) for r in proven if r in approved]
+    failed = {p.risk for p in proofs if p.status != "met"}
+    ready = [r for r in risks if r in approved and r not in failed]
+    parts_vi, parts_en = _approval(len(risks), missing, late, due)
+    parts_vi += [p.vi for p in proofs]
+    parts_en += [p.en for p in proofs]
+    statuses = ["not_met" if missing else "met", *(p.status for p in proofs)]
+    status: Status = (
+        "not_met" if "not_met" in statuses else "unknown" if "unknown" in statuses else "met"
+    )
+    cause = next((p.cause for p in proofs if p.status == "not_met" and p.cause), None)
+    head_vi = {"met": "Đủ phương án dự phòng", "not_met": "Chưa đủ phương án dự phòng"}
+    head_en = {"met": "Contingency plans ready", "not_met": "Contingency plans not ready"}
+    details: Details = {
+        "risks": len(risks),
+        "approved": len(approved),
+        "missing": len(missing),
+        "approved_late": len(late),
+        "proven": sum(p.status == "met" for p in proofs),
+        "unproven": sum(p.status == "not_met" for p in proofs),
+        "proof_unknown": sum(p.status == "unknown" for p in proofs),
+    }
+    return finding(
+        TARGET,
+        inputs,
+        window,
+        status,
+        value=float(len(ready)),
+        threshold=len(risks),
+        unit="risks",
+        vi=head_vi.get(status, "Phương án dự phòng") + ": " + "; ".join(parts_vi),
+        en=head_en.get(status, "Contingency plans") + ": " + "; ".join(parts_en),
+        evidence=_evidence(inputs, risks, missing, proofs),
+        cause=cause,
+        details=details,
+    )
+
+
+def _approval(
+    count: int, missing: Sequence[str], late: Sequence[tuple[date, str]], due: date | None
+) -> tuple[list[str], list[str]]:
+    """The plans part of the sentences: the risks without an approved plan, the late ones."""
+    if missing:
+        vi, en = risk_words(missing)
+        parts_vi, parts_en = (
+            [f"chưa có phương án được phê duyệt: {vi}"],
+            [f"no approved plan for: {en}"],
+        )
+    else:
+        parts_vi, parts_en = [f"có phương án cho {count} rủi ro"], [f"plans for {count} risks"]
+    if late and due:
+        vi, en = risk_words(r for _d, r in late)
+        newest = late[-1][0]
+        parts_vi.append(f"phê duyệt muộn ({vi}: đến {day_vi(newest)}, hạn {day_vi(due)})")
+        parts_en.append(f"approved late ({en}: by {day_en(newest)}, due {day_en(due)})")
+    return parts_vi, parts_en
+
+
+def _evidence(
+    inputs: SiteInputs, risks: Sequence[str], missing: Sequence[str], proofs: Sequence[Proof]
+) -> tuple[Evidence, ...]:
+    site = inputs.site
+    paths = tuple(plan_path(site, r, "approved_on") for r in risks if r not in missing)
+    paths += tuple(plan_path(site, r) for r in missing)
+    found = [
+        Evidence(
+            "inventory",
+            f"Danh mục: ngày phê duyệt phương án của {len(risks)} rủi ro",
+            f"Inventory: the approval dates of the plans for {len(risks)} risks",
+            paths,
+        )
+    ]
+    for p in proofs:
+        if p.events:
+            found.append(Evidence("events", p.vi, p.en, tuple(e.ref for e in p.events)))
+    return tuple(found)
+
+
+def _proof(risk: str, inputs: SiteInputs, since: float, max_age: float) -> Proof:
+    if risk == "link_loss":
+        return _link_proof(inputs, since, max_age)
+    if risk == "power_loss":
+        return _power_proof(inputs, since, max_age)
+    words = risk_words([risk])
+    return Proof(
+        risk,
+        "unknown",
+        f"{words[0]}: nhật ký không chứng minh được",
+        f"{words[1]}: not in the journal",
+    )
+
+
+def _newest(inputs: SiteInputs, kinds: Sequence[str]) -> list[StoredEvent]:
+    """Every event of ``kinds`` known (the window's, and the newest before it), oldest first."""
+    known = [e for e in (*inputs.before, *inputs.events) if e.kind in kinds]
+    return sorted(known, key=lambda e: (e.wall_time, e.seq))
+
+
+def _unproven(risk: str, inputs: SiteInputs, vi: str, en: str, cause: Cause) -> Proof:
+    """Nothing in the age span: not met when the site reported in the window, else unknown."""
+    if not inputs.events:
+        return Proof(
+            risk,
+            "unknown",
+            f"{vi}: điểm không gửi nhật ký trong kỳ, chưa rõ",
+            f"{en}: the site sent no journal in the window, unknown",
+        )
+    return Proof(risk, "not_met", f"{vi}: chưa chứng minh", f"{en}: unproven", cause=cause)
+
+
+def _link_proof(inputs: SiteInputs, since: float, max_age: float) -> Proof:
+    seen = _newest(inputs, ("backup_link_working",))
+    recent = [e for e in seen if since <= e.wall_time]
+    days = f"{max_age:g}"
+    if recent:
+        last = recent[-1]
+        return Proof(
+            "link_loss",
+            "met",
+            f"đường truyền dự phòng hoạt động lúc {moment_vi(last.wall_time)}",
+            f"backup link seen working at {moment_en(last.wall_time)}",
+            (last,),
+        )
+    older_vi = f" (lần cuối {moment_vi(seen[-1].wall_time)})" if seen else ""
+    older_en = f" (last {moment_en(seen[-1].wall_time)})" if seen else ""
+    return _unproven(
+        "link_loss",
+        inputs,
+        f"chưa thấy đường truyền dự phòng hoạt động trong {days} ngày{older_vi}",
+        f"no backup link seen working in {days} days{older_en}",
+        "link",
+    )
+
+
+def _power_proof(inputs: SiteInputs, since: float, max_age: float) -> Proof:
+    seen = [
+        e
+        for e in _newest(inputs, ("mains_state", "ups_depleted"))
+        if e.kind == "ups_depleted" or e.state == "restored"
+    ]
+    recent = [e for e in seen if since <= e.wall_time]
+    days = f"{max_age:g}"
+    if not recent:
+        return _unproven(
+            "power_loss",
+            inputs,
+            f"chưa thấy UPS giữ điện qua lần mất điện nào trong {days} ngày",
+            f"no outage held by the UPS in {days} days",
+            "power",
+        )
+    last = recent[-1]
+    when_vi, when_en = moment_vi(last.wall_time), moment_en(last.wall_time)
+    if last.kind == "ups_depleted" or last.details.get("depleted") is True:
+        return Proof(
+            "power_loss",
+            "not_met",
+            f"UPS cạn pin trong lần mất điện gần nhất ({when_vi})",
+            f"the UPS ran out in the last outage ({when_en})",
+            (last,),
+            cause="power",
+        )
+    return Proof(
+        "power_loss",
+        "met",
+        f"UPS giữ điện qua lần mất điện gần nhất ({when_vi})",
+        f"the UPS held the load through the last outage ({when_en})",
+        (last,),
+    )

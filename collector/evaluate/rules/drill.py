@@ -1,0 +1,126 @@
+"""SEC-DRILL: regular cyberattack drills (định kỳ kiểm tra, diễn tập phòng chống tấn công mạng,
+001 §2.2.6.b, 000 §V.4).
+
+From the inventory only, as of the day the evaluation ends (Vietnam's time):
+
+- The drills counted are those of the plans of ``risks``: ``cyberattack`` only by default, as the
+  clause is about cyberattack drills (a province may widen it; a power or link drill does not
+  rehearse the response to an attack).  Drills dated after the evaluation's end are not counted.
+- The NEWEST drill decides: held at most ``max_age_days`` days before that day (the boundary day
+  counts) with result ``passed``: met.  An older passed drill does not make up for a newer failed
+  one: the last rehearsal showed the response does not work yet.
+- ``partial`` (đạt một phần: a part of the response failed) is not met unless
+  ``accept_partial`` is true: the gap it found needs fixing and a new drill.
+- Not met, with the date and result of the newest drill, or "chưa diễn tập" when there is none;
+  not met too when the site has no plan for the risk.
+
+Value: the newest drill's age in days against ``max_age_days``.  Drill notes are internal
+(``read_personal``) and never copied into the finding.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from collector.evaluate.model import Evidence, Finding, SiteInputs, Status, Thresholds, Window
+from collector.evaluate.rules._common import Details, finding, number
+from collector.evaluate.rules._plans import (
+    age_days,
+    day_en,
+    day_vi,
+    end_day,
+    flag,
+    plan_path,
+    plans,
+    risk_words,
+    risks_of,
+)
+from collector.inventory.model import Drill
+
+TARGET = "SEC-DRILL"
+KINDS: tuple[str, ...] = ()  # the inventory only
+RESULT_VI = {"passed": "đạt", "partial": "đạt một phần", "failed": "không đạt"}
+_RANK = {"failed": 0, "partial": 1, "passed": 2}  # two drills on one day: the better counts
+
+
+def drill(inputs: SiteInputs, thresholds: Thresholds, window: Window) -> Finding:
+    max_age = number(thresholds, "max_age_days", 365)
+    risks = risks_of(thresholds, default=("cyberattack",))
+    accept_partial = flag(thresholds, "accept_partial", False)
+    today = end_day(window)
+    site = inputs.site
+    by_risk = plans(site)
+    planned = [r for r in risks if r in by_risk]
+    held: list[tuple[date, int, str, int, Drill]] = [
+        (d.held_on, _RANK.get(d.result, 0), risk, i, d)
+        for risk in planned
+        for i, d in enumerate(by_risk[risk].drills)
+        if d.held_on <= today
+    ]
+    words_vi, words_en = risk_words(risks)
+    days = f"{max_age:g}"
+    details: Details = {"drills": len(held), "max_age_days": max_age}
+    if not held:
+        no_plan = not planned
+        vi = (
+            f"Chưa có phương án ứng phó {words_vi}, chưa diễn tập"
+            if no_plan
+            else f"Chưa diễn tập phòng chống {words_vi}"
+        )
+        en = f"No {words_en} plan, no drill" if no_plan else f"No {words_en} drill held"
+        refs = tuple(plan_path(site, r, "drills") for r in (planned or risks))
+        evidence = Evidence(
+            "inventory", "Danh mục: chưa ghi lần diễn tập nào", "Inventory: no drill listed", refs
+        )
+        return finding(
+            TARGET,
+            inputs,
+            window,
+            "not_met",
+            value=None,
+            threshold=max_age,
+            unit="days",
+            vi=vi,
+            en=en,
+            evidence=(evidence,),
+            details=details,
+        )
+    held_on, _rank, risk, index, newest = max(held, key=lambda h: (h[0], h[1]))
+    age = age_days(held_on, today)
+    result_vi = RESULT_VI.get(newest.result, newest.result)
+    recent = age <= max_age
+    passed = newest.result == "passed" or (accept_partial and newest.result == "partial")
+    status: Status = "met" if recent and passed else "not_met"
+    details |= {"last_held_on": day_en(held_on), "last_result": newest.result, "age_days": age}
+    last_vi = f"lần diễn tập gần nhất {day_vi(held_on)} ({result_vi})"
+    last_en = f"last drill {day_en(held_on)} ({newest.result})"
+    if status == "met":
+        vi = f"Đã diễn tập phòng chống {words_vi}: {last_vi}, trong {days} ngày"
+        en = f"{words_en.capitalize()} drill held: {last_en}, within {days} days"
+    else:
+        why_vi = [] if recent else [f"đã quá {days} ngày ({age} ngày)"]
+        why_en = [] if recent else [f"over {days} days ago ({age} days)"]
+        if not passed:
+            why_vi.append(f"kết quả {result_vi}, cần diễn tập lại")
+            why_en.append(f"result {newest.result}, to be drilled again")
+        vi = f"Diễn tập phòng chống {words_vi} chưa đạt: {last_vi}, " + "; ".join(why_vi)
+        en = f"{words_en.capitalize()} drill not met: {last_en}, " + "; ".join(why_en)
+    evidence = Evidence(
+        "inventory",
+        f"Danh mục: {len(held)} lần diễn tập, {last_vi}",
+        f"Inventory: {len(held)} drills, {last_en}",
+        (plan_path(site, risk, f"drills[{index}]"),),
+    )
+    return finding(
+        TARGET,
+        inputs,
+        window,
+        status,
+        value=float(age),
+        threshold=max_age,
+        unit="days",
+        vi=vi,
+        en=en,
+        evidence=(evidence,),
+        details=details,
+    )
