@@ -16,8 +16,10 @@ import io
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from ruamel.yaml import YAML
 
@@ -26,7 +28,7 @@ from agent.config import AgentConfig
 from collector import tokens
 from collector.ingest import credentials as push_credentials
 from collector.inventory.model import official_province_name
-from collector.simulate.scenario import TIMEZONE, Scenario, SitePlan
+from collector.simulate.scenario import TIMEZONE, Scenario, SitePlan, _unit
 
 SPEEDTEST_URL = "http://speedtest.tinh.example:8080/"  # never contacted: the backend is simulated
 
@@ -173,12 +175,16 @@ def _icmp(host: str) -> dict[str, str]:
 
 
 def inventory_data(
-    scenario: Scenario, extra_sites: Sequence[dict[str, Any]] = ()
+    scenario: Scenario, extra_sites: Sequence[dict[str, Any]] = (), today: date | None = None
 ) -> dict[str, Any]:
+    """The province's inventory; contingency dates are relative to ``today`` (default: the
+    province's today), so the demo never ages."""
     name = official_province_name(scenario.province) or scenario.province
+    day = today or datetime.now(ZoneInfo(TIMEZONE)).date()
     return {
         "province": {"code": scenario.province, "name": name},
-        "sites": [_inventory_site(s) for s in scenario.sites] + list(extra_sites),
+        "sites": [_inventory_site(s, scenario.seed, day) for s in scenario.sites]
+        + list(extra_sites),
         "systems": [
             {"id": "motcua", "name": "Hệ thống thông tin giải quyết TTHC tỉnh",
              "security_level": 3},
@@ -188,7 +194,7 @@ def inventory_data(
     }  # fmt: skip
 
 
-def _inventory_site(s: SitePlan) -> dict[str, Any]:
+def _inventory_site(s: SitePlan, seed: int, today: date) -> dict[str, Any]:
     kinds = list(dict.fromkeys(link.kind for link in s.links))
     return {
         "commune_code": s.code,
@@ -203,7 +209,7 @@ def _inventory_site(s: SitePlan) -> dict[str, Any]:
             for i, t in enumerate(s.terminals)
         ],
         "ups": [{"id": "ups-1", "model": "APC Back-UPS 1100", "rated_minutes": s.ups_minutes}],
-        "contingency": {risk: _plan(risk) for risk in _FALLBACKS},
+        "contingency": {risk: _plan(risk, s.key, seed, today) for risk in _FALLBACKS},
     }
 
 
@@ -216,14 +222,30 @@ _FALLBACKS = {
 }
 
 
-def _plan(risk: str) -> dict[str, Any]:
+def _plan(risk: str, key: str, seed: int, today: date) -> dict[str, Any]:
+    """One risk's plan, varied across sites (Công an tỉnh's targets get a mix to show): the
+    site's responder confirmed 20–260 days ago (a third are past SEC-TEAM's 180 days); the
+    cyberattack plan's newest drill: none at one site in six, 18 months old at one in six,
+    "partial" at one in six, otherwise passed within the year."""
     kind, text = _FALLBACKS[risk]
-    return {
+    confirmed = today - timedelta(days=20 + int(_unit(seed, key, "confirmed") * 240))
+    plan: dict[str, Any] = {
         "approved_on": "2025-08-15",
         "fallback": {"kind": kind, "text": text},
         "responder": {"name": "Cán bộ CNTT xã", "phone": "0912 345 678",
-                      "confirmed_on": "2025-10-01"},
+                      "confirmed_on": confirmed.isoformat()},
     }  # fmt: skip
+    draw = _unit(seed, key, "drill")
+    if risk != "cyberattack" or draw < 1 / 6:
+        return plan
+    if draw < 2 / 6:
+        ago, result = 540, "passed"
+    elif draw < 3 / 6:
+        ago, result = 60, "partial"
+    else:
+        ago, result = 30 + int(_unit(seed, key, "drill age") * 300), "passed"
+    plan["drills"] = [{"held_on": (today - timedelta(days=ago)).isoformat(), "result": result}]
+    return plan
 
 
 def collector_config_data(
