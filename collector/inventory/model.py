@@ -25,6 +25,14 @@ Location = tuple[int | str, ...]
 
 Risk = Literal["hardware", "software", "cyberattack", "link_loss", "power_loss"]
 RISKS: tuple[str, ...] = Risk.__args__  # type: ignore[attr-defined]
+# What a person reads for each risk (Vietnamese, English): the site page and the findings.
+RISK_NAMES: dict[str, tuple[str, str]] = {
+    "hardware": ("Hỏng phần cứng", "Hardware failure"),
+    "software": ("Lỗi phần mềm", "Software failure"),
+    "cyberattack": ("Tấn công mạng", "Cyberattack"),
+    "link_loss": ("Mất đường truyền", "Link loss"),
+    "power_loss": ("Mất điện", "Power loss"),
+}
 FallbackKind = Literal[
     "spare_device", "backup_link", "ups_generator", "restore_procedure", "isolation_procedure"
 ]

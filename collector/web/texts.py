@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from agent.i18n import Lang, duration, pick
 from collector.evaluate.model import Finding, Status, Window
+from collector.inventory.model import RISK_NAMES
 from collector.targets import ThresholdValue
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -162,13 +163,7 @@ CAUSES: dict[str, tuple[str, str]] = {
     "unknown": ("chưa xác định", "not known"),
 }
 
-RISKS: dict[str, tuple[str, str]] = {
-    "hardware": ("Hỏng phần cứng", "Hardware failure"),
-    "software": ("Lỗi phần mềm", "Software failure"),
-    "cyberattack": ("Tấn công mạng", "Cyberattack"),
-    "link_loss": ("Mất đường truyền", "Link loss"),
-    "power_loss": ("Mất điện", "Power loss"),
-}
+RISKS: dict[str, tuple[str, str]] = RISK_NAMES
 
 ROLES: dict[str, tuple[str, str]] = {
     "viewer": ("Sở KH&CN (xem)", "viewer"),

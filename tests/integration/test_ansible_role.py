@@ -120,7 +120,7 @@ class Lab:
                     "sansang_agent_user": "root",
                     "sansang_agent_group": "root",
                     "sansang_agent_wheelhouse_src": str(wheels),
-                    "sansang_agent_push_url": "https://thu.quangngai.example/",
+                    "sansang_agent_push_url": "https://127.0.0.1:9718/",
                     "sansang_agent_push_token": PUSH_TOKEN,
                     "sansang_agent_pull_token": PULL_TOKEN,
                     "sansang_agent_tls_cert_src": str(crt),

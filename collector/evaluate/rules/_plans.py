@@ -14,23 +14,11 @@ from datetime import UTC, date, datetime
 
 from collector.evaluate.model import Thresholds, Window
 from collector.evaluate.rules._common import ZONE
-from collector.inventory.model import RISKS, ContingencyPlan, Site
+from collector.inventory.model import RISK_NAMES, RISKS, ContingencyPlan, Site
 
-# The words of the site page (``collector.web.texts.RISKS``), lower case inside a sentence.
-RISK_VI: dict[str, str] = {
-    "hardware": "hỏng phần cứng",
-    "software": "lỗi phần mềm",
-    "cyberattack": "tấn công mạng",
-    "link_loss": "mất đường truyền",
-    "power_loss": "mất điện",
-}
-RISK_EN: dict[str, str] = {
-    "hardware": "hardware failure",
-    "software": "software failure",
-    "cyberattack": "cyberattack",
-    "link_loss": "link loss",
-    "power_loss": "power loss",
-}
+# The words of the site page (``RISK_NAMES``), lower case inside a sentence.
+RISK_VI: dict[str, str] = {risk: vi.lower() for risk, (vi, _en) in RISK_NAMES.items()}
+RISK_EN: dict[str, str] = {risk: en.lower() for risk, (_vi, en) in RISK_NAMES.items()}
 DAY_SECONDS = 86400.0
 
 
