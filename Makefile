@@ -6,17 +6,17 @@ RUN_CONFIG ?= deploy/examples/agent-local.yaml
 .PHONY: run test lint bench docs clean
 
 # This machine's agent, the province collector (SQLite) and a simulated province of 20 sites
-# pushing to it (collector/simulate/demo.py); Ctrl-C stops everything.
+# pushing to it (simulate/demo.py); Ctrl-C stops everything.
 run:
 	scripts/bootstrap.sh run
-	$(BIN)/python -m collector.simulate.demo --agent-config $(RUN_CONFIG)
+	$(BIN)/python -m simulate.demo --agent-config $(RUN_CONFIG)
 
 test:
 	scripts/bootstrap.sh test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/python -m agent.catalogue | diff -u docs/metrics.md - || \
+	$(BIN)/python -m agent.metrics.catalogue | diff -u docs/metrics.md - || \
 	  (echo "docs/metrics.md is stale: run 'make docs'" >&2; exit 1)
 	$(BIN)/python -m collector.catalogue | diff -u docs/collector-metrics.md - || \
 	  (echo "docs/collector-metrics.md is stale: run 'make docs'" >&2; exit 1)
@@ -36,9 +36,9 @@ bench:
 	$(BIN)/python -m bench.detection
 
 docs:
-	$(BIN)/python -m agent.catalogue > docs/metrics.md
+	$(BIN)/python -m agent.metrics.catalogue > docs/metrics.md
 	$(BIN)/python -m collector.catalogue > docs/collector-metrics.md
-	$(BIN)/python -m agent.config_docs > docs/configuration.md
+	$(BIN)/python -m agent.config.docs > docs/configuration.md
 	$(BIN)/python -m dashboards.generate
 
 clean:

@@ -14,21 +14,22 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from agent import clock, webconfig
-from agent.bandwidth.scheduler import start_speedtests, stop_speedtests
+from agent import clock
 from agent.config import AgentConfig, PowerConfig
-from agent.events import Change
-from agent.exporter import AgentCollector, AgentIdentity
+from agent.config import web as webconfig
 from agent.jobs import build_jobs
-from agent.journal import Journal
+from agent.journal.push import PushClient
+from agent.journal.store import Journal
+from agent.links.bandwidth.scheduler import start_speedtests, stop_speedtests
+from agent.metrics.exporter import AgentCollector, AgentIdentity
 from agent.power.site import SitePower
 from agent.power.tracker import PowerPolicy
-from agent.push import PushClient
 from agent.runner import Runner
-from agent.server import build_app
 from agent.state import SiteState
-from agent.statuspage import StatusPage
+from agent.web.server import build_app
+from agent.web.status import StatusPage
 from sansang import __version__
+from sansang.events import Change
 
 log = logging.getLogger(__name__)
 

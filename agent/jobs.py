@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from agent.config import AgentConfig
-from agent.linkconfig import Link, QualityConfig, QualityTarget
+from agent.config.links import Link, QualityConfig, QualityTarget
 from agent.probes import PROBES
 from agent.probes.base import ProbeKind, ProbeSpec
 

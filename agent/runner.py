@@ -19,10 +19,10 @@ import time
 from collections.abc import Awaitable, Callable
 
 from agent import clock
-from agent.events import Change
 from agent.jobs import Job
 from agent.probes.base import Outcome, ProbeContext
 from agent.state import SiteState
+from sansang.events import Change
 
 log = logging.getLogger(__name__)
 

@@ -12,16 +12,16 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from agent.events import Change
+from agent.config.links import Link
 from agent.jobs import STATE_EVENT, Job
-from agent.linkconfig import Link
-from agent.linkstate import LinkTracker
+from agent.links.state import LinkTracker
 from agent.power.site import SitePower
 from agent.power.tracker import PowerPolicy
 from agent.probes.base import Outcome, Sample
+from sansang.events import Change
 
 if TYPE_CHECKING:
-    from agent.bandwidth.runs import SpeedtestState
+    from agent.links.bandwidth.runs import SpeedtestState
 
 
 @dataclass

@@ -2,7 +2,7 @@
 
 One ``link_lab`` link shaped by ``tc tbf`` (burst 32 kbit, latency 50 ms, as the integration
 tests) at 5, 20 and 50 Mbit/s.  At each rate, in the same run: sansang's ``selfhosted`` backend
-(``run_backend`` in the client namespace against ``python -m agent.bandwidth.endpoint`` in the
+(``run_backend`` in the client namespace against ``python -m tools.speedtest_endpoint`` in the
 server namespace, the config's default ``duration`` of 8 s), and iperf3 at its own defaults
 (``iperf3 -c -J``, 10 s, upload then ``-R`` download; rate = what the receiver counted).
 
@@ -43,7 +43,7 @@ NAME = "Throughput accuracy"
 def speedtest_cli_defaults() -> dict[str, Any]:
     """speedtest-cli's own config from speedtest.net's values: its ``get_config`` runs against
     the stand-in on 127.0.0.1 (as its HTTP proxy), nothing else is contacted."""
-    from agent.bandwidth.speedtestcli import Client, Shutdown
+    from agent.links.bandwidth.speedtestcli import Client, Shutdown
 
     with fake_speedtestnet(FakeSpeedtestNet()) as fake, _proxy(fake.proxy):
         client = Client(None, source_address=None, timeout=5, shutdown=Shutdown())

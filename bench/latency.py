@@ -20,7 +20,8 @@ WARMUP = 20
 # Timed in-process (perf_counter, median of 200) on 2026-11-22: 200 terminals, ~150 KiB.
 _CAUSE = (
     "Where a scrape's time goes (timed in-process, 200 terminals, ~150 KiB): building the rows "
-    "about 0.5 ms, writing them (`agent/exposition.py`) about 1.3 ms in either format; the rest is "
+    "about 0.5 ms, writing them (`sansang/exposition.py`) about 1.3 ms in either format; the "
+    "rest is "
     "aiohttp, the hop to a worker thread and the network.  (prometheus_client 0.26's encoders, "
     "used before, took 11 ms for the text format and 19 ms for OpenMetrics.)"
 )

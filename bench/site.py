@@ -10,8 +10,8 @@ from typing import Any
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from agent.config import TERMINAL_KINDS
 from bench.netlab import AGENT_HTTP, NetLab
+from sansang.kinds import TERMINAL_KINDS
 from tests.support import AgentProcess, http_get, wait_until
 
 AGENT_PORT = 9717

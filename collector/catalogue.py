@@ -5,14 +5,14 @@ Unlike the agent's series, these carry the site (``site`` is the site key, ``235
 Readiness is a stateset: ``sansang_readiness_status`` has one series per status, 1 for the
 current one, so an unknown finding is visible as ``status="unknown"`` and never a faked 0 value.
 ``docs/collector-metrics.md`` is generated from here (``python -m collector.catalogue``); the
-entries use the agent's :class:`agent.catalogue.MetricDef`, so ``agent/exposition.py`` writes them.
+entries use the shared :class:`sansang.metrics.MetricDef`, so ``sansang/exposition.py`` writes them.
 """
 
 from __future__ import annotations
 
 import sys
 
-from agent.catalogue import MetricDef, MetricType
+from sansang.metrics import MetricDef, MetricType
 
 
 def _m(name: str, type_: MetricType, unit: str, help_: str, *labels: str, source: str) -> MetricDef:

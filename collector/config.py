@@ -11,8 +11,8 @@ from pathlib import Path
 
 from pydantic import Field
 
-from agent.probes.base import StrictModel
 from sansang.configfile import load_model
+from sansang.models import StrictModel
 from sansang.units import ListenAddress, Seconds, listen_host, listen_port
 
 

@@ -1,7 +1,7 @@
 """Events as the collector receives and keeps them (the schema of ``docs/events.md``).
 
 On the wire (pull: the agent's ``/api/v1/events``; push: ``POST /api/v1/ingest``) an event is the
-JSON of :meth:`agent.events.Event.to_json`; :class:`EventIn` validates one and
+JSON of :meth:`sansang.events.Event.to_json`; :class:`EventIn` validates one and
 :class:`StoredEvent` is what the store gives back to the evaluator.
 
 Identity: an event is stored once per (site, journal_id, seq).  ``seq`` is assigned by the
@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from agent.events import SCHEMA_VERSION
+from sansang.events import SCHEMA_VERSION
 
 MAX_DETAILS_BYTES = 16 * 1024  # one event's details, as JSON
 SITE_KEY_PATTERN = r"^[0-9]{5}-[a-z0-9][a-z0-9_.-]{0,62}$"  # 23527-main

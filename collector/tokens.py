@@ -29,8 +29,8 @@ from pydantic import Field, model_validator
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from agent.probes.base import Slug, StrictModel
 from sansang.configfile import ConfigError, Location, Problem, load_model
+from sansang.models import Slug, StrictModel
 
 Role = Literal["viewer", "security_reviewer", "technician", "admin"]
 ROLES: tuple[Role, ...] = ("viewer", "security_reviewer", "technician", "admin")

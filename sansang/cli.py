@@ -1,41 +1,61 @@
-"""The one command-line program, ``sansang``.
+"""The one command-line program, ``sansang``: a dispatcher only.
 
-sansang agent run --config FILE
-sansang agent check-config FILE
-sansang agent probe KIND TARGET [--debug] [--timeout SECONDS]
-sansang agent speedtest --config FILE [--backend ID] [--link ID] [--ignore-budget]
-sansang survey --lat LAT --lon LON --label TEXT --endpoint URL [--out FILE] [--iperf3 HOST]
-sansang speedtest-server --listen HOST:PORT
-sansang collector run --config FILE
-sansang collector token new --name NAME --role ROLE [--sites KEY,...] (--file F | --config F)
-sansang collector check-inventory FILE
-sansang collector import-inventory FILE.xlsx|FILE.csv --out FILE [--province CODE] [--skip-bad]
-sansang collector credential new ID [--file FILE]
-sansang collector ansible-inventory --inventory FILE [--list | --host KEY]
-sansang collector import-survey FILE.jsonl --config FILE [--site KEY] [--skip-bad]
-sansang simulate --sites N [--seed S] [--collector HOST:PORT] [--workdir D] [--province 51]
-                 [--backfill-days D] [--speed X]
+sansang agent run|check-config|probe|speedtest ...        (agent/commands.py)
+sansang collector run|check-config|token|... ...          (collector/commands.py)
+sansang simulate --sites N ...                            (simulate/cli.py)
+sansang survey ... / sansang speedtest-server ...         (tools/commands.py)
+
+Each component registers its own subcommands (``add_parser(top)``) and runs them
+(``run(args) -> exit code``).  The shared kernel imports neither the agent nor the collector, so
+the components are named here as modules and loaded with importlib (the shape of an entry point,
+without depending on installed metadata), and only the one the command line names is loaded.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import io
+import importlib
 import logging
 import sys
 from collections.abc import Sequence
-from pathlib import Path
+from typing import Protocol, cast
 
-from collector import commands as collector_commands
-from collector.simulate import cli as simulate_cli
 from sansang import __version__
 from sansang.configfile import ConfigError
 
-EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
+EXIT_FAILED, EXIT_CONFIG = 1, 2
+
+# Top-level command -> the module that registers and runs it, and its line in ``sansang --help``.
+COMPONENTS: dict[str, tuple[str, str]] = {
+    "agent": ("agent.commands", "the site agent"),
+    "survey": ("tools.commands", "dead-zone survey: measure here and append the result to a file"),
+    "speedtest-server": (
+        "tools.commands",
+        "serve the Speedtest-Mini-compatible endpoint (the province's)",
+    ),
+    "collector": ("collector.commands", "the province collector"),
+    "simulate": ("simulate.cli", "simulate a province's sites against a collector"),
+}
 
 
-def _parser() -> argparse.ArgumentParser:
+class Component(Protocol):
+    def add_parser(self, top: argparse._SubParsersAction[argparse.ArgumentParser]) -> None: ...
+
+    def run(self, args: argparse.Namespace) -> int: ...
+
+
+def _component(name: str) -> Component:
+    return cast(Component, importlib.import_module(COMPONENTS[name][0]))
+
+
+def _chosen(argv: Sequence[str]) -> str | None:
+    """The component the command line names (its first word that is one), if any."""
+    return next((word for word in argv if word in COMPONENTS), None)
+
+
+def _parser(chosen: str | None) -> argparse.ArgumentParser:
+    """Only the chosen component is loaded (``sansang collector run`` loads no agent module);
+    the others are listed by name and help line."""
     parser = argparse.ArgumentParser(
         prog="sansang",
         description="sansang (sẵn sàng): readiness monitoring for commune one-stop centres",
@@ -45,59 +65,17 @@ def _parser() -> argparse.ArgumentParser:
         "--log-level", default="info", choices=["debug", "info", "warning", "error"]
     )
     top = parser.add_subparsers(dest="component", required=True)
-
-    agent = top.add_parser("agent", help="the site agent")
-    sub = agent.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="run the agent")
-    run.add_argument("--config", required=True, type=Path, help="agent config file (YAML)")
-    check = sub.add_parser("check-config", help="validate a config file and exit")
-    check.add_argument("file", type=Path)
-    probe = sub.add_parser("probe", help="run one probe now and print its result and metrics")
-    probe.add_argument("kind", help="probe kind (tcp, icmp, http, dns, host)")
-    probe.add_argument("target", help="what to probe, e.g. 10.0.0.1:445, https://host/, -")
-    probe.add_argument("--debug", action="store_true", help="print the probe's debug log")
-    probe.add_argument("--timeout", type=float, default=5.0)
-    speed = sub.add_parser("speedtest", help="run a throughput test now and journal it")
-    speed.add_argument("--config", required=True, type=Path, help="agent config file (YAML)")
-    speed.add_argument("--backend", help="only this backend (id in speedtest.backends)")
-    speed.add_argument("--link", help="only over this link (id in links, or 'default')")
-    speed.add_argument(
-        "--ignore-budget", action="store_true", help="run even when the month's budget is used up"
-    )
-    _survey_parser(top)
-    server = top.add_parser(
-        "speedtest-server", help="serve the Speedtest-Mini-compatible endpoint (the province's)"
-    )
-    server.add_argument("--listen", default="0.0.0.0:8080", help="HOST:PORT")
-    collector_commands.add_parser(top)
-    simulate_cli.add_parser(top)
+    if chosen is not None:
+        _component(chosen).add_parser(top)
+    for name, (_module, help_line) in COMPONENTS.items():
+        if name not in top.choices:
+            top.add_parser(name, help=help_line)
     return parser
 
 
-def _survey_parser(top: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    survey = top.add_parser(
-        "survey", help="dead-zone survey: measure here and append the result to a file"
-    )
-    survey.add_argument("--lat", required=True, type=float, help="latitude (degrees)")
-    survey.add_argument("--lon", required=True, type=float, help="longitude (degrees)")
-    survey.add_argument("--label", required=True, help='the place, e.g. "Thôn 3"')
-    survey.add_argument(
-        "--endpoint", required=True, help="the province's speed-test endpoint, http(s)://HOST:PORT/"
-    )
-    survey.add_argument(
-        "--out",
-        type=Path,
-        default=Path("sansang-survey.jsonl"),
-        help="JSON-lines file to append to",
-    )
-    survey.add_argument("--iperf3", metavar="HOST[:PORT]", help="also measure with iperf3 there")
-    survey.add_argument("--duration", type=float, default=8.0, help="seconds per direction")
-    survey.add_argument("--max-mib", type=int, default=100, help="data one backend may use (MiB)")
-    survey.add_argument("--count", type=int, default=20, help="TCP connects for latency and loss")
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    words = sys.argv[1:] if argv is None else list(argv)
+    args = _parser(_chosen(words)).parse_args(words)
     logging.basicConfig(
         level=getattr(logging, args.log_level.upper()),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -105,246 +83,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Alembic announces its plugins at every start; its "Running upgrade" lines stay.
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     try:
-        if args.component == "agent":
-            if args.command == "check-config":
-                return _check_config(args.file)
-            if args.command == "run":
-                return _run_agent(args.config)
-            if args.command == "probe":
-                return asyncio.run(_probe(args.kind, args.target, args.timeout, args.debug))
-            if args.command == "speedtest":
-                return asyncio.run(
-                    _speedtest(args.config, args.backend, args.link, args.ignore_budget)
-                )
-        if args.component == "survey":
-            return asyncio.run(_survey(args))
-        if args.component == "speedtest-server":
-            return _speedtest_server(args.listen)
-        if args.component == "collector":
-            return collector_commands.run(args)
-        if args.component == "simulate":
-            return simulate_cli.run(args)
+        return _component(args.component).run(args)
     except ConfigError as err:
         print(err.render(), file=sys.stderr)
         return EXIT_CONFIG
-    return EXIT_FAILED
-
-
-def _check_config(path: Path) -> int:
-    from agent import config
-
-    cfg = config.load(path)
-    if cfg.server.web_config_file is not None:
-        from agent import webconfig
-
-        webconfig.load(cfg.server.web_config_file)
-    n = len(cfg.checks) + len(cfg.services) + len(cfg.terminals)
-    print(
-        f"{path}: hợp lệ / OK — {cfg.site.name} ({cfg.site.commune.name}, "
-        f"{cfg.site.commune.province_name}, {cfg.site.commune_code}), "
-        f"{len(cfg.checks)} checks, {len(cfg.services)} services, {len(cfg.terminals)} terminals "
-        f"({n} jobs besides the host probe)"
-    )
-    return EXIT_OK
-
-
-def _run_agent(path: Path) -> int:
-    from agent import app, config
-
-    cfg = config.load(path)
-
-    def ready(running: app.RunningAgent) -> None:
-        print("sansang agent đang chạy / is running:", flush=True)
-        labels = ("Trang tình trạng / status page", "Prometheus /metrics", "Nhật ký / journal API")
-        for label, url in zip(labels, running.urls, strict=True):
-            print(f"  {label}: {url}", flush=True)
-        print(f"  Nhật ký lưu tại / journal file: {cfg.journal.path}", flush=True)
-
-    try:
-        asyncio.run(app.run_agent(cfg, on_ready=ready))
-    except app.StartupError as err:
-        print(err, file=sys.stderr)
-        return EXIT_FAILED
-    return EXIT_OK
-
-
-async def _probe(kind_name: str, target: str, timeout: float, debug: bool) -> int:
-    from agent.exporter import AgentCollector
-    from agent.exposition import render
-    from agent.i18n import REASONS, pick
-    from agent.jobs import Job, Role
-    from agent.power.page import condition
-    from agent.probes import PROBES
-    from agent.runner import Runner
-    from agent.state import SiteState
-
-    kind = PROBES.get(kind_name)
-    if kind is None:
-        known = ", ".join(sorted(PROBES))
-        print(
-            f"không có loại phép đo '{kind_name}' / unknown probe kind '{kind_name}'; "
-            f"các loại / known kinds: {known}",
-            file=sys.stderr,
-        )
-        return EXIT_CONFIG
-    try:
-        spec = kind.from_target(target)
-    except ValueError as err:
-        print(f"{kind_name}: {err}", file=sys.stderr)
-        return EXIT_CONFIG
-    logs = io.StringIO()
-    handler = logging.StreamHandler(logs)
-    handler.setFormatter(
-        logging.Formatter("%(relativeCreated)7.1fms %(levelname)s %(name)s: %(message)s")
-    )
-    root = logging.getLogger()
-    console = root.handlers[:]  # the probe's log is printed below, in order, not to stderr
-    for h in console:
-        root.removeHandler(h)
-    root.addHandler(handler)
-    if debug:
-        root.setLevel(logging.DEBUG)
-    role: Role = (
-        "host" if kind.category == "host" else "power" if kind.category == "power" else "check"
-    )
-    job = Job("cli", role, kind, spec, timeout, timeout)
-    state = SiteState([job], lambda _when: True)
-
-    async def ignore(_changes: object) -> None:
-        return None
-
-    outcome = await Runner([job], state, ignore).run_once(job)
-    root.removeHandler(handler)
-    for h in console:
-        root.addHandler(h)
-    verdict = "THÀNH CÔNG / success" if outcome.success else "THẤT BẠI / failure"
-    print(f"Probe {kind_name} {target}: {verdict} (reason={outcome.reason})")
-    if not outcome.success:
-        print(f"  Nguyên nhân: {pick(REASONS, outcome.reason, 'vi')}")
-        print(f"  Cause: {pick(REASONS, outcome.reason, 'en')}")
-    if outcome.detail:
-        print(f"  detail: {outcome.detail}")
-    if outcome.reading is not None:
-        reading = outcome.reading
-        print(f"  Nguồn điện: {condition(reading, 'vi')} / Power: {condition(reading, 'en')}")
-        if debug:
-            print("\nVariables:")
-            for name, value in sorted(reading.raw.items()):
-                print(f"  {name}: {value}")
-    if debug:
-        print("\nLogs:")
-        print(logs.getvalue() or "  (none)")
-    print("\nMetrics:")
-    print(render(AgentCollector(None, state, None).families()).decode(), end="")
-    return EXIT_OK if outcome.success else EXIT_FAILED
-
-
-def _config_problem(message: str) -> int:
-    print(message, file=sys.stderr)
-    return EXIT_CONFIG
-
-
-async def _speedtest(
-    path: Path, backend_id: str | None, link_id: str | None, ignore_budget: bool
-) -> int:
-    from agent import clock, config
-    from agent.bandwidth import text
-    from agent.bandwidth.budget import MIB, Budget
-    from agent.bandwidth.runs import DEFAULT_LINK, SpeedtestRunner
-    from agent.journal import Journal
-
-    cfg = config.load(path)
-    st = cfg.speedtest
-    backends = [b.id for b in st.backends]
-    if not backends:
-        return _config_problem(
-            f"{path}: chưa khai báo speedtest.backends / no speedtest.backends configured"
-        )
-    if backend_id is not None and backend_id not in backends:
-        return _config_problem(
-            f"không có backend '{backend_id}' / no backend '{backend_id}'; "
-            f"có / known: {', '.join(backends)}"
-        )
-    links = [DEFAULT_LINK, *(link.id for link in cfg.links)]
-    if link_id is not None and link_id not in links:
-        return _config_problem(
-            f"không có đường truyền '{link_id}' / no link '{link_id}'; "
-            f"có / known: {', '.join(links)}"
-        )
-    try:
-        journal = Journal(
-            cfg.journal.path,
-            boot_id=clock.boot_id(),
-            retention_seconds=cfg.journal.retention,
-            max_bytes=cfg.journal.max_size_mib * MIB,
-        )
-    except OSError as err:
-        print(f"không mở được nhật ký / cannot open the journal: {err}", file=sys.stderr)
-        return EXIT_FAILED
-    try:
-        budget = Budget(journal, st.monthly_budget_mib * MIB, cfg.site.service_hours.timezone)
-        tester = SpeedtestRunner(st, cfg.links, journal, budget)
-        outcomes = await tester.run(
-            tester.plan(backend_id, link_id),
-            "cli",
-            ignore_budget=ignore_budget,
-            on_wait=lambda: print(
-                "Đang chờ phép đo khác kết thúc / waiting for another test to finish…", flush=True
-            ),
-        )
-        for outcome in outcomes:
-            print("\n".join(text.outcome_lines(outcome)))
-        print(text.budget_line(budget.used(), budget.monthly_bytes))
-        print(f"Đã ghi nhật ký / journalled in: {cfg.journal.path}")
-    finally:
-        journal.close()
-    return EXIT_OK if all(o.result is not None for o in outcomes) else EXIT_FAILED
-
-
-async def _survey(args: argparse.Namespace) -> int:
-    from agent.bandwidth import survey, text
-
-    try:
-        where = survey.place(args.label, args.lat, args.lon)
-        survey.endpoint_address(args.endpoint)
-        if args.iperf3:
-            survey.iperf3_address(args.iperf3)
-    except ValueError as err:
-        return _config_problem(str(err))
-    if args.count < 2 or args.duration <= 0 or args.max_mib < 1:
-        return _config_problem(
-            "--count ≥ 2, --duration > 0, --max-mib ≥ 1 (giá trị không hợp lệ / invalid value)"
-        )
-    options = survey.SurveyOptions(
-        args.endpoint, args.iperf3, args.duration, args.max_mib * 1024 * 1024, args.count
-    )
-    print(f"Đang đo / measuring at {where.label}…", flush=True)
-    record = await survey.survey(where, options)
-    try:
-        survey.append_record(args.out, record)
-    except OSError as err:
-        print(f"không ghi được / cannot write {args.out}: {err}", file=sys.stderr)
-        return EXIT_FAILED
-    print("\n".join(text.survey_lines(record, str(args.out))))
-    return EXIT_OK
-
-
-def _speedtest_server(listen: str) -> int:
-    from agent.bandwidth import endpoint
-
-    try:
-        host, port = endpoint.parse_listen(listen)
-    except ValueError as err:
-        return _config_problem(f"--listen: {err}")
-    print(f"Máy chủ đo băng thông / speed-test endpoint: http://{listen}/", flush=True)
-    try:
-        asyncio.run(endpoint.serve(host, port))
-    except OSError as err:
-        print(f"không mở được cổng / cannot listen on {listen}: {err}", file=sys.stderr)
-        return EXIT_FAILED
-    except KeyboardInterrupt:
-        return EXIT_OK
-    return EXIT_OK
 
 
 if __name__ == "__main__":

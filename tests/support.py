@@ -179,10 +179,10 @@ def make_agent_app(journal: Any, scrape: Any = list, web_config: Any = None) -> 
     """The agent's aiohttp app around a real journal, for tests with aiohttp's TestServer: a
     site in Xã Sa Thầy with no jobs, metrics from ``scrape``, auth from ``web_config``."""
     from agent.config import Site
-    from agent.server import build_app
+    from agent.config.web import Authenticator, WebConfig
     from agent.state import SiteState
-    from agent.statuspage import StatusPage
-    from agent.webconfig import Authenticator, WebConfig
+    from agent.web.server import build_app
+    from agent.web.status import StatusPage
 
     site = Site(commune_code="23527", name="Xã Sa Thầy", latitude=14.4, longitude=107.8)
     return build_app(

@@ -1,4 +1,4 @@
-"""Coverage survey records made by the real ``sansang survey`` code (``agent.bandwidth.survey``):
+"""Coverage survey records made by the real ``sansang survey`` code (``tools.survey``):
 latency and loss over real TCP to a loopback listener, the throughput backend injected (a
 download figure, or a failure), the signal from the recorded mmcli output when given.
 
@@ -15,11 +15,11 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from agent.bandwidth.cellular import modem_record
-from agent.bandwidth.result import SpeedResult, SpeedtestError
-from agent.bandwidth.runs import BackendRunner
-from agent.bandwidth.survey import Place, SurveyOptions, survey
-from agent.linkconfig import Link, SpeedtestBackend
+from agent.config.links import Link, SpeedtestBackend
+from agent.links.bandwidth.cellular import modem_record
+from agent.links.bandwidth.result import SpeedResult, SpeedtestError
+from agent.links.bandwidth.runs import BackendRunner
+from tools.survey import Place, SurveyOptions, survey
 
 T_SURVEY = 1_780_000_000.0  # 2026-05-28, inside tests.webdata.WINDOW
 MMCLI = Path(__file__).parent / "unit" / "fixtures" / "mmcli"

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from agent.events import Change, Event
+from sansang.events import Change, Event
 
 WINDOWS: dict[str, float] = {"24h": 86400.0, "7d": 7 * 86400.0, "30d": 30 * 86400.0}
 LONGEST_WINDOW = max(WINDOWS.values())

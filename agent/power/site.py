@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from agent.events import Change, Event
 from agent.power.history import (
     KINDS,
     LONGEST_WINDOW,
@@ -20,6 +19,7 @@ from agent.power.history import (
 )
 from agent.power.reading import PowerReading
 from agent.power.tracker import PowerPolicy, PowerTracker
+from sansang.events import Change, Event
 
 
 class JournalReader(Protocol):

@@ -27,8 +27,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from agent.events import Change, Event
 from agent.power.reading import KNOWN_FLAGS, PowerReading
+from sansang.events import Change, Event
 
 SITE = "site"  # the subject of site-wide power events
 

@@ -8,36 +8,16 @@ last-run series; a probe returns only its own samples.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Annotated, Generic, Literal, TypeVar
+from typing import Generic, Literal, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from agent.power.reading import PowerReading
+from sansang.models import StrictModel
+from sansang.reasons import Reason
 from sansang.units import Seconds
-
-SLUG_PATTERN = r"^[a-z0-9][a-z0-9_.-]{0,62}$"
-
-
-def _valid_slug(value: str) -> str:
-    if not re.match(SLUG_PATTERN, value):
-        raise ValueError(
-            f"'{value}' is not a valid id: use lower-case letters, digits and '_', '.', '-', "
-            "starting with a letter or digit, at most 63 characters (e.g. 'counter-1')"
-        )
-    return value
-
-
-# An id in the config: the label value of its series and the subject of its events.
-Slug = Annotated[str, AfterValidator(_valid_slug)]
-
-
-class StrictModel(BaseModel):
-    """Frozen, and an unknown key is an error (a misspelt field must never be ignored)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 class ProbeSpec(StrictModel):
@@ -84,35 +64,13 @@ class Observation:
 class Measurement:
     """A figure of this run to journal as it is, not as a state change (one round of echo
     requests: its median and jitter).  ``SiteState.record`` turns each into one event of
-    ``kind`` (listed in ``agent/events.py``) with no state: subject, value and details as
+    ``kind`` (listed in ``sansang/events.py``) with no state: subject, value and details as
     given."""
 
     kind: str  # event kind, e.g. "link_quality"
     subject: str  # e.g. the quality target id
     value: float | None
     details: dict[str, str | float | int | bool | None] = field(default_factory=dict)
-
-
-Reason = Literal[
-    "ok",
-    "timeout",
-    "refused",
-    "unreachable",
-    "name_not_resolved",
-    "tls_error",
-    "certificate_invalid",
-    "http_status",
-    "protocol_error",
-    "no_answer",
-    "permission_denied",
-    "access_denied",  # the device refused our credentials (NUT login, SNMP user or community)
-    "driver_not_connected",  # NUT: upsd runs but its driver lost the UPS (USB cable, driver down)
-    "data_stale",  # NUT: the driver stopped getting fresh data from the UPS
-    "unknown_device",  # NUT: no such UPS on that upsd; SNMP: the agent has no UPS MIB
-    "no_device",  # battery: the machine has no battery or mains adapter to read
-    "budget_exhausted",  # throughput test skipped: the month's data budget is used up
-    "error",
-]
 
 
 @dataclass(frozen=True)
@@ -154,32 +112,3 @@ class ProbeKind(Generic[SpecT]):
     # `power.sources`; "host": the host section only; "quality": the jobs of `quality.targets`
     # (built by agent/jobs.py, never a `check:`).
     category: Literal["network", "power", "host", "quality"] = "network"
-
-
-def reason_for_os_error(err: OSError) -> Reason:
-    """Translate a socket error into a reason code (once, at the boundary)."""
-    import errno
-    import socket
-    import ssl
-
-    if isinstance(err, ssl.SSLCertVerificationError):
-        return "certificate_invalid"
-    if isinstance(err, ssl.SSLError):
-        return "tls_error"
-    if isinstance(err, socket.gaierror):
-        return "name_not_resolved"
-    if isinstance(err, ConnectionRefusedError) or err.errno == errno.ECONNREFUSED:
-        return "refused"
-    if isinstance(err, PermissionError):
-        return "permission_denied"
-    if err.errno in (errno.EHOSTUNREACH, errno.ENETUNREACH, errno.EHOSTDOWN, errno.ENETDOWN):
-        return "unreachable"
-    if isinstance(err, TimeoutError):
-        return "timeout"
-    return "error"
-
-
-def describe(err: BaseException) -> str:
-    """A short, single-line description of an error for ``Outcome.detail``."""
-    text = str(err).strip() or type(err).__name__
-    return text.splitlines()[0][:200]

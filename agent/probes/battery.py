@@ -31,7 +31,8 @@ from typing import Literal
 from pydantic import Field
 
 from agent.power.reading import PowerReading
-from agent.probes.base import Outcome, ProbeContext, ProbeKind, ProbeSpec, describe
+from agent.probes.base import Outcome, ProbeContext, ProbeKind, ProbeSpec
+from sansang.reasons import describe
 
 POWER_SUPPLY = Path("/sys/class/power_supply")
 

@@ -22,7 +22,8 @@ import dns.resolver
 import dns.reversename
 from pydantic import Field, field_validator
 
-from agent.probes.base import Outcome, ProbeContext, ProbeKind, ProbeSpec, Sample, describe
+from agent.probes.base import Outcome, ProbeContext, ProbeKind, ProbeSpec, Sample
+from sansang.reasons import describe
 
 RecordType = Literal["A", "AAAA", "CNAME", "MX", "TXT", "NS", "SOA", "PTR"]
 RECORD_TYPES: tuple[str, ...] = RecordType.__args__  # type: ignore[attr-defined]

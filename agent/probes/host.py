@@ -17,8 +17,8 @@ from typing import Literal
 
 from pydantic import Field
 
+from agent.probes._hostsource import HostSource, Interface, PsutilSource
 from agent.probes.base import Observation, Outcome, ProbeContext, ProbeKind, ProbeSpec, Sample
-from agent.probes.hostsource import HostSource, Interface, PsutilSource
 
 _DOWN_OPERSTATES = frozenset({"down", "lowerlayerdown", "notpresent", "dormant", "testing"})
 

@@ -30,17 +30,9 @@ from aiohttp.tracing import Trace
 from pydantic import Field, field_validator
 from yarl import URL
 
-from agent.probes.base import (
-    Outcome,
-    ProbeContext,
-    ProbeKind,
-    ProbeSpec,
-    Reason,
-    Sample,
-    describe,
-    reason_for_os_error,
-)
-from agent.probes.tlsinfo import certificate_expiry, client_context
+from agent.probes._tls import certificate_expiry, client_context
+from agent.probes.base import Outcome, ProbeContext, ProbeKind, ProbeSpec, Sample
+from sansang.reasons import Reason, describe, reason_for_os_error
 
 _CHUNK = 64 * 1024
 

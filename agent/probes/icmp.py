@@ -29,8 +29,9 @@ from typing import Literal
 
 from pydantic import Field
 
-from agent.probes.base import Outcome, ProbeContext, ProbeKind, ProbeSpec, Sample, describe
-from agent.probes.icmp_pinger import Answer, Pinger, raw_allowed
+from agent.probes._icmp_pinger import Answer, Pinger, raw_allowed
+from agent.probes.base import Outcome, ProbeContext, ProbeKind, ProbeSpec, Sample
+from sansang.reasons import describe
 
 _PING_GROUP_RANGE = Path("/proc/sys/net/ipv4/ping_group_range")
 

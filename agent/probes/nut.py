@@ -31,18 +31,11 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from agent.power.nutclient import NutConnection, NutError, connect
-from agent.power.nutproto import NutProtocolError, reading_from_vars
-from agent.probes.base import (
-    Outcome,
-    ProbeContext,
-    ProbeKind,
-    ProbeSpec,
-    Reason,
-    describe,
-    reason_for_os_error,
-)
-from agent.probes.tlsinfo import client_context
+from agent.power.nut.client import NutConnection, NutError, connect
+from agent.power.nut.protocol import NutProtocolError, reading_from_vars
+from agent.probes._tls import client_context
+from agent.probes.base import Outcome, ProbeContext, ProbeKind, ProbeSpec
+from sansang.reasons import Reason, describe, reason_for_os_error
 
 NUT_PORT = 3493
 

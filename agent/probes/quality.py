@@ -19,13 +19,13 @@ What a round gives (``agent/state.py`` adds up the increments into running total
 - ``sansang_link_echo_requests_sent_total`` / ``..._replies_received_total``: increments;
 - ``sansang_link_rtt_seconds``: the histogram of the replies' round-trip times, as increments of
   the cumulative bucket counts (an ``le`` label) and of the sum (the row without ``le``), the
-  row shape of ``agent.exposition.Family``;
+  row shape of ``sansang.exposition.Family``;
 - gauges of the round: median, jitter (mean absolute difference of consecutive round-trip times
   in send order, lost requests skipped), loss ratio;
 - a ``link_quality`` measurement, journalled every round (``docs/events.md``).
 
 The job (``agent/jobs.py``) adds the ``target`` and ``link`` labels; the spec names them only for
-the journal.  Success is "some request got a reply": the link tracker (``agent/linkstate.py``)
+the journal.  Success is "some request got a reply": the link tracker (``agent/links/state.py``)
 reads it.
 """
 
@@ -46,20 +46,12 @@ import aiohttp
 from pydantic import Field, model_validator
 from yarl import URL
 
-from agent.catalogue import BY_NAME, bucket_labels
-from agent.probes.base import (
-    Measurement,
-    Outcome,
-    ProbeContext,
-    ProbeKind,
-    ProbeSpec,
-    Reason,
-    Sample,
-    describe,
-    reason_for_os_error,
-)
-from agent.probes.icmp_pinger import Answer, Binding, Pinger, bind, raw_allowed
-from agent.probes.tlsinfo import client_context
+from agent.metrics.catalogue import BY_NAME
+from agent.probes._icmp_pinger import Answer, Binding, Pinger, bind, raw_allowed
+from agent.probes._tls import client_context
+from agent.probes.base import Measurement, Outcome, ProbeContext, ProbeKind, ProbeSpec, Sample
+from sansang.metrics import bucket_labels
+from sansang.reasons import Reason, describe, reason_for_os_error
 
 _RTT = BY_NAME["sansang_link_rtt_seconds"]
 _BOUNDS = (*_RTT.buckets, math.inf)

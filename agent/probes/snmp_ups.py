@@ -1,7 +1,7 @@
 """A UPS with a network card, over SNMP: UPS-MIB (RFC 1628) or APC PowerNet-MIB, SNMPv2c or
 SNMPv3 authPriv.
 
-This module is the spec and the registry entry; the SNMP client is ``agent/power/snmp_client.py``,
+This module is the spec and the registry entry; the SNMP client is ``agent/power/snmp/client.py``,
 imported on the first poll, so an agent without SNMP sources never loads pysnmp (about 10 MiB).
 """
 
@@ -57,7 +57,9 @@ class SnmpUpsSpec(ProbeSpec):
 
 
 async def run(spec: SnmpUpsSpec, ctx: ProbeContext) -> Outcome:
-    from agent.power import snmp_client  # imported here: keeps pysnmp out of agents without SNMP
+    from agent.power.snmp import (
+        client as snmp_client,  # imported here: keeps pysnmp out of agents without SNMP
+    )
 
     return await snmp_client.poll(spec, ctx)
 

@@ -11,16 +11,9 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from agent.probes.base import (
-    Outcome,
-    ProbeContext,
-    ProbeKind,
-    ProbeSpec,
-    Sample,
-    describe,
-    reason_for_os_error,
-)
-from agent.probes.tlsinfo import certificate_expiry, client_context
+from agent.probes._tls import certificate_expiry, client_context
+from agent.probes.base import Outcome, ProbeContext, ProbeKind, ProbeSpec, Sample
+from sansang.reasons import describe, reason_for_os_error
 
 
 class TcpSpec(ProbeSpec):

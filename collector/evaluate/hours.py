@@ -1,7 +1,7 @@
 """Service hours (giờ phục vụ) over a window, as sorted spans of Unix seconds.
 
 The inventory has no schedule per site yet, so every site uses the agent's default
-(:class:`agent.service_hours.ServiceHours`: Monday to Friday 07:30–11:30 and 13:30–17:00, Saturday
+(:class:`sansang.service_hours.ServiceHours`: Monday to Friday 07:30–11:30 and 13:30–17:00, Saturday
 morning, Asia/Ho_Chi_Minh).  The spans are computed once per window (cached), so a rule only
 intersects sorted lists: no per-event clock arithmetic.
 """
@@ -12,9 +12,9 @@ import functools
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from agent.service_hours import WEEKDAYS, ServiceHours, parse_range
 from collector.evaluate.model import Window
 from collector.evaluate.timeline import Span
+from sansang.service_hours import WEEKDAYS, ServiceHours, parse_range
 
 DEFAULT_HOURS = ServiceHours()
 

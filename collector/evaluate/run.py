@@ -34,7 +34,7 @@ from collector.evaluate.model import (
     Window,
 )
 from collector.evaluate.rules import RULES, dead_zone_points, kinds_for
-from collector.evaluate.rules.service import (
+from collector.evaluate.rules.service_availability import (
     ServiceView,
     central_by_role,
     central_outages_of,

@@ -23,8 +23,8 @@ from pydantic import Field, RootModel
 from ruamel.yaml import YAML
 from ruamel.yaml.scalarstring import SingleQuotedScalarString
 
-from agent.probes.base import Slug
 from sansang.configfile import ConfigError, Problem, load_model
+from sansang.models import Slug
 
 log = logging.getLogger(__name__)
 DEFAULT_FILE = Path("push-credentials.yaml")

@@ -21,10 +21,10 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 
-from agent.events import SCHEMA_VERSION
 from collector.context import Collector
 from collector.events import SITE_KEY_PATTERN, EventIn
 from collector.ingest.credentials import Credentials
+from sansang.events import SCHEMA_VERSION
 
 log = logging.getLogger(__name__)
 MAX_PROBLEMS = 50  # listed in one 400 answer

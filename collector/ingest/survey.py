@@ -1,6 +1,6 @@
 """Coverage survey records (khảo sát vùng lõm sóng) into survey points for the store.
 
-``sansang survey`` (``agent/bandwidth/survey.py``) appends one JSON record per place to a file;
+``sansang survey`` (``tools/survey.py``) appends one JSON record per place to a file;
 ``sansang collector import-survey FILE.jsonl`` and ``POST /api/v1/survey`` (a JSON list of the
 same records) bring them here.  Each record becomes one :class:`SurveyPoint`:
 
@@ -30,7 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from collector.evaluate.model import SurveyPoint
 from collector.events import SITE_KEY_PATTERN
 
-RECORD_SCHEMA = 1  # agent.bandwidth.survey.RECORD_SCHEMA, the newest this collector reads
+RECORD_SCHEMA = 1  # tools.survey.RECORD_SCHEMA, the newest this collector reads
 MAX_OPERATOR_CHARS = 100  # the store's columns
 MAX_TECHNOLOGY_CHARS = 40
 _STRICT = ConfigDict(strict=True, extra="ignore", frozen=True, allow_inf_nan=False)

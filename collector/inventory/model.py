@@ -16,10 +16,10 @@ from typing import Any, Literal
 from pydantic import Field, field_validator, model_validator
 from vietnam_provinces import Province as OfficialProvince
 
-from agent.config import TerminalKind
-from agent.probes.base import Slug, StrictModel
 from sansang import communes
 from sansang.configfile import load_model
+from sansang.kinds import TerminalKind
+from sansang.models import Slug, StrictModel
 
 Location = tuple[int | str, ...]
 

@@ -18,8 +18,8 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from agent.probes.base import StrictModel
 from sansang.configfile import Location, load_model
+from sansang.models import StrictModel
 from sansang.units import Seconds
 
 CATALOGUE_FILE = Path(__file__).with_name("catalogue.yaml")

@@ -16,8 +16,6 @@ from html import escape
 from typing import Any, TypeVar, cast
 from urllib.parse import urlencode
 
-from agent import i18n
-from agent.i18n import Lang, pick
 from collector.evaluate.model import (
     STATUSES,
     Evaluation,
@@ -29,6 +27,8 @@ from collector.evaluate.model import (
 from collector.inventory.model import Inventory, Site
 from collector.targets import Catalogue, Target
 from collector.web import texts
+from sansang import i18n
+from sansang.i18n import Lang, pick
 
 T = TypeVar("T")
 

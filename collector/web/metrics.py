@@ -1,6 +1,6 @@
 """The collector's own ``/metrics``: readiness per site and target, and the ingest counters.
 
-Families come only from ``collector/catalogue.py`` and are written by ``agent/exposition.py``.
+Families come only from ``collector/catalogue.py`` and are written by ``sansang/exposition.py``.
 Built from what the loops replaced whole (``c.evaluation``) and copies of the ingest counters,
 in the event loop: no database access on a scrape.
 """
@@ -11,13 +11,12 @@ from collections.abc import Iterator
 
 from aiohttp import web
 
-from agent import exposition
-from agent.exposition import Family, Labels
 from collector.catalogue import BY_NAME
 from collector.context import Collector
 from collector.evaluate.model import STATUSES
 from collector.web.auth import COLLECTOR
-from sansang import __version__
+from sansang import __version__, exposition
+from sansang.exposition import Family, Labels
 
 Rows = list[tuple[Labels, float]]
 

@@ -147,8 +147,7 @@ _SCHEMAS: dict[str, Any] = {
         "properties": {"id": _INT, "site": _STR, "at": _TIME, "author": _STR, "text": _STR},
     },
     "SurveyRecord": {
-        "description": "One record of `sansang survey` (agent/bandwidth/survey.py); other fields "
-        "are ignored",
+        "description": "One record of `sansang survey` (tools/survey.py); other fields are ignored",
         "type": "object",
         "required": ["schema", "kind", "label", "latitude", "longitude", "throughput", "latency"],
         "properties": {

@@ -11,13 +11,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from agent import i18n
-from agent.i18n import Lang, pick
 from collector.evaluate.model import Evaluation, Finding, LiveSite, Status
 from collector.events import StoredEvent
 from collector.inventory.model import Site
 from collector.targets import Catalogue
 from collector.web import board, texts, timeline
+from sansang import i18n
+from sansang.i18n import Lang, pick
 
 EvidenceLine = tuple[str, str, tuple[str, ...]]  # kind in words, sentence, refs
 MAX_REFS_SHOWN = 10

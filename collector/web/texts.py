@@ -10,10 +10,10 @@ import math
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from agent.i18n import Lang, duration, pick
 from collector.evaluate.model import Finding, Status, Window
 from collector.inventory.model import RISK_NAMES
 from collector.targets import ThresholdValue
+from sansang.i18n import Lang, duration, pick
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 

@@ -1,7 +1,7 @@
 """A site's events as sentences a person reads (diễn biến): "Mất điện lưới", "Có điện trở lại
 sau 12 phút", "Máy in printer-1: mất kết nối – không phản hồi".
 
-The words are the agent's (``agent.i18n``), so a technician reads the same thing on the site's
+The words are the agent's (``sansang.i18n``), so a technician reads the same thing on the site's
 status page and on the province's site page.
 """
 
@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from agent import i18n
-from agent.i18n import Lang, duration, pick
 from collector.events import StoredEvent
 from collector.web import texts
+from sansang import i18n
+from sansang.i18n import Lang, duration, pick
 
 _Words = Callable[[StoredEvent, Lang], str]
 

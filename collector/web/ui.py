@@ -28,9 +28,6 @@ import jinja2
 import markupsafe
 from aiohttp import web
 
-from agent import i18n
-from agent.events import KINDS
-from agent.i18n import Lang, pick
 from collector.context import Collector
 from collector.evaluate.model import STATUSES, Evaluation, LiveSite
 from collector.events import StoredEvent
@@ -40,6 +37,9 @@ from collector.targets import Catalogue
 from collector.web import auth, board, mapsvg, sitepage, texts
 from collector.web.api import MAX_NOTE_CHARS
 from collector.web.auth import Principal
+from sansang import i18n
+from sansang.events import KINDS
+from sansang.i18n import Lang, pick
 
 TEMPLATES = Path(__file__).with_name("templates")
 TIMELINE_DAYS = 30

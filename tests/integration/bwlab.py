@@ -41,7 +41,7 @@ def _listening(lab: Any, address: str, port: int) -> bool:
 
 
 def start_servers(lab: Any, log_dir: Path | None = None) -> Servers:
-    """The endpoint (``python -m agent.bandwidth.endpoint``) and ``iperf3 -s`` on every address
+    """The endpoint (``python -m tools.speedtest_endpoint``) and ``iperf3 -s`` on every address
     of the server namespace; returns once both accept connections."""
     from tests.support import wait_until
 
@@ -50,7 +50,7 @@ def start_servers(lab: Any, log_dir: Path | None = None) -> Servers:
 
     listen = f"0.0.0.0:{ENDPOINT_PORT}"
     lab.spawn(
-        "server", sys.executable, "-m", "agent.bandwidth.endpoint", "--listen", listen,
+        "server", sys.executable, "-m", "tools.speedtest_endpoint", "--listen", listen,
         log=log("endpoint.log"),
     )  # fmt: skip
     lab.spawn("server", "iperf3", "-s", "-p", str(IPERF3_PORT), log=log("iperf3.log"))
@@ -82,9 +82,9 @@ def measure(
 
 
 def _main(argv: list[str]) -> int:
-    from agent.bandwidth.backends import run_backend
-    from agent.bandwidth.result import SpeedtestError
-    from agent.linkconfig import Link, SpeedtestBackend
+    from agent.config.links import Link, SpeedtestBackend
+    from agent.links.bandwidth.backends import run_backend
+    from agent.links.bandwidth.result import SpeedtestError
 
     backend = SpeedtestBackend.model_validate(json.loads(argv[0]))
     link_data = json.loads(argv[1])

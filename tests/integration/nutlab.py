@@ -35,7 +35,7 @@ from typing import Any
 
 import pytest
 
-from agent.power.nutproto import (
+from agent.power.nut.protocol import (
     NutProtocolError,
     VarEntry,
     parse_reply,

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestServer
 
-from agent.journal import Journal
+from agent.journal.store import Journal
 from collector.config import PullConfig
 from collector.context import Collector
 from collector.ingest import pull

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from agent.journal import Journal
+from agent.journal.store import Journal
 from tests.support import AgentProcess, free_port, http_get, wait_until
 
 pytestmark = pytest.mark.integration
@@ -28,7 +28,7 @@ pytestmark = pytest.mark.integration
 WRITER = """
 import sys
 from pathlib import Path
-from agent.journal import Journal
+from agent.journal.store import Journal
 
 journal = Journal(Path(sys.argv[1]), boot_id=sys.argv[2])
 i = 0

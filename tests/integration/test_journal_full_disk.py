@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from agent import app
-from agent.journal import Journal
+from agent.journal.store import Journal
 from tests.support import have_root
 
 pytestmark = pytest.mark.integration

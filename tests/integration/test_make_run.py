@@ -1,4 +1,4 @@
-"""`make run`'s launcher (collector/simulate/demo.py): it starts the agent, the collector and a
+"""`make run`'s launcher (simulate/demo.py): it starts the agent, the collector and a
 simulated province, prints where to look, and Ctrl-C stops everything cleanly."""
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ def _answers(url: str) -> bool:
 def test_make_run_starts_everything_prints_the_urls_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     listen = f"127.0.0.1:{free_port()}"
     cmd = [
-        sys.executable, "-m", "collector.simulate.demo",
+        sys.executable, "-m", "simulate.demo",
         "--agent-config", str(_agent_config(tmp_path)), "--workdir", str(tmp_path / "demo"),
         "--collector", listen, "--sites", "4", "--backfill-days", "0.05",
     ]  # fmt: skip

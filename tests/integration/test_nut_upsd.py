@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from agent.power.nutproto import read_dummy_ups_file
+from agent.power.nut.protocol import read_dummy_ups_file
 from agent.power.reading import PowerReading
 from agent.probes import nut
 from agent.probes.base import Outcome, ProbeContext

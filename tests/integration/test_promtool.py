@@ -16,8 +16,9 @@ from typing import Any
 import pytest
 from prometheus_client.openmetrics.parser import text_string_to_metric_families
 
-from agent.catalogue import BY_NAME, family_name
+from agent.metrics.catalogue import BY_NAME
 from agent.probes import PROBES
+from sansang.metrics import family_name
 from tests.support import AgentProcess, free_port, have, http_get, wait_until
 
 pytestmark = [

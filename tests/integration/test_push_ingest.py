@@ -28,9 +28,9 @@ import trustme
 
 from agent import clock
 from agent.config import PushConfig
-from agent.events import SCHEMA_VERSION
-from agent.journal import Journal, Page
-from agent.push import META_KEY, PushClient
+from agent.journal.push import META_KEY, PushClient
+from agent.journal.store import Journal, Page
+from sansang.events import SCHEMA_VERSION
 from tests.collector_support import site
 from tests.ingest_server import Seen, serving, write_config
 from tests.support import AgentProcess, FakeWall, free_port
@@ -210,7 +210,7 @@ async def test_403_is_logged_with_the_collectors_message_retried_and_never_dropp
     fill(journal, 300)
     token = token_file(tmp_path, TOKENS[OTHER])  # another site's token
     client = PushClient(push_config(ingest.url, token, backoff_max=0.2), journal, SITE)
-    caplog.set_level(logging.WARNING, logger="agent.push")
+    caplog.set_level(logging.WARNING, logger="agent.journal.push")
     async with pushing(client):
         await eventually(lambda: client.stats.failures["forbidden"] >= 3, 10, "403, retried")
         refusals = [r.getMessage() for r in caplog.records if "(forbidden)" in r.getMessage()]
@@ -291,7 +291,7 @@ async def test_events_pruned_before_they_were_sent_are_logged_once_as_a_gap(
     assert journal.prune() == 10
     for i in range(5):
         journal.append("check_state", f"gw-new-{i}", "down")
-    caplog.set_level(logging.WARNING, logger="agent.push")
+    caplog.set_level(logging.WARNING, logger="agent.journal.push")
     client = PushClient(push_config(ingest.url, token_file(tmp_path, TOKENS[SITE])), journal, SITE)
     async with pushing(client):
         await eventually(lambda: client.stats.acknowledged_seq == 15, 10, "the kept events")
@@ -366,7 +366,7 @@ async def test_an_unexpected_error_is_logged_and_retried_the_task_never_dies(
     journal = BrokenJournal(tmp_path / "broken.db", boot_id="boot-broken")
     try:
         fill(journal, 20)
-        caplog.set_level(logging.WARNING, logger="agent.push")
+        caplog.set_level(logging.WARNING, logger="agent.journal.push")
         client = PushClient(
             push_config(ingest.url, token_file(tmp_path, TOKENS[SITE])), journal, SITE
         )

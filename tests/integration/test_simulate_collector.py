@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from collector.simulate.files import prepare
-from collector.simulate.run import Simulation, simulate
-from collector.simulate.scenario import Scenario
+from simulate.files import prepare
+from simulate.run import Simulation, simulate
+from simulate.scenario import Scenario
 from tests.collector_support import CollectorProcess, running_collector
 from tests.support import SANSANG, free_port, stop_process, wait_until, wait_until_async
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from agent.power import snmp_client
+from agent.power.snmp import client as snmp_client
 from agent.probes import snmp_ups
 from agent.probes.base import Outcome, ProbeContext
 from agent.probes.snmp_ups import SnmpUpsSpec

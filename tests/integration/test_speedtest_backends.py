@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from agent.bandwidth import selfhosted, speedtestcli
+from agent.links.bandwidth import selfhosted, speedtestcli
 from tests.integration.bwlab import IPERF3_PORT, Servers, measure, start_servers
 from tests.integration.linklab import LinkLab, link_lab, linklab_missing
 from tests.integration.netns import ip, namespace

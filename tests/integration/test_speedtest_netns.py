@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from agent.bandwidth import backends
-from agent.journal import Journal
+from agent.journal.store import Journal
+from agent.links.bandwidth import backends
 from tests import yaml_writer
 from tests.integration.linklab import LinkLab, link_lab, linklab_missing
 from tests.support import parse_metrics, value, wait_until
@@ -27,7 +27,9 @@ FIBRE_MBIT, BACKUP_MBIT = 20, 5
 
 def _backend_missing() -> str | None:
     if "NotImplementedError" in inspect.getsource(backends.run_backend):
-        return "waits for the real backend: agent/bandwidth/backends.run_backend is still a stub"
+        return (
+            "waits for the real backend: agent/links/bandwidth/backends.run_backend is still a stub"
+        )
     return linklab_missing()
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from agent import i18n
+from sansang import i18n
 from tests.support import free_port, running_agent, wait_until
 
 pytestmark = [

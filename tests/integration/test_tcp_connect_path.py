@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 
 from agent.probes import PROBES
-from agent.probes.base import Outcome, ProbeContext, describe, reason_for_os_error
+from agent.probes.base import Outcome, ProbeContext
 from agent.probes.tcp import TcpSpec
+from sansang.reasons import describe, reason_for_os_error
 from tests.integration.netns import veth_neighbour
 from tests.support import free_port
 

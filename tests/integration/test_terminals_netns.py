@@ -26,7 +26,7 @@ from typing import Any
 
 import pytest
 
-from agent import i18n
+from sansang import i18n
 from tests.integration.netlab import Host, Lab
 from tests.support import AgentProcess, have, http_get, parse_metrics, value, wait_until
 

@@ -8,12 +8,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from agent.events import Change
-from agent.exporter import AgentCollector, AgentIdentity
 from agent.jobs import Job, Role
+from agent.metrics.exporter import AgentCollector, AgentIdentity
 from agent.power.reading import PowerReading, parse_status
 from agent.probes.base import Outcome, ProbeContext, ProbeKind, ProbeSpec
 from agent.state import SiteState
+from sansang.events import Change
 
 RunFn = Callable[[Any, ProbeContext], Awaitable[Outcome]]
 HOST_FIXTURE = Path(__file__).parent / "fixtures" / "host" / "linux-vm-1.json"

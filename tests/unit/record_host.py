@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import sys
 
-from agent.probes.hostsource import PsutilSource, record
+from agent.probes._hostsource import PsutilSource, record
 
 if __name__ == "__main__":
     json.dump(record(PsutilSource(), sys.argv[1:] or ["/"]), sys.stdout, indent=2)

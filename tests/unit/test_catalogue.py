@@ -25,13 +25,14 @@ import dns.rrset
 import pytest
 from aiohttp import web
 
-from agent.catalogue import BY_NAME, CATALOGUE, MetricDef, family_name
-from agent.exporter import AgentCollector
-from agent.exposition import render
 from agent.jobs import Job
+from agent.metrics.catalogue import BY_NAME, CATALOGUE
+from agent.metrics.exporter import AgentCollector
 from agent.probes import PROBES
 from agent.probes.base import Outcome, ProbeContext, Sample
 from agent.state import SiteState
+from sansang.exposition import render
+from sansang.metrics import MetricDef, family_name
 from tests.support import REPO
 
 SNAKE = re.compile(r"^sansang_[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
@@ -155,7 +156,7 @@ def test_probe_modules_name_only_catalogued_metrics() -> None:
     found: dict[str, set[str]] = {p.name: _metric_literals(p) for p in modules}
     assert found["tcp.py"] >= {"sansang_tcp_connect_duration_seconds"}, "the scan finds nothing"
     missing = {f"{mod}: {n}" for mod, names in found.items() for n in names if n not in BY_NAME}
-    assert not missing, f"emitted but not in agent/catalogue.py: {sorted(missing)}"
+    assert not missing, f"emitted but not in agent/metrics/catalogue.py: {sorted(missing)}"
 
 
 def test_sample_names_are_literals_or_checked_at_runtime() -> None:
@@ -271,7 +272,7 @@ def _assert_catalogued(probe: str, outcome: Outcome) -> None:
         assert m is not None, f"probe {probe} emitted {s.name}, which is not in the catalogue"
         allowed = set(m.labels) - ({"check"} if probe != "host" else set())
         if m.type == "histogram":
-            allowed.add("le")  # a bucket row (agent.exposition.Family)
+            allowed.add("le")  # a bucket row (sansang.exposition.Family)
         assert set(s.labels) <= allowed, f"{probe}: {s.name} labels {set(s.labels) - allowed}"
         assert "check" not in s.labels, f"{probe}: {s.name}: the runner adds `check`"
         assert not {"target", "link"} & set(s.labels), f"{probe}: the exporter adds target, link"
@@ -279,7 +280,7 @@ def _assert_catalogued(probe: str, outcome: Outcome) -> None:
 
 def test_docs_metrics_md_is_generated_from_the_catalogue() -> None:
     generated = subprocess.run(
-        [sys.executable, "-m", "agent.catalogue"],
+        [sys.executable, "-m", "agent.metrics.catalogue"],
         capture_output=True,
         text=True,
         check=True,

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from agent.journal import Journal
+from agent.journal.store import Journal
 from tests import yaml_writer
 from tests.support import free_port, http_get, stop_process, wait_until
 from tests.unit.test_survey import fake_mmcli
@@ -108,7 +108,7 @@ def endpoint() -> Iterator[str]:
     """The self-hosted endpoint on loopback, as its own process."""
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "agent.bandwidth.endpoint", "--listen", f"127.0.0.1:{port}"],
+        [sys.executable, "-m", "tools.speedtest_endpoint", "--listen", f"127.0.0.1:{port}"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}/"
@@ -141,7 +141,7 @@ def test_survey_appends_one_line_with_the_modem_signal(endpoint: str, tmp_path: 
     assert "Sóng di động / cellular: Viettel lte 48 % RSRP -109 RSSI -77" in result.stdout
     assert f"Đã ghi vào / appended to: {out}" in result.stdout
     selfhosted = record["throughput"]["selfhosted"]
-    assert selfhosted["ok"] is True, selfhosted  # needs agent/bandwidth/backends.py
+    assert selfhosted["ok"] is True, selfhosted  # needs agent/links/bandwidth/backends.py
     assert selfhosted["download_bps"] > 0 and selfhosted["upload_bps"] > 0
 
 

@@ -11,14 +11,14 @@ from prometheus_client.openmetrics.parser import (
     text_string_to_metric_families as om_families,
 )
 
-from agent import exposition
-from agent.catalogue import CATALOGUE as AGENT_CATALOGUE
+from agent.metrics.catalogue import CATALOGUE as AGENT_CATALOGUE
 from collector.catalogue import CATALOGUE, markdown
 from collector.context import Collector
 from collector.evaluate.model import Evaluation, Finding, TargetRollup, Window
 from collector.inventory import model as inventory_model
 from collector.targets import effective_thresholds, load_catalogue
 from collector.web.metrics import families
+from sansang import exposition
 from tests.support import REPO, parse_metrics, value
 
 NAME = re.compile(r"^sansang_[a-z0-9_]+$")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from agent import config, config_docs
+from agent import config
+from agent.config import docs as config_docs
 from agent.probes import PROBES
 from tests.unit.test_config_errors import readable_diff
 

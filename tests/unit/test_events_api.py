@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from agent.journal import Journal
-from agent.server import MAX_EVENTS_PER_PAGE
-from agent.webconfig import WebConfig
+from agent.config.web import WebConfig
+from agent.journal.store import Journal
+from agent.web.server import MAX_EVENTS_PER_PAGE
 from tests.support import FakeWall, make_agent_app
 
 SITE = "23527-main"

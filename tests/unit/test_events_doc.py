@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.events import KINDS, SCHEMA_VERSION, Event
+from sansang.events import KINDS, SCHEMA_VERSION, Event
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "events.md"
 

@@ -9,17 +9,17 @@ from prometheus_client.openmetrics.parser import (
 )
 from prometheus_client.parser import text_string_to_metric_families
 
-from agent.catalogue import BY_NAME, CATALOGUE
 from agent.config import Site
-from agent.exporter import AgentCollector, AgentIdentity, UnknownMetricError
-from agent.exposition import render
 from agent.jobs import Job
+from agent.metrics.catalogue import BY_NAME, CATALOGUE
+from agent.metrics.exporter import AgentCollector, AgentIdentity, UnknownMetricError
 from agent.probes import host
+from agent.probes._hostsource import RecordedSource
 from agent.probes.base import Outcome, ProbeContext, Sample
-from agent.probes.hostsource import RecordedSource
 from agent.runner import Runner
 from agent.state import SiteState
 from sansang import communes
+from sansang.exposition import render
 from tests.unit.fakes import (
     HOST_FIXTURE,
     FakeSpec,

@@ -1,4 +1,4 @@
-"""The hand-written ``/metrics`` writer (``agent/exposition.py``) against prometheus_client.
+"""The hand-written ``/metrics`` writer (``sansang/exposition.py``) against prometheus_client.
 
 For generated snapshots (label values with quotes, backslashes, newlines and Vietnamese text;
 values such as 0, -0.0, 1e-9, 1e21, large ints, NaN and infinities), prometheus_client's own
@@ -29,9 +29,10 @@ from prometheus_client.openmetrics.parser import (
 from prometheus_client.parser import text_string_to_metric_families as parse_text
 from prometheus_client.registry import CollectorRegistry
 
-from agent import promclient
-from agent.catalogue import BY_NAME, CATALOGUE, MetricDef, bucket_labels
-from agent.exposition import (
+from agent.journal.store import Journal
+from agent.metrics import promclient
+from agent.metrics.catalogue import BY_NAME, CATALOGUE
+from sansang.exposition import (
     OPENMETRICS,
     TEXT,
     Family,
@@ -39,7 +40,7 @@ from agent.exposition import (
     negotiate,
     render,
 )
-from agent.journal import Journal
+from sansang.metrics import MetricDef, bucket_labels
 from tests.support import REPO, make_agent_app
 
 # --- generated snapshots -------------------------------------------------------------------------
@@ -393,7 +394,8 @@ async def test_metrics_are_gzipped_when_the_scraper_accepts_it(
 def test_the_agent_does_not_import_prometheus_client() -> None:
     """prometheus_client is a development dependency: nothing the agent runs may import it."""
     code = (
-        "import sys, agent.app, agent.server, agent.exporter, agent.exposition, sansang.cli\n"
+        "import sys, agent.app, agent.web.server, agent.metrics.exporter, sansang.exposition\n"
+        "import sansang.cli\n"
         "loaded = sorted(m for m in sys.modules if m.split('.')[0] == 'prometheus_client')\n"
         "print(' '.join(loaded))\n"
     )
@@ -406,7 +408,7 @@ def test_the_agent_does_not_import_prometheus_client() -> None:
         [
             sys.executable,
             "-c",
-            "import agent.promclient, sys; print('prometheus_client' in sys.modules)",
+            "import agent.metrics.promclient, sys; print('prometheus_client' in sys.modules)",
         ],
         capture_output=True,
         text=True,

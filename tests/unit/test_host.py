@@ -14,16 +14,17 @@ from typing import Any
 import psutil
 import pytest
 
-from agent.catalogue import BY_NAME
 from agent.config import AgentConfig
-from agent.events import Change
 from agent.jobs import Job, build_jobs
-from agent.probes import PROBES, adjtimex
+from agent.metrics.catalogue import BY_NAME
+from agent.probes import PROBES
+from agent.probes import _adjtimex as adjtimex
+from agent.probes._hostsource import PsutilSource, RecordedSource
 from agent.probes.base import Outcome, ProbeContext
 from agent.probes.host import HostProbe, HostSpec, cpu_ratio, from_target, kind
-from agent.probes.hostsource import PsutilSource, RecordedSource
 from agent.runner import Runner
 from agent.state import SiteState
+from sansang.events import Change
 
 FIXTURES = Path(__file__).parent / "fixtures" / "host"
 CTX = ProbeContext("host", 5.0, logging.getLogger("agent.probe.host"))
@@ -328,7 +329,7 @@ async def test_the_registered_kind_reads_this_machine() -> None:
 
 def test_recording_round_trip() -> None:
     """RecordedSource replays exactly what record() wrote (the fixtures stay faithful)."""
-    from agent.probes.hostsource import record
+    from agent.probes._hostsource import record
 
     data = recording()
     replay = record(RecordedSource(copy.deepcopy(data)), ["/", "/dev/shm", "/srv/data"])

@@ -1,4 +1,4 @@
-"""The hand-written ICMP echo wire format (``agent/probes/icmp_packet.py``) on packets laid out
+"""The hand-written ICMP echo wire format (``agent/probes/_icmp_packet.py``) on packets laid out
 as RFC 791/792 (IPv4) and RFC 8200/4443 (IPv6) say, the way Linux hands them to each socket."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import socket
 import struct
 
-from agent.probes.icmp_packet import (
+from agent.probes._icmp_packet import (
     Received,
     checksum,
     echo_request,

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.journal import Journal
+from agent.journal.store import Journal
 from tests.support import FakeWall
 
 DAY = 86400.0
@@ -256,7 +256,7 @@ def test_failed_write_keeps_event_pending_then_writes_it_first_in_order(
     assert [e.details["i"] for e in events[3:6]] == [0, 1, 2]
     assert j.pending() == 0
     assert j.stats.appended == 7
-    warnings = [r.getMessage() for r in caplog.records if r.name == "agent.journal"]
+    warnings = [r.getMessage() for r in caplog.records if r.name == "agent.journal.store"]
     assert len(warnings) == 2, f"one message when writes fail, one when they work: {warnings}"
     assert "wait in memory" in warnings[0] and "work again" in warnings[1]
     j.close()

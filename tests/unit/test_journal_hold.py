@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from agent.journal import Journal
+from agent.journal.store import Journal
 from tests.support import FakeWall
 from tests.unit.test_journal import DAY, T0, open_journal, seqs
 

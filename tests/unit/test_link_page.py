@@ -6,15 +6,15 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from agent.bandwidth.budget import Budget
-from agent.bandwidth.runs import SpeedtestState
 from agent.config import Site
-from agent.journal import Journal
-from agent.linkconfig import Link
+from agent.config.links import Link
+from agent.journal.store import Journal
+from agent.links.bandwidth.budget import Budget
+from agent.links.bandwidth.runs import SpeedtestState
 from agent.probes.base import Outcome, ProbeContext, Sample
 from agent.runner import Runner
 from agent.state import SiteState
-from agent.statuspage import StatusPage
+from agent.web.status import StatusPage
 from tests.unit.fakes import FakeSpec, Journalled, always_open, fake_job
 
 SITE = Site(commune_code="23527", name="Xã Sa Thầy", latitude=14.4, longitude=107.8)

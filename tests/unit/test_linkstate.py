@@ -1,4 +1,4 @@
-"""The link tracker (``agent/linkstate.py``): link up/down from the rounds of every target over
+"""The link tracker (``agent/links/state.py``): link up/down from the rounds of every target over
 it, and the backup-link evidence at most once a day; then its wiring in ``SiteState``."""
 
 from __future__ import annotations
@@ -6,11 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from agent.config import AgentConfig
-from agent.events import Change
 from agent.jobs import build_jobs
-from agent.linkstate import LinkTracker
+from agent.links.state import LinkTracker
 from agent.probes.base import Measurement, Outcome
 from agent.state import SiteState
+from sansang.events import Change
 
 S = 1_000_000_000  # ns per second
 DAY = 86400 * S

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.power.nutproto import read_dummy_ups_file, reading_from_vars
+from agent.power.nut.protocol import read_dummy_ups_file, reading_from_vars
 
 DDL = Path(__file__).resolve().parent.parent / "fixtures" / "nut-ddl"
 

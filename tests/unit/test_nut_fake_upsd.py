@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 import trustme
 
-from agent.power.nutclient import NutError, connect
-from agent.power.nutproto import NutProtocolError, split_words
+from agent.power.nut.client import NutError, connect
+from agent.power.nut.protocol import NutProtocolError, split_words
 from agent.probes import nut
 from agent.probes.base import Outcome, ProbeContext
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agent.power.nutproto import (
+from agent.power.nut.protocol import (
     KNOWN_ERRORS,
     MAX_LINE,
     Begin,

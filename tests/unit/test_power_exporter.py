@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from agent.catalogue import BY_NAME, CATALOGUE
-from agent.events import Change
-from agent.exporter import AgentCollector
-from agent.exposition import render
+from agent.metrics.catalogue import BY_NAME, CATALOGUE
+from agent.metrics.exporter import AgentCollector
 from agent.power.reading import KNOWN_FLAGS
 from agent.runner import Runner
 from agent.state import SiteState
+from sansang.events import Change
+from sansang.exposition import render
 from tests.unit.fakes import Journalled, PowerScript, always_open, fake_job, scrape, value
 
 
@@ -116,7 +116,7 @@ def test_an_agent_without_snmp_sources_never_loads_pysnmp() -> None:
     code = (
         "import sys, agent.app, agent.config, agent.probes, sansang.cli\n"
         "print(any(m.split('.')[0] == 'pysnmp' for m in sys.modules))\n"
-        "from agent.power import snmp_client\n"
+        "from agent.power.snmp import client\n"
         "print(any(m.split('.')[0] == 'pysnmp' for m in sys.modules))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

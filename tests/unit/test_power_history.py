@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from agent.events import Event
 from agent.power.history import InProgress, PowerHistory
+from sansang.events import Event
 
 NOW = 1.8e9
 H = 3600.0

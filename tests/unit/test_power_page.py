@@ -7,7 +7,7 @@ import re
 from agent.config import Site
 from agent.runner import Runner
 from agent.state import SiteState
-from agent.statuspage import StatusPage
+from agent.web.status import StatusPage
 from tests.unit.fakes import Journalled, PowerScript, always_open, fake_job
 
 SITE = Site(commune_code="23527", name="Xã Sa Thầy", latitude=14.4, longitude=107.8)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agent.events import Change, Event
 from agent.power.reading import PowerReading, parse_status
 from agent.power.tracker import PowerPolicy, PowerTracker
+from sansang.events import Change, Event
 
 S = 1_000_000_000  # ns per second
 BOOT = "boot-a"

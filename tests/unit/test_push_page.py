@@ -8,12 +8,12 @@ from collections import Counter
 from pathlib import Path
 
 from agent.config import Site
-from agent.events import Event
-from agent.exporter import AgentCollector
-from agent.journal import Journal
-from agent.push import REASONS, PushStats
+from agent.journal.push import REASONS, PushStats
+from agent.journal.store import Journal
+from agent.metrics.exporter import AgentCollector
 from agent.state import SiteState
-from agent.statuspage import StatusPage
+from agent.web.status import StatusPage
+from sansang.events import Event
 from tests.support import FakeWall
 
 SITE = Site(commune_code="23527", name="Xã Sa Thầy", latitude=14.4, longitude=107.8)

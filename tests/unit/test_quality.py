@@ -17,14 +17,14 @@ from prometheus_client.openmetrics.parser import (
 )
 from prometheus_client.parser import text_string_to_metric_families as parse_text
 
-from agent.catalogue import BY_NAME
-from agent.exporter import AgentCollector
-from agent.exposition import Family, render
 from agent.jobs import Job
+from agent.metrics.catalogue import BY_NAME
+from agent.metrics.exporter import AgentCollector
 from agent.probes import PROBES
 from agent.probes.base import ProbeContext
 from agent.probes.quality import QualitySpec, histogram_increments, round_stats, run
 from agent.state import SiteState
+from sansang.exposition import Family, render
 
 MS = 0.001
 KIND = PROBES["quality"]

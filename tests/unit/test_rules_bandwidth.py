@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collector.evaluate.model import SurveyPoint
 from collector.evaluate.rules import dead_zone_points
-from collector.evaluate.rules.bandwidth import bandwidth_median
+from collector.evaluate.rules.bandwidth_median import bandwidth_median
 from collector.evaluate.rules.dead_zone import dead_zone
 from tests.unit.evaluate_support import THRESHOLDS, WINDOW, Journal, at, site
 

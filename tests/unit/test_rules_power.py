@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from collector.evaluate.rules import power_dead_zones
-from collector.evaluate.rules.power import power_outages
+from collector.evaluate.rules.power_outages import power_outages
 from tests.unit.evaluate_support import DAY, HOUR, THRESHOLDS, WINDOW, Journal, at, site
 
 TH = THRESHOLDS["INF-PWR"]

@@ -9,7 +9,7 @@ import pytest
 
 from collector.evaluate.model import SiteInputs
 from collector.evaluate.rules import central_outages
-from collector.evaluate.rules.service import central_by_role, service_availability
+from collector.evaluate.rules.service_availability import central_by_role, service_availability
 from tests.unit.evaluate_support import HOUR, THRESHOLDS, WINDOW, Journal, at, site
 
 TH = THRESHOLDS["OPS-247"]

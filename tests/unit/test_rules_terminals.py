@@ -4,8 +4,8 @@
 from __future__ import annotations
 
 from collector.evaluate.hours import service_spans
-from collector.evaluate.rules.conference import conference_endpoint
-from collector.evaluate.rules.terminals import terminal_availability
+from collector.evaluate.rules.conference_endpoint import conference_endpoint
+from collector.evaluate.rules.terminal_availability import terminal_availability
 from collector.inventory.model import Site
 from tests.unit.evaluate_support import HOUR, THRESHOLDS, WINDOW, Journal, at, site, terminal
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from collector.evaluate.model import SiteInputs
 from collector.evaluate.rules import RULES
-from collector.evaluate.rules.service import central_by_role, central_outages_of
+from collector.evaluate.rules.service_availability import central_by_role, central_outages_of
 from collector.evaluate.rules.uptime import uptime, uptime_view
 from tests.unit.evaluate_support import DAY, HOUR, THRESHOLDS, WINDOW, Journal, at, site
 

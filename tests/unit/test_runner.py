@@ -13,10 +13,10 @@ from collections.abc import Callable
 import pytest
 
 from agent import runner as runner_module
-from agent.events import Change
 from agent.probes.base import Outcome, ProbeContext
 from agent.runner import Runner
 from agent.state import SiteState
+from sansang.events import Change
 from tests.unit.fakes import FakeSpec, Journalled, RunFn, always_open, fake_job, scrape, value
 
 

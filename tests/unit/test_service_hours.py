@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from pydantic import ValidationError
 
-from agent.service_hours import WEEKDAYS, ServiceHours, _bounds, parse_range
+from sansang.service_hours import WEEKDAYS, ServiceHours, _bounds, parse_range
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")  # UTC+7, no daylight saving
 

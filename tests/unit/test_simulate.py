@@ -11,15 +11,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from agent.events import KINDS
-from agent.journal import Journal
+from agent.journal.store import Journal
 from collector.events import EventIn
 from collector.inventory import model as inventory_model
-from collector.simulate.cli import listen_of
-from collector.simulate.driver import Driver, Progress, SimClock, SiteRun, site_runs
-from collector.simulate.files import inventory_data, prepare
-from collector.simulate.places import FOOTNOTE_COMMUNES, fold, match_footnote
-from collector.simulate.scenario import Scenario
+from sansang.events import KINDS
+from simulate.cli import listen_of
+from simulate.driver import Driver, Progress, SimClock, SiteRun, site_runs
+from simulate.files import inventory_data, prepare
+from simulate.places import FOOTNOTE_COMMUNES, fold, match_footnote
+from simulate.scenario import Scenario
 
 START = datetime(2026, 11, 10, 0, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh")).timestamp()
 DAY = 86400.0

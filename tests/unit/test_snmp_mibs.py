@@ -1,4 +1,4 @@
-"""UPS-MIB and PowerNet-MIB values → NUT flags and numbers (agent/power/snmp_mibs.py)."""
+"""UPS-MIB and PowerNet-MIB values → NUT flags and numbers (agent/power/snmp/mibs.py)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from agent.power import snmp_mibs
-from agent.power.snmp_mibs import (
+from agent.power.snmp import mibs as snmp_mibs
+from agent.power.snmp.mibs import (
     MIBS,
     POWERNET,
     UPS_MIB,

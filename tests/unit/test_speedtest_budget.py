@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from agent.bandwidth.budget import DEFAULT_ESTIMATE_BYTES, Budget, month_start
-from agent.journal import Journal
+from agent.journal.store import Journal
+from agent.links.bandwidth.budget import DEFAULT_ESTIMATE_BYTES, Budget, month_start
 from tests.support import FakeWall
 
 MIB = 1024 * 1024

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from agent.bandwidth import endpoint
-from agent.bandwidth.speedtestcli import Client, Shutdown, offline_config
+from agent.links.bandwidth.speedtestcli import Client, Shutdown, offline_config
+from tools import speedtest_endpoint as endpoint
 
 BLOCK = os.urandom(1 << 16)
 

@@ -15,11 +15,12 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from agent.bandwidth import endpoint, iperf3, ookla, selfhosted, speedtestcli
-from agent.bandwidth.result import SpeedtestError
-from agent.linkconfig import Link
+from agent.config.links import Link
+from agent.links.bandwidth import iperf3, ookla, selfhosted, speedtestcli
+from agent.links.bandwidth.result import SpeedtestError
 from tests.speedtestnet import CONFIG_XML, FakeSpeedtestNet, fake_speedtestnet, servers_xml
 from tests.support import free_port
+from tools import speedtest_endpoint as endpoint
 
 MB = 1_000_000
 

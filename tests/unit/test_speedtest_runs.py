@@ -11,14 +11,14 @@ from typing import Any
 
 import pytest
 
-from agent.bandwidth.budget import MIB, Budget
-from agent.bandwidth.result import SpeedResult, SpeedtestError
-from agent.bandwidth.runs import SpeedtestRunner, SpeedtestState
-from agent.exporter import AgentCollector
-from agent.exposition import render
-from agent.journal import Journal
-from agent.linkconfig import Link, SpeedtestBackend, SpeedtestConfig
+from agent.config.links import Link, SpeedtestBackend, SpeedtestConfig
+from agent.journal.store import Journal
+from agent.links.bandwidth.budget import MIB, Budget
+from agent.links.bandwidth.result import SpeedResult, SpeedtestError
+from agent.links.bandwidth.runs import SpeedtestRunner, SpeedtestState
+from agent.metrics.exporter import AgentCollector
 from agent.state import SiteState
+from sansang.exposition import render
 from tests.support import FakeWall, parse_metrics, value
 
 RESULT = SpeedResult("selfhosted", "http://10.200.0.1:8080/", 2.5e6, 1.25e6, 0.012, 5 * MIB, 9.5)
@@ -241,8 +241,8 @@ async def test_metrics_count_from_the_agent_start(tmp_path: Path) -> None:
 
 
 async def test_the_agent_starts_the_schedule_only_with_backends(tmp_path: Path) -> None:
-    from agent.bandwidth.scheduler import start_speedtests, stop_speedtests
     from agent.config import AgentConfig
+    from agent.links.bandwidth.scheduler import start_speedtests, stop_speedtests
 
     site = {"commune_code": "23527", "name": "Xã Sa Thầy", "latitude": 14.4, "longitude": 107.8}
     journal = Journal(tmp_path / "journal.db", boot_id="b")

@@ -15,13 +15,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from agent.bandwidth.budget import Budget
-from agent.bandwidth.result import SpeedResult
-from agent.bandwidth.runs import SpeedtestRunner, lock_path
-from agent.bandwidth.scheduler import Schedule, run_schedule
-from agent.journal import Journal
-from agent.linkconfig import Link, SpeedtestBackend, SpeedtestConfig
-from agent.service_hours import ServiceHours
+from agent.config.links import Link, SpeedtestBackend, SpeedtestConfig
+from agent.journal.store import Journal
+from agent.links.bandwidth.budget import Budget
+from agent.links.bandwidth.result import SpeedResult
+from agent.links.bandwidth.runs import SpeedtestRunner, lock_path
+from agent.links.bandwidth.scheduler import Schedule, run_schedule
+from sansang.service_hours import ServiceHours
 from tests.support import FakeWall
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")

@@ -14,9 +14,10 @@ from typing import Any
 
 import pytest
 
-from agent.bandwidth.cellular import read_cellular
-from agent.bandwidth.result import SpeedResult, SpeedtestError
-from agent.bandwidth.survey import (
+from agent.config.links import Link, SpeedtestBackend
+from agent.links.bandwidth.cellular import read_cellular
+from agent.links.bandwidth.result import SpeedResult, SpeedtestError
+from tools.survey import (
     Place,
     SurveyOptions,
     append_record,
@@ -26,7 +27,6 @@ from agent.bandwidth.survey import (
     survey,
     tcp_round,
 )
-from agent.linkconfig import Link, SpeedtestBackend
 
 MMCLI_FIXTURES = Path(__file__).parent / "fixtures" / "mmcli"
 

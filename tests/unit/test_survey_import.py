@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 
-from agent.bandwidth.survey import append_record
 from collector.evaluate.model import SurveyPoint
 from collector.ingest import survey
 from collector.store import Store
@@ -22,6 +21,7 @@ from tests import yaml_writer
 from tests.collector_support import inventory_of, site
 from tests.support import SANSANG
 from tests.survey_support import T_SURVEY, listener, survey_record, viettel_lte
+from tools.survey import append_record
 
 SA_THAY = "23527-main"
 

@@ -10,9 +10,9 @@ import pytest
 import trustme
 
 from agent.probes import PROBES
+from agent.probes._tls import client_context
 from agent.probes.base import ProbeContext
 from agent.probes.tcp import TcpSpec
-from agent.probes.tlsinfo import client_context
 
 
 @pytest.fixture

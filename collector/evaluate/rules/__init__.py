@@ -11,21 +11,16 @@ Province-level lists beside them: :func:`power_dead_zones` (INF-PWR), :func:`dea
 from __future__ import annotations
 
 from collector.evaluate.model import Rule
-from collector.evaluate.rules import (
-    bandwidth,
-    conference,
-    contingency,
-    dead_zone,
-    drill,
-    power,
-    responder,
-    service,
-    terminals,
-)
+from collector.evaluate.rules import bandwidth_median as bandwidth
+from collector.evaluate.rules import conference_endpoint as conference
+from collector.evaluate.rules import contingency, dead_zone, drill, responder
+from collector.evaluate.rules import power_outages as power
+from collector.evaluate.rules import service_availability as service
+from collector.evaluate.rules import terminal_availability as terminals
 from collector.evaluate.rules import uptime as uptime_rule
 from collector.evaluate.rules.dead_zone import dead_zone_points
-from collector.evaluate.rules.power import power_dead_zones
-from collector.evaluate.rules.service import CentralOutage, central_outages
+from collector.evaluate.rules.power_outages import power_dead_zones
+from collector.evaluate.rules.service_availability import CentralOutage, central_outages
 from collector.evaluate.timeline import AGENT_KINDS, CAUSE_KINDS
 
 RULES: dict[str, Rule] = {

@@ -33,7 +33,7 @@ from collector.evaluate.rules._common import (
     percent_en,
     refs_note,
 )
-from collector.evaluate.rules.bandwidth import throughput
+from collector.evaluate.rules.bandwidth_median import throughput
 from collector.evaluate.timeline import SiteIndex, Span, local_cause, site_index, unpowered_spans
 from collector.events import StoredEvent
 

@@ -42,7 +42,7 @@ from collector.evaluate.rules._common import (
     percent_en,
     plural,
 )
-from collector.evaluate.rules.service import Loss, RoleView, ServiceView
+from collector.evaluate.rules.service_availability import Loss, RoleView, ServiceView
 from collector.evaluate.timeline import (
     Change,
     Segment,

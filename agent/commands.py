@@ -1,0 +1,224 @@
+"""``sansang agent ...``: the agent's subcommands (registered by sansang/cli.py).
+
+sansang agent run --config FILE
+sansang agent check-config FILE
+sansang agent probe KIND TARGET [--debug] [--timeout SECONDS]
+sansang agent speedtest --config FILE [--backend ID] [--link ID] [--ignore-budget]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import io
+import logging
+import sys
+from pathlib import Path
+
+EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
+
+
+def add_parser(top: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from agent.probes import PROBES
+
+    agent = top.add_parser("agent", help="the site agent")
+    sub = agent.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run the agent")
+    run.add_argument("--config", required=True, type=Path, help="agent config file (YAML)")
+    check = sub.add_parser("check-config", help="validate a config file and exit")
+    check.add_argument("file", type=Path)
+    probe = sub.add_parser("probe", help="run one probe now and print its result and metrics")
+    probe.add_argument("kind", help=f"probe kind ({', '.join(sorted(PROBES))})")
+    probe.add_argument("target", help="what to probe, e.g. 10.0.0.1:445, https://host/, -")
+    probe.add_argument("--debug", action="store_true", help="print the probe's debug log")
+    probe.add_argument("--timeout", type=float, default=5.0)
+    speed = sub.add_parser("speedtest", help="run a throughput test now and journal it")
+    speed.add_argument("--config", required=True, type=Path, help="agent config file (YAML)")
+    speed.add_argument("--backend", help="only this backend (id in speedtest.backends)")
+    speed.add_argument("--link", help="only over this link (id in links, or 'default')")
+    speed.add_argument(
+        "--ignore-budget", action="store_true", help="run even when the month's budget is used up"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.command == "check-config":
+        return _check_config(args.file)
+    if args.command == "run":
+        return _run_agent(args.config)
+    if args.command == "probe":
+        return asyncio.run(_probe(args.kind, args.target, args.timeout, args.debug))
+    if args.command == "speedtest":
+        return asyncio.run(_speedtest(args.config, args.backend, args.link, args.ignore_budget))
+    return EXIT_FAILED
+
+
+def _check_config(path: Path) -> int:
+    from agent import config
+
+    cfg = config.load(path)
+    if cfg.server.web_config_file is not None:
+        from agent.config import web as webconfig
+
+        webconfig.load(cfg.server.web_config_file)
+    n = len(cfg.checks) + len(cfg.services) + len(cfg.terminals)
+    print(
+        f"{path}: hợp lệ / OK — {cfg.site.name} ({cfg.site.commune.name}, "
+        f"{cfg.site.commune.province_name}, {cfg.site.commune_code}), "
+        f"{len(cfg.checks)} checks, {len(cfg.services)} services, {len(cfg.terminals)} terminals "
+        f"({n} jobs besides the host probe)"
+    )
+    return EXIT_OK
+
+
+def _run_agent(path: Path) -> int:
+    from agent import app, config
+
+    cfg = config.load(path)
+
+    def ready(running: app.RunningAgent) -> None:
+        print("sansang agent đang chạy / is running:", flush=True)
+        labels = ("Trang tình trạng / status page", "Prometheus /metrics", "Nhật ký / journal API")
+        for label, url in zip(labels, running.urls, strict=True):
+            print(f"  {label}: {url}", flush=True)
+        print(f"  Nhật ký lưu tại / journal file: {cfg.journal.path}", flush=True)
+
+    try:
+        asyncio.run(app.run_agent(cfg, on_ready=ready))
+    except app.StartupError as err:
+        print(err, file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+async def _probe(kind_name: str, target: str, timeout: float, debug: bool) -> int:
+    from agent.jobs import Job, Role
+    from agent.metrics.exporter import AgentCollector
+    from agent.probes import PROBES
+    from agent.runner import Runner
+    from agent.state import SiteState
+    from agent.web.power import condition
+    from sansang.exposition import render
+    from sansang.i18n import REASONS, pick
+
+    kind = PROBES.get(kind_name)
+    if kind is None:
+        known = ", ".join(sorted(PROBES))
+        print(
+            f"không có loại phép đo '{kind_name}' / unknown probe kind '{kind_name}'; "
+            f"các loại / known kinds: {known}",
+            file=sys.stderr,
+        )
+        return EXIT_CONFIG
+    try:
+        spec = kind.from_target(target)
+    except ValueError as err:
+        print(f"{kind_name}: {err}", file=sys.stderr)
+        return EXIT_CONFIG
+    logs = io.StringIO()
+    handler = logging.StreamHandler(logs)
+    handler.setFormatter(
+        logging.Formatter("%(relativeCreated)7.1fms %(levelname)s %(name)s: %(message)s")
+    )
+    root = logging.getLogger()
+    console = root.handlers[:]  # the probe's log is printed below, in order, not to stderr
+    for h in console:
+        root.removeHandler(h)
+    root.addHandler(handler)
+    if debug:
+        root.setLevel(logging.DEBUG)
+    role: Role = (
+        "host" if kind.category == "host" else "power" if kind.category == "power" else "check"
+    )
+    job = Job("cli", role, kind, spec, timeout, timeout)
+    state = SiteState([job], lambda _when: True)
+
+    async def ignore(_changes: object) -> None:
+        return None
+
+    outcome = await Runner([job], state, ignore).run_once(job)
+    root.removeHandler(handler)
+    for h in console:
+        root.addHandler(h)
+    verdict = "THÀNH CÔNG / success" if outcome.success else "THẤT BẠI / failure"
+    print(f"Probe {kind_name} {target}: {verdict} (reason={outcome.reason})")
+    if not outcome.success:
+        print(f"  Nguyên nhân: {pick(REASONS, outcome.reason, 'vi')}")
+        print(f"  Cause: {pick(REASONS, outcome.reason, 'en')}")
+    if outcome.detail:
+        print(f"  detail: {outcome.detail}")
+    if outcome.reading is not None:
+        reading = outcome.reading
+        print(f"  Nguồn điện: {condition(reading, 'vi')} / Power: {condition(reading, 'en')}")
+        if debug:
+            print("\nVariables:")
+            for name, value in sorted(reading.raw.items()):
+                print(f"  {name}: {value}")
+    if debug:
+        print("\nLogs:")
+        print(logs.getvalue() or "  (none)")
+    print("\nMetrics:")
+    print(render(AgentCollector(None, state, None).families()).decode(), end="")
+    return EXIT_OK if outcome.success else EXIT_FAILED
+
+
+def _config_problem(message: str) -> int:
+    print(message, file=sys.stderr)
+    return EXIT_CONFIG
+
+
+async def _speedtest(
+    path: Path, backend_id: str | None, link_id: str | None, ignore_budget: bool
+) -> int:
+    from agent import clock, config
+    from agent.journal.store import Journal
+    from agent.links.bandwidth import text
+    from agent.links.bandwidth.budget import MIB, Budget
+    from agent.links.bandwidth.runs import DEFAULT_LINK, SpeedtestRunner
+
+    cfg = config.load(path)
+    st = cfg.speedtest
+    backends = [b.id for b in st.backends]
+    if not backends:
+        return _config_problem(
+            f"{path}: chưa khai báo speedtest.backends / no speedtest.backends configured"
+        )
+    if backend_id is not None and backend_id not in backends:
+        return _config_problem(
+            f"không có backend '{backend_id}' / no backend '{backend_id}'; "
+            f"có / known: {', '.join(backends)}"
+        )
+    links = [DEFAULT_LINK, *(link.id for link in cfg.links)]
+    if link_id is not None and link_id not in links:
+        return _config_problem(
+            f"không có đường truyền '{link_id}' / no link '{link_id}'; "
+            f"có / known: {', '.join(links)}"
+        )
+    try:
+        journal = Journal(
+            cfg.journal.path,
+            boot_id=clock.boot_id(),
+            retention_seconds=cfg.journal.retention,
+            max_bytes=cfg.journal.max_size_mib * MIB,
+        )
+    except OSError as err:
+        print(f"không mở được nhật ký / cannot open the journal: {err}", file=sys.stderr)
+        return EXIT_FAILED
+    try:
+        budget = Budget(journal, st.monthly_budget_mib * MIB, cfg.site.service_hours.timezone)
+        tester = SpeedtestRunner(st, cfg.links, journal, budget)
+        outcomes = await tester.run(
+            tester.plan(backend_id, link_id),
+            "cli",
+            ignore_budget=ignore_budget,
+            on_wait=lambda: print(
+                "Đang chờ phép đo khác kết thúc / waiting for another test to finish…", flush=True
+            ),
+        )
+        for outcome in outcomes:
+            print("\n".join(text.outcome_lines(outcome)))
+        print(text.budget_line(budget.used(), budget.monthly_bytes))
+        print(f"Đã ghi nhật ký / journalled in: {cfg.journal.path}")
+    finally:
+        journal.close()
+    return EXIT_OK if all(o.result is not None for o in outcomes) else EXIT_FAILED

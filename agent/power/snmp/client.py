@@ -1,0 +1,336 @@
+"""The SNMP client of the ``snmp_ups`` probe (pysnmp 7, asyncio): UPS-MIB (RFC 1628) or APC
+PowerNet-MIB, SNMPv2c or SNMPv3 authPriv.
+
+One GET per poll carries every scalar of the MIB (``agent/power/snmp/mibs.py`` has the OIDs and
+the mapping onto NUT's flags).  ``mib: auto`` asks UPS-MIB first and PowerNet when the card has
+no ``upsOutputSource``; the MIB that answered is asked first on the next polls.
+
+pysnmp's low-level API (``pysnmp.entity.config`` + ``rfc3413.cmdgen``) is used rather than the
+``hlapi`` ``get_cmd``: ``get_cmd`` resolves every OID through a MIB view controller, which loads
+MIB modules (and imports pysmi when it is installed) on the first request, about 0.3-0.5 s, and
+pysmi 2 makes that import raise DeprecationWarnings.  With numeric OIDs nothing is resolved.
+
+Each source has its own SnmpEngine (its USM user and its discovered engine ID are cached in it,
+so a v3 poll is one round trip after the first), but the engine holds no socket between polls:
+the UDP transport is opened on the running loop for one poll and closed after it.  A silent
+device therefore costs only its own poll's time, never another source's, and nothing is bound to
+an event loop that may be gone by the next poll.  Secrets (community, v3 keys) are read from the
+spec and the key files at each poll; they are never logged nor put in an Outcome.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pyasn1.error import PyAsn1Error  # type: ignore[import-untyped]
+from pyasn1.type import univ  # type: ignore[import-untyped]
+from pysnmp.carrier.asyncio.dgram import udp, udp6  # type: ignore[import-untyped]
+from pysnmp.entity import config, engine  # type: ignore[import-untyped]
+from pysnmp.entity.rfc3413 import cmdgen  # type: ignore[import-untyped]
+from pysnmp.error import PySnmpError  # type: ignore[import-untyped]
+from pysnmp.proto import errind  # type: ignore[import-untyped]
+from pysnmp.proto.rfc1902 import ObjectName  # type: ignore[import-untyped]
+from pysnmp.proto.rfc1905 import (  # type: ignore[import-untyped]
+    EndOfMibView,
+    NoSuchInstance,
+    NoSuchObject,
+)
+
+from agent.power.snmp.mibs import MIBS, Mib, MibName, MibValueError, Value
+from agent.probes.base import Outcome, ProbeContext
+from agent.probes.snmp_ups import SnmpUpsSpec
+from sansang.reasons import Reason, describe, reason_for_os_error
+
+# pysnmp's v3 protocol names for the spec's; AES192/AES256 are the Blumenthal draft ciphers
+# (what net-snmp calls AES-192/AES-256), not Cisco's "AES192C".
+_AUTH_PROTOCOLS = {
+    "SHA": config.USM_AUTH_HMAC96_SHA,
+    "SHA224": config.USM_AUTH_HMAC128_SHA224,
+    "SHA256": config.USM_AUTH_HMAC192_SHA256,
+    "SHA384": config.USM_AUTH_HMAC256_SHA384,
+    "SHA512": config.USM_AUTH_HMAC384_SHA512,
+}
+_PRIV_PROTOCOLS = {
+    "AES": config.USM_PRIV_CFB128_AES,
+    "AES192": config.USM_PRIV_CFB192_AES_BLUMENTHAL,
+    "AES256": config.USM_PRIV_CFB256_AES_BLUMENTHAL,
+}
+# errorIndications that mean "the agent does not accept these credentials" (SNMPv3 USM reports).
+_DENIED = (
+    errind.UnknownUserName,
+    errind.WrongDigest,
+    errind.DecryptionError,
+    errind.UnknownSecurityName,
+    errind.UnsupportedSecurityLevel,
+    errind.AuthenticationFailure,
+    errind.AuthenticationError,
+    errind.NoAccessEntry,
+)
+_DENIED_STATUS = {"noAccess", "authorizationError"}
+_MIN_KEY_LENGTH = 8  # RFC 3414 (11.2): shorter pass phrases are refused
+_PYSNMP_MARGIN = 0.2  # pysnmp's own timeout ends this much before ours (its timer ticks 0.1 s)
+_TARGET, _PARAMS, _COMMUNITY_INDEX = "ups", "ups-params", "sansang"
+
+_sessions: dict[tuple[object, ...], _Session] = {}
+# (host, port, context name) -> the MIB that answered there last (``mib: auto`` asks it first)
+_answered: dict[tuple[str, int, str], MibName] = {}
+
+
+class _Failure(Exception):
+    """A poll that ends as ``Outcome.down(reason, detail)``."""
+
+    def __init__(self, reason: Reason, detail: str) -> None:
+        super().__init__(detail)
+        self.reason: Reason = reason
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class _Credentials:
+    community: str = ""
+    auth_key: str = ""
+    priv_key: str = ""
+
+    def digest(self) -> str:
+        """Tells whether the secrets changed since the session was built, without keeping them
+        a second time."""
+        text = "\0".join((self.community, self.auth_key, self.priv_key))
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+class _Session:
+    """One source's SnmpEngine with its credentials configured; a transport only during a poll."""
+
+    def __init__(self, spec: SnmpUpsSpec, creds: _Credentials) -> None:
+        self.digest = creds.digest()
+        self.busy = False
+        self.engine = engine.SnmpEngine()
+        if spec.version == "2c":
+            config.add_v1_system(self.engine, _COMMUNITY_INDEX, creds.community)
+            config.add_target_parameters(self.engine, _PARAMS, _COMMUNITY_INDEX, "noAuthNoPriv", 1)
+        else:
+            config.add_v3_user(
+                self.engine,
+                spec.user,
+                _AUTH_PROTOCOLS[spec.auth_protocol],
+                creds.auth_key,
+                _PRIV_PROTOCOLS[spec.priv_protocol],
+                creds.priv_key,
+            )
+            config.add_target_parameters(self.engine, _PARAMS, spec.user, "authPriv", 3)
+
+    async def get(
+        self, address: tuple[str, int], ipv6: bool, oids: list[str], context: str, budget: float
+    ) -> list[tuple[str, Any]]:
+        """One GET of ``oids``; pysnmp's timeout and retries fit in ``budget`` seconds."""
+        retries = 1 if budget >= 2.0 else 0  # one retry against a lost datagram when time allows
+        per_try = max(0.1, (budget - _PYSNMP_MARGIN) / (retries + 1))
+        domain, transport = (
+            (udp6.DOMAIN_NAME, udp6.Udp6AsyncioTransport())
+            if ipv6
+            else (udp.DOMAIN_NAME, udp.UdpAsyncioTransport())
+        )
+        config.add_transport(self.engine, domain, transport.open_client_mode())
+        try:
+            config.add_target_address(
+                self.engine,
+                _TARGET,
+                domain,
+                address,
+                _PARAMS,
+                timeout=round(per_try * 100),  # hundredths of a second
+                retryCount=retries,
+            )
+            try:
+                return await self._send(oids, context)
+            finally:
+                config.delete_target_address(self.engine, _TARGET)
+        finally:
+            self.engine.close_dispatcher()  # closes the socket; a new one on the next poll
+
+    async def _send(self, oids: list[str], context: str) -> list[tuple[str, Any]]:
+        future: asyncio.Future[tuple[Any, Any, Any, Any]] = (
+            asyncio.get_running_loop().create_future()
+        )
+
+        def done(*args: Any) -> None:  # (engine, handle, indication, status, index, varbinds, ctx)
+            if not future.done():
+                future.set_result(args[2:6])
+
+        cmdgen.GetCommandGenerator().send_varbinds(
+            self.engine, _TARGET, None, context, [(ObjectName(oid), None) for oid in oids], done
+        )
+        indication, status, index, varbinds = await future
+        if indication:
+            raise _indication_failure(indication)
+        if status:
+            name = status.prettyPrint()
+            reason: Reason = "access_denied" if name in _DENIED_STATUS else "protocol_error"
+            raise _Failure(reason, f"the agent answered {name} (error index {int(index)})")
+        return [(str(oid), value) for oid, value in varbinds]
+
+
+async def poll(spec: SnmpUpsSpec, ctx: ProbeContext) -> Outcome:
+    try:
+        creds = _read_credentials(spec)
+    except _Failure as failure:
+        return Outcome.down(failure.reason, failure.detail)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + ctx.timeout
+    try:
+        async with asyncio.timeout_at(deadline):
+            address, ipv6 = await _resolve(spec.host, spec.port)
+            with _session(spec, creds) as session:
+                return await _poll(spec, session, address, ipv6, deadline)
+    except TimeoutError:
+        return Outcome.down("timeout", _no_answer(spec, ctx.timeout))
+    except _Failure as failure:
+        if failure.reason == "timeout":
+            return Outcome.down("timeout", _no_answer(spec, ctx.timeout))
+        return Outcome.down(failure.reason, failure.detail)
+    except (PySnmpError, PyAsn1Error) as err:
+        ctx.logger.debug("SNMP to %s:%d failed: %r", spec.host, spec.port, err)
+        return Outcome.down("protocol_error", describe(err))
+
+
+async def _poll(
+    spec: SnmpUpsSpec, session: _Session, address: tuple[str, int], ipv6: bool, deadline: float
+) -> Outcome:
+    """GET the MIB(s) in order until one has its status object; remember which one did."""
+    loop = asyncio.get_running_loop()
+    where = (spec.host, spec.port, spec.context_name)
+    for mib in _mib_order(spec.mib, _answered.get(where)):
+        names = list(mib.objects)
+        oids = [mib.objects[name] for name in names]
+        varbinds = await session.get(address, ipv6, oids, spec.context_name, deadline - loop.time())
+        values = _decode(names, oids, varbinds)
+        if mib.answered(values):
+            _answered[where] = mib.name
+            try:
+                return Outcome(True, reading=mib.to_reading(values))
+            except MibValueError as err:
+                return Outcome.down("protocol_error", str(err))
+    asked = " nor ".join(f"{MIBS[m].name} {MIBS[m].status_object}" for m in _mib_names(spec.mib))
+    return Outcome.down("unknown_device", f"the agent has no {asked}: not a UPS-MIB/PowerNet UPS")
+
+
+def _mib_names(choice: Literal["auto", "ups-mib", "powernet"]) -> list[MibName]:
+    if choice == "auto":
+        return ["ups-mib", "powernet"]
+    return [choice]
+
+
+def _mib_order(
+    choice: Literal["auto", "ups-mib", "powernet"], remembered: MibName | None
+) -> list[Mib]:
+    names = _mib_names(choice)
+    if remembered is not None and remembered in names:
+        names.remove(remembered)
+        names.insert(0, remembered)
+    return [MIBS[name] for name in names]
+
+
+def _decode(names: list[str], oids: list[str], varbinds: list[tuple[str, Any]]) -> dict[str, Value]:
+    """pysnmp values → int / str / None, by object name; the answer must match the question."""
+    if [oid for oid, _ in varbinds] != oids:
+        raise _Failure("protocol_error", "the answer's OIDs do not match the GET")
+    return {name: _value(value) for name, (_, value) in zip(names, varbinds, strict=True)}
+
+
+def _value(value: Any) -> Value:
+    if isinstance(value, NoSuchObject | NoSuchInstance | EndOfMibView | univ.Null):
+        return None  # the agent does not have this object: unknown, not 0
+    if isinstance(value, univ.Integer):  # Integer32, Gauge32, Counter32/64, TimeTicks, Unsigned32
+        return int(value)
+    if isinstance(value, univ.OctetString):
+        return bytes(value).decode("utf-8", "replace")
+    return str(value.prettyPrint())
+
+
+@contextmanager
+def _session(spec: SnmpUpsSpec, creds: _Credentials) -> Iterator[_Session]:
+    """This source's cached session, rebuilt when its secrets changed; a throw-away one when a
+    poll of the same source is still running (the runner never overlaps two polls of a source,
+    but nothing else has to promise that)."""
+    key = (spec.host, spec.port, spec.version, spec.user, spec.auth_protocol, spec.priv_protocol)
+    session = _sessions.get(key)
+    if session is None or session.digest != creds.digest():
+        session = _sessions[key] = _Session(spec, creds)
+    if session.busy:
+        session = _Session(spec, creds)
+    session.busy = True
+    try:
+        yield session
+    finally:
+        session.busy = False
+
+
+def _read_credentials(spec: SnmpUpsSpec) -> _Credentials:
+    """The community, or the v3 keys read from their files now (a rotated key is picked up)."""
+    if spec.version == "2c":
+        return _Credentials(community=spec.community)
+    assert spec.auth_key_file is not None and spec.priv_key_file is not None  # the validator
+    return _Credentials(
+        auth_key=_read_key(spec.auth_key_file, "auth"),
+        priv_key=_read_key(spec.priv_key_file, "priv"),
+    )
+
+
+def _read_key(path: Path, which: str) -> str:
+    try:
+        key = path.read_text(encoding="utf-8").strip()
+    except OSError as err:
+        reason: Reason = "permission_denied" if isinstance(err, PermissionError) else "error"
+        raise _Failure(
+            reason, f"cannot read the SNMPv3 {which} key file {path}: {err.strerror}"
+        ) from None
+    except UnicodeDecodeError:
+        raise _Failure("error", f"the SNMPv3 {which} key file {path} is not UTF-8 text") from None
+    if len(key) < _MIN_KEY_LENGTH:
+        raise _Failure(
+            "error",
+            f"the SNMPv3 {which} key in {path} is shorter than {_MIN_KEY_LENGTH} characters",
+        )
+    return key
+
+
+async def _resolve(host: str, port: int) -> tuple[tuple[str, int], bool]:
+    """An address pysnmp's UDP transport takes (it wants a literal address) and whether it is
+    IPv6; a literal address is used as it is, without the resolver."""
+    for family in (socket.AF_INET, socket.AF_INET6):
+        try:
+            socket.inet_pton(family, host)
+        except OSError:
+            continue
+        return (host, port), family == socket.AF_INET6
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_DGRAM)
+    except OSError as err:
+        raise _Failure(reason_for_os_error(err), describe(err)) from None
+    family, _, _, _, sockaddr = infos[0]
+    return (str(sockaddr[0]), port), family == socket.AF_INET6
+
+
+def _indication_failure(indication: Any) -> _Failure:
+    """pysnmp's errorIndication → a reason (never with a secret: these texts have none)."""
+    if isinstance(indication, errind.RequestTimedOut):
+        return _Failure("timeout", str(indication))
+    if isinstance(indication, _DENIED):
+        return _Failure("access_denied", f"SNMPv3 credentials refused: {indication}")
+    if isinstance(indication, errind.UnknownContextName | errind.NoSuchContext):
+        return _Failure("unknown_device", f"the agent has no such SNMP context: {indication}")
+    return _Failure("protocol_error", str(indication))
+
+
+def _no_answer(spec: SnmpUpsSpec, timeout: float) -> str:
+    """A silent agent: on v2c a wrong community is silent too (the agent drops the request)."""
+    if spec.version == "2c":
+        return f"no answer within {timeout:g}s: wrong community or agent down"
+    return f"no answer within {timeout:g}s: agent down or unreachable"

@@ -1,0 +1,186 @@
+"""INF-EQUIP: the essential terminals (thiết bị đầu cuối) are registered and available in service
+hours.
+
+Every terminal of the inventory (and any other the journal reports) is followed through its
+``terminal_state`` events; its availability is up time over known time inside the service hours
+(the agent's default schedule: :mod:`collector.evaluate.hours`).  Not met when a kind of
+``required_kinds`` is missing from the inventory or a terminal is below
+``min_availability_in_service``; unknown when a terminal has no data for more than
+``max_unknown_ratio`` of the service hours.  The sentence names the worst terminal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from collector.evaluate.hours import service_spans
+from collector.evaluate.model import (
+    Cause,
+    Evidence,
+    Finding,
+    SiteInputs,
+    Status,
+    Thresholds,
+    Window,
+)
+from collector.evaluate.rules._common import (
+    events_evidence,
+    finding,
+    names,
+    number,
+    percent,
+    percent_en,
+    refs_note,
+)
+from collector.evaluate.timeline import (
+    SiteIndex,
+    Tally,
+    agent_gaps,
+    changes_of,
+    clip,
+    local_cause,
+    site_index,
+    sweep,
+    tally,
+)
+from collector.events import StoredEvent
+from sansang.i18n import TERMINAL_KINDS
+
+TARGET = "INF-EQUIP"
+KINDS = ("terminal_state",)
+REQUIRED = ["counter_pc", "scanner", "printer", "queue_machine"]
+
+
+@dataclass(frozen=True)
+class TerminalHours:
+    """One terminal in service hours."""
+
+    id: str
+    kind: str
+    name: str
+    counted: Tally
+    cause: Cause | None  # of its longest loss in service hours
+    events: tuple[StoredEvent, ...]
+
+    @property
+    def availability(self) -> float | None:
+        return self.counted.ratio()
+
+    def label(self) -> tuple[str, str]:
+        vi, en = TERMINAL_KINDS.get(self.kind, (self.kind, self.kind))
+        shown = f" “{self.name}”" if self.name else ""
+        return f"{vi}{shown} ({self.id})", f"{en}{shown} ({self.id})"
+
+
+def terminal_hours(inputs: SiteInputs, window: Window) -> dict[str, TerminalHours]:
+    """Every terminal's availability in service hours (computed once per site)."""
+    index = site_index(inputs)
+    found = index.memo.get("terminal_hours")
+    if isinstance(found, dict):
+        return found
+    listed = {t.id: (t.kind, t.name) for t in inputs.site.terminals}
+    by_id: dict[str, list[StoredEvent]] = {}
+    for e in index.kind("terminal_state"):
+        by_id.setdefault(e.subject, []).append(e)
+    before = {e.subject: e for e in index.before("terminal_state")}
+    gaps = agent_gaps(inputs, window)
+    spans = service_spans(window)
+    result: dict[str, TerminalHours] = {}
+    for tid in dict.fromkeys([*listed, *by_id]):
+        events = by_id.get(tid, [])
+        kind, name = listed.get(tid, (_kind_of(events, before.get(tid)), ""))
+        changes = changes_of(events, _key)
+        initial = changes_of([before[tid]] if tid in before else [], _key)
+        inside = clip(sweep(changes, initial, gaps, window), spans)
+        result[tid] = TerminalHours(
+            tid, kind, name, tally(inside), _worst_cause(index, inside), tuple(events)
+        )
+    index.memo["terminal_hours"] = result
+    return result
+
+
+def _key(e: StoredEvent) -> tuple[str, str, bool | None]:
+    return "t", "", e.state == "up"
+
+
+def _kind_of(events: list[StoredEvent], before: StoredEvent | None) -> str:
+    for e in [*events, *([before] if before else [])]:
+        kind = e.details.get("kind")
+        if isinstance(kind, str):
+            return kind
+    return "other"
+
+
+def _worst_cause(index: SiteIndex, inside: list[tuple[float, float, bool | None]]) -> Cause | None:
+    downs = [(b - a, a) for a, b, state in inside if state is False]
+    if not downs:
+        return None
+    _length, start = max(downs)
+    return local_cause(index, start)
+
+
+def terminal_availability(inputs: SiteInputs, thresholds: Thresholds, window: Window) -> Finding:
+    minimum = number(thresholds, "min_availability_in_service", 0.95)
+    max_unknown = number(thresholds, "max_unknown_ratio", 0.5)
+    required = names(thresholds, "required_kinds", REQUIRED)
+    have = {t.kind for t in inputs.site.terminals}
+    missing = [k for k in required if k not in have]
+    hours = terminal_hours(inputs, window)
+    known = [t for t in hours.values() if t.availability is not None]
+    worst = min(known, key=lambda t: t.availability or 0.0, default=None)
+    blind = [t for t in hours.values() if t.counted.unknown > max_unknown * t.counted.total]
+    details: dict[str, float | int | str | None] = {
+        "terminals": len(hours),
+        "missing_kinds": ",".join(missing) or None,
+        "terminals_without_data": len(blind),
+        "worst_terminal": worst.id if worst else None,
+    }
+    for t in hours.values():
+        ratio = t.availability
+        details[f"availability:{t.id}"] = round(ratio, 4) if ratio is not None else None
+    value = worst.availability if worst else None
+    low = worst is not None and (worst.availability or 0.0) < minimum
+    vi: list[str] = []
+    en: list[str] = []
+    if missing:
+        kinds = [TERMINAL_KINDS.get(k, (k, k)) for k in missing]
+        vi.append("Thiếu thiết bị: " + ", ".join(k[0].lower() for k in kinds))
+        en.append("Missing: " + ", ".join(k[1].lower() for k in kinds))
+    if worst is not None:
+        name_vi, name_en = worst.label()
+        verb = "chỉ hoạt động" if low else "hoạt động"
+        shown, floor = percent(value or 0.0), percent(minimum)
+        vi.append(f"{name_vi} {verb} {shown} giờ phục vụ (tối thiểu {floor})")
+        shown, floor = percent_en(value or 0.0), percent_en(minimum)
+        en.append(f"{name_en} up {shown} of service hours (minimum {floor})")
+    if blind:
+        vi.append(f"{len(blind)} thiết bị chưa có đủ số liệu")
+        en.append(f"{len(blind)} terminals without enough data")
+    status: Status
+    if missing or low:
+        status = "not_met"
+        cause: Cause | None = "device" if missing or worst is None else worst.cause or "device"
+    elif blind or worst is None:
+        status, cause = "unknown", None
+    else:
+        status, cause = "met", None
+    events = sorted((e for t in hours.values() for e in t.events), key=lambda e: e.wall_time)
+    return finding(
+        TARGET,
+        inputs,
+        window,
+        status,
+        value=value,
+        threshold=minimum,
+        unit="ratio",
+        vi="; ".join(vi) or "Chưa khai báo thiết bị đầu cuối",
+        en="; ".join(en) or "No terminal registered",
+        evidence=[_evidence(events)] if events else [],
+        cause=cause,
+        details=details,
+    )
+
+
+def _evidence(events: list[StoredEvent]) -> Evidence:
+    note_vi, note_en = refs_note(len(events))
+    return events_evidence(events, f"Trạng thái thiết bị{note_vi}", f"Terminal states{note_en}")

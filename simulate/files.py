@@ -1,0 +1,306 @@
+"""What the simulator writes into its work directory, so that real programs read it:
+
+WORKDIR/collector.yaml        the collector's config (SQLite database beside it)
+WORKDIR/inventory.yaml        the province's inventory: every site, push credential ids
+WORKDIR/credentials.yaml      the sites' push credentials (SHA-256 only)
+WORKDIR/tokens.yaml           API tokens (SHA-256 only): one viewer, one admin
+WORKDIR/tokens.txt            the tokens themselves, for the person running the simulation
+WORKDIR/sites/KEY/agent.yaml  each site's agent config (loaded with agent.config.load)
+WORKDIR/sites/KEY/push-token  each site's push token
+WORKDIR/sites/KEY/journal.db  each site's journal
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from ruamel.yaml import YAML
+
+from agent import config as agent_config
+from agent.config import AgentConfig
+from collector import tokens
+from collector.ingest import credentials as push_credentials
+from collector.inventory.model import official_province_name
+from simulate.scenario import TIMEZONE, Scenario, SitePlan, _unit
+
+SPEEDTEST_URL = "http://speedtest.tinh.example:8080/"  # never contacted: the backend is simulated
+
+
+@dataclass(frozen=True)
+class Workdir:
+    root: Path
+
+    @property
+    def collector_config(self) -> Path:
+        return self.root / "collector.yaml"
+
+    @property
+    def inventory(self) -> Path:
+        return self.root / "inventory.yaml"
+
+    @property
+    def credentials(self) -> Path:
+        return self.root / "credentials.yaml"
+
+    @property
+    def tokens(self) -> Path:
+        return self.root / "tokens.yaml"
+
+    @property
+    def tokens_text(self) -> Path:
+        return self.root / "tokens.txt"
+
+    def site_dir(self, site: SitePlan) -> Path:
+        return self.root / "sites" / site.key
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """What :func:`prepare` wrote, and the secrets the caller needs (never logged)."""
+
+    workdir: Workdir
+    configs: dict[str, AgentConfig]  # by site key
+    viewer_token: str
+    admin_token: str
+    collector_url: str
+
+
+def _dump(data: Any) -> str:
+    yaml = YAML(typ="safe", pure=True)
+    yaml.default_flow_style = False
+    yaml.allow_unicode = True
+    out = io.StringIO()
+    yaml.dump(data, out)
+    return out.getvalue()
+
+
+def _write_secret(path: Path, text: str) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(text)
+
+
+def agent_config_data(site: SitePlan, wd: Workdir, collector_url: str) -> dict[str, Any]:
+    """The site's agent config, as the YAML a province would write for it."""
+    here = wd.site_dir(site)
+    link_ids = [link.id for link in site.links]
+    return {
+        "site": {
+            "commune_code": site.code,
+            "site_id": site.site_id,
+            "name": f"Bộ phận một cửa {site.name}",
+            "latitude": site.place.latitude,
+            "longitude": site.place.longitude,
+            "service_hours": {"timezone": TIMEZONE},
+        },
+        "server": {"listen": "127.0.0.1:9717"},  # not served: the simulator has no HTTP server
+        "journal": {"path": str(here / "journal.db")},
+        # Every 2 minutes (services every minute, the UPS every minute): a few days of history
+        # in seconds.
+        "probes": {"interval": "120s", "timeout": "5s"},
+        "host": {"enabled": False},  # the host probe would read this machine
+        "checks": [{"id": "gateway", "name": "Cổng mạng nội bộ", "check": _icmp(f"{site.lan}.1")}],
+        "services": [
+            {
+                "id": "motcua",
+                "name": "Hệ thống thông tin giải quyết TTHC tỉnh (Một cửa điện tử)",
+                "role": "one_stop_system",
+                "check": _http("https://motcua.tinh.example/"),
+            },
+            {
+                "id": "dvcqg",
+                "name": "Cổng Dịch vụ công quốc gia",
+                "role": "national_portal",
+                "check": _http("https://dichvucong.example/"),
+            },
+        ],
+        "terminals": [
+            {"id": t.id, "name": t.name, "kind": t.kind, "address": f"{site.lan}.{10 + i}"}
+            for i, t in enumerate(site.terminals)
+        ],
+        "power": {
+            "interval": "60s",
+            "sources": [{"id": "ups-1", "name": "UPS", "source": {"probe": "nut", "ups": "ups"}}],
+        },
+        "links": [{"id": link.id, "kind": link.kind, "role": link.role} for link in site.links],
+        "quality": {
+            "interval": "5m",
+            "targets": [
+                {
+                    "id": "tinh-dc",
+                    "name": "Trung tâm dữ liệu tỉnh",
+                    "role": "province_datacenter",
+                    "check": {"method": "icmp", "host": "10.51.0.10"},
+                    "links": link_ids,
+                },
+                {
+                    "id": "dvcqg-portal",
+                    "name": "Cổng DVCQG",
+                    "role": "national_portal",
+                    "check": {"method": "tcp", "host": "dichvucong.example", "port": 443},
+                    "links": link_ids,
+                },
+            ],
+        },
+        "speedtest": {
+            "mean_interval": "8h",
+            "monthly_budget_mib": 65536,
+            "duration": "4s",
+            "backends": [
+                {"id": "tinh", "kind": "selfhosted", "url": SPEEDTEST_URL, "links": link_ids}
+            ],
+        },
+        "push": {
+            "url": collector_url,
+            "token_file": str(here / "push-token"),
+            "interval": "5s",
+            "backoff_max": "30s",
+        },
+    }
+
+
+def _http(url: str) -> dict[str, str]:
+    return {"probe": "http", "url": url, "interval": "60s"}
+
+
+def _icmp(host: str) -> dict[str, str]:
+    return {"probe": "icmp", "host": host}
+
+
+def inventory_data(
+    scenario: Scenario, extra_sites: Sequence[dict[str, Any]] = (), today: date | None = None
+) -> dict[str, Any]:
+    """The province's inventory; contingency dates are relative to ``today`` (default: the
+    province's today), so the demo never ages."""
+    name = official_province_name(scenario.province) or scenario.province
+    day = today or datetime.now(ZoneInfo(TIMEZONE)).date()
+    return {
+        "province": {"code": scenario.province, "name": name},
+        "sites": [_inventory_site(s, scenario.seed, day) for s in scenario.sites]
+        + list(extra_sites),
+        "systems": [
+            {"id": "motcua", "name": "Hệ thống thông tin giải quyết TTHC tỉnh",
+             "security_level": 3},
+            {"id": "hnth", "name": "Hệ thống hội nghị truyền hình trực tuyến tỉnh",
+             "security_level": 2},
+        ],
+    }  # fmt: skip
+
+
+def _inventory_site(s: SitePlan, seed: int, today: date) -> dict[str, Any]:
+    kinds = list(dict.fromkeys(link.kind for link in s.links))
+    return {
+        "commune_code": s.code,
+        "site_id": s.site_id,
+        "name": f"Bộ phận một cửa {s.name}",
+        "latitude": s.place.latitude,
+        "longitude": s.place.longitude,
+        "links": kinds,
+        "push": {"credential_id": s.key},
+        "terminals": [
+            {"id": t.id, "name": t.name, "kind": t.kind, "address": f"{s.lan}.{10 + i}"}
+            for i, t in enumerate(s.terminals)
+        ],
+        "ups": [{"id": "ups-1", "model": "APC Back-UPS 1100", "rated_minutes": s.ups_minutes}],
+        "contingency": {risk: _plan(risk, s.key, seed, today) for risk in _FALLBACKS},
+    }
+
+
+_FALLBACKS = {
+    "hardware": ("spare_device", "Máy dự phòng tại kho xã"),
+    "software": ("restore_procedure", "Cài lại từ ảnh đĩa chuẩn của tỉnh"),
+    "cyberattack": ("isolation_procedure", "Ngắt máy khỏi mạng, báo Sở KH&CN"),
+    "link_loss": ("backup_link", "Chuyển sang bộ phát 4G"),
+    "power_loss": ("ups_generator", "UPS và máy phát của UBND xã"),
+}
+
+
+def _plan(risk: str, key: str, seed: int, today: date) -> dict[str, Any]:
+    """One risk's plan, varied across sites (Công an tỉnh's targets get a mix to show): the
+    site's responder confirmed 20–260 days ago (a third are past SEC-TEAM's 180 days); the
+    cyberattack plan's newest drill: none at one site in six, 18 months old at one in six,
+    "partial" at one in six, otherwise passed within the year."""
+    kind, text = _FALLBACKS[risk]
+    confirmed = today - timedelta(days=20 + int(_unit(seed, key, "confirmed") * 240))
+    plan: dict[str, Any] = {
+        "approved_on": "2025-08-15",
+        "fallback": {"kind": kind, "text": text},
+        "responder": {"name": "Cán bộ CNTT xã", "phone": "0912 345 678",
+                      "confirmed_on": confirmed.isoformat()},
+    }  # fmt: skip
+    draw = _unit(seed, key, "drill")
+    if risk != "cyberattack" or draw < 1 / 6:
+        return plan
+    if draw < 2 / 6:
+        ago, result = 540, "passed"
+    elif draw < 3 / 6:
+        ago, result = 60, "partial"
+    else:
+        ago, result = 30 + int(_unit(seed, key, "drill age") * 300), "passed"
+    plan["drills"] = [{"held_on": (today - timedelta(days=ago)).isoformat(), "result": result}]
+    return plan
+
+
+def collector_config_data(
+    listen: str, evaluate_interval: str, window_days: float
+) -> dict[str, Any]:
+    """The collector's config; the evaluation window is the simulated history (a 30-day window
+    over 3 days of data would be mostly unknown)."""
+    return {
+        "listen": listen,
+        "database": "sqlite:///collector.db",
+        "inventory": "inventory.yaml",
+        "tokens_file": "tokens.yaml",
+        "public_url": f"http://{listen}/",
+        "ingest": {"credentials_file": "credentials.yaml"},
+        "evaluate": {
+            "interval": evaluate_interval,
+            "window": f"{max(1, round(window_days * 86400))}s",
+        },
+    }
+
+
+def prepare(
+    scenario: Scenario,
+    root: Path,
+    *,
+    collector_listen: str = "127.0.0.1:9718",
+    evaluate_interval: str = "60s",
+    window_days: float = 3.0,
+    extra_sites: Sequence[dict[str, Any]] = (),
+) -> Prepared:
+    """Write everything into ``root`` (which must hold no earlier simulation) and load each
+    site's agent config back through the agent's own loader.  ``extra_sites``: inventory
+    entries of real agents to add (``make run`` adds this machine's)."""
+    wd = Workdir(root)
+    root.mkdir(parents=True, exist_ok=True)
+    if wd.inventory.exists() or (root / "sites").exists():
+        raise FileExistsError(
+            f"{root} đã có một mô phỏng / already holds a simulation: choose an empty directory"
+        )
+    url = f"http://{collector_listen}/"
+    configs: dict[str, AgentConfig] = {}
+    wd.credentials.touch(mode=0o600)
+    for site in scenario.sites:
+        here = wd.site_dir(site)
+        here.mkdir(parents=True)
+        # What `sansang collector credential new ID` does: the hash to the file, the token out.
+        token = push_credentials.new_credential(wd.credentials, site.key)
+        _write_secret(here / "push-token", token + "\n")
+        path = here / "agent.yaml"
+        path.write_text(_dump(agent_config_data(site, wd, url)), encoding="utf-8")
+        configs[site.key] = agent_config.load(path)
+    wd.inventory.write_text(_dump(inventory_data(scenario, extra_sites)), encoding="utf-8")
+    viewer = tokens.add(wd.tokens, "so-khcn", "viewer", [])
+    admin = tokens.add(wd.tokens, "quan-tri", "admin", [])
+    _write_secret(wd.tokens_text, f"viewer (so-khcn): {viewer}\nadmin (quan-tri): {admin}\n")
+    data = collector_config_data(collector_listen, evaluate_interval, window_days)
+    wd.collector_config.write_text(_dump(data), encoding="utf-8")
+    return Prepared(wd, configs, viewer, admin, url)

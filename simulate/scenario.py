@@ -1,0 +1,383 @@
+"""The scenario: which sites the province has and what their world does, as pure functions of
+time.
+
+Deterministic for a seed: the choice of sites and their traits come from ``random.Random(seed)``,
+and every answer a source gives (a power reading, a round of echo requests, a throughput test) is
+drawn from a hash of (seed, site, what, time slot), so it does not depend on the order in which
+the simulator asks.  Times are Unix seconds; days and hours are local (Asia/Ho_Chi_Minh).
+
+What happens:
+
+- **Afternoon power cuts** in mountain communes (a subset of the upland ones): most days mains are
+  lost around 13:00 for 2.5–3.5 hours; the UPS goes on battery, reports a low battery at 20 %, and
+  switches its output off when it runs out (its rated minutes are far shorter than the cut).
+  Then the site's equipment (terminals, router, so the links) is down until mains return.  The
+  agent's box keeps running on its own battery (a mini PC with a battery, or a laptop), so the
+  journal goes on.  Other sites see a rare momentary blip.
+- **Coverage dead zones**: sites whose only link is mobile, with throughput tests at a few Mbit/s
+  and 6–25 % loss in the echo rounds.
+- **The 20 communes of seed 003, footnote 1** (province 51) have no video-conference terminal.
+- **Flapping links**: a few sites whose primary link goes up and down in 150-second slots every
+  afternoon from 14:00 to 15:30.
+- **A central outage**: the one-stop e-system (``one_stop_system``) down at every site at once,
+  in the history and (``live_central_outage``) once more a few minutes into the live run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from dataclasses import dataclass, field
+from datetime import time
+from functools import cached_property
+
+from agent.power.reading import PowerReading
+from sansang.reasons import Reason
+from simulate.places import Place, match_footnote, place, province_communes
+
+TIMEZONE = "Asia/Ho_Chi_Minh"
+CUT_PROBABILITY = 0.85  # of a mountain site losing mains on a given afternoon
+BLIP_PROBABILITY = 0.15  # of another site seeing a momentary blip on a given day
+FLAP_FROM, FLAP_TO, FLAP_SLOT = time(14, 0), time(15, 30), 150.0
+CENTRAL_AT, CENTRAL_MINUTES = time(9, 30), 90.0
+LIVE_CENTRAL_AFTER, LIVE_CENTRAL_MINUTES = 180.0, 10.0
+UPS_RECHARGE_SECONDS = 4 * 3600.0
+LOW_BATTERY_CHARGE = 0.2
+MBIT = 125_000.0  # bytes per second in one Mbit/s
+
+
+@dataclass(frozen=True)
+class LinkPlan:
+    id: str  # "fibre", "tslcd", "4g"
+    kind: str  # internet | tslcd | mobile
+    role: str = "primary"  # primary | backup
+
+
+@dataclass(frozen=True)
+class TerminalPlan:
+    id: str
+    kind: str
+    name: str
+
+
+@dataclass(frozen=True)
+class SitePlan:
+    """One simulated site and its traits."""
+
+    index: int
+    place: Place
+    mountain: bool  # afternoon power cuts
+    dead_zone: bool  # mobile only, slow and lossy
+    flapping: bool  # its primary link flaps in the afternoon
+    no_conference: bool  # one of the footnote's communes: no HNTH terminal
+    links: tuple[LinkPlan, ...]
+    terminals: tuple[TerminalPlan, ...]
+    ups_minutes: float
+    site_id: str = "main"
+
+    @property
+    def code(self) -> str:
+        return self.place.commune.code
+
+    @property
+    def key(self) -> str:
+        return f"{self.code}-{self.site_id}"
+
+    @property
+    def name(self) -> str:
+        return self.place.commune.name
+
+    @property
+    def lan(self) -> str:
+        """The site's made-up LAN prefix (``10.51.N``); nothing is ever contacted there."""
+        return f"10.{int(self.code[:2])}.{self.index % 250 + 1}"
+
+
+def _unit(seed: int, *parts: object) -> float:
+    """A uniform number in [0, 1) from the seed and the parts (order-independent draws)."""
+    text = "/".join(str(p) for p in (seed, *parts))
+    digest = hashlib.blake2b(text.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") / 2**64
+
+
+def _rng(seed: int, *parts: object) -> random.Random:
+    return random.Random(int(_unit(seed, *parts) * 2**53))
+
+
+UTC_OFFSET = 7 * 3600  # Vietnam keeps UTC+7 all year (no daylight saving)
+
+
+def day_number(t: float) -> int:
+    """The local day containing ``t``, counted from 1970-01-01 (local)."""
+    return int((t + UTC_OFFSET) // 86400)
+
+
+def day_start(day: int) -> float:
+    return day * 86400.0 - UTC_OFFSET
+
+
+def _at(day: int, clock: time) -> float:
+    return day_start(day) + clock.hour * 3600 + clock.minute * 60
+
+
+@dataclass
+class Scenario:
+    seed: int
+    province: str
+    sites: list[SitePlan]
+    unmatched_footnote: list[str]  # footnote names with no official commune in the province
+    central_outages: list[tuple[float, float]] = field(default_factory=list)
+
+    # --- building --------------------------------------------------------------------------------
+    @classmethod
+    def build(cls, n: int, seed: int, province: str = "51") -> Scenario:
+        all_communes = province_communes(province)
+        if not all_communes:
+            raise ValueError(f"no commune in province '{province}'")
+        if not 1 <= n <= len(all_communes):
+            raise ValueError(
+                f"tỉnh {province} có {len(all_communes)} xã / province {province} has "
+                f"{len(all_communes)} communes: --sites must be 1..{len(all_communes)}"
+            )
+        rng = random.Random(seed)
+        footnote, unmatched = match_footnote(province)
+        k = min(len(footnote), max(1, round(n * 0.3))) if footnote and n >= 2 else 0
+        chosen = rng.sample(footnote, k)
+        others = [c for c in all_communes if c not in chosen]
+        chosen += rng.sample(others, n - k)
+        chosen.sort(key=lambda c: c.code)
+        places = [place(c) for c in chosen]
+        no_conf = {c.code for c in footnote}
+        traits = _traits(places, rng)
+        sites = [
+            _site(i, p, traits[i], p.commune.code in no_conf, rng) for i, p in enumerate(places)
+        ]
+        return cls(seed, province, sites, unmatched)
+
+    def plan_central_outage(self, history_start: float, history_end: float) -> None:
+        """One central outage at 09:30 (local) on a day inside the history: the latest such
+        morning that ends an hour before the history does (none if the history is too short)."""
+        day = day_number(history_end)
+        while day_start(day) >= history_start - 86400:
+            start = _at(day, CENTRAL_AT)
+            end = start + CENTRAL_MINUTES * 60
+            if start >= history_start and end <= history_end - 3600:
+                self.central_outages.append((start, end))
+                return
+            day -= 1
+
+    def plan_live_central_outage(self, live_start: float) -> None:
+        start = live_start + LIVE_CENTRAL_AFTER
+        self.central_outages.append((start, start + LIVE_CENTRAL_MINUTES * 60))
+
+    # --- the world, as functions of time ---------------------------------------------------------
+    def central_down(self, t: float) -> bool:
+        return any(a <= t < b for a, b in self.central_outages)
+
+
+def _traits(places: list[Place], rng: random.Random) -> list[tuple[bool, bool, bool]]:
+    """(mountain, dead_zone, flapping) per site: mountains among the upland communes (two in
+    five of them, at most a third of the sites: cut together, more than half the sites losing
+    the one-stop system at once would read as a central outage), dead zones and flapping links
+    among the others."""
+    n = len(places)
+    upland = [i for i, p in enumerate(places) if p.upland]
+    want = max(1 if n >= 3 else 0, min(round(len(upland) * 0.4), n // 3))
+    mountain = set(rng.sample(upland, min(want, len(upland))))
+    rest = [i for i in range(n) if i not in mountain]
+    rng.shuffle(rest)
+    dz = max(1, round(n * 0.15)) if n >= 3 else 0
+    flap = max(1, round(n * 0.1)) if n >= 4 else 0
+    dead_zone = set(rest[:dz])
+    flapping = set(rest[dz : dz + flap])
+    return [(i in mountain, i in dead_zone, i in flapping) for i in range(n)]
+
+
+def _site(
+    i: int, p: Place, traits: tuple[bool, bool, bool], no_conf: bool, rng: random.Random
+) -> SitePlan:
+    mountain, dead_zone, flapping = traits
+    if dead_zone:
+        links: tuple[LinkPlan, ...] = (LinkPlan("4g", "mobile"),)
+    else:
+        links = (LinkPlan("fibre", "internet"),)
+        if rng.random() < 0.5:
+            links += (LinkPlan("tslcd", "tslcd"),)
+        if rng.random() < 0.3:
+            links += (LinkPlan("4g", "mobile", "backup"),)
+    terminals = [
+        TerminalPlan("counter-1", "counter_pc", "Quầy 1"),
+        TerminalPlan("counter-2", "counter_pc", "Quầy 2"),
+        TerminalPlan("scanner-1", "scanner", "Máy quét"),
+        TerminalPlan("printer-1", "printer", "Máy in"),
+        TerminalPlan("queue-1", "queue_machine", "Máy lấy số"),
+    ]
+    if not no_conf:
+        terminals.append(TerminalPlan("hnth", "video_conference", "Điểm cầu HNTH"))
+    ups = float(rng.choice([15, 20, 25, 30]))
+    return SitePlan(i, p, mountain, dead_zone, flapping, no_conf, links, tuple(terminals), ups)
+
+
+def _reading(flags: set[str], charge: float, runtime: float, volts: float) -> PowerReading:
+    return PowerReading(
+        flags=frozenset(flags),
+        battery_charge_ratio=round(charge, 3),
+        battery_runtime_seconds=round(runtime),
+        input_voltage_volts=round(volts, 1),
+        load_ratio=0.35,
+        manufacturer="APC",
+        model="Back-UPS 1100 (mô phỏng)",
+    )
+
+
+# --- one site's world ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cut:
+    start: float
+    end: float
+
+
+class SiteWorld:
+    """What the sources of one site say at a given time (pure; caches per day)."""
+
+    def __init__(self, scenario: Scenario, site: SitePlan) -> None:
+        self.scenario = scenario
+        self.site = site
+        self.seed = scenario.seed
+        self._cuts: dict[int, Cut | None] = {}
+
+    # --- power -----------------------------------------------------------------------------------
+    def _cut_of_day(self, day: int) -> Cut | None:
+        if day not in self._cuts:
+            self._cuts[day] = self._draw_cut(day)
+        return self._cuts[day]
+
+    def _draw_cut(self, day: int) -> Cut | None:
+        r = _rng(self.seed, self.site.key, "power", day)
+        if self.site.mountain:
+            if r.random() >= CUT_PROBABILITY:
+                return None
+            start = _at(day, time(13, 0)) + r.uniform(-20, 40) * 60
+            return Cut(start, start + r.uniform(150, 210) * 60)
+        if r.random() >= BLIP_PROBABILITY:
+            return None
+        start = day_start(day) + r.uniform(7, 20) * 3600
+        return Cut(start, start + r.uniform(30, 150))
+
+    def cut_at_or_before(self, t: float) -> Cut | None:
+        """The cut in progress at ``t``, else the latest that ended before it (within a day)."""
+        day = day_number(t)
+        for d in (day, day - 1):
+            cut = self._cut_of_day(d)
+            if cut is not None and cut.start <= t:
+                return cut
+        return None
+
+    def mains(self, t: float) -> bool:
+        cut = self.cut_at_or_before(t)
+        return cut is None or t >= cut.end
+
+    def _holdup(self) -> float:
+        return self.site.ups_minutes * 60
+
+    def powered(self, t: float) -> bool:
+        """The site's equipment has power: mains, or a UPS that has not run out."""
+        cut = self.cut_at_or_before(t)
+        return cut is None or t >= cut.end or t - cut.start < self._holdup()
+
+    def ups_reading(self, t: float) -> PowerReading:
+        cut = self.cut_at_or_before(t)
+        hold = self._holdup()
+        if cut is not None and t < cut.end:
+            used = t - cut.start
+            charge = max(0.0, 1.0 - used / hold)
+            if used >= hold:
+                flags = {"OB", "LB", "OFF"}
+            else:
+                flags = {"OB", "DISCHRG"} | ({"LB"} if charge <= LOW_BATTERY_CHARGE else set())
+            return _reading(flags, charge, max(0.0, hold - used), 0.0)
+        charge = 1.0
+        if cut is not None:
+            left = max(0.0, 1.0 - (cut.end - cut.start) / hold)
+            charge = min(1.0, left + (t - cut.end) / UPS_RECHARGE_SECONDS)
+        flags = {"OL"} | ({"CHRG"} if charge < 1.0 else set())
+        volts = 220.0 + 8 * (_unit(self.seed, self.site.key, "volts", int(t // 300)) - 0.5)
+        return _reading(flags, charge, hold * charge, volts)
+
+    # --- links -----------------------------------------------------------------------------------
+    def link_up(self, link: LinkPlan, t: float) -> bool:
+        if not self.powered(t):
+            return False
+        if self.site.flapping and link.role == "primary" and link == self.site.links[0]:
+            day = day_number(t)
+            if _at(day, FLAP_FROM) <= t < _at(day, FLAP_TO):
+                return _unit(self.seed, self.site.key, "flap", int(t // FLAP_SLOT)) >= 0.5
+        return True
+
+    def any_link_up(self, t: float) -> bool:
+        return any(self.link_up(link, t) for link in self.site.links)
+
+    def round_rtts(
+        self, link: LinkPlan, target_role: str, t: float, count: int
+    ) -> list[float | None]:
+        """One round of ``count`` echo requests over ``link``: round-trip seconds, None lost."""
+        if not self.link_up(link, t):
+            return [None] * count
+        r = _rng(self.seed, self.site.key, "round", link.id, target_role, int(t))
+        base, loss = self._link_figures(link, r)
+        if target_role == "national_portal":
+            base += 0.012  # Hà Nội is further than the province's data centre
+        return [
+            None if r.random() < loss else max(0.001, base * (1 + 0.15 * r.gauss(0, 1)))
+            for _ in range(count)
+        ]
+
+    def _link_figures(self, link: LinkPlan, r: random.Random) -> tuple[float, float]:
+        """(base round trip in seconds, loss ratio) of one round."""
+        if self.site.dead_zone:
+            return r.uniform(0.09, 0.2), r.uniform(0.06, 0.25)
+        if link.kind == "tslcd":
+            return r.uniform(0.008, 0.02), 0.001
+        if link.kind == "mobile":
+            return r.uniform(0.04, 0.07), 0.01
+        return r.uniform(0.012, 0.03), 0.003
+
+    def throughput(self, link: LinkPlan, t: float) -> tuple[float, float, float] | None:
+        """(download, upload bytes per second, latency seconds) of a test, None: link down."""
+        if not self.link_up(link, t):
+            return None
+        r = _rng(self.seed, self.site.key, "speed", link.id, int(t))
+        if self.site.dead_zone:
+            down, up = r.uniform(1.5, 6.0), r.uniform(0.3, 2.0)
+        elif link.kind == "tslcd":
+            down = r.uniform(30, 90)
+            up = down * r.uniform(0.9, 1.0)
+        elif link.kind == "mobile":
+            down, up = r.uniform(15, 45), r.uniform(5, 15)
+        else:
+            down, up = r.uniform(120, 260), r.uniform(25, 80)
+        base, _loss = self._link_figures(link, r)
+        return down * MBIT, up * MBIT, base
+
+    # --- services, checks, terminals -------------------------------------------------------------
+    def service(self, role: str, t: float) -> tuple[bool, Reason]:
+        """(up, why not) of a service of this role."""
+        if not self.powered(t):
+            return False, "timeout"
+        if not self.any_link_up(t):
+            return False, "unreachable"
+        if role == "one_stop_system" and self.scenario.central_down(t):
+            return False, "http_status"
+        return True, "ok"
+
+    def terminal_up(self, terminal: TerminalPlan, t: float) -> bool:
+        if not self.powered(t):
+            return False
+        odds = 0.02 if terminal.kind == "video_conference" else 0.01  # off for an hour
+        return _unit(self.seed, self.site.key, terminal.id, int(t // 3600)) >= odds
+
+    @cached_property
+    def links_by_id(self) -> dict[str, LinkPlan]:
+        return {link.id: link for link in self.site.links}
