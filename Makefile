@@ -16,10 +16,13 @@ test:
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/python -m agent.metrics.catalogue | diff -u docs/metrics.md - || \
 	  (echo "docs/metrics.md is stale: run 'make docs'" >&2; exit 1)
 	$(BIN)/python -m collector.catalogue | diff -u docs/collector-metrics.md - || \
 	  (echo "docs/collector-metrics.md is stale: run 'make docs'" >&2; exit 1)
+	$(BIN)/python -m collector.alerts.catalogue_doc | diff -u docs/alerts.md - || \
+	  (echo "docs/alerts.md is stale: run 'make docs'" >&2; exit 1)
 	$(BIN)/python -m dashboards.generate --check || \
 	  (echo "dashboards/json is stale: run 'make docs'" >&2; exit 1)
 	$(BIN)/pytest
@@ -28,6 +31,7 @@ lint:
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 bench:
 	scripts/bootstrap.sh bench
@@ -38,8 +42,9 @@ bench:
 docs:
 	$(BIN)/python -m agent.metrics.catalogue > docs/metrics.md
 	$(BIN)/python -m collector.catalogue > docs/collector-metrics.md
+	$(BIN)/python -m collector.alerts.catalogue_doc > docs/alerts.md
 	$(BIN)/python -m agent.config.docs > docs/configuration.md
 	$(BIN)/python -m dashboards.generate
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .import_linter_cache

@@ -29,6 +29,7 @@ from agent.state import SiteState
 from agent.web.server import build_app
 from agent.web.status import StatusPage
 from sansang import __version__
+from sansang.errors import StartupError
 from sansang.events import Change
 
 log = logging.getLogger(__name__)
@@ -36,10 +37,6 @@ log = logging.getLogger(__name__)
 CLOCK_STEP_THRESHOLD_SECONDS = 2.0
 _MAINTENANCE_INTERVAL = 10.0
 _PRUNE_INTERVAL = 3600.0
-
-
-class StartupError(Exception):
-    """The agent cannot start (journal or listening port unusable); the message says why."""
 
 
 @dataclass

@@ -73,6 +73,7 @@ def _check_config(path: Path) -> int:
 
 def _run_agent(path: Path) -> int:
     from agent import app, config
+    from sansang.errors import StartupError
 
     cfg = config.load(path)
 
@@ -85,7 +86,7 @@ def _run_agent(path: Path) -> int:
 
     try:
         asyncio.run(app.run_agent(cfg, on_ready=ready))
-    except app.StartupError as err:
+    except StartupError as err:
         print(err, file=sys.stderr)
         return EXIT_FAILED
     return EXIT_OK

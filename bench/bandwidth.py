@@ -12,7 +12,7 @@ headers with timestamps), so even a perfect measurement reads 4.4 % below the sh
 
 speedtest-cli's default test, for comparison: the sizes and counts speedtest-cli 2.1.3 derives
 from speedtest.net's config (read by speedtest-cli itself from a stand-in for speedtest.net
-serving that config's values, ``tests/speedtestnet.py``): 4 downloads of each of the ten
+serving that config's values, ``tests/support/speedtestnet.py``): 4 downloads of each of the ten
 ``random{N}x{N}.jpg`` (2·N² bytes each, 350 to 4000) and 17 uploads of each of 0.5, 1 and 7 MiB,
 cut at 10 s per direction.  "Planned" is all of it; "at this rate" is what the 10 s cut leaves:
 the bytes a default speedtest-cli run would really move on the link.
@@ -30,7 +30,7 @@ from typing import Any
 from bench.report import Goal, Section
 from tests.integration.bwlab import IPERF3_PORT, measure, start_servers
 from tests.integration.linklab import LinkLab, link_lab, linklab_missing
-from tests.speedtestnet import FakeSpeedtestNet, fake_speedtestnet
+from tests.support.speedtestnet import FakeSpeedtestNet, fake_speedtestnet
 
 RATES = (5, 20, 50)  # Mbit/s
 DURATION = 8.0  # the config's default `duration`

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.measure import Scraper
-from tests.support import free_port, http_get, wait_until
+from tests.support import wait_until
+from tests.support.net import free_port, http_get
 
 NODE_EXPORTER = "prometheus-node-exporter"
 BLACKBOX_EXPORTER = "prometheus-blackbox-exporter"

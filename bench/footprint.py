@@ -16,7 +16,7 @@ from bench.exporters import Exporter
 from bench.measure import MIB, Scraper, Watched
 from bench.report import Goal, Section
 from bench.site import samples
-from tests.support import AgentProcess
+from tests.support.agent import AgentProcess
 
 WINDOW = 60.0
 SCRAPE_EVERY = 15.0

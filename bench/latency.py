@@ -13,7 +13,7 @@ import statistics
 from bench.exporters import Exporter
 from bench.measure import Scraper, percentile
 from bench.report import Goal, Section
-from tests.support import AgentProcess
+from tests.support.agent import AgentProcess
 
 WARMUP = 20
 

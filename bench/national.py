@@ -232,7 +232,7 @@ def http_ingest(
 
     from collector.inventory.model import official_province_name
     from sansang import communes
-    from tests.collector_support import running_collector, site
+    from tests.support.collector import running_collector, site
 
     # One province's sites (an inventory holds one province): the one with the most communes.
     province_of = {k: str(getattr(communes.lookup(k[:5]), "province_code", "")) for k in keys}
@@ -524,7 +524,6 @@ def main(argv: list[str] | None = None) -> int:
         headings = {
             "title": "Performance of the collector",
             "command": "`python -m bench.national`",
-            "goals": "Goals (issue 5)",
             "subject": "collector",
         }
         report.write(report.machine_facts({}), [result], METHOD, doc, **headings)

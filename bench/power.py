@@ -23,7 +23,9 @@ from typing import Any
 
 from bench.report import Goal, Section
 from tests.integration.nutlab import NutLab, nut_missing
-from tests.support import AgentProcess, free_port, parse_metrics, running_agent, value
+from tests.support.agent import AgentProcess, running_agent
+from tests.support.metrics import parse_metrics, value
+from tests.support.net import free_port
 
 POLL = 5.0  # the agent's default power.interval
 DRIVER_POLL = 2  # NUT's default pollinterval for the driver

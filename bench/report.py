@@ -101,7 +101,7 @@ def render(
     method: str,
     title: str = "Performance of the site agent",
     command: str = "`make bench` (`python -m bench`)",
-    goals: str = "Goals (issue 2)",
+    goals: str = "Goals",
     subject: str = "agent",
 ) -> str:
     out = [

@@ -12,7 +12,9 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bench.netlab import AGENT_HTTP, NetLab
 from sansang.kinds import TERMINAL_KINDS
-from tests.support import AgentProcess, http_get, wait_until
+from tests.support import wait_until
+from tests.support.agent import AgentProcess
+from tests.support.net import http_get
 
 AGENT_PORT = 9717
 

@@ -18,7 +18,8 @@ from typing import Any
 from bench import site
 from bench.netlab import SILENT_NET, NetLab
 from bench.report import Goal, Section
-from tests.support import AgentProcess, wait_until
+from tests.support import wait_until
+from tests.support.agent import AgentProcess
 
 LIVE = SILENT = 250
 TIMEOUT = 5.0

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from collector.targets import load_catalogue
 from collector.web import board, mapsvg, ui
 from sansang import communes
-from tests import webdata
+from tests.support import webdata
 
 
 def _timed(what: Callable[[], object], runs: int = 5) -> tuple[float, object]:

@@ -25,6 +25,7 @@ from collector import config as config_mod
 from collector import tokens
 from collector.config import CollectorConfig
 from collector.context import Collector
+from collector.evaluate.rules import THRESHOLDS_READ
 from collector.inventory import model as inventory_model
 from collector.store import Store
 from collector.targets import (
@@ -36,12 +37,9 @@ from collector.targets import (
 )
 from collector.web import build_app
 from collector.web.auth import Auth
+from sansang.errors import StartupError
 
 log = logging.getLogger(__name__)
-
-
-class StartupError(Exception):
-    """The collector cannot start (database or port unusable); the message says why."""
 
 
 @dataclass
@@ -59,7 +57,7 @@ def load(path: Path) -> Loaded:
     """Read the config and the files it names; a :class:`ConfigError` names file:line:field."""
     config = config_mod.load(path)
     inventory = inventory_model.load(config.inventory)
-    catalogue = load_catalogue()
+    catalogue = load_catalogue(rules=THRESHOLDS_READ)  # each evaluated target's rule checked
     overrides = load_overrides(config.targets, catalogue) if config.targets else None
     thresholds = effective_thresholds(catalogue, overrides)
     entries = (

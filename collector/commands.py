@@ -1,6 +1,7 @@
 """``sansang collector ...``: the collector's subcommands (registered by sansang/cli.py).
 
 sansang collector run --config collector.yaml
+sansang collector check-config collector.yaml
 sansang collector check-inventory FILE
 sansang collector import-inventory FILE.xlsx|FILE.csv --out inventory.yaml [--province CODE]
                                    [--skip-bad]
@@ -27,6 +28,10 @@ def add_parser(top: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     sub = collector.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run the collector")
     run.add_argument("--config", required=True, type=Path, help="collector config file (YAML)")
+    check_config = sub.add_parser(
+        "check-config", help="validate a config file and the files it names, and exit"
+    )
+    check_config.add_argument("file", type=Path)
     check = sub.add_parser("check-inventory", help="validate an inventory file and exit")
     check.add_argument("file", type=Path)
     imp = sub.add_parser(
@@ -115,6 +120,8 @@ def run(args: argparse.Namespace) -> int:
         return _run(args.config)
     if args.command == "token":
         return _token_new(args)
+    if args.command == "check-config":
+        return _check_config(args.file)
     if args.command == "check-inventory":
         return _check(args.file)
     if args.command == "import-inventory":
@@ -180,6 +187,13 @@ def _file_sd(inventory: Path, out: Path, site_label: str) -> int:
             file=sys.stderr,
         )
     print(f"{path}: đã ghi / wrote {len(sd.groups)} targets, bỏ qua / skipped {len(sd.skipped)}")
+    return EXIT_OK
+
+
+def _check_config(path: Path) -> int:
+    from collector import check_config
+
+    print(check_config.check(path))
     return EXIT_OK
 
 
@@ -272,6 +286,7 @@ def _import_survey(path: Path, config_path: Path, site: str | None, skip_bad: bo
 
 def _run(path: Path) -> int:
     from collector import app
+    from sansang.errors import StartupError
 
     loaded = app.load(path)
 
@@ -283,7 +298,7 @@ def _run(path: Path) -> int:
 
     try:
         ok = asyncio.run(app.run_collector(loaded, on_ready=ready))
-    except app.StartupError as err:
+    except StartupError as err:
         print(err, file=sys.stderr)
         return EXIT_PARTIAL
     return EXIT_OK if ok else EXIT_PARTIAL

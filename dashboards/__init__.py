@@ -1,1 +1,1 @@
-"""Grafana dashboards as code (issue 6): ``python -m dashboards.generate`` writes ``json/``."""
+"""Grafana dashboards as code: ``python -m dashboards.generate`` writes ``json/``."""

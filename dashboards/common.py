@@ -14,6 +14,8 @@ from grafana_foundation_sdk.models import common as cm
 from grafana_foundation_sdk.models import dashboard as dm
 from grafana_foundation_sdk.models import prometheus as pm
 
+from sansang.i18n import ZONE_NAME
+
 DATASOURCE = dm.DataSourceRef(type_val="prometheus", uid="${datasource}")
 COMMUNE = 'commune_code=~"$commune"'
 """Label matcher of the commune variable; the collector's and the agents' series both carry it."""
@@ -99,7 +101,7 @@ def new_dashboard(uid: str, title: str, description: str, *, multi_commune: bool
         .uid(uid)
         .description(description)
         .tags(["sansang"])
-        .timezone("Asia/Ho_Chi_Minh")
+        .timezone(ZONE_NAME)
         .refresh("1m")
         .time("now-24h", "now")
         .editable()

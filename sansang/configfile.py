@@ -17,6 +17,8 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
 
+from sansang.errors import SansangError
+
 ModelT = TypeVar("ModelT", bound=BaseModel)
 Location = tuple[int | str, ...]
 # Checks across fields (unique ids...) that run after the model validated: (location, message).
@@ -38,7 +40,7 @@ class Problem:
         return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
 
 
-class ConfigError(Exception):
+class ConfigError(SansangError):
     """A config file cannot be used.  ``str()`` lists every problem, one per line."""
 
     def __init__(self, filename: str, problems: Sequence[Problem]) -> None:

@@ -1,134 +1,40 @@
-"""Text shown to people: Vietnamese first, English with ``?lang=en``.  Identifiers stay English."""
+"""Text shown to people, one layer for the agent's pages and the collector's findings, board and
+alerts: Vietnamese first, English with ``?lang=en``.  Identifiers stay English.
+
+Every figure and every word that more than one of them shows is written here once, so a finding,
+the board and an alert never disagree: numbers with a decimal comma and a dot for thousands in
+Vietnamese; percentages cut (never rounded up) to a tenth, so a figure below its target never
+reads as the target; durations in a unit and the next one down (``2 giờ 5 phút``); times in
+Vietnam's zone; the names of causes, service roles, terminal and link kinds, event kinds, states
+and reasons.
+"""
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
+from datetime import datetime
+from decimal import ROUND_FLOOR, Decimal
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 Lang = Literal["vi", "en"]
 
-_TEXT: dict[str, tuple[str, str]] = {
-    # key: (Vietnamese, English)
-    "title": ("Tình trạng điểm phục vụ", "Site status"),
-    "all_ok": ("Mọi thứ đang hoạt động bình thường.", "Everything is working."),
-    "problems": ("Đang có sự cố", "Problems now"),
-    "n_down": ("{n} mục không hoạt động", "{n} item(s) down"),
-    "attention": ("Cần chú ý", "Needs attention"),
-    "since": ("từ", "since"),
-    "for": ("đã", "for"),
-    "not_yet": ("chưa kiểm tra", "not checked yet"),
-    "services": ("Hệ thống phục vụ", "Services"),
-    "checks": ("Kết nối mạng", "Network reachability"),
-    "terminals": ("Thiết bị đầu cuối", "Terminals"),
-    "host": ("Máy trạm giám sát", "Monitoring box"),
-    "recent_events": ("Sự kiện gần đây", "Recent events"),
-    "open_now": ("Đang trong giờ phục vụ", "In service hours now"),
-    "closed_now": ("Ngoài giờ phục vụ", "Outside service hours"),
-    "up": ("hoạt động", "up"),
-    "down": ("mất kết nối", "down"),
-    "kind": ("Loại", "Kind"),
-    "name": ("Tên", "Name"),
-    "state": ("Trạng thái", "State"),
-    "cause": ("Nguyên nhân", "Cause"),
-    "address": ("Địa chỉ", "Address"),
-    "time": ("Thời gian", "Time"),
-    "event": ("Sự kiện", "Event"),
-    "commune": ("Xã/phường", "Commune"),
-    "available": ("{up}/{total} hoạt động", "{up}/{total} up"),
-    "clock_unsync": ("Đồng hồ chưa được đồng bộ (NTP)", "Clock not synchronised (NTP)"),
-    "disk": ("Dung lượng trống", "Free disk"),
-    "memory": ("Bộ nhớ trống", "Free memory"),
-    "uptime": ("Thời gian chạy liên tục", "Uptime"),
-    "interfaces": ("Cổng mạng", "Network interfaces"),
-    "other_lang": ("English", "Tiếng Việt"),
-    "metrics_link": ("Số liệu Prometheus", "Prometheus metrics"),
-    "power": ("Nguồn điện", "Power"),
-    "pw_source": ("Nguồn", "Source"),
-    "pw_charge": ("Pin", "Charge"),
-    "pw_runtime": ("Lưu điện còn", "Runtime left"),
-    "pw_voltage": ("Điện áp vào", "Input voltage"),
-    "pw_load": ("Tải", "Load"),
-    "pw_online": ("điện lưới", "on mains"),
-    "pw_charging": ("đang sạc", "charging"),
-    "pw_on_battery": ("đang chạy bằng pin UPS", "on UPS battery"),
-    "pw_low": ("pin yếu", "battery low"),
-    "pw_bypass": ("bypass (tải không được bảo vệ)", "bypass (load unprotected)"),
-    "pw_fsd": ("UPS yêu cầu tắt máy", "UPS forced shutdown"),
-    "pw_overload": ("quá tải", "overloaded"),
-    "pw_replace": ("cần thay ắc quy", "replace battery"),
-    "pw_off": ("đầu ra tắt", "output off"),
-    "pw_unknown": ("không rõ", "unknown"),
-    "pw_banner_lost": (
-        "Mất điện lưới từ {since} (đã {duration})",
-        "Mains lost since {since} ({duration})",
-    ),
-    "pw_charge_left": ("pin còn {pct}%", "{pct}% charge left"),
-    "pw_runtime_left": ("còn khoảng {left}", "about {left} left"),
-    "pw_hint_lost": (
-        "Tắt thiết bị không cần thiết để kéo dài thời gian lưu điện; báo điện lực; chuẩn bị "
-        "phương án dự phòng mất điện (máy phát, lưu hồ sơ).",
-        "Switch off what is not needed to stretch the UPS; call the power company; get the "
-        "power-loss contingency ready (generator, save work).",
-    ),
-    "pw_flapping": (
-        "Điện lưới chập chờn: mất và có lại nhiều lần liên tiếp",
-        "Mains flapping: lost and back many times in a row",
-    ),
-    "pw_outages": ("Mất điện lưới", "Mains outages"),
-    "pw_window_24h": ("24 giờ", "24 hours"),
-    "pw_window_7d": ("7 ngày", "7 days"),
-    "pw_window_30d": ("30 ngày", "30 days"),
-    "pw_sustained": ("Số lần mất điện kéo dài (trên 5 phút)", "Sustained outages (over 5 min)"),
-    "pw_momentary": ("Số lần mất điện thoáng qua (đến 5 phút)", "Momentary outages (up to 5 min)"),
-    "pw_total": ("Tổng thời gian mất điện", "Time without mains"),
-    "pw_site": ("cả điểm phục vụ", "whole site"),
-    "pw_longest": ("Lần mất điện dài nhất", "Longest outage"),
-    "pw_holdup": ("UPS giữ điện ngắn nhất (đến khi cạn pin)", "Shortest UPS hold-up (until empty)"),
-    "pw_classes": (
-        "Kéo dài / thoáng qua theo Thông tư 05/2025/TT-BCT, Điều 15.",
-        "Sustained / momentary as in Thông tư 05/2025/TT-BCT, Article 15.",
-    ),
-    "links": ("Đường truyền", "Links"),
-    "ln_link": ("Đường truyền", "Link"),
-    "ln_role": ("Vai trò", "Role"),
-    "ln_primary": ("chính", "primary"),
-    "ln_backup": ("dự phòng", "backup"),
-    "ln_default": ("tuyến mặc định", "default route"),
-    "ln_down": (
-        "mất kết nối trên đường truyền này (mọi đích đều không trả lời)",
-        "no target answers over this link",
-    ),
-    "ln_quality": (
-        "Mất gói, độ trễ, độ dao động (lượt đo gần nhất)",
-        "Loss, latency, jitter (last round)",
-    ),
-    "ln_target": ("Đích", "Target"),
-    "ln_loss": ("Mất gói", "Loss"),
-    "ln_rtt": ("Độ trễ (trung vị)", "Latency (median)"),
-    "ln_jitter": ("Độ dao động", "Jitter"),
-    "ln_speed": ("Băng thông (lần đo gần nhất)", "Throughput (latest test)"),
-    "ln_backend": ("Máy chủ đo", "Test server"),
-    "ln_down_rate": ("Tải xuống", "Download"),
-    "ln_up_rate": ("Tải lên", "Upload"),
-    "ln_last_ok": ("Lần đo được gần nhất", "Last successful"),
-    "ln_last": ("Lần đo gần nhất", "Last test"),
-    "ln_ok": ("thành công", "ok"),
-    "ln_failed": ("thất bại", "failed"),
-    "ln_ago": ("{ago} trước", "{ago} ago"),
-    "ln_budget": (
-        "Dung lượng đo tháng này: {used} / {total} MiB",
-        "Test data this month: {used} / {total} MiB",
-    ),
-    "push_line": (
-        "Gửi về tỉnh: {n} sự kiện chờ gửi · lần gửi được gần nhất: {last}",
-        "Push to the province: {n} event(s) waiting · last success: {last}",
-    ),
-    "push_never": ("chưa có", "none yet"),
-    "push_error": ("lỗi: {error}", "error: {error}"),
-    "journal_pending": (
-        "Không ghi được nhật ký (ổ đĩa đầy?): {n} sự kiện đang chờ",
-        "Journal cannot be written (disk full?): {n} event(s) waiting",
-    ),
-}
+# Vietnam keeps UTC+7 all year (no daylight saving).  The province's times are written in it.
+ZONE_NAME = "Asia/Ho_Chi_Minh"
+ZONE = ZoneInfo(ZONE_NAME)
+
+
+def choose(asked: str | None) -> Lang:
+    """The language of a page from its ``?lang=``: English only when asked for by name, so a
+    missing or mistyped value gives the Vietnamese a commune official reads."""
+    return "en" if asked == "en" else "vi"
+
+
+def other(lang: Lang) -> Lang:
+    """The language a page's switch link leads to."""
+    return "en" if lang == "vi" else "vi"
+
 
 REASONS: dict[str, tuple[str, str]] = {
     "ok": ("bình thường", "ok"),
@@ -161,58 +67,6 @@ REASONS: dict[str, tuple[str, str]] = {
         "the month's data budget for speed tests is used up",
     ),
     "error": ("lỗi kiểm tra (xem nhật ký)", "check failed (see the log)"),
-}
-
-# What a technician on site does next, per reason (shown under the cause).
-HINTS: dict[str, tuple[str, str]] = {
-    "timeout": (
-        "Kiểm tra thiết bị có bật nguồn, cắm cáp mạng; đèn cổng trên switch có sáng không.",
-        "Check the device is powered and cabled; is its switch-port light on?",
-    ),
-    "refused": (
-        "Thiết bị có mạng nhưng dịch vụ không chạy: khởi động lại dịch vụ hoặc thiết bị.",
-        "The device is on the network but the service is not running: restart it.",
-    ),
-    "unreachable": (
-        "Không có đường mạng tới thiết bị: kiểm tra cáp, switch, bộ định tuyến và địa chỉ IP.",
-        "No network path: check cables, switch, router and the IP address.",
-    ),
-    "name_not_resolved": (
-        "Kiểm tra máy chủ DNS và đường truyền Internet/TSLCD.",
-        "Check the DNS server and the Internet/TSLCD link.",
-    ),
-    "tls_error": (
-        "Kiểm tra cấu hình HTTPS của máy chủ.",
-        "Check the server's HTTPS configuration.",
-    ),
-    "certificate_invalid": (
-        "Chứng thư số hết hạn hoặc sai tên: báo quản trị hệ thống.",
-        "Certificate expired or for another name: tell the system's administrator.",
-    ),
-    "http_status": (
-        "Máy chủ trả lỗi: báo đơn vị quản trị hệ thống.",
-        "The server answers with an error: tell the system's administrator.",
-    ),
-    "permission_denied": (
-        "Tác tử không đủ quyền gửi ICMP: chạy với quyền root hoặc mở ping_group_range.",
-        "The agent may not send ICMP: run it as root or widen ping_group_range.",
-    ),
-    "access_denied": (
-        "Kiểm tra tài khoản, mật khẩu/khoá (NUT upsd.users, SNMP community, người dùng v3).",
-        "Check the user and password or keys (NUT upsd.users, SNMP community or v3 user).",
-    ),
-    "driver_not_connected": (
-        "Kiểm tra cáp USB/COM giữa UPS và máy, UPS có bật không; khởi động lại dịch vụ nut-driver.",
-        "Check the USB/serial cable to the UPS and that it is on; restart the nut-driver service.",
-    ),
-    "data_stale": (
-        "UPS không gửi số liệu mới: kiểm tra cáp, rồi khởi động lại trình điều khiển NUT.",
-        "The UPS sends no fresh data: check the cable, then restart the NUT driver.",
-    ),
-    "unknown_device": (
-        "Tên UPS hoặc MIB khai báo không đúng: xem `upsc -l` hoặc cấu hình thẻ mạng UPS.",
-        "Wrong UPS name or MIB: see `upsc -l` or the UPS card's settings.",
-    ),
 }
 
 # States of observed things (interfaces, the clock), as the journal writes them.
@@ -255,6 +109,26 @@ LINK_KINDS: dict[str, tuple[str, str]] = {
     "other": ("Khác", "Other"),
 }
 
+# The likely cause of a loss, as the collector names it (collector.evaluate.model.Cause): one
+# wording for the findings, the board and the alerts (the Alertmanager template's
+# ``sansang.cause`` repeats the Vietnamese, and a test holds it to these).  Read by a provincial
+# official: "central" says where the fault is and why it is not the commune's.  At most 41
+# characters each: the template's Telegram budget cuts any other cause there.
+CAUSES: dict[str, tuple[str, str]] = {
+    "power": ("mất điện lưới", "mains power lost"),
+    "link": ("mất đường truyền", "link lost"),
+    "device": ("bản thân thiết bị hoặc dịch vụ", "the device or service itself"),
+    "central": (
+        "sự cố phía trung tâm, nhiều điểm cùng lúc",
+        "central outage, many sites at once",
+    ),
+    "agent": (
+        "tác tử giám sát ngừng hoặc khởi động lại",
+        "the monitoring agent stopped or restarted",
+    ),
+    "unknown": ("chưa rõ nguyên nhân", "cause not known"),
+}
+
 SERVICE_ROLES: dict[str, tuple[str, str]] = {
     "one_stop_system": ("Hệ thống Một cửa điện tử", "One-stop e-system"),
     "national_portal": ("Cổng Dịch vụ công quốc gia", "National public-service portal"),
@@ -286,26 +160,56 @@ EVENT_KINDS: dict[str, tuple[str, str]] = {
 }
 
 
-def pick(table: dict[str, tuple[str, str]], key: str, lang: Lang) -> str:
+def pick(table: Mapping[str, tuple[str, str]], key: str, lang: Lang) -> str:
+    """``key``'s words in ``lang``; the key itself when the table has no words for it, so a new
+    identifier still shows (in English) rather than failing the page."""
     pair = table.get(key)
     if pair is None:
         return key
     return pair[0] if lang == "vi" else pair[1]
 
 
-def t(key: str, lang: Lang, **values: object) -> str:
-    return pick(_TEXT, key, lang).format(**values)
+def local(unix: float) -> datetime:
+    """``unix`` as a wall-clock time in Vietnam, for the ``strftime`` of a sentence or a page."""
+    return datetime.fromtimestamp(unix, ZONE)
+
+
+def number(value: float, decimals: int, lang: Lang) -> str:
+    """``1.234,5`` in Vietnamese, ``1,234.5`` in English (rounded to ``decimals``)."""
+    text = f"{value:,.{decimals}f}"
+    if lang == "vi":
+        text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+    return text
+
+
+def percent(ratio: float, lang: Lang) -> str:
+    """``99,4 %`` for 0.99496: cut to a tenth, never rounded up, and no ``,0`` (``100 %``).
+
+    A finding compares the ratio with its target and then prints both, so the print must keep
+    the order: 0.99496 must not read ``99,5 %`` next to a 99.5 % target it misses.  The cut works
+    on the float's shortest decimal (``repr``), which keeps the floats' order exactly: 0.995
+    itself still reads ``99,5 %`` and the float just below it ``99,4 %``."""
+    if not math.isfinite(ratio):
+        return "—"
+    tenths = int((Decimal(repr(ratio)) * 1000).to_integral_value(rounding=ROUND_FLOOR))
+    if tenths % 10 == 0:
+        return f"{number(tenths // 10, 0, lang)} %"
+    return f"{number(tenths / 10, 1, lang)} %"
+
+
+_UNITS = (("ngày", "d"), ("giờ", "h"), ("phút", "min"), ("giây", "s"))
 
 
 def duration(seconds: float, lang: Lang) -> str:
-    """``2 giờ 5 phút`` / ``2 h 5 min``: the two largest units."""
-    s = int(max(0, seconds))
-    units = (("ngày", "d", 86400), ("giờ", "h", 3600), ("phút", "min", 60), ("giây", "s", 1))
-    parts: list[str] = []
-    for vi, en, size in units:
-        if s >= size or (size == 1 and not parts):
-            parts.append(f"{s // size} {vi if lang == 'vi' else en}")
-            s %= size
-        if len(parts) == 2:
-            break
-    return " ".join(parts)
+    """``2 giờ 5 phút`` / ``2 h 5 min``: the largest unit and, when not zero, the next one down
+    (``1 ngày 3 giờ``, ``45 phút``, ``1 giờ``).
+
+    The one form for every span a person reads: an outage in a finding, the board, an alert, the
+    agent's page; a reader compares them without converting ``2,1 giờ`` to minutes.  Cut, like
+    :func:`percent`, never rounded up: a UPS that held 9 min 59.6 s does not read as the 10 min
+    it was required to hold."""
+    s = int(max(0.0, seconds))
+    counts = (s // 86400, s % 86400 // 3600, s % 3600 // 60, s % 60)
+    first = next((i for i, n in enumerate(counts) if n), len(counts) - 1)
+    shown = [i for i in (first, first + 1) if i < len(counts) and (i == first or counts[i])]
+    return " ".join(f"{counts[i]} {_UNITS[i][0 if lang == 'vi' else 1]}" for i in shown)

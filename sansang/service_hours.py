@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, Field, field_validator
 
+from sansang.i18n import ZONE_NAME
 from sansang.models import StrictModel
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -66,7 +67,7 @@ TimeRange = Annotated[str, AfterValidator(_valid_range)]
 class ServiceHours(StrictModel):
     """Giờ làm việc: when the centre serves the public."""
 
-    timezone: str = Field(default="Asia/Ho_Chi_Minh", description="IANA time zone of the centre")
+    timezone: str = Field(default=ZONE_NAME, description="IANA time zone of the centre")
     weekly: dict[Weekday, list[TimeRange]] = Field(
         default_factory=lambda: dict(_DEFAULT_WEEK),
         description="opening hours per weekday (`mon`..`sun`), each a list of `HH:MM-HH:MM`; "

@@ -8,8 +8,8 @@ replaced by one that asks the scenario (:mod:`simulate.scenario`) what the targe
 moment.  Everything after the probe is the agent's own code, so what reaches the collector has
 the agent's shapes.
 
-It lives in the collector package, not beside it: it is a tool of the province (demonstrations,
-training, the collector's tests and ``make run``), it writes the collector's inventory, push
-credentials and tokens with the collector's own functions, and it is installed and type-checked
-with the collector.
+It is a package of its own, beside the agent and the collector, because it drives both: it is a
+tool of the province (demonstrations, training, the collector's tests and ``make run``) and
+writes the collector's inventory, push credentials and tokens with the collector's own
+functions.
 """

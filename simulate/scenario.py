@@ -32,10 +32,11 @@ from datetime import time
 from functools import cached_property
 
 from agent.power.reading import PowerReading
+from sansang.i18n import ZONE_NAME
 from sansang.reasons import Reason
 from simulate.places import Place, match_footnote, place, province_communes
 
-TIMEZONE = "Asia/Ho_Chi_Minh"
+TIMEZONE = ZONE_NAME  # the sites' service hours are the province's local time
 CUT_PROBABILITY = 0.85  # of a mountain site losing mains on a given afternoon
 BLIP_PROBABILITY = 0.15  # of another site seeing a momentary blip on a given day
 FLAP_FROM, FLAP_TO, FLAP_SLOT = time(14, 0), time(15, 30), 150.0

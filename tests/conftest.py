@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support import have_root
+from tests.support.env import have_root
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

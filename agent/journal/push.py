@@ -43,6 +43,7 @@ from agent import clock
 from agent.config import PushConfig
 from agent.journal.store import Journal, Page
 from sansang import __version__
+from sansang.errors import SansangError
 from sansang.events import SCHEMA_VERSION
 
 log = logging.getLogger(__name__)
@@ -79,7 +80,10 @@ class PushStats:
         return max(0, newest_seq - self.acknowledged_seq)
 
 
-class _Failure(Exception):
+class PushError(SansangError):
+    """One push attempt that failed: a ``reason`` of :data:`REASONS` for the counters, a message
+    for the log and the status page, and what it means for the next try."""
+
     def __init__(
         self,
         reason: str,
@@ -163,7 +167,7 @@ class PushClient:
             self._check_gap(page)
             if page.events:
                 await self._send(session, page)
-        except _Failure as failure:
+        except PushError as failure:
             return self._failed(failure)
         self._recovered()
         return 0.0 if page.events else self.config.interval
@@ -172,11 +176,11 @@ class PushClient:
         try:
             token = self.config.token_file.read_text(encoding="utf-8").strip()
         except (OSError, UnicodeDecodeError) as err:
-            raise _Failure(
+            raise PushError(
                 "token", f"cannot read token_file {self.config.token_file}: {err}", slow=True
             ) from err
         if not token:
-            raise _Failure("token", f"token_file {self.config.token_file} is empty", slow=True)
+            raise PushError("token", f"token_file {self.config.token_file} is empty", slow=True)
         return token
 
     async def _sync(self, session: aiohttp.ClientSession) -> None:
@@ -186,7 +190,7 @@ class PushClient:
         body = await self._request(session, "GET", url, params=params)
         last_seq = body.get("last_seq")
         if not isinstance(last_seq, int) or isinstance(last_seq, bool) or last_seq < 0:
-            raise _Failure("bad_reply", f"cursor reply without a last_seq: {body!r}")
+            raise PushError("bad_reply", f"cursor reply without a last_seq: {body!r}")
         if last_seq < self.stats.acknowledged_seq:
             log.warning(
                 "máy thu tỉnh chỉ có đến seq %d (đã xác nhận %d): gửi lại từ đó / the collector "
@@ -217,13 +221,13 @@ class PushClient:
             body = await self._request(
                 session, "POST", f"{self.config.url}api/v1/ingest", data=io.BytesIO(data)
             )
-        except _Failure as failure:
+        except PushError as failure:
             if failure.status == 413:  # smaller batches from now on: the agent's own fix
                 self._batch = max(1, len(page.events) // 2)
                 failure.slow = False
             raise
         if not isinstance(body.get("accepted"), int):
-            raise _Failure("bad_reply", f"ingest reply without 'accepted': {body!r}")
+            raise PushError("bad_reply", f"ingest reply without 'accepted': {body!r}")
         await self._acknowledge(page.events[-1].seq)
         self.stats.last_success = clock.wall()
 
@@ -240,7 +244,7 @@ class PushClient:
     async def _request(
         self, session: aiohttp.ClientSession, method: str, url: str, **kwargs: Any
     ) -> dict[str, Any]:
-        """One request; the JSON object of a 200, or a :class:`_Failure` naming why not."""
+        """One request; the JSON object of a 200, or a :class:`PushError` naming why not."""
         assert self._token is not None
         headers = {"Authorization": f"Bearer {self._token}"}
         if method == "POST":
@@ -252,35 +256,35 @@ class PushClient:
                 text = await resp.text(errors="replace")
                 status, retry_after = resp.status, resp.headers.get("Retry-After")
         except TimeoutError as err:
-            raise _Failure("timeout", f"no answer within {self.config.timeout:g} s") from err
+            raise PushError("timeout", f"no answer within {self.config.timeout:g} s") from err
         except aiohttp.ClientConnectorError as err:
             why = err.os_error.strerror or str(err.os_error)
-            raise _Failure("connect", f"cannot connect to {err.host}:{err.port}: {why}") from err
+            raise PushError("connect", f"cannot connect to {err.host}:{err.port}: {why}") from err
         except aiohttp.ClientError as err:
-            raise _Failure("connect", f"{type(err).__name__}: {err}") from err
+            raise PushError("connect", f"{type(err).__name__}: {err}") from err
         if status == 200:
             try:
                 body = json.loads(text)
             except ValueError as err:
-                raise _Failure("bad_reply", f"200 but not JSON: {text[:100]!r}") from err
+                raise PushError("bad_reply", f"200 but not JSON: {text[:100]!r}") from err
             if not isinstance(body, dict):
-                raise _Failure("bad_reply", f"200 but not a JSON object: {text[:100]!r}")
+                raise PushError("bad_reply", f"200 but not a JSON object: {text[:100]!r}")
             return body
         raise self._refusal(status, text, retry_after)
 
-    def _refusal(self, status: int, text: str, retry_after: str | None) -> _Failure:
+    def _refusal(self, status: int, text: str, retry_after: str | None) -> PushError:
         message = f"{status} {_collector_message(text)}"
         if status >= 500:
-            return _Failure("server_error", message, status=status)
+            return PushError("server_error", message, status=status)
         if status == 429:
             wait = float(retry_after) if retry_after and retry_after.isdigit() else None
-            return _Failure("throttled", message, status=status, wait=wait)
+            return PushError("throttled", message, status=status, wait=wait)
         if status in (401, 403):
             self._token = None  # read the file again: the token may have been rotated or fixed
         if status == 401:
-            return _Failure("unauthorized", message, status=status)
+            return PushError("unauthorized", message, status=status)
         reason = "forbidden" if status == 403 else "rejected"
-        return _Failure(reason, message, slow=True, status=status)
+        return PushError(reason, message, slow=True, status=status)
 
     # --- failures --------------------------------------------------------------------------------
     def _crashed(self, err: Exception) -> float:
@@ -288,10 +292,10 @@ class PushClient:
         traceback, counted as ``internal`` and retried after backoff, never the task's end.
         The collector's cursor is asked again first: it is the truth of what it holds."""
         self._synced = False
-        failure = _Failure("internal", f"{type(err).__name__}: {err}")
+        failure = PushError("internal", f"{type(err).__name__}: {err}")
         return self._failed(failure, exc_info=err)
 
-    def _failed(self, failure: _Failure, exc_info: BaseException | None = None) -> float:
+    def _failed(self, failure: PushError, exc_info: BaseException | None = None) -> float:
         self.stats.failures[failure.reason] += 1
         if self.stats.failing_since is None:
             self.stats.failing_since = clock.wall()

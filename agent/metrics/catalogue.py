@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 
+from agent.probes.quality import RTT_BUCKETS
 from sansang.metrics import MetricDef, MetricType, bucket_labels
 
 
@@ -23,13 +24,6 @@ def _m(
     buckets: tuple[float, ...] = (),
 ) -> MetricDef:
     return MetricDef(name, type_, unit, help_, tuple(labels), source, buckets)
-
-
-# Round-trip times over a WAN: a LAN gateway (~1 ms), fibre to the province (5-25 ms), 4G
-# (30-100 ms), a congested or satellite path (0.5-2.5 s); beyond 5 s only +Inf.
-RTT_BUCKETS: tuple[float, ...] = (
-    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
-)  # fmt: skip
 
 
 # A few lines per entry read as a table; ruff format would give every argument its own line.

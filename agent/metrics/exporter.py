@@ -1,9 +1,12 @@
-"""The collector: fresh rows on every scrape, built from the catalogue.
+"""The agent's Prometheus exporter: fresh rows on every scrape of ``/metrics``, built from the
+metric catalogue (agent/metrics/catalogue.py) and the site's latest state.
 
 Nothing here probes: a scrape only reads the latest results the runner recorded, so scraping is
 cheap and never triggers traffic.  A value that is unknown is absent, never 0.  The rows are plain
 :class:`sansang.exposition.Family` objects: ``sansang.exposition`` writes them as ``/metrics``, and
 ``agent.metrics.promclient`` turns them into prometheus_client families for tests and tools.
+(``AgentCollector`` is named after prometheus_client's "collector" interface; it has nothing to
+do with the province collector.)
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from agent.power.history import CLASSES
 from agent.power.reading import KNOWN_FLAGS, PowerReading
 from agent.state import SiteState
 from sansang import __version__
+from sansang.errors import SansangError
 from sansang.exposition import Family, Labels
 from sansang.kinds import TERMINAL_KINDS
 
@@ -30,7 +34,7 @@ if TYPE_CHECKING:
     from prometheus_client.metrics_core import Metric
 
 
-class UnknownMetricError(KeyError):
+class UnknownMetricError(SansangError, KeyError):
     """A probe emitted a name that is not in the catalogue (a bug, caught by the tests)."""
 
 

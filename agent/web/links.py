@@ -8,8 +8,9 @@ from html import escape
 
 from agent.jobs import DEFAULT_LINK
 from agent.state import JobRecord, SiteState
+from agent.web.texts import t
 from sansang import i18n
-from sansang.i18n import Lang, t
+from sansang.i18n import Lang
 
 _ROUND_GAUGES = {
     "sansang_link_loss_ratio": "loss",
@@ -85,9 +86,9 @@ def _quality_table(state: SiteState, records: list[JobRecord], lang: Lang) -> st
         cells = [
             escape(name),
             escape(via),
-            f'<span class="{css}">{_pct(loss)}</span>',
-            _ms(values.get("median")),
-            _ms(values.get("jitter")),
+            f'<span class="{css}">{_pct(loss, lang)}</span>',
+            _ms(values.get("median"), lang),
+            _ms(values.get("jitter"), lang),
         ]
         rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
     heads = ("ln_target", "ln_link", "ln_loss", "ln_rtt", "ln_jitter")
@@ -109,8 +110,8 @@ def _speedtest_table(state: SiteState, lang: Lang, now: float) -> str:
         cells = [
             escape(backend),
             escape(_link_name(state, link_id, lang)),
-            _mbit(r.download_bps),
-            _mbit(r.upload_bps),
+            _mbit(r.download_bps, lang),
+            _mbit(r.upload_bps, lang),
             escape(when),
             f'<span class="{"ok" if r.success else "bad"}">{escape(last)}</span>',
         ]
@@ -122,19 +123,21 @@ def _speedtest_table(state: SiteState, lang: Lang, now: float) -> str:
     budget = t(
         "ln_budget",
         lang,
-        used=f"{(used or 0) / 2**20:.0f}",
-        total=f"{tests.budget.monthly_bytes / 2**20:.0f}",
+        used=i18n.number((used or 0) / 2**20, 0, lang),
+        total=i18n.number(tests.budget.monthly_bytes / 2**20, 0, lang),
     )
     return f"<h3>{t('ln_speed', lang)}</h3>{table}<p class='detail'>{escape(budget)}</p>"
 
 
-def _pct(ratio: float | None) -> str:
-    return "–" if ratio is None else f"{ratio * 100:.1f}%"
+def _pct(ratio: float | None, lang: Lang) -> str:
+    return "–" if ratio is None else i18n.percent(ratio, lang)
 
 
-def _ms(seconds: float | None) -> str:
-    return "–" if seconds is None else f"{seconds * 1000:.1f} ms"
+def _ms(seconds: float | None, lang: Lang) -> str:
+    return "–" if seconds is None else f"{i18n.number(seconds * 1000, 1, lang)} ms"
 
 
-def _mbit(bytes_per_second: float | None) -> str:
-    return "–" if bytes_per_second is None else f"{bytes_per_second * 8 / 1e6:.1f} Mbit/s"
+def _mbit(bytes_per_second: float | None, lang: Lang) -> str:
+    if bytes_per_second is None:
+        return "–"
+    return f"{i18n.number(bytes_per_second * 8 / 1e6, 1, lang)} Mbit/s"

@@ -10,8 +10,9 @@ from html import escape
 from agent.power.history import WINDOWS
 from agent.power.reading import PowerReading
 from agent.state import SiteState
+from agent.web.texts import t
 from sansang import i18n
-from sansang.i18n import Lang, t
+from sansang.i18n import Lang
 
 When = Callable[[float], str]
 
@@ -70,7 +71,7 @@ def _battery_left(state: SiteState, lang: Lang) -> str:
         if r is None or not r.on_battery:
             continue
         if r.battery_charge_ratio is not None:
-            parts.append(t("pw_charge_left", lang, pct=round(r.battery_charge_ratio * 100)))
+            parts.append(t("pw_charge_left", lang, pct=i18n.percent(r.battery_charge_ratio, lang)))
         if r.battery_runtime_seconds is not None:
             left = i18n.duration(r.battery_runtime_seconds, lang)
             parts.append(t("pw_runtime_left", lang, left=left))
@@ -96,12 +97,12 @@ def section(state: SiteState, lang: Lang, now: float, mono_ns: int) -> str:
             css = "bad" if r.on_battery or r.battery_low else "ok"
             cells = [
                 f'<span class="{css}">{escape(condition(r, lang))}</span>',
-                _pct(r.battery_charge_ratio),
+                _pct(r.battery_charge_ratio, lang),
                 escape(i18n.duration(r.battery_runtime_seconds, lang))
                 if r.battery_runtime_seconds is not None
                 else "–",
                 f"{r.input_voltage_volts:.0f} V" if r.input_voltage_volts is not None else "–",
-                _pct(r.load_ratio),
+                _pct(r.load_ratio, lang),
             ]
         rows.append(f"<tr><td>{name}</td>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
     heads = ("pw_source", "state", "pw_charge", "pw_runtime", "pw_voltage", "pw_load")
@@ -140,8 +141,8 @@ def _summary(state: SiteState, lang: Lang, now: float, mono_ns: int) -> str:
     )
 
 
-def _pct(ratio: float | None) -> str:
-    return "–" if ratio is None else f"{ratio * 100:.0f}%"
+def _pct(ratio: float | None, lang: Lang) -> str:
+    return "–" if ratio is None else i18n.percent(ratio, lang)
 
 
 def _duration(seconds: float, lang: Lang) -> str:

@@ -20,9 +20,8 @@ from agent import clock
 from agent.config.web import Authenticator
 from agent.journal.store import Journal
 from agent.web.status import StatusPage
-from sansang import exposition
+from sansang import exposition, i18n
 from sansang.events import SCHEMA_VERSION
-from sansang.i18n import Lang
 
 MAX_EVENTS_PER_PAGE = 5000
 _MAX_SEQ = 2**63 - 1  # SQLite's largest integer
@@ -63,7 +62,7 @@ def build_app(
         return web.Response(text="ok\n")
 
     async def index(request: web.Request) -> web.Response:
-        lang: Lang = "en" if request.query.get("lang") == "en" else "vi"
+        lang = i18n.choose(request.query.get("lang"))
         events = await asyncio.to_thread(journal.tail, 15)
         html = status.render(lang, clock.wall(), events, journal.pending())
         return web.Response(text=html, content_type="text/html", charset="utf-8")

@@ -18,9 +18,10 @@ from agent.journal.push import PushStats
 from agent.state import JobRecord, SiteState
 from agent.web import links as linkpage
 from agent.web import power as power_page
+from agent.web.texts import HINTS, t
 from sansang import i18n
 from sansang.events import Event
-from sansang.i18n import Lang, t
+from sansang.i18n import Lang
 
 _STYLE = """
 body{font-family:system-ui,sans-serif;margin:1.5em;max-width:70em;color:#222}
@@ -50,7 +51,7 @@ class StatusPage:
 
     def render(self, lang: Lang, now: float, events: list[Event], journal_pending: int = 0) -> str:
         site, commune = self.site, self.site.commune
-        other = "en" if lang == "vi" else "vi"
+        other = i18n.other(lang)
         open_now = self.state.service_hours_open(now)
         parts = [
             f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">',
@@ -115,11 +116,9 @@ class StatusPage:
         return i18n.pick(i18n.REASONS, rec.outcome.reason, lang)
 
     def _hint(self, rec: JobRecord, lang: Lang) -> str:
-        if rec.outcome is None or rec.outcome.reason not in i18n.HINTS:
+        if rec.outcome is None or rec.outcome.reason not in HINTS:
             return ""
-        return (
-            f'<div class="hint">→ {escape(i18n.pick(i18n.HINTS, rec.outcome.reason, lang))}</div>'
-        )
+        return f'<div class="hint">→ {escape(i18n.pick(HINTS, rec.outcome.reason, lang))}</div>'
 
     def _cause(self, rec: JobRecord, lang: Lang) -> str:
         """Cause cell: the reason in words, the technical detail small below it."""
@@ -187,12 +186,10 @@ class StatusPage:
             rows.append((t("uptime", lang), i18n.duration(uptime, lang)))
         mem = values.get(("sansang_host_memory_available_bytes", ""))
         if mem is not None:
-            rows.append((t("memory", lang), f"{mem / 2**30:.1f} GiB"))
+            rows.append((t("memory", lang), _gib(mem, lang)))
         for s in rec.outcome.samples:
             if s.name == "sansang_host_filesystem_free_bytes":
-                rows.append(
-                    (f"{t('disk', lang)} {s.labels['mountpoint']}", f"{s.value / 2**30:.1f} GiB")
-                )
+                rows.append((f"{t('disk', lang)} {s.labels['mountpoint']}", _gib(s.value, lang)))
         interfaces = [
             f"{subject}: {t('up' if o.state == 'up' else 'down', lang)}"
             for (kind, subject), o in sorted(self.state.observed.items())
@@ -254,3 +251,7 @@ class StatusPage:
         if e.kind in ("mains_state", "ups_depleted", "mains_flapping") and e.value is not None:
             text += f" – {i18n.duration(e.value, lang)}"  # the outage, or the UPS's hold-up
         return text
+
+
+def _gib(size: float, lang: Lang) -> str:
+    return f"{i18n.number(size / 2**30, 1, lang)} GiB"

@@ -15,11 +15,12 @@ from typing import Any
 import aiohttp
 
 from collector.httpclient import ApiClient
+from sansang.errors import SansangError
 
 PostableAlert = dict[str, Any]
 
 
-class AlertmanagerError(Exception):
+class AlertmanagerError(SansangError):
     """Alertmanager refused or did not answer; ``status`` is the HTTP status when there was
     one (400: an alert it could not accept, e.g. a bad label name)."""
 

@@ -5,21 +5,22 @@ Prometheus, each site's recent events (sorted by wall time; at least the newest 
 every kind and subject, plus the last hour of the kinds :data:`CAUSE_KINDS`), when the collector
 last heard from each site, the inventory and the catalogue.
 
-Alerts:
+Alerts (entries of :mod:`collector.alerts.catalogue`, which gives each its name, severity, agency
+and playbook):
 
-- ``SansangTargetNotMet``: one per not-met finding of an evaluated target.
+- ``TARGET_NOT_MET``: one per not-met finding of an evaluated target.
 - Live incidents, at most one per site, the most basic first, so that one cause gives one alert:
-  ``SansangPowerLost`` (mains lost now, or a loss whose likely cause is power: mains went before
-  the link), ``SansangSiteUnreachable`` (Prometheus' scrape fails or nothing received for
-  ``silent_after``), ``SansangLinkDown`` (a link down now; critical when every link is), then
-  ``SansangServiceDown`` per service (one-stop system, national portal) down from the site.
-- ``SansangCentralOutage``: a service down at ``central_outage_share`` of the sites that check it
-  (and at least ``CENTRAL_MIN_SITES``) is ONE alert for the province, not one per site.
+  ``POWER_LOST`` (mains lost now, or a loss whose likely cause is power: mains went before the
+  link), ``SITE_UNREACHABLE`` (Prometheus' scrape fails or nothing received for
+  ``silent_after``), ``LINK_DOWN`` (a link down now; critical when every link is), then
+  ``SERVICE_DOWN`` per service (one-stop system, national portal) down from the site.
+- ``CENTRAL_OUTAGE``: a service down at ``central_outage_share`` of the sites that check it (and
+  at least ``CENTRAL_MIN_SITES``) is ONE alert for the province, not one per site.
 
-Labels: alertname, site, commune_code, commune, province, target, severity, agency (the target's
-owner in the catalogue), and service where there is one.  Annotations: summary and description
-(Vietnamese), summary_en and description_en, runbook_url (``playbook_base_url + kind + ".md"``),
-cause.
+Labels: alertname, site, commune_code, commune, province, target, severity, agency (the alert's
+agency in the alert catalogue; for a target not met, the target's owner in the target
+catalogue), and service where there is one.  Annotations: summary and description (Vietnamese),
+summary_en and description_en, runbook_url (``playbook_base_url`` + the alert's playbook), cause.
 """
 
 from __future__ import annotations
@@ -29,43 +30,27 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from collector.alerts import texts
+from collector.alerts.catalogue import (
+    CENTRAL_OUTAGE,
+    LINK_DOWN,
+    POWER_LOST,
+    SERVICE_DOWN,
+    SITE_UNREACHABLE,
+    TARGET_NOT_MET,
+    AlertDef,
+    not_met_playbook,
+    not_met_severity,
+)
 from collector.alerts.texts import at_en, at_vi, clip, place
 from collector.evaluate.cause import Interval, likely_cause
 from collector.evaluate.model import Cause, Evaluation, Finding, LiveSite
 from collector.events import StoredEvent
 from collector.inventory.model import Inventory, Site
 from collector.targets import Catalogue, ThresholdValue
+from sansang import i18n
 
 AlertKey = frozenset[tuple[str, str]]
 
-KINDS = (
-    "power_loss",
-    "link_loss",
-    "site_unreachable",
-    "service_down",
-    "central_outage",
-    "terminal_down",
-    "conference_endpoint",
-    "bandwidth_low",
-    "dead_zone",
-    "hardware",
-    "software",
-    "cyberattack",
-)
-TARGET_KIND = {
-    "INF-BW": "bandwidth_low",
-    "INF-LINK": "link_loss",
-    "INF-DZ": "dead_zone",
-    "INF-PWR": "power_loss",
-    "INF-HNTH": "conference_endpoint",
-    "INF-EQUIP": "terminal_down",
-    "OPS-247": "service_down",
-    "OPS-CONT": "hardware",
-    "SEC-DRILL": "cyberattack",  # the drill rehearses the cyberattack playbook
-    "SEC-MEASURES": "cyberattack",
-    "SEC-EARLY": "cyberattack",
-}
-TARGET_SEVERITY: dict[str, str] = {}  # not-met findings: "warning" unless listed
 CAUSE_KINDS = (
     "mains_state",
     "mains_flapping",
@@ -311,7 +296,7 @@ def _power_alert(sn: SiteNow, since: float, inputs: AlertInputs) -> Alert:
     state_vi = "chập chờn" if sn.flapping else "mất"
     battery = ""
     if sn.charge_ratio is not None:
-        battery = f" Pin UPS còn khoảng {sn.charge_ratio * 100:.0f} % lúc mất điện."
+        battery = f" Pin UPS còn khoảng {i18n.percent(sn.charge_ratio, 'vi')} lúc mất điện."
     after = ""
     if sn.links_down or sn.unreachable is not None:
         after = (
@@ -321,11 +306,8 @@ def _power_alert(sn: SiteNow, since: float, inputs: AlertInputs) -> Alert:
     resp_vi, resp_en = texts.responder(sn.site, "power_loss")
     return _alert(
         inputs,
-        "SansangPowerLost",
-        "power_loss",
-        "INF-PWR",
+        POWER_LOST,
         sn.site,
-        severity="critical",
         cause="power",
         since=since,
         summary=(
@@ -360,11 +342,8 @@ def _unreachable_alert(sn: SiteNow, cause: Cause, inputs: AlertInputs) -> Alert:
     resp_vi, resp_en = texts.responder(sn.site, "link_loss")
     return _alert(
         inputs,
-        "SansangSiteUnreachable",
-        "site_unreachable",
-        "INF-LINK",
+        SITE_UNREACHABLE,
         sn.site,
-        severity="critical",
         cause=cause,
         since=since,
         summary=(
@@ -394,11 +373,9 @@ def _link_alert(sn: SiteNow, cause: Cause, inputs: AlertInputs) -> Alert:
     resp_vi, resp_en = texts.responder(sn.site, "link_loss")
     return _alert(
         inputs,
-        "SansangLinkDown",
-        "link_loss",
-        "INF-LINK",
+        LINK_DOWN,
         sn.site,
-        severity="critical" if sn.all_links_down else "warning",
+        worst=sn.all_links_down,
         cause=cause,
         since=since,
         summary=(
@@ -419,17 +396,13 @@ def _service_alert(
     sn: SiteNow, service: str, role: str, since: float, cause: Cause, inputs: AlertInputs
 ) -> Alert:
     where = place(sn.site)
-    name_vi = texts.ROLE_VI.get(role, f"Dịch vụ {service}")
-    name_en = texts.ROLE_EN.get(role, f"Service {service}")
+    name_vi, name_en = texts.service_name(role, service)
     cause_vi, cause_en = texts.cause_sentence(cause)
     resp_vi, resp_en = texts.responder(sn.site, "software")
     return _alert(
         inputs,
-        "SansangServiceDown",
-        "service_down",
-        "OPS-247",
+        SERVICE_DOWN,
         sn.site,
-        severity="critical",
         cause=cause,
         since=since,
         summary=(
@@ -449,18 +422,14 @@ def _service_alert(
 
 def _central_alert(c: Central, inputs: AlertInputs) -> Alert:
     province = inputs.inventory.province.name
-    name_vi = texts.ROLE_VI.get(c.role, f"Dịch vụ {c.service}")
-    name_en = texts.ROLE_EN.get(c.role, f"Service {c.service}")
+    name_vi, name_en = texts.service_name(c.role, c.service)
     count = f"{len(c.sites)}/{c.reporting}"
     communes = ", ".join(s.commune.name for s in c.sites[:12])
     more = "…" if len(c.sites) > 12 else ""
     return _alert(
         inputs,
-        "SansangCentralOutage",
-        "central_outage",
-        "OPS-247",
+        CENTRAL_OUTAGE,
         None,
-        severity="critical",
         cause="central",
         since=c.since,
         summary=(
@@ -504,11 +473,9 @@ def _target_alert(
         figure = f" ({finding.value:g} / {finding.threshold} {finding.unit})"
     return _alert(
         inputs,
-        "SansangTargetNotMet",
-        TARGET_KIND.get(finding.target, ""),
-        finding.target,
+        TARGET_NOT_MET,
         site,
-        severity=TARGET_SEVERITY.get(finding.target, "warning"),
+        target_id=finding.target,
         cause=finding.cause or "unknown",
         since=inputs.evaluation.evaluated_at if inputs.evaluation else inputs.now,
         summary=(
@@ -524,31 +491,40 @@ def _target_alert(
 
 def _alert(
     inputs: AlertInputs,
-    alertname: str,
-    kind: str,
-    target_id: str,
+    entry: AlertDef,
     site: Site | None,
     *,
-    severity: str,
     cause: str,
     since: float,
     summary: tuple[str, str],
     description: tuple[str, str],
+    target_id: str | None = None,
+    worst: bool = False,
     extra: Mapping[str, str] | None = None,
 ) -> Alert:
+    """The alert ``entry`` of the catalogue: its name, severity (``worst``: at the incident's
+    worst), agency and playbook from there; ``target_id`` is the target of an entry that has
+    none of its own (a target not met), whose owner is then the agency."""
+    target_id = entry.target or target_id or ""
+    severity, playbook = entry.severity, entry.playbook
+    if entry.target is None:  # a target not met: that target's severity and playbook
+        severity = not_met_severity(target_id)
+        playbook = not_met_playbook(target_id)
+    if worst and entry.worst is not None:
+        severity = entry.worst
     target = inputs.catalogue.get(target_id)
     labels = {
-        "alertname": alertname,
+        "alertname": entry.name,
         "province": inputs.inventory.province.name,
         "target": target_id,
         "severity": severity,
-        "agency": target.owner if target else "",
+        "agency": entry.agency or (target.owner if target else ""),
         **(extra or {}),
     }
     if site is not None:
         labels |= {"site": site.key, "commune_code": site.commune_code}
         labels["commune"] = site.commune.name
-    runbook = inputs.playbook_base_url + (f"{kind}.md" if kind else "README.md")
+    runbook = inputs.playbook_base_url + playbook
     annotations = {
         "summary": clip(summary[0], texts.SUMMARY_MAX),
         "summary_en": clip(summary[1], texts.SUMMARY_MAX),

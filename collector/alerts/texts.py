@@ -2,51 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 from collector.evaluate.model import Cause
 from collector.inventory.model import Site
+from sansang import i18n
 
-VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 SUMMARY_MAX = 300
 DESCRIPTION_MAX = 1200
-
-CAUSE_VI: dict[str, str] = {
-    "power": "mất điện lưới",
-    "link": "mất đường truyền",
-    "device": "thiết bị hoặc dịch vụ tại chỗ",
-    "central": "sự cố phía trung tâm (nhiều điểm cùng lúc)",
-    "agent": "tác tử giám sát ngừng chạy hoặc khởi động lại",
-    "unknown": "chưa rõ",
-}
-CAUSE_EN: dict[str, str] = {
-    "power": "mains power lost",
-    "link": "link lost",
-    "device": "the device or service on site",
-    "central": "a central outage (many sites at once)",
-    "agent": "the monitoring agent stopped or restarted",
-    "unknown": "unknown",
-}
-ROLE_VI = {
-    "one_stop_system": "Hệ thống Một cửa điện tử",
-    "national_portal": "Cổng Dịch vụ công quốc gia",
-    "province_datacenter": "Trung tâm dữ liệu tỉnh",
-}
-ROLE_EN = {
-    "one_stop_system": "The one-stop e-system",
-    "national_portal": "The national public service portal",
-    "province_datacenter": "The province data centre",
-}
 
 
 def at_vi(unix: float) -> str:
     """``10:02 ngày 22/11/2026`` (giờ Việt Nam)."""
-    return datetime.fromtimestamp(unix, VIETNAM).strftime("%H:%M ngày %d/%m/%Y")
+    return i18n.local(unix).strftime("%H:%M ngày %d/%m/%Y")
 
 
 def at_en(unix: float) -> str:
-    return datetime.fromtimestamp(unix, VIETNAM).strftime("%H:%M on %d/%m/%Y (UTC+7)")
+    return i18n.local(unix).strftime("%H:%M on %d/%m/%Y (UTC+7)")
 
 
 def place(site: Site) -> str:
@@ -70,11 +40,18 @@ def responder(site: Site, risk: str) -> tuple[str, str]:
     )
 
 
+def service_name(role: str, service: str) -> tuple[str, str]:
+    """The system a service check watches, by its role (``Hệ thống Một cửa điện tử``); a
+    service of no known role by its id."""
+    if role in i18n.SERVICE_ROLES and role != "other":
+        return i18n.SERVICE_ROLES[role]
+    return f"Dịch vụ {service}", f"Service {service}"
+
+
 def cause_sentence(cause: Cause) -> tuple[str, str]:
-    return (
-        f"Nguyên nhân có khả năng: {CAUSE_VI[cause]}.",
-        f"Likely cause: {CAUSE_EN[cause]}.",
-    )
+    """The cause in the words of the findings and the board (:data:`sansang.i18n.CAUSES`)."""
+    cause_vi, cause_en = i18n.CAUSES[cause]
+    return f"Nguyên nhân có khả năng: {cause_vi}.", f"Likely cause: {cause_en}."
 
 
 def clip(text: str, limit: int) -> str:

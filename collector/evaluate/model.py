@@ -2,17 +2,19 @@
 
 A rule is a pure function ``rule(inputs, thresholds, window) -> Finding``: the same inputs give the
 same finding, so a finding can be recomputed and explained.  Missing data is ``unknown``, never
-``met``.  Rules are registered by the catalogue's ``rule`` name in ``collector.evaluate.rules``.
+``met``.  Each rule module exports its :class:`RuleEntry`; ``collector.evaluate.rules`` registers
+them by the catalogue's ``rule`` name.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Generic, Literal, TypeVar
 
 from collector.events import StoredEvent
 from collector.inventory.model import Site
+from collector.survey import SurveyPoint
 from collector.targets import ThresholdValue
 
 Status = Literal["met", "not_met", "unknown"]
@@ -30,23 +32,6 @@ class Window:
     @property
     def seconds(self) -> float:
         return self.end - self.start
-
-
-@dataclass(frozen=True)
-class SurveyPoint:
-    """A coverage measurement from ``sansang survey`` (one JSON line per place)."""
-
-    label: str
-    latitude: float
-    longitude: float
-    wall_time: float
-    download_bps: float | None
-    upload_bps: float | None
-    loss_ratio: float | None
-    latency_seconds: float | None
-    operator: str | None = None
-    technology: str | None = None
-    site: str | None = None  # the site it was taken for, when the surveyor said so
 
 
 @dataclass(frozen=True)
@@ -71,7 +56,7 @@ class SiteInputs:
     before: Sequence[StoredEvent] = ()
     survey: Sequence[SurveyPoint] = ()
     live: LiveSite | None = None
-    # OPS-247: the province's central outages by system role (``rules.service.central_outages``):
+    # OPS-247: the province's central outages by system role (``rules.service_availability``):
     # a loss inside one is not the site's fault.
     central: Mapping[str, Sequence[tuple[float, float]]] = field(default_factory=dict)
 
@@ -104,6 +89,45 @@ class Finding:
 
 Thresholds = Mapping[str, ThresholdValue]
 Rule = Callable[[SiteInputs, Thresholds, Window], Finding]
+View = TypeVar("View")
+
+
+@dataclass(frozen=True)
+class ProvinceResult:
+    """What a province-level pass gives once every site is seen."""
+
+    findings: Sequence[Finding] = ()  # one per site: the pass's findings are all given here
+    # For the target's rollup: OPS-247's central outages (``CentralOutage.as_mapping``).
+    central_outages: Sequence[Mapping[str, float | int | str]] = ()
+    dead_zone_points: Sequence[SurveyPoint] = ()  # INF-DZ: surveyed places tied to no site
+
+
+@dataclass(frozen=True)
+class ProvincePass(Generic[View]):
+    """A rule that needs the whole province before it can judge a site.
+
+    The evaluation streams the sites and lets each one go, so ``view`` keeps what the rule needs
+    of a site and ``finish`` turns every site's view (with the window's survey points) into the
+    findings and the province's lists.  OPS-247 and INF-LINK need it because a loss half the
+    province shares is a central outage, not the commune's; INF-DZ because surveyed places tied
+    to no site make the province's list to the carriers."""
+
+    view: Callable[[SiteInputs, Thresholds, Window], View]
+    finish: Callable[[Sequence[View], Sequence[SurveyPoint], Thresholds, Window], ProvinceResult]
+
+
+@dataclass(frozen=True)
+class RuleEntry:
+    """One rule, registered under the catalogue's ``rule`` name (``collector.evaluate.rules``).
+
+    ``thresholds`` names every threshold the rule (and its province pass) reads: each target of
+    the rule declares exactly these in its catalogue block, with their values; the code holds no
+    value of its own, so a province's override is what the rule reads."""
+
+    evaluate: Rule  # one site alone (``inputs.central`` given): the finding a pass would give
+    kinds: tuple[str, ...]  # the event kinds it reads, besides the agent's and the cause's
+    thresholds: frozenset[str]
+    province_pass: ProvincePass[Any] | None = None  # then the run takes the findings from it
 
 
 @dataclass(frozen=True)
@@ -126,5 +150,5 @@ class Evaluation:
     findings: Sequence[Finding]
     rollups: Sequence[TargetRollup]
     # INF-DZ, for the province's list to the carriers: the window's survey points tied to no
-    # site whose coverage is below threshold (``rules.dead_zone_points``).
+    # site whose coverage is below threshold (``rules.dead_zone.dead_zone_points``).
     dead_zone_points: Sequence[SurveyPoint] = ()

@@ -2,8 +2,10 @@
 
 ``store.iter_events`` gives the window's events ordered by site; each site's events are gathered,
 every rule runs on them and they are let go before the next site, so memory holds one site at a
-time (plus the state before the window and the survey points).  OPS-247 needs the whole province
-(central outages), so the pass keeps only its small per-site view and finishes it at the end.
+time (plus the state before the window and the survey points).  A rule with a province pass
+(``RuleEntry.province_pass``: OPS-247 and INF-LINK wait for the central outages, INF-DZ lists the
+surveyed places tied to no site) keeps only its small view of each site and gives its findings
+at the end.
 
 :func:`run_forever` repeats it every ``evaluate.interval`` in a worker thread and replaces
 ``Collector.evaluation`` whole.
@@ -22,36 +24,26 @@ import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import groupby
 from operator import attrgetter
+from typing import Any, Protocol
 
-from collector.context import Collector
+from collector.config import CollectorConfig
 from collector.evaluate.model import (
     Evaluation,
     Finding,
     LiveSite,
     SiteInputs,
-    SurveyPoint,
     TargetRollup,
     Window,
 )
-from collector.evaluate.rules import RULES, dead_zone_points, kinds_for
-from collector.evaluate.rules.service_availability import (
-    ServiceView,
-    central_by_role,
-    central_outages_of,
-    service_finding,
-    service_view,
-)
-from collector.evaluate.rules.uptime import UptimeView, uptime_finding, uptime_view
+from collector.evaluate.rules import RULES, kinds_for
 from collector.events import StoredEvent
 from collector.inventory.model import Inventory, Site
 from collector.store import Store
+from collector.survey import SurveyPoint
 from collector.targets import Catalogue, Target, ThresholdValue
 
 log = logging.getLogger(__name__)
 
-SERVICE_RULE = "service_availability"
-DEAD_ZONE_RULE = "dead_zone"  # INF-DZ: its survey points tied to no site, province-wide
-UPTIME_RULE = "uptime"  # INF-LINK: its central outages left out, as OPS-247's
 NEAR_KM = 2.0  # a survey point this close to a site speaks for it
 _CELL = 0.02  # degrees (~2.2 km): the grid survey points are bucketed on
 
@@ -116,8 +108,7 @@ def _evaluate_all(
     survey = _survey_by_site(points, inventory.sites)
     live = live or {}
     findings: list[Finding] = []
-    views: list[ServiceView] = []
-    links: dict[str, list[UptimeView]] = {}  # by target id
+    views: dict[str, list[Any]] = {t.id: [] for t in targets if RULES[t.rule].province_pass}
     seen: set[str] = set()
 
     def evaluate(site: Site, events: Sequence[StoredEvent]) -> None:
@@ -129,13 +120,11 @@ def _evaluate_all(
             live.get(site.key),
         )
         for target in targets:
-            th = thresholds.get(target.id, {})
-            if target.rule == SERVICE_RULE:
-                views.append(service_view(inputs, th, window))
-            elif target.rule == UPTIME_RULE:
-                links.setdefault(target.id, []).append(uptime_view(inputs, th, window))
+            entry, th = RULES[target.rule], thresholds[target.id]
+            if entry.province_pass:
+                views[target.id].append(entry.province_pass.view(inputs, th, window))
             else:
-                findings.append(_as_target(RULES[target.rule](inputs, th, window), target))
+                findings.append(_as_target(entry.evaluate(inputs, th, window), target))
 
     for key, group in _grouped(store.iter_events(window.start, window.end, kinds, keys)):
         site = sites.get(key)
@@ -146,31 +135,21 @@ def _evaluate_all(
         evaluate(site, list(group))
     for key in sorted(set(sites) - seen):
         evaluate(sites[key], ())
-    rollup_extra: dict[str, list[Mapping[str, float | int | str]]] = {}
+    rollup_extra: dict[str, Sequence[Mapping[str, float | int | str]]] = {}
+    dead: list[SurveyPoint] = []
     for target in targets:
-        if target.rule == SERVICE_RULE:
-            findings += _service(views, thresholds.get(target.id, {}), window, target, rollup_extra)
-        elif target.rule == UPTIME_RULE:
-            findings += _uptime(
-                links.get(target.id, []), thresholds.get(target.id, {}), window, target
-            )
+        province_pass = RULES[target.rule].province_pass
+        if province_pass is None:
+            continue
+        result = province_pass.finish(views[target.id], points, thresholds[target.id], window)
+        findings += [_as_target(f, target) for f in result.findings]
+        if result.central_outages:
+            rollup_extra[target.id] = result.central_outages
+        dead += result.dead_zone_points
     order = {t.id: i for i, t in enumerate(targets)}
     findings.sort(key=lambda f: (f.site, order.get(f.target, len(order))))
     rollups = _rollups(targets, findings, rollup_extra)
-    dead = _dead_zone_points(points, targets, thresholds)
-    return Evaluation(time.time(), window, findings, rollups, dead)
-
-
-def _dead_zone_points(
-    points: Sequence[SurveyPoint],
-    targets: Sequence[Target],
-    thresholds: Mapping[str, Mapping[str, ThresholdValue]],
-) -> tuple[SurveyPoint, ...]:
-    """The survey points tied to no site below INF-DZ's thresholds (none when not evaluated)."""
-    target = next((t for t in targets if t.rule == DEAD_ZONE_RULE), None)
-    if target is None:
-        return ()
-    return tuple(dead_zone_points(points, thresholds.get(target.id, {})))
+    return Evaluation(time.time(), window, findings, rollups, tuple(dead))
 
 
 def _grouped(events: Iterable[StoredEvent]) -> Iterator[tuple[str, Iterator[StoredEvent]]]:
@@ -179,32 +158,6 @@ def _grouped(events: Iterable[StoredEvent]) -> Iterator[tuple[str, Iterator[Stor
 
 def _as_target(found: Finding, target: Target) -> Finding:
     return found if found.target == target.id else dataclasses.replace(found, target=target.id)
-
-
-def _service(
-    views: Sequence[ServiceView],
-    th: Mapping[str, ThresholdValue],
-    window: Window,
-    target: Target,
-    extra: dict[str, list[Mapping[str, float | int | str]]],
-) -> list[Finding]:
-    outages = central_outages_of(views, th)
-    extra[target.id] = [o.as_mapping() for o in outages]
-    central = central_by_role(outages)
-    return [_as_target(service_finding(v, central, th, window), target) for v in views]
-
-
-def _uptime(
-    views: Sequence[UptimeView],
-    th: Mapping[str, ThresholdValue],
-    window: Window,
-    target: Target,
-) -> list[Finding]:
-    """INF-LINK once the central outages of its targets (data centre, portal) are known from
-    every site's view.  They are not added to this target's rollup: the board's banner would
-    show a portal outage twice (OPS-247 reports it)."""
-    central = central_by_role(central_outages_of((v.targets for v in views), th))
-    return [_as_target(uptime_finding(v, central, th, window), target) for v in views]
 
 
 def _rollups(
@@ -269,7 +222,28 @@ def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * 6371.0 * math.asin(math.sqrt(a))
 
 
-async def run_forever(c: Collector) -> None:
+class Host(Protocol):
+    """What the evaluation loop reads and replaces: ``collector.context.Collector``, described
+    here so the evaluation does not import the collector's context (which imports the
+    evaluation's model)."""
+
+    evaluation: Evaluation | None
+
+    @property
+    def config(self) -> CollectorConfig: ...
+    @property
+    def store(self) -> Store: ...
+    @property
+    def inventory(self) -> Inventory: ...
+    @property
+    def catalogue(self) -> Catalogue: ...
+    @property
+    def thresholds(self) -> Mapping[str, Mapping[str, ThresholdValue]]: ...
+    @property
+    def live(self) -> Mapping[str, LiveSite]: ...
+
+
+async def run_forever(c: Host) -> None:
     """Evaluate every ``c.config.evaluate.interval`` seconds (in a worker thread) and replace
     ``c.evaluation``; a failed evaluation is logged and the previous one stays."""
     while True:

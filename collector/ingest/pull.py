@@ -25,6 +25,7 @@ from pydantic import ValidationError
 from collector.context import Collector
 from collector.events import EventIn
 from collector.inventory.model import Site
+from sansang.errors import SansangError
 
 log = logging.getLogger(__name__)
 MAX_CONCURRENT = 32  # requests in flight across all sites
@@ -32,7 +33,7 @@ MAX_BACKOFF_FACTOR = 16  # a failing site is retried after at most 16 × pull.in
 MAX_PAGES = 10_000  # per pull: a guard against an agent that never says "nothing newer"
 
 
-class PullError(Exception):
+class PullError(SansangError):
     """A pull that failed; ``reason`` is the counter label (sansang_collector_pull_errors)."""
 
     def __init__(self, reason: str, message: str) -> None:

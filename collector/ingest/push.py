@@ -24,6 +24,7 @@ from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 from collector.context import Collector
 from collector.events import SITE_KEY_PATTERN, EventIn
 from collector.ingest.credentials import Credentials
+from sansang.errors import SansangError
 from sansang.events import SCHEMA_VERSION
 
 log = logging.getLogger(__name__)
@@ -42,7 +43,7 @@ class Batch(BaseModel):
     events: list[Any]
 
 
-class Refused(Exception):
+class Refused(SansangError):
     """A push answered with a 4xx: ``status``, the body, and a reason for the counters."""
 
     def __init__(self, status: int, reason: str, body: Mapping[str, Any]) -> None:

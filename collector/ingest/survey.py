@@ -27,8 +27,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from collector.evaluate.model import SurveyPoint
 from collector.events import SITE_KEY_PATTERN
+from collector.survey import SurveyPoint
+from sansang.errors import SansangError
 
 RECORD_SCHEMA = 1  # tools.survey.RECORD_SCHEMA, the newest this collector reads
 MAX_OPERATOR_CHARS = 100  # the store's columns
@@ -115,7 +116,7 @@ class Problem:
         return f"{filename}: dòng / line {self.where}: {column}{self.message}"
 
 
-class BadRecord(Exception):
+class BadRecord(SansangError):
     """One record's problems (every field that is wrong)."""
 
     def __init__(self, problems: list[tuple[str, str]]) -> None:

@@ -15,6 +15,7 @@ from datetime import date, datetime
 from typing import Any
 
 from collector.inventory.model import RISKS
+from sansang.errors import SansangError
 
 RISK_VI = {
     "hardware": "phần cứng",
@@ -44,7 +45,7 @@ LINK_WORDS = {
 IGNORED = frozenset({"stt", "tt", "no", "ghi chú", "notes"})
 
 
-class CellError(ValueError):
+class CellError(SansangError, ValueError):
     """A cell's value cannot be used; ``str()`` is the reason."""
 
 

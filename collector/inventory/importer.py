@@ -31,11 +31,12 @@ from collector.inventory.model import (
 )
 from sansang import communes
 from sansang.configfile import validate_text
+from sansang.errors import SansangError
 
 Row = tuple[int, dict[cols.Column, Any]]  # sheet row number, value of each known column
 
 
-class SheetError(Exception):
+class SheetError(SansangError):
     """The file cannot be imported at all (unreadable, no header, a required column missing)."""
 
 

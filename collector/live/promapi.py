@@ -21,12 +21,13 @@ from typing import Any, Literal
 import aiohttp
 
 from collector.httpclient import ApiClient
+from sansang.errors import SansangError
 
 ErrorKind = Literal["http", "api", "timeout", "connection", "malformed"]
 Labels = Mapping[str, str]
 
 
-class PromError(Exception):
+class PromError(SansangError):
     """A query failed.  ``kind``: ``http`` (a status other than 2xx without the API's error
     JSON), ``api`` (``status: error``; ``error_type`` is the server's ``errorType``, e.g.
     ``bad_data``), ``timeout``, ``connection`` or ``malformed`` (not the API's JSON)."""

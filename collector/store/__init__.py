@@ -19,12 +19,12 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, func, select
 
-from collector.evaluate.model import SurveyPoint
 from collector.events import EventIn, StoredEvent
 from collector.store import migrate as migrations
 from collector.store import queries
 from collector.store.migrate import SchemaError
 from collector.store.schema import audit_log, events, journals, notes, survey_points
+from collector.survey import SurveyPoint
 
 __all__ = ["AuditEntry", "InsertResult", "JournalCursor", "Note", "SchemaError", "Store"]
 

@@ -14,11 +14,13 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, text
 
+from sansang.errors import SansangError
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _LOCK_KEY = 0x5A45_5A41  # the advisory lock held while migrating a PostgreSQL database
 
 
-class SchemaError(RuntimeError):
+class SchemaError(SansangError, RuntimeError):
     """The database's schema is not the one this version of sansang works with."""
 
 

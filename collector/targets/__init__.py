@@ -1,6 +1,6 @@
 """The catalogue of plan targets, as data (``catalogue.yaml`` beside this file).
 
-Every target of ``../shared/plan-targets.md`` is an entry: id, Vietnamese and English title, the
+Every target of the plans is an entry: id, Vietnamese and English title, the
 clauses it comes from (seed file and section), the owning agency, how it is evaluated (a rule and
 its window) and default thresholds, each with the reason for its value.  A province overrides
 thresholds in its own repository (``targets.yaml``: ``overrides: {INF-BW:
@@ -13,6 +13,7 @@ type, is an error naming the file, the line and the field.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -87,8 +88,46 @@ def _catalogue_problems(catalogue: Catalogue) -> list[tuple[Location, str]]:
     return problems
 
 
-def load_catalogue(path: Path = CATALOGUE_FILE) -> Catalogue:
-    return load_model(Catalogue, path, cross_check=_catalogue_problems)
+def _rule_problems(
+    catalogue: Catalogue, rules: Mapping[str, Collection[str]]
+) -> list[tuple[Location, str]]:
+    """Each evaluated target names a rule of ``rules`` and declares exactly what it reads."""
+    problems: list[tuple[Location, str]] = []
+    for i, target in enumerate(catalogue.targets):
+        if target.status != "evaluated":
+            continue
+        reads = rules.get(target.rule)
+        if reads is None:
+            known = ", ".join(sorted(rules))
+            problems.append((("targets", i, "rule"), f"no rule '{target.rule}' ({known})"))
+            continue
+        missing = sorted(set(reads) - set(target.thresholds))
+        if missing:
+            message = (
+                f"rule '{target.rule}' reads {', '.join(missing)}: declare each here with its "
+                "default and why"
+            )
+            problems.append((("targets", i, "thresholds"), message))
+        for name in sorted(set(target.thresholds) - set(reads)):
+            message = f"rule '{target.rule}' does not read '{name}': an override would do nothing"
+            problems.append((("targets", i, "thresholds", name), message))
+    return problems
+
+
+def load_catalogue(
+    path: Path = CATALOGUE_FILE, rules: Mapping[str, Collection[str]] | None = None
+) -> Catalogue:
+    """The catalogue, its cross-references checked.  With ``rules`` (each rule's name and the
+    thresholds it reads: ``collector.evaluate.rules.THRESHOLDS_READ``, passed in so the catalogue
+    does not depend on the evaluation) every evaluated target must name one and declare exactly
+    the thresholds it reads: a value the catalogue lacks has nowhere else to come from, and one
+    the rule never reads would be an override that changes nothing."""
+
+    def check(catalogue: Catalogue) -> list[tuple[Location, str]]:
+        problems = _catalogue_problems(catalogue)
+        return problems + (_rule_problems(catalogue, rules) if rules is not None else [])
+
+    return load_model(Catalogue, path, cross_check=check)
 
 
 class Overrides(StrictModel):

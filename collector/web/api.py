@@ -16,9 +16,10 @@ from typing import Any
 from aiohttp import web
 
 from collector.context import Collector
-from collector.evaluate.model import STATUSES, SurveyPoint
+from collector.evaluate.model import STATUSES
 from collector.ingest import survey as survey_records
 from collector.inventory import model as inventory_model
+from collector.survey import SurveyPoint
 from collector.web import views
 from collector.web.auth import AUTH, COLLECTOR, allowed, audit, principal_of, require, require_write
 from collector.web.errors import api_error

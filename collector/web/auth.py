@@ -65,6 +65,8 @@ from collector.context import Collector
 from collector.store import AuditEntry
 from collector.tokens import ROLES, Role, TokenEntry, hash_token
 from collector.web.errors import api_error
+from sansang import i18n
+from sansang.i18n import Lang
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +121,7 @@ def allowed(principal: Principal, permission: Permission, site: str | None = Non
     return True
 
 
-def role_name(role: str, lang: Literal["vi", "en"] = "vi") -> str:
+def role_name(role: str, lang: Lang = "vi") -> str:
     vi, en = _ROLE_NAMES.get(role, (role, role))
     return vi if lang == "vi" else en
 
@@ -368,7 +370,7 @@ def _local_path(value: str | None) -> str:
     return value
 
 
-def login_page(lang: Literal["vi", "en"], next_path: str, failed: bool = False) -> str:
+def login_page(lang: Lang, next_path: str, failed: bool = False) -> str:
     text = _TEXT[lang]
     return _FORM.format(
         lang=lang,
@@ -378,13 +380,13 @@ def login_page(lang: Literal["vi", "en"], next_path: str, failed: bool = False) 
         error=f'<p class="error" role="alert">{text["error"]}</p>' if failed else "",
         next=html.escape(next_path),
         next_q=html.escape(quote(next_path, safe="/")),
-        other="en" if lang == "vi" else "vi",
+        other=i18n.other(lang),
         other_name=text["other"],
     )
 
 
 async def _login_form(request: web.Request) -> web.Response:
-    lang: Literal["vi", "en"] = "en" if request.query.get("lang") == "en" else "vi"
+    lang = i18n.choose(request.query.get("lang"))
     page = login_page(lang, _local_path(request.query.get("next")))
     return web.Response(text=page, content_type="text/html", charset="utf-8")
 
@@ -395,7 +397,7 @@ async def _login(request: web.Request) -> web.Response:
         raise api_error(403, "cross_site", "Từ chối đăng nhập từ trang khác", "Cross-site login")
     form = await request.post()
     token, next_path = form.get("token"), _local_path(str(form.get("next") or "/"))
-    lang: Literal["vi", "en"] = "en" if request.query.get("lang") == "en" else "vi"
+    lang = i18n.choose(request.query.get("lang"))
     principal = auth.from_token(token) if isinstance(token, str) and token else None
     if principal is None:
         log.warning("login refused from %s", request.remote)

@@ -21,10 +21,10 @@ from collector.evaluate.model import (
     Evaluation,
     Finding,
     Status,
-    SurveyPoint,
     TargetRollup,
 )
 from collector.inventory.model import Inventory, Site
+from collector.survey import SurveyPoint
 from collector.targets import Catalogue, Target
 from collector.web import texts
 from sansang import i18n

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
 from collector.evaluate.model import Evaluation, Finding, LiveSite, Status
 from collector.events import StoredEvent
@@ -72,7 +71,7 @@ def _view(f: Finding, title: str, lang: Lang) -> FindingView:
         threshold=threshold,
         sentence=f.vi if lang == "vi" else f.en,
         window=texts.window(f.window, lang),
-        cause=pick(texts.CAUSES, f.cause, lang) if f.cause and f.status != "met" else "",
+        cause=pick(i18n.CAUSES, f.cause, lang) if f.cause and f.status != "met" else "",
         evidence=evidence,
     )
 
@@ -111,7 +110,7 @@ def events(stored: Sequence[StoredEvent], lang: Lang) -> list[tuple[str, str, st
 
 
 def _at(unix: float) -> str:
-    return datetime.fromtimestamp(unix, texts.ZONE).strftime("%H:%M:%S %d/%m/%Y")
+    return i18n.local(unix).strftime("%H:%M:%S %d/%m/%Y")
 
 
 def inventory_lines(site: Site, lang: Lang) -> Mapping[str, str]:

@@ -1,21 +1,19 @@
 """Words and figures of the collector's web UI: Vietnamese first, English with ``?lang=en``.
 
 Figures are written the way a Vietnamese reader writes them: ``99,2 %``, ``1.234 lần``,
-``48 Mbit/s`` (comma decimals, dot thousands).  Times are Vietnam's time (UTC+7).
+``48 Mbit/s`` (comma decimals, dot thousands).  Times are Vietnam's time (UTC+7).  The figures,
+the time zone and the words the findings and alerts also use (causes, kinds, roles) are the
+shared kernel's (:mod:`sansang.i18n`); this module only adds the board's and the site page's own.
 """
 
 from __future__ import annotations
 
-import math
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 from collector.evaluate.model import Finding, Status, Window
 from collector.inventory.model import RISK_NAMES
 from collector.targets import ThresholdValue
-from sansang.i18n import Lang, duration, pick
-
-ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
+from sansang.i18n import CAUSES, Lang, duration, local, number, percent, pick
 
 _TEXT: dict[str, tuple[str, str]] = {
     "board_title": ("Bảng tổng hợp mức sẵn sàng", "Readiness board"),
@@ -44,7 +42,8 @@ _TEXT: dict[str, tuple[str, str]] = {
     "any_status": ("mọi trạng thái", "any status"),
     "clear": ("Bỏ lọc", "Clear"),
     "sort_by": ("Sắp xếp", "Sort"),
-    "central": ("Sự cố diện rộng từ Trung ương", "Central outage"),
+    # The heading says the cause in the words of the findings and alerts.
+    "central": (CAUSES["central"][0].capitalize(), CAUSES["central"][1].capitalize()),
     "central_item": (
         "{system}: {sites} điểm cùng mất kết nối, từ {start}{end}",
         "{system}: {sites} sites lost it at once, from {start}{end}",
@@ -143,7 +142,6 @@ _TEXT: dict[str, tuple[str, str]] = {
     "logged_in_as": ("Đăng nhập: {name} ({role})", "Signed in: {name} ({role})"),
     "logout": ("Đăng xuất", "Sign out"),
     "not_found": ("Không có điểm {site} trong danh mục.", "No site {site} in the inventory."),
-    "minutes": ("{n} phút", "{n} min"),
 }
 
 STATUS_WORDS: dict[str, tuple[str, str]] = {
@@ -153,15 +151,6 @@ STATUS_WORDS: dict[str, tuple[str, str]] = {
 }
 # Colour is never alone: each status also has a symbol and a word (accessibility).
 STATUS_SYMBOLS: dict[str, str] = {"met": "✔", "not_met": "✖", "unknown": "?"}
-
-CAUSES: dict[str, tuple[str, str]] = {
-    "power": ("mất điện", "power"),
-    "link": ("đường truyền", "link"),
-    "device": ("thiết bị", "device"),
-    "central": ("sự cố Trung ương", "central outage"),
-    "agent": ("tác tử giám sát không gửi số liệu", "the monitoring agent sent nothing"),
-    "unknown": ("chưa xác định", "not known"),
-}
 
 RISKS: dict[str, tuple[str, str]] = RISK_NAMES
 
@@ -196,7 +185,7 @@ def status_word(status: Status | str, lang: Lang) -> str:
 
 def when(unix: float) -> str:
     """``14:05 22/11/2026``, Vietnam time."""
-    return datetime.fromtimestamp(unix, ZONE).strftime("%H:%M %d/%m/%Y")
+    return local(unix).strftime("%H:%M %d/%m/%Y")
 
 
 def iso(unix: float) -> str:
@@ -205,24 +194,7 @@ def iso(unix: float) -> str:
 
 
 def day(unix: float) -> str:
-    return datetime.fromtimestamp(unix, ZONE).strftime("%d/%m/%Y")
-
-
-def number(value: float, decimals: int, lang: Lang) -> str:
-    """``1.234,5`` in Vietnamese, ``1,234.5`` in English."""
-    text = f"{value:,.{decimals}f}"
-    if lang == "vi":
-        text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-    return text
-
-
-def _percent(ratio: float, lang: Lang) -> str:
-    """``99,2 %``, cut (not rounded) to a tenth: a figure never reads higher than it is, so
-    99.96 % is ``99,9 %``, not ``100 %``, and 99.46 % does not pass for a 99.5 % target."""
-    pct = ratio * 100
-    if pct == round(pct):
-        return f"{number(pct, 0, lang)} %"
-    return f"{number(math.floor(pct * 10 + 1e-9) / 10, 1, lang)} %"
+    return local(unix).strftime("%d/%m/%Y")
 
 
 _COUNTS: dict[str, tuple[str, str]] = {
@@ -243,11 +215,11 @@ def figure(value: float | None, unit: str, lang: Lang) -> str:
     if value is None:
         return "—"
     if unit == "ratio":
-        return _percent(value, lang)
+        return percent(value, lang)
     if unit in ("seconds", "s"):
         return duration(value, lang)
     if unit in ("minutes", "min"):
-        return t("minutes", lang, n=number(value, 0, lang))
+        return duration(value * 60, lang)
     if unit in _COUNTS:
         word = pick(_COUNTS, unit, lang)
         return f"{number(value, 0, lang)} {word}".strip()

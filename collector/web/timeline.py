@@ -110,7 +110,7 @@ def _quality(e: StoredEvent, lang: Lang) -> str:
     if isinstance(loss, int | float):
         text += f": {'mất gói' if lang == 'vi' else 'loss'} {texts.figure(loss, 'ratio', lang)}"
     if e.value is not None:
-        latency = texts.number(e.value * 1000, 0, lang)
+        latency = i18n.number(e.value * 1000, 0, lang)
         text += f", {'độ trễ' if lang == 'vi' else 'latency'} {latency} ms"
     return text
 

@@ -68,7 +68,7 @@ _ENV = jinja2.Environment(
 
 
 def _lang(request: web.Request) -> Lang:
-    return "en" if request.query.get("lang") == "en" else "vi"
+    return i18n.choose(request.query.get("lang"))
 
 
 def _common(lang: Lang, principal: Principal | None, other_lang_link: str) -> dict[str, Any]:
@@ -85,7 +85,7 @@ def _common(lang: Lang, principal: Principal | None, other_lang_link: str) -> di
         "status_word": lambda s: texts.status_word(s, lang),
         "principal": principal,
         "role_name": auth.role_name(principal.role, lang) if principal else "",
-        "other_lang": "en" if lang == "vi" else "vi",
+        "other_lang": i18n.other(lang),
         "other_lang_link": other_lang_link,
         "link_suffix": "?lang=en" if lang == "en" else "",
     }
@@ -157,7 +157,7 @@ def render_board(
     def arrow(column: str) -> str:
         return (" ▼" if query.descending else " ▲") if query.sort == column else ""
 
-    context = _common(lang, principal, query.link("en" if lang == "vi" else "vi"))
+    context = _common(lang, principal, query.link(i18n.other(lang)))
     context.update(
         province=inventory.province.name,
         evaluation=evaluation,

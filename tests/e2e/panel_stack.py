@@ -38,19 +38,13 @@ from typing import Any
 
 from collector import file_sd
 from collector.inventory import model
-from tests.collector_support import CollectorProcess, inventory_of, running_collector, site
 from tests.integration.nutlab import NutLab
 from tests.integration.promlab import Tsdb, province_prometheus
-from tests.support import (
-    SANSANG,
-    AgentProcess,
-    ThreadedServer,
-    free_port,
-    http_get,
-    running_agent,
-    stop_process,
-    wait_until,
-)
+from tests.support import wait_until
+from tests.support.agent import AgentProcess, running_agent
+from tests.support.collector import CollectorProcess, inventory_of, running_collector, site
+from tests.support.env import SANSANG, stop_process
+from tests.support.net import ThreadedServer, free_port, http_get
 
 ROOT = Path(__file__).resolve().parents[2]
 RULES = ROOT / "deploy" / "prometheus" / "sansang.rules.yml"

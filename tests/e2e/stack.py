@@ -47,21 +47,22 @@ from ruamel.yaml import YAML
 
 from collector import file_sd
 from collector.inventory import model
-from tests import yaml_writer
-from tests.collector_support import CollectorProcess, inventory_of, site
 from tests.integration.amlab import Alertmanager, WebhookRecorder
 from tests.integration.netns import ip, veth_neighbour
 from tests.integration.nutlab import NutLab
 from tests.integration.promlab import Tsdb, province_prometheus
 from tests.integration.test_alertmanager_inhibit import deployed_config
-from tests.support import AgentProcess, free_port, http_get, wait_until
+from tests.support import wait_until, yaml_writer
+from tests.support.agent import AgentProcess
+from tests.support.collector import CollectorProcess, inventory_of, site
+from tests.support.net import free_port, http_get
 
 ROOT = Path(__file__).resolve().parents[2]
 RULES = ROOT / "deploy" / "prometheus" / "sansang.rules.yml"
 SITE = "23527-main"
 COMMUNE = "Xã Sa Thầy"
 FOR_SCALE = 30
-BUDGET = 60.0  # seconds, issue 6: from the event to the webhook
+BUDGET = 60.0  # seconds, from the event to the webhook
 UPLINK = "eth0"
 VIETNAMESE = re.compile(
     r"[ăâđêôơưĂÂĐÊÔƠƯàáạảãằắặẳẵầấậẩẫèéẹẻẽềếệểễìíịỉĩòóọỏõồốộổỗờớợởỡùúụủũừứựửữỳýỵỷỹ]"

@@ -1,4 +1,4 @@
-"""End to end (issue 6, item 6): every dashboard panel's query, run against the test's Prometheus,
+"""End to end: every dashboard panel's query, run against the test's Prometheus,
 returns data: no empty panel.
 
 The stack is :mod:`tests.e2e.panel_stack` (NUT, agent, collector, Prometheus with the deployed
@@ -52,7 +52,8 @@ from tests.e2e.panel_stack import (
 )
 from tests.integration.nutlab import skip_without_nut
 from tests.integration.promlab import tsdb_missing
-from tests.support import http_get, wait_until
+from tests.support import wait_until
+from tests.support.net import http_get
 
 ROOT = Path(__file__).resolve().parents[2]
 DASHBOARDS = ROOT / "dashboards" / "json"

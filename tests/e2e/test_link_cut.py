@@ -1,4 +1,4 @@
-"""End to end (issue 6, item 6): cutting a site's link, with mains on and with mains off.
+"""End to end: cutting a site's link, with mains on and with mains off.
 
 The stack is :mod:`tests.e2e.stack`: the site in its own network namespace (agent, UPS on its own
 cable), the province outside it (Prometheus with the deployed rules, the collector, Alertmanager
@@ -39,7 +39,8 @@ from tests.e2e.stack import (
 from tests.integration.amlab import skip_without_am
 from tests.integration.nutlab import skip_without_nut
 from tests.integration.promlab import tsdb_missing
-from tests.support import have, have_root, wait_until
+from tests.support import wait_until
+from tests.support.env import have, have_root
 
 pytestmark = [
     pytest.mark.integration,

@@ -1,4 +1,4 @@
-"""End to end (issue 6, item 6): a mains cut at a site reaches the agency's webhook.
+"""End to end: a mains cut at a site reaches the agency's webhook.
 
 The whole chain is real: NUT's upsd with dummy-ups (the UPS), the agent (``running_agent``)
 polling it with a ``nut`` power source, the Debian Prometheus scraping the agent through the
@@ -33,7 +33,6 @@ import pytest
 
 from collector import file_sd
 from collector.inventory import model
-from tests import yaml_writer
 from tests.e2e.stack import (
     BUDGET,
     ROOT,
@@ -48,7 +47,8 @@ from tests.integration.amlab import Alertmanager, WebhookRecorder, skip_without_
 from tests.integration.nutlab import NutLab, skip_without_nut
 from tests.integration.promlab import Tsdb, province_prometheus, tsdb_missing
 from tests.integration.test_alertmanager_inhibit import deployed_config
-from tests.support import AgentProcess, running_agent, wait_until
+from tests.support import wait_until, yaml_writer
+from tests.support.agent import AgentProcess, running_agent
 
 pytestmark = [
     pytest.mark.integration,

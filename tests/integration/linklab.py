@@ -14,7 +14,7 @@ server namespace owns an address on every link.  Nothing routes off the machine:
 namespaces have no other interface.
 
 Shaping is ``tc tbf`` on both ends' egress (the server's egress is the client's download), at
-``burst`` 32 kbit and ``latency`` 50 ms as ``../shared/test-components.md`` measured.  Loss is
+``burst`` 32 kbit and ``latency`` 50 ms (measured to hold the set rate).  Loss is
 iptables' ``statistic --mode random`` in the client namespace's INPUT chain (replies lost on the
 way back; the request got through, as on a lossy radio link).  The kernel has no netem: delay
 needs a userspace proxy.
@@ -30,7 +30,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 
 from tests.integration.netns import in_netns, ip, namespace
-from tests.support import stop_process
+from tests.support.env import stop_process
 
 IPTABLES = "iptables"
 

@@ -21,7 +21,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from tests.support import stop_process
+from tests.support.env import stop_process
 
 __all__ = ["ip", "namespace", "stop_process", "veth_neighbour"]
 

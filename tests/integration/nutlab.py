@@ -42,7 +42,9 @@ from agent.power.nut.protocol import (
     quote,
     read_dummy_ups_file,
 )
-from tests.support import free_port, stop_process, wait_until
+from tests.support import wait_until
+from tests.support.env import stop_process
+from tests.support.net import free_port
 
 NUT_DIR = Path("/lib/nut")
 UPSD = NUT_DIR / "upsd"

@@ -28,7 +28,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import free_port, wait_until
+from tests.support import wait_until
+from tests.support.net import free_port
 
 USER = "sansang"
 DATABASE = "sansang"

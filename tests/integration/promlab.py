@@ -32,8 +32,9 @@ from typing import Any
 
 import pytest
 
-from tests import yaml_writer
-from tests.support import ThreadedServer, free_port, http_get, stop_process, wait_until
+from tests.support import wait_until, yaml_writer
+from tests.support.env import stop_process
+from tests.support.net import ThreadedServer, free_port, http_get
 
 TSDB_KINDS = ("prometheus", "victoria-metrics")
 BINARIES = {"prometheus": "prometheus", "victoria-metrics": "victoria-metrics"}

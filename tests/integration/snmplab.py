@@ -26,7 +26,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.support import free_port, stop_process, wait_until
+from tests.support import wait_until
+from tests.support.env import stop_process
+from tests.support.net import free_port
 
 RESPONDER = Path(sys.executable).parent / "snmpsim-command-responder"
 

@@ -15,7 +15,8 @@ import pytest
 from ruamel.yaml import YAML
 
 from tests.integration.amlab import Alertmanager, WebhookRecorder, skip_without_am
-from tests.support import http_get, wait_until
+from tests.support import wait_until
+from tests.support.net import http_get
 
 pytestmark = [pytest.mark.integration, skip_without_am]
 

@@ -16,14 +16,15 @@ from collector.alerts import run_forever
 from collector.alerts.alertmanager import AlertmanagerClient, AlertmanagerError, rfc3339
 from collector.context import Collector
 from collector.store import Store
-from tests.alerts_support import collector, event, store_events
 from tests.integration.amlab import (
     Alertmanager,
     WebhookRecorder,
     running_alertmanager,
     skip_without_am,
 )
-from tests.support import free_port, wait_until_async
+from tests.support import wait_until_async
+from tests.support.alerts import collector, event, store_events
+from tests.support.net import free_port
 
 pytestmark = [pytest.mark.integration, skip_without_am]
 

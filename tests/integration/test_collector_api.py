@@ -10,15 +10,17 @@ import re
 import subprocess
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from collector.evaluate.model import STATUSES
-from tests.collector_support import CollectorProcess, inventory_of, running_collector, site
-from tests.support import SANSANG, have, parse_metrics, value, wait_until
+from sansang.events import Event
+from tests.support import event_json, wait_until
+from tests.support.collector import CollectorProcess, inventory_of, running_collector, site
+from tests.support.env import SANSANG, have
+from tests.support.metrics import parse_metrics, value
 
 pytestmark = pytest.mark.integration
 
@@ -414,19 +416,9 @@ def test_pushed_events_reach_the_events_api_and_the_ingest_counters(
 ) -> None:
     now = time.time()
     events = [
-        {
-            "schema": 1,
-            "site": LY_SON,
-            "boot_id": "boot-1",
-            "seq": seq,
-            "wall_time": datetime.fromtimestamp(now - 60 + seq, UTC).isoformat(),
-            "wall_time_unix": now - 60 + seq,
-            "monotonic_ns": seq * 10**9,
-            "kind": "mains_state",
-            "subject": "ups-1",
-            "state": state,
-            "details": {},
-        }
+        event_json(
+            Event(seq, "boot-1", now - 60 + seq, seq * 10**9, "mains_state", "ups-1", state), LY_SON
+        )
         for seq, state in ((1, "lost"), (2, "present"))
     ]
     batch = {"schema": 1, "site": LY_SON, "journal_id": "j-1", "events": events}

@@ -15,7 +15,9 @@ import yaml
 from collector import file_sd
 from collector.inventory import model
 from tests.integration.promlab import Tsdb, tsdb_missing
-from tests.support import free_port, http_get, running_agent, wait_until
+from tests.support import wait_until
+from tests.support.agent import running_agent
+from tests.support.net import free_port, http_get
 
 ROOT = Path(__file__).resolve().parents[2]
 RULES = ROOT / "deploy" / "prometheus" / "sansang.rules.yml"

@@ -28,7 +28,7 @@ from typing import Any
 import pytest
 
 from tests.integration.netns import ip, namespace, write_sysctl
-from tests.support import SANSANG, have
+from tests.support.env import SANSANG, have
 
 pytestmark = [
     pytest.mark.integration,

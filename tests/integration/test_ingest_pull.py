@@ -18,8 +18,11 @@ from collector.config import PullConfig
 from collector.context import Collector
 from collector.ingest import pull
 from collector.store import Store
-from tests.ingest_support import PULLED, make_collector
-from tests.support import FakeWall, free_port, make_agent_app, running_agent, wait_until
+from tests.support import wait_until_async
+from tests.support.agent import make_agent_app, running_agent
+from tests.support.clock import FakeWall
+from tests.support.ingest import PULLED, make_collector
+from tests.support.net import free_port
 
 pytestmark = pytest.mark.integration
 TOKEN = "pull-token-for-the-test-0123456789abcdef"
@@ -114,7 +117,7 @@ async def test_every_event_once_across_restarts_and_a_replaced_journal(
 def _agent_events(base_url: str) -> list[dict[str, Any]]:
     import json
 
-    from tests.support import http_get
+    from tests.support.net import http_get
 
     body = http_get(
         f"{base_url}/api/v1/events?after=0&limit=5000",
@@ -133,13 +136,13 @@ async def test_run_forever_keeps_pulling_and_counts_errors_of_a_site_that_is_dow
     task = asyncio.create_task(pull.run_forever(c))
     try:
         # no agent yet: connection refused, counted, retried with backoff
-        await asyncio.to_thread(
-            wait_until, lambda: c.ingest.pull_errors[(PULLED, "connect")] >= 1, 10, "an error"
+        await wait_until_async(
+            lambda: c.ingest.pull_errors[(PULLED, "connect")] >= 1, 10, "an error"
         )
         with running_agent(agent_config(workdir, port), workdir) as agent:
             events = await asyncio.to_thread(_agent_events, agent.base_url)
-            await asyncio.to_thread(
-                wait_until, lambda: store.count_events() >= len(events), 15, "the journal pulled"
+            await wait_until_async(
+                lambda: store.count_events() >= len(events), 15, "the journal pulled"
             )
     finally:
         task.cancel()

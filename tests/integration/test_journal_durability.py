@@ -19,7 +19,9 @@ from typing import Any
 import pytest
 
 from agent.journal.store import Journal
-from tests.support import AgentProcess, free_port, http_get, wait_until
+from tests.support import wait_until
+from tests.support.agent import AgentProcess
+from tests.support.net import free_port, http_get
 
 pytestmark = pytest.mark.integration
 

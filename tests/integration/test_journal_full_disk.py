@@ -11,15 +11,15 @@ import asyncio
 import errno
 import sqlite3
 import subprocess
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from agent import app
 from agent.journal.store import Journal
-from tests.support import have_root
+from tests.support import wait_until_async
+from tests.support.env import have_root
 
 pytestmark = pytest.mark.integration
 
@@ -97,14 +97,6 @@ def test_full_disk_keeps_events_in_memory_and_writes_them_in_order_once_freed(
         assert raw.execute("PRAGMA integrity_check").fetchone() == ("ok",)
 
 
-async def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:g}s waiting for {what}")
-        await asyncio.sleep(0.02)
-
-
 async def test_agent_maintenance_loop_writes_pending_events_once_space_is_freed(
     tiny_fs: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -117,12 +109,12 @@ async def test_agent_maintenance_loop_writes_pending_events_once_space_is_freed(
         waiting = journal.pending()
         assert waiting >= 6
         # While the disk stays full the loop retries, fails, and keeps everything.
-        await wait_for(
+        await wait_until_async(
             lambda: journal.stats.write_errors >= 6 + 3, 5, "the maintenance loop to retry"
         )
         assert journal.pending() == waiting
         filler.unlink()
-        await wait_for(lambda: journal.pending() == 0, 5, "the maintenance loop to flush")
+        await wait_until_async(lambda: journal.pending() == 0, 5, "the maintenance loop to flush")
     finally:
         maintenance.cancel()
         with pytest.raises(asyncio.CancelledError):

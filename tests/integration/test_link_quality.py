@@ -33,7 +33,9 @@ import pytest
 
 from tests.integration.linklab import LinkLab, link_lab, linklab_missing
 from tests.integration.netns import ip, link_exists, write_sysctl
-from tests.support import AgentProcess, parse_metrics, value, wait_until
+from tests.support import wait_until
+from tests.support.agent import AgentProcess
+from tests.support.metrics import parse_metrics, value
 
 pytestmark = [
     pytest.mark.integration,

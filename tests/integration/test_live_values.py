@@ -15,7 +15,6 @@ from aiohttp import web
 from collector.evaluate.model import LiveSite
 from collector.live import refresh_forever, snapshot
 from collector.live.promapi import Matrix, PromClient, PromError, Scalar, Vector
-from tests.alerts_support import collector
 from tests.integration.promlab import (
     MetricsServer,
     Tsdb,
@@ -23,7 +22,10 @@ from tests.integration.promlab import (
     tsdb_missing,
     tsdb_params,
 )
-from tests.support import free_port, running_agent, wait_until_async
+from tests.support import wait_until_async
+from tests.support.agent import running_agent
+from tests.support.alerts import collector
+from tests.support.net import free_port
 
 pytestmark = pytest.mark.integration
 

@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import REPO, free_port, http_get, stop_process, wait_until
+from tests.support import wait_until
+from tests.support.env import REPO, stop_process
+from tests.support.net import free_port, http_get
 
 pytestmark = pytest.mark.integration
 

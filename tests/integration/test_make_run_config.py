@@ -8,7 +8,10 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
-from tests.support import REPO, free_port, running_agent, wait_until
+from tests.support import wait_until
+from tests.support.agent import running_agent
+from tests.support.env import REPO
+from tests.support.net import free_port
 
 pytestmark = pytest.mark.integration
 

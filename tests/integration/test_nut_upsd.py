@@ -21,7 +21,8 @@ from agent.power.reading import PowerReading
 from agent.probes import nut
 from agent.probes.base import Outcome, ProbeContext
 from tests.integration.nutlab import DEFAULT_VARS, NutLab, skip_without_nut
-from tests.support import free_port, wait_until
+from tests.support import wait_until
+from tests.support.net import free_port
 
 pytestmark = [pytest.mark.integration, skip_without_nut]
 

@@ -16,7 +16,9 @@ from typing import Any
 import pytest
 
 from tests.integration.nutlab import NutLab, skip_without_nut
-from tests.support import AgentProcess, free_port, http_get, running_agent, wait_until
+from tests.support import wait_until
+from tests.support.agent import AgentProcess, running_agent
+from tests.support.net import free_port, http_get
 
 pytestmark = [pytest.mark.integration, skip_without_nut]
 
@@ -203,4 +205,4 @@ def test_status_page_tells_the_technician(lab: NutLab, agent: AgentProcess) -> N
     change(lab, agent, "OB DISCHRG", ("sansang_power_on_battery", {"source": "ups-1"}, 1.0),
            None, charge=55, runtime=600)  # fmt: skip
     page = http_get(agent.base_url + "/").decode()
-    assert "Mất điện lưới từ" in page and "pin còn 55%" in page and "còn khoảng 10 phút" in page
+    assert "Mất điện lưới từ" in page and "pin còn 55 %" in page and "còn khoảng 10 phút" in page

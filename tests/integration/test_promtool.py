@@ -19,7 +19,10 @@ from prometheus_client.openmetrics.parser import text_string_to_metric_families
 from agent.metrics.catalogue import BY_NAME
 from agent.probes import PROBES
 from sansang.metrics import family_name
-from tests.support import AgentProcess, free_port, have, http_get, wait_until
+from tests.support import wait_until
+from tests.support.agent import AgentProcess
+from tests.support.env import have
+from tests.support.net import free_port, http_get
 
 pytestmark = [
     pytest.mark.integration,

@@ -31,31 +31,18 @@ from agent.config import PushConfig
 from agent.journal.push import META_KEY, PushClient
 from agent.journal.store import Journal, Page
 from sansang.events import SCHEMA_VERSION
-from tests.collector_support import site
-from tests.ingest_server import Seen, serving, write_config
-from tests.support import AgentProcess, FakeWall, free_port
+from tests.support import wait_until_async
+from tests.support.agent import AgentProcess
+from tests.support.clock import FakeWall
+from tests.support.collector import site
+from tests.support.ingest_server import Seen, serving, write_config
+from tests.support.net import free_port
 
 pytestmark = pytest.mark.integration
 
 SITE = "23527-main"
 OTHER = "21548-main"
 TOKENS = {SITE: "đúng-token-sa-thay-0123456789", OTHER: "token-ly-son-9876543210"}
-
-
-async def eventually(condition: Callable[[], Any], timeout: float, what: str) -> Any:
-    """``wait_until`` for a test whose server runs in its own event loop: poll without blocking."""
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while True:
-        try:
-            last = condition()
-        except Exception as err:  # shown at the deadline
-            last = err
-        if last and not isinstance(last, Exception):
-            return last
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:g}s waiting for {what}; last: {last!r}")
-        await asyncio.sleep(0.02)
 
 
 @dataclass
@@ -140,14 +127,14 @@ async def test_everything_arrives_once_oldest_first_in_bounded_batches(
     client = PushClient(push_config(ingest.url, token_file(tmp_path, TOKENS[SITE])), journal, SITE)
     started = time.monotonic()
     async with pushing(client):
-        await eventually(
+        await wait_until_async(
             lambda: client.stats.acknowledged_seq == 2500, 30, "2500 events acknowledged"
         )
         rate = 2500 / (time.monotonic() - started)
         print(f"\n2500 events pushed in batches of 1000: {rate:.0f} events/s")
         assert ingest.posts() == [1000, 1000, 500], "batches of at most `batch`, oldest first"
         fill(journal, 3)  # more while idle: sent within `interval`
-        await eventually(lambda: client.stats.acknowledged_seq == 2503, 10, "3 more events")
+        await wait_until_async(lambda: client.stats.acknowledged_seq == 2503, 10, "3 more events")
     stored = ingest.seqs(journal.journal_id)
     assert stored == list(range(1, 2504)), "every event once, none missing"
     assert journal.read_meta(META_KEY) == "2503", "the acknowledged seq is kept in the journal"
@@ -175,13 +162,13 @@ async def test_collector_down_backs_off_exponentially_then_everything_arrives(
 
     client = PushClient(config, journal, SITE)
     async with pushing(client):
-        await eventually(lambda: client.stats.failures["connect"] >= 3, 10, "refused tries")
+        await wait_until_async(lambda: client.stats.failures["connect"] >= 3, 10, "refused tries")
         assert client.stats.acknowledged_seq == 0
         assert client.stats.failing_since is not None
         (tmp_path / "collector").mkdir()
         async with serving(_config_file(tmp_path / "collector", port), "127.0.0.1", port) as c:
             up = Ingest(c, url, [])
-            await eventually(
+            await wait_until_async(
                 lambda: client.stats.acknowledged_seq == 1200,
                 15,
                 "everything after the collector is up",
@@ -197,10 +184,14 @@ async def test_401_until_the_token_is_rotated_then_everything_arrives(
     token = token_file(tmp_path, "token-cũ-đã-thu-hồi")
     client = PushClient(push_config(ingest.url, token), journal, SITE)
     async with pushing(client):
-        await eventually(lambda: client.stats.failures["unauthorized"] >= 2, 10, "401 answers")
+        await wait_until_async(
+            lambda: client.stats.failures["unauthorized"] >= 2, 10, "401 answers"
+        )
         assert ingest.seqs(journal.journal_id) == []
         token.write_text(TOKENS[SITE], encoding="utf-8")  # the province rotated the token
-        await eventually(lambda: client.stats.acknowledged_seq == 300, 10, "events after rotation")
+        await wait_until_async(
+            lambda: client.stats.acknowledged_seq == 300, 10, "events after rotation"
+        )
     assert ingest.seqs(journal.journal_id) == list(range(1, 301))
 
 
@@ -212,7 +203,7 @@ async def test_403_is_logged_with_the_collectors_message_retried_and_never_dropp
     client = PushClient(push_config(ingest.url, token, backoff_max=0.2), journal, SITE)
     caplog.set_level(logging.WARNING, logger="agent.journal.push")
     async with pushing(client):
-        await eventually(lambda: client.stats.failures["forbidden"] >= 3, 10, "403, retried")
+        await wait_until_async(lambda: client.stats.failures["forbidden"] >= 3, 10, "403, retried")
         refusals = [r.getMessage() for r in caplog.records if "(forbidden)" in r.getMessage()]
         assert len(refusals) >= 3, "each slow retry of a refusal is logged"
         assert "403" in refusals[0] and "không gửi được" in refusals[0]
@@ -222,7 +213,9 @@ async def test_403_is_logged_with_the_collectors_message_retried_and_never_dropp
         journal.prune()
         assert journal.first_seq() == 1, "nothing was dropped"
         token.write_text(TOKENS[SITE], encoding="utf-8")  # the technician fixes the token
-        await eventually(lambda: client.stats.acknowledged_seq == 300, 10, "events after the fix")
+        await wait_until_async(
+            lambda: client.stats.acknowledged_seq == 300, 10, "events after the fix"
+        )
     assert ingest.seqs(journal.journal_id) == list(range(1, 301))
 
 
@@ -249,7 +242,9 @@ async def test_tls_is_verified_against_ca_file_and_refused_without_it(
         assert "CERTIFICATE_VERIFY_FAILED" in untrusting.stats.last_error
         client = PushClient(push_config(url, token, ca_file=ca_file), journal, SITE)
         async with pushing(client):
-            await eventually(lambda: client.stats.acknowledged_seq == 50, 10, "events over TLS")
+            await wait_until_async(
+                lambda: client.stats.acknowledged_seq == 50, 10, "events over TLS"
+            )
         assert Ingest(c, url, []).seqs(journal.journal_id) == list(range(1, 51))
 
 
@@ -265,7 +260,7 @@ async def test_413_halves_the_batch_until_the_collector_takes_it(
     async with serving(config, "127.0.0.1", port, seen) as c:
         client = PushClient(push_config(url, token_file(tmp_path, TOKENS[SITE])), journal, SITE)
         async with pushing(client):
-            await eventually(lambda: client.stats.acknowledged_seq == 1000, 15, "every event")
+            await wait_until_async(lambda: client.stats.acknowledged_seq == 1000, 15, "every event")
         got = Ingest(c, url, seen)
         assert got.seqs(journal.journal_id) == list(range(1, 1001))
     refused = [status for what, status, _ in seen if what.startswith("POST") and status != 200]
@@ -294,9 +289,9 @@ async def test_events_pruned_before_they_were_sent_are_logged_once_as_a_gap(
     caplog.set_level(logging.WARNING, logger="agent.journal.push")
     client = PushClient(push_config(ingest.url, token_file(tmp_path, TOKENS[SITE])), journal, SITE)
     async with pushing(client):
-        await eventually(lambda: client.stats.acknowledged_seq == 15, 10, "the kept events")
+        await wait_until_async(lambda: client.stats.acknowledged_seq == 15, 10, "the kept events")
         fill(journal, 2)
-        await eventually(lambda: client.stats.acknowledged_seq == 17, 10, "two more")
+        await wait_until_async(lambda: client.stats.acknowledged_seq == 17, 10, "two more")
     journal.close()
     gaps = [r.getMessage() for r in caplog.records if "were pruned" in r.getMessage()]
     assert len(gaps) == 1 and "1..10" in gaps[0], gaps
@@ -334,7 +329,7 @@ async def test_a_batch_of_5000_events_over_1_mib_goes_in_one_request_without_a_w
         with warnings.catch_warnings():
             warnings.simplefilter("error")  # as pytest runs it: a ResourceWarning is an error
             async with pushing(client) as task:
-                await eventually(
+                await wait_until_async(
                     lambda: client.stats.acknowledged_seq == 5000 or task.done(),
                     30,
                     "the 5000 events, or the task's end",
@@ -371,8 +366,8 @@ async def test_an_unexpected_error_is_logged_and_retried_the_task_never_dies(
             push_config(ingest.url, token_file(tmp_path, TOKENS[SITE])), journal, SITE
         )
         async with pushing(client) as task:
-            await eventually(lambda: client.stats.failures["internal"] >= 3, 10, "3 failures")
-            await eventually(lambda: client.stats.acknowledged_seq == 20, 10, "every event")
+            await wait_until_async(lambda: client.stats.failures["internal"] >= 3, 10, "3 failures")
+            await wait_until_async(lambda: client.stats.acknowledged_seq == 20, 10, "every event")
             assert not task.done(), "the push task outlived the errors"
         assert ingest.seqs(journal.journal_id) == list(range(1, 21))
         logged = [r for r in caplog.records if "(internal)" in r.getMessage()]
@@ -449,7 +444,9 @@ async def test_kill_9_mid_stream_loses_and_duplicates_nothing(
     agent = AgentProcess(config, workdir)
     await in_thread(agent.start)
     try:
-        await eventually(lambda: len(ingest.seqs(journal_id)) >= 2000, 30, "the stream started")
+        await wait_until_async(
+            lambda: len(ingest.seqs(journal_id)) >= 2000, 30, "the stream started"
+        )
         await in_thread(agent.kill9)
         partial = len(ingest.seqs(journal_id))
         assert partial < total, "killed mid-stream"
@@ -457,7 +454,7 @@ async def test_kill_9_mid_stream_loses_and_duplicates_nothing(
         agent = AgentProcess(config, workdir)  # the same journal, the same config
         await in_thread(agent.start)
         expected = await in_thread(lambda: journal_seqs(workdir / "journal.db"))
-        await eventually(
+        await wait_until_async(
             lambda: len(ingest.seqs(journal_id)) >= len(expected) > total, 60, "every event"
         )
         elapsed = time.monotonic() - restarted

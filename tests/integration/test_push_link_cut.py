@@ -1,5 +1,5 @@
 """A site whose link is cut for a while loses nothing: after it returns, every event of the
-agent's journal is in the collector's store exactly once (issue 5, "Tests").
+agent's journal is in the collector's store exactly once.
 
 The agent runs in its own network namespace, on a veth link to the default namespace where a
 real collector runs (``sansang collector run``, SQLite store).  The agent journals all the time:
@@ -22,17 +22,13 @@ from typing import Any
 import pytest
 
 from agent import clock
-from tests.collector_support import inventory_of, running_collector, site
 from tests.integration.netns import Neighbour, ip, veth_neighbour
-from tests.support import (
-    AgentProcess,
-    free_port,
-    have,
-    have_root,
-    http_get,
-    parse_metrics,
-    wait_until,
-)
+from tests.support import wait_until
+from tests.support.agent import AgentProcess
+from tests.support.collector import inventory_of, running_collector, site
+from tests.support.env import have, have_root
+from tests.support.metrics import parse_metrics
+from tests.support.net import free_port, http_get
 
 pytestmark = [
     pytest.mark.integration,

@@ -40,7 +40,9 @@ from tests.integration.netns import (
     veth_neighbour,
     write_sysctl,
 )
-from tests.support import SANSANG, free_port, wait_until
+from tests.support import wait_until
+from tests.support.env import SANSANG
+from tests.support.net import free_port
 
 pytestmark = pytest.mark.integration
 

@@ -1,4 +1,4 @@
-"""Scale-out (issue 6, item 5; docs/scale-out.md): a real Prometheus sends what it scrapes from
+"""Scale-out (docs/scale-out.md): a real Prometheus sends what it scrapes from
 real agents to a real VictoriaMetrics with ``deploy/prometheus/remote-write.yml``.
 
 Two agents (``running_agent``, loopback) with a typical site's shape — 5 checks, 4 services,
@@ -36,11 +36,13 @@ from ruamel.yaml import YAML
 
 from collector import file_sd
 from collector.inventory import model
-from tests import yaml_writer
 from tests.integration.amlab import Alertmanager, WebhookRecorder, skip_without_am
 from tests.integration.promlab import Tsdb, province_prometheus, tsdb_missing
 from tests.integration.test_alertmanager_inhibit import deployed_config
-from tests.support import AgentProcess, free_port, http_get, running_agent, stop_process, wait_until
+from tests.support import wait_until, yaml_writer
+from tests.support.agent import AgentProcess, running_agent
+from tests.support.env import stop_process
+from tests.support.net import free_port, http_get
 
 ROOT = Path(__file__).resolve().parents[2]
 RULES = ROOT / "deploy" / "prometheus" / "sansang.rules.yml"

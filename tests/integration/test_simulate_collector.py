@@ -16,8 +16,10 @@ import pytest
 from simulate.files import prepare
 from simulate.run import Simulation, simulate
 from simulate.scenario import Scenario
-from tests.collector_support import CollectorProcess, running_collector
-from tests.support import SANSANG, free_port, stop_process, wait_until, wait_until_async
+from tests.support import wait_until, wait_until_async
+from tests.support.collector import CollectorProcess, running_collector
+from tests.support.env import SANSANG, stop_process
+from tests.support.net import free_port
 
 pytestmark = pytest.mark.integration
 

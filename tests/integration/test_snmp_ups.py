@@ -20,6 +20,7 @@ from agent.probes.base import Outcome, ProbeContext
 from agent.probes.snmp_ups import SnmpUpsSpec
 from tests.integration import snmplab
 from tests.integration.snmplab import SnmpLab
+from tests.support import NotYet, wait_until_async
 
 pytestmark = pytest.mark.integration
 
@@ -73,14 +74,14 @@ async def timed(spec: SnmpUpsSpec, timeout: float = TIMEOUT) -> tuple[Outcome, f
 
 async def until(spec: SnmpUpsSpec, predicate: Any, deadline: float, what: str) -> Outcome:
     """Poll like the runner does until the reading satisfies ``predicate``; fail at the deadline."""
-    end = time.monotonic() + deadline
-    while True:
+
+    async def satisfied() -> Outcome | NotYet:
         outcome = await snmp_ups.run(spec, ctx())
-        if outcome.reading is not None and predicate(outcome.reading):
-            return outcome
-        if time.monotonic() > end:
-            raise AssertionError(f"{what} not seen within {deadline}s; last: {outcome}")
-        await asyncio.sleep(0.1)
+        ok = outcome.reading is not None and predicate(outcome.reading)
+        return outcome if ok else NotYet(outcome)
+
+    result: Outcome = await wait_until_async(satisfied, deadline, what, interval=0.1)
+    return result
 
 
 async def test_ups_mib_on_line_over_v2c(lab: SnmpLab) -> None:

@@ -16,9 +16,9 @@ import pytest
 
 from agent.journal.store import Journal
 from agent.links.bandwidth import backends
-from tests import yaml_writer
 from tests.integration.linklab import LinkLab, link_lab, linklab_missing
-from tests.support import parse_metrics, value, wait_until
+from tests.support import wait_until, yaml_writer
+from tests.support.metrics import parse_metrics, value
 
 SANSANG = Path(sys.executable).with_name("sansang")
 PORT = 8080

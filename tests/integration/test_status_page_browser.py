@@ -17,8 +17,11 @@ from pathlib import Path
 
 import pytest
 
+from agent.web.texts import HINTS
 from sansang import i18n
-from tests.support import free_port, running_agent, wait_until
+from tests.support import wait_until
+from tests.support.agent import running_agent
+from tests.support.net import free_port
 
 pytestmark = [
     pytest.mark.integration,
@@ -27,7 +30,7 @@ pytestmark = [
     ),
 ]
 
-# The flags test-components.md lists: no network of its own, no first-run work, a fresh profile.
+# Flags that keep Chromium to the test: no network of its own, no first-run work, a fresh profile.
 CHROMIUM = [
     "chromium",
     "--headless",
@@ -107,7 +110,7 @@ def test_a_technician_sees_what_is_down_why_and_what_to_do(
         assert "1 mục không hoạt động" in dom
         assert "Máy tính quầy Quầy 2" in dom
         assert i18n.pick(i18n.REASONS, "refused", "vi") in dom
-        assert i18n.pick(i18n.HINTS, "refused", "vi") in dom
+        assert i18n.pick(HINTS, "refused", "vi") in dom
         assert "Máy tính quầy: 1/2 hoạt động" in dom
 
         en = chromium("--dump-dom", f"{agent.base_url}/?lang=en")

@@ -69,7 +69,7 @@ async def test_a_push_postgresql_cannot_store_is_400_not_a_retry_forever(
 
     from collector.ingest.push import add_routes
     from collector.store import Store
-    from tests.ingest_support import PUSHER, make_collector
+    from tests.support.ingest import PUSHER, make_collector
     from tests.unit.test_ingest_push import batch, event, post
 
     s = Store.open(store_url)

@@ -20,7 +20,8 @@ from agent.probes.base import Outcome, ProbeContext
 from agent.probes.tcp import TcpSpec
 from sansang.reasons import describe, reason_for_os_error
 from tests.integration.netns import veth_neighbour
-from tests.support import free_port
+from tests.support import wait_until_async
+from tests.support.net import free_port
 
 pytestmark = pytest.mark.integration
 
@@ -106,11 +107,8 @@ async def test_failures_and_timeouts_leave_no_socket_open(listener: int) -> None
 
 
 async def sockets_back_to(count: int, timeout: float = 2.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while open_sockets() > count:
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"{open_sockets() - count} socket(s) left open")
-        await asyncio.sleep(0.01)
+    what = f"the open sockets back to {count} (none left open)"
+    await wait_until_async(lambda: open_sockets() <= count, timeout, what, interval=0.01)
 
 
 # --- a host in a namespace: silent and unowned addresses ---------------------------------------

@@ -26,9 +26,14 @@ from typing import Any
 
 import pytest
 
+from agent.web.texts import HINTS
 from sansang import i18n
 from tests.integration.netlab import Host, Lab
-from tests.support import AgentProcess, have, http_get, parse_metrics, value, wait_until
+from tests.support import wait_until
+from tests.support.agent import AgentProcess
+from tests.support.env import have
+from tests.support.metrics import parse_metrics, value
+from tests.support.net import http_get
 
 pytestmark = [
     pytest.mark.integration,
@@ -272,7 +277,7 @@ def _assert_status_page_names(site: Site, terminal: T) -> None:
     causes = {r: i18n.pick(i18n.REASONS, r, "vi") for r in ("timeout", "unreachable")}
     reason = next((r for r, text in causes.items() if escape(text) in line), None)
     assert reason is not None, f"no Vietnamese cause in {line!r}"
-    assert escape(i18n.pick(i18n.HINTS, reason, "vi")) in line, f"no next step in {line!r}"
+    assert escape(i18n.pick(HINTS, reason, "vi")) in line, f"no next step in {line!r}"
     assert " từ " in line, line
     assert '<html lang="vi">' in vi
 

@@ -21,8 +21,10 @@ import bcrypt
 import pytest
 import trustme
 
-from tests import yaml_writer
-from tests.support import SANSANG, AgentProcess, free_port, wait_until
+from tests.support import wait_until, yaml_writer
+from tests.support.agent import AgentProcess
+from tests.support.env import SANSANG
+from tests.support.net import free_port
 
 pytestmark = pytest.mark.integration
 

@@ -238,7 +238,8 @@ def test_email_subject_text_and_html(tmp_path: Path) -> None:
     assert subject == "[Sansang] CẢNH BÁO (1): Chưa đạt SEC-EARLY <script>"
     body = render(tmp_path, "sansang.email.text", payload)
     assert "phụ trách: Công an tỉnh" in body and "Chỉ tiêu: SEC-EARLY" in body
-    assert "Nguyên nhân: chưa rõ" in body and "Đã khắc phục:\n* #2 Đã có lại đường truyền" in body
+    assert "Nguyên nhân: chưa rõ nguyên nhân" in body
+    assert "Đã khắc phục:\n* #2 Đã có lại đường truyền" in body
     html = render(tmp_path, "sansang.email.html", payload, kind="html")
     assert '<html lang="vi">' in html and "<script>" not in html  # html/template escapes
     assert "Chưa đạt SEC-EARLY &lt;script&gt;" in html

@@ -7,11 +7,12 @@ from collections.abc import Sequence
 import pytest
 
 from collector.alerts import Sender
-from collector.alerts.build import KINDS, Alert, AlertInputs, build_alerts
+from collector.alerts.build import Alert, AlertInputs, build_alerts
+from collector.alerts.catalogue import KINDS
 from collector.evaluate.model import Evaluation, Finding, LiveSite, Window
 from collector.events import StoredEvent
 from collector.targets import effective_thresholds, load_catalogue
-from tests.alerts_support import CODES, event, inventory
+from tests.support.alerts import CODES, event, inventory
 
 T = 1_780_000_000.0
 SITES = [f"{code}-main" for code in CODES]

@@ -10,7 +10,7 @@ import pytest
 from collector.alerts.recent import RecentReader
 from collector.events import StoredEvent
 from collector.store import Store
-from tests.alerts_support import event, store_events
+from tests.support.alerts import event, store_events
 
 T = 1_780_000_000.0
 A, B = "23527-main", "23530-main"

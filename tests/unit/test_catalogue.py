@@ -33,7 +33,7 @@ from agent.probes.base import Outcome, ProbeContext, Sample
 from agent.state import SiteState
 from sansang.exposition import render
 from sansang.metrics import MetricDef, family_name
-from tests.support import REPO
+from tests.support.env import REPO
 
 SNAKE = re.compile(r"^sansang_[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
 LABEL = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")

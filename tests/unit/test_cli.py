@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from sansang import __version__
-from tests.support import free_port
+from tests.support.net import free_port
 from tests.unit.test_config_errors import TESTDATA, readable_diff
 
 SANSANG = Path(sys.executable).with_name("sansang")

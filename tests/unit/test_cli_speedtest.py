@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 
 from agent.journal.store import Journal
-from tests import yaml_writer
-from tests.support import free_port, http_get, stop_process, wait_until
+from tests.support import wait_until, yaml_writer
+from tests.support.env import stop_process
+from tests.support.net import free_port, http_get
 from tests.unit.test_survey import fake_mmcli
 
 SANSANG = Path(sys.executable).with_name("sansang")
@@ -113,7 +114,7 @@ def endpoint() -> Iterator[str]:
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}/"
     try:
-        from tests.support import http_get
+        from tests.support.net import http_get
 
         wait_until(lambda: http_get(url), 10, f"the endpoint at {url}")
         yield url

@@ -19,7 +19,8 @@ from collector.inventory import model as inventory_model
 from collector.targets import effective_thresholds, load_catalogue
 from collector.web.metrics import families
 from sansang import exposition
-from tests.support import REPO, parse_metrics, value
+from tests.support.env import REPO
+from tests.support.metrics import parse_metrics, value
 
 NAME = re.compile(r"^sansang_[a-z0-9_]+$")
 

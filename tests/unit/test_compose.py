@@ -38,7 +38,7 @@ from collector import config as collector_config
 from collector import tokens
 from collector.ingest import credentials
 from collector.inventory import model
-from tests import yaml_writer
+from tests.support import yaml_writer
 
 ROOT = Path(__file__).resolve().parents[2]
 DIR = ROOT / "deploy" / "compose"

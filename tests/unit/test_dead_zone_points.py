@@ -10,14 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from collector.evaluate.model import Evaluation, SurveyPoint
+from collector.evaluate.model import Evaluation
 from collector.evaluate.run import evaluate_all
 from collector.inventory.model import Inventory
 from collector.store import Store
+from collector.survey import SurveyPoint
 from collector.targets import load_catalogue
 from collector.web import board, ui
-from tests import webdata
-from tests.unit.evaluate_support import THRESHOLDS, WINDOW, _example, at
+from tests.support import webdata
+from tests.support.evaluate import THRESHOLDS, WINDOW, _example, at
 
 # Far from both example sites (Sa Thầy 14.41/107.79, Lý Sơn 15.38/109.12).
 MOUNTAIN_PASS = SurveyPoint(

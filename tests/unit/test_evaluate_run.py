@@ -4,18 +4,17 @@ every site of the inventory, rolled up per province."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from collector.evaluate.model import SurveyPoint
 from collector.evaluate.run import evaluate_all
-from collector.events import EventIn, StoredEvent
 from collector.store import Store
+from collector.survey import SurveyPoint
 from collector.targets import load_catalogue
-from tests.unit.evaluate_support import THRESHOLDS, WINDOW, Journal, _example, at
+from tests.support import event_in
+from tests.support.evaluate import THRESHOLDS, WINDOW, Journal, _example, at
 
 
 @pytest.fixture
@@ -23,24 +22,6 @@ def store(tmp_path: Path) -> Iterator[Store]:
     s = Store.open(f"sqlite:///{tmp_path / 'collector.db'}")
     yield s
     s.close()
-
-
-def wire(e: StoredEvent) -> EventIn:
-    data: dict[str, Any] = {
-        "schema": 1,
-        "site": e.site,
-        "boot_id": e.boot_id,
-        "seq": e.seq,
-        "wall_time": datetime.fromtimestamp(e.wall_time, UTC),
-        "wall_time_unix": e.wall_time,
-        "monotonic_ns": e.monotonic_ns,
-        "kind": e.kind,
-        "subject": e.subject,
-        "state": e.state,
-        "value": e.value,
-        "details": e.details,
-    }
-    return EventIn.model_validate(data)
 
 
 def sa_thay() -> Journal:
@@ -74,7 +55,7 @@ def test_every_site_and_target_once_from_the_store(store: Store) -> None:
     stranger.service(at(2), "down")
     for journal in (j, stranger):
         events = sorted([*journal.before, *journal.events], key=lambda e: e.seq)
-        result = store.insert_events(journal.site, "j1", [wire(e) for e in events], at(29))
+        result = store.insert_events(journal.site, "j1", [event_in(e) for e in events], at(29))
         assert result.accepted == len(events)
     store.add_survey_points([SurveyPoint("Thôn 2", 15.381, 109.119, at(3), 1e5, 1e4, 0.2, 0.3)])
     inventory = _example()
@@ -127,7 +108,7 @@ def test_contingency_reads_evidence_older_than_the_window_from_the_store(store: 
     j.mains_restored(at(-120), 900)
     j.alive()
     events = sorted([*j.before, *j.events], key=lambda e: e.seq)
-    assert store.insert_events(j.site, "j1", [wire(e) for e in events], at(29)).accepted == 4
+    assert store.insert_events(j.site, "j1", [event_in(e) for e in events], at(29)).accepted == 4
     evaluation = evaluate_all(store, _example(), load_catalogue(), THRESHOLDS, WINDOW)
     by = {(f.site, f.target): f for f in evaluation.findings}
     sa_thay = by["23527-main", "SEC-CONTINGENCY"]
@@ -147,7 +128,7 @@ async def test_run_forever_replaces_the_evaluation_on_its_interval(store: Store)
     from collector.context import Collector
     from collector.evaluate.run import run_forever
     from tests.support import wait_until_async
-    from tests.unit.evaluate_support import EXAMPLE
+    from tests.support.evaluate import EXAMPLE
 
     config = CollectorConfig(inventory=EXAMPLE, evaluate=EvaluateConfig(interval=0.05))
     catalogue = load_catalogue()
@@ -189,7 +170,7 @@ def test_a_data_centre_both_sites_lose_at_once_is_left_out_of_inf_link(store: St
         j.service(at(12, 21), "up", "dc", "province_datacenter")
         j.alive()
         events = sorted([*j.before, *j.events], key=lambda e: e.seq)
-        store.insert_events(key, "j1", [wire(e) for e in events], at(29))
+        store.insert_events(key, "j1", [event_in(e) for e in events], at(29))
     evaluation = evaluate_all(store, _example(), load_catalogue(), THRESHOLDS, WINDOW)
     links = [f for f in evaluation.findings if f.target == "INF-LINK"]
     assert [(f.site, f.status, f.value) for f in links] == [

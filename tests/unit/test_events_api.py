@@ -15,7 +15,8 @@ from aiohttp.test_utils import TestClient, TestServer
 from agent.config.web import WebConfig
 from agent.journal.store import Journal
 from agent.web.server import MAX_EVENTS_PER_PAGE
-from tests.support import FakeWall, make_agent_app
+from tests.support.agent import make_agent_app
+from tests.support.clock import FakeWall
 
 SITE = "23527-main"
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "events.md"

@@ -20,7 +20,7 @@ from agent.runner import Runner
 from agent.state import SiteState
 from sansang import communes
 from sansang.exposition import render
-from tests.unit.fakes import (
+from tests.support.fakes import (
     HOST_FIXTURE,
     FakeSpec,
     Journalled,

@@ -41,7 +41,8 @@ from sansang.exposition import (
     render,
 )
 from sansang.metrics import MetricDef, bucket_labels
-from tests.support import REPO, make_agent_app
+from tests.support.agent import make_agent_app
+from tests.support.env import REPO
 
 # --- generated snapshots -------------------------------------------------------------------------
 

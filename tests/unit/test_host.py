@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import json
 import logging
@@ -25,6 +24,7 @@ from agent.probes.host import HostProbe, HostSpec, cpu_ratio, from_target, kind
 from agent.runner import Runner
 from agent.state import SiteState
 from sansang.events import Change
+from tests.support import wait_until_async
 
 FIXTURES = Path(__file__).parent / "fixtures" / "host"
 CTX = ProbeContext("host", 5.0, logging.getLogger("agent.probe.host"))
@@ -273,14 +273,14 @@ async def test_psutil_source_on_this_machine() -> None:
     spec = HostSpec(filesystems=["/"])
     first = await probe.run(spec, CTX)
     assert "sansang_host_cpu_usage_ratio" not in {s.name for s in first.samples}
+
     # The CPU counters tick every 10 ms: run again until they have moved (with a deadline).
-    deadline = time.monotonic() + 5
-    while True:
-        await asyncio.sleep(0.05)
+    async def with_cpu_ratio() -> tuple[Outcome, dict[tuple[str, str], float]] | None:
         outcome = await probe.run(spec, CTX)
         v = values(outcome)
-        if ("sansang_host_cpu_usage_ratio", "") in v or time.monotonic() > deadline:
-            break
+        return (outcome, v) if ("sansang_host_cpu_usage_ratio", "") in v else None
+
+    outcome, v = await wait_until_async(with_cpu_ratio, 5, "a run with a CPU usage ratio")
     assert outcome.success
     now = time.time()
     boot = v[("sansang_host_boot_timestamp_seconds", "")]

@@ -10,7 +10,7 @@ import pytest
 
 from collector.ingest.credentials import Credentials, load, new_credential
 from sansang.configfile import ConfigError
-from tests.support import SANSANG
+from tests.support.env import SANSANG
 
 
 def test_the_command_prints_the_token_once_and_stores_only_its_hash(tmp_path: Path) -> None:

@@ -18,28 +18,21 @@ from collector.context import Collector
 from collector.ingest.credentials import new_credential
 from collector.ingest.push import add_routes
 from collector.store import Store
-from tests.ingest_support import OTHER_PUSHER, PUSHER, make_collector
+from sansang.events import Event
+from tests.support import event_json
+from tests.support.ingest import OTHER_PUSHER, PUSHER, make_collector
 
 T0 = 1_780_000_000.0
 
 
 def event(seq: int, site: str = PUSHER, **fields: Any) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "schema": 1,
-        "site": site,
-        "boot_id": "7c3f0e7e9a8b4b8c9d0e1f2a3b4c5d6e",
-        "seq": seq,
-        "wall_time": "2026-05-28T20:26:41.000+00:00",
-        "wall_time_unix": T0 + seq,
-        "monotonic_ns": 5_000_000_000 + seq,
-        "kind": "link_state",
-        "subject": "vnpt",
-        "state": "down",
-        "value": None,
-        "details": {"previous": "up", "previous_duration_seconds": 3600.0},
-    }
-    data.update(fields)
-    return data
+    """One event as the agent sends it; ``fields`` replace or add keys of its JSON."""
+    boot = "7c3f0e7e9a8b4b8c9d0e1f2a3b4c5d6e"
+    details = {"previous": "up", "previous_duration_seconds": 3600.0}
+    sent = Event(
+        seq, boot, T0 + seq, 5_000_000_000 + seq, "link_state", "vnpt", "down", None, details
+    )
+    return {**event_json(sent, site), **fields}
 
 
 def batch(events: list[dict[str, Any]], site: str = PUSHER, **fields: Any) -> dict[str, Any]:

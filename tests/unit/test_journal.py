@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from agent.journal.store import Journal
-from tests.support import FakeWall
+from tests.support.clock import FakeWall
 
 DAY = 86400.0
 T0 = FakeWall.T0  # a fixed wall time (2026)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from agent.journal.store import Journal
-from tests.support import FakeWall
+from tests.support.clock import FakeWall
 from tests.unit.test_journal import DAY, T0, open_journal, seqs
 
 TEXT = "Mất kết nối tới Cổng dịch vụ công quốc gia. " * 10  # ~450 bytes of UTF-8

@@ -15,7 +15,7 @@ from agent.probes.base import Outcome, ProbeContext, Sample
 from agent.runner import Runner
 from agent.state import SiteState
 from agent.web.status import StatusPage
-from tests.unit.fakes import FakeSpec, Journalled, always_open, fake_job
+from tests.support.fakes import FakeSpec, Journalled, always_open, fake_job
 
 SITE = Site(commune_code="23527", name="Xã Sa Thầy", latitude=14.4, longitude=107.8)
 LINKS = [
@@ -66,9 +66,11 @@ async def test_links_rounds_and_speedtests_in_words(tmp_path: Path) -> None:
     assert "4G dự phòng : mất kết nối trên đường truyền này" in vi  # the banner
     assert "Cáp quang VNPT Internet chính hoạt động" in vi
     assert "4G dự phòng Di động (3G/4G/5G) dự phòng mất kết nối" in vi
-    assert "0.0% 12.3 ms 1.2 ms" in vi and "100.0%" in vi
-    assert "20.0 Mbit/s 10.0 Mbit/s 10 phút trước thành công" in vi
-    assert "Dung lượng đo tháng này: 8 / 2048 MiB" in vi
+    assert "0 % 12,3 ms 1,2 ms" in vi and "100 %" in vi  # the kernel's figures: decimal comma
+    assert "20,0 Mbit/s 10,0 Mbit/s 10 phút trước thành công" in vi
+    assert "Dung lượng đo tháng này: 8 / 2.048 MiB" in vi
     en = text(StatusPage(SITE, state).render("en", now, []))
     assert "Throughput (latest test)" in en and "10 min ago" in en
+    assert "0 % 12.3 ms 1.2 ms" in en and "20.0 Mbit/s 10.0 Mbit/s" in en
+    assert "Test data this month: 8 / 2,048 MiB" in en
     journal.close()

@@ -9,7 +9,7 @@ from agent.runner import Runner
 from agent.state import SiteState
 from sansang.events import Change
 from sansang.exposition import render
-from tests.unit.fakes import Journalled, PowerScript, always_open, fake_job, scrape, value
+from tests.support.fakes import Journalled, PowerScript, always_open, fake_job, scrape, value
 
 
 async def _site_with_ups() -> tuple[PowerScript, Runner, SiteState, Journalled]:

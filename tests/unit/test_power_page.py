@@ -8,7 +8,7 @@ from agent.config import Site
 from agent.runner import Runner
 from agent.state import SiteState
 from agent.web.status import StatusPage
-from tests.unit.fakes import Journalled, PowerScript, always_open, fake_job
+from tests.support.fakes import Journalled, PowerScript, always_open, fake_job
 
 SITE = Site(commune_code="23527", name="Xã Sa Thầy", latitude=14.4, longitude=107.8)
 
@@ -34,19 +34,19 @@ async def test_mains_lost_is_the_first_thing_with_what_the_battery_has_left() ->
     )
     vi = text(page.render("vi", now, []))
     banner = vi[vi.index("Mất điện lưới từ") :]
-    assert "pin còn 62%" in banner and "còn khoảng 12 phút" in banner
+    assert "pin còn 62 %" in banner and "còn khoảng 12 phút" in banner
     assert "báo điện lực" in banner
     assert "đang chạy bằng pin UPS" in vi
     assert "Số lần mất điện kéo dài (trên 5 phút)" in vi
     en = text(page.render("en", now, []))
-    assert "Mains lost since" in en and "62% charge left" in en and "on UPS battery" in en
+    assert "Mains lost since" in en and "62 % charge left" in en and "on UPS battery" in en
 
 
 async def test_on_mains_the_page_is_calm_and_shows_the_figures() -> None:
     page, now = await _page_after("OL CHRG", battery_charge_ratio=1.0, input_voltage_volts=221)
     vi = text(page.render("vi", now, []))
     assert "Mất điện lưới từ" not in vi
-    assert "điện lưới, đang sạc" in vi and "221 V" in vi and "100%" in vi
+    assert "điện lưới, đang sạc" in vi and "221 V" in vi and "100 %" in vi
     assert "Nguồn điện" in vi and "30 ngày" in vi
 
 

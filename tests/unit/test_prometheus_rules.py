@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from collector import file_sd
-from collector.alerts.build import KINDS
+from collector.alerts.catalogue import KINDS
 from collector.inventory import model
 from collector.targets import CATALOGUE_FILE
 

@@ -14,7 +14,7 @@ from agent.metrics.exporter import AgentCollector
 from agent.state import SiteState
 from agent.web.status import StatusPage
 from sansang.events import Event
-from tests.support import FakeWall
+from tests.support.clock import FakeWall
 
 SITE = Site(commune_code="23527", name="Xã Sa Thầy", latitude=14.4, longitude=107.8)
 NOW = FakeWall.T0

@@ -12,7 +12,7 @@ import pytest
 
 from collector.alerts.build import AlertInputs, build_alerts
 from collector.evaluate.model import Evaluation, Finding, SiteInputs
-from collector.evaluate.rules import RULE_KINDS, RULES, kinds_for
+from collector.evaluate.rules import RULES, kinds_for
 from collector.evaluate.rules._plans import RISK_VI, end_day
 from collector.evaluate.rules.contingency import contingency
 from collector.evaluate.rules.drill import drill
@@ -21,8 +21,8 @@ from collector.inventory import model
 from collector.inventory.model import RISKS, Site
 from collector.targets import effective_thresholds, load_catalogue
 from collector.web import texts
-from tests.alerts_support import inventory as alert_inventory
-from tests.unit.evaluate_support import DAY, THRESHOLDS, WINDOW, Journal, at, site
+from tests.support.alerts import inventory as alert_inventory
+from tests.support.evaluate import DAY, THRESHOLDS, WINDOW, Journal, at, site
 
 TEAM = THRESHOLDS["SEC-TEAM"]
 DRILL = THRESHOLDS["SEC-DRILL"]
@@ -76,7 +76,7 @@ def test_the_evaluation_day_is_the_windows_end_in_vietnam() -> None:
 
 def test_the_rules_are_registered_with_their_kinds() -> None:
     assert {"responder", "drill", "contingency"} <= set(RULES)
-    assert RULE_KINDS["responder"] == RULE_KINDS["drill"] == ()
+    assert RULES["responder"].kinds == RULES["drill"].kinds == ()
     assert {"backup_link_working", "mains_state", "ups_depleted"} <= kinds_for(["contingency"])
 
 

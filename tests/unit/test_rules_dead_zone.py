@@ -1,16 +1,19 @@
-"""INF-DZ and power: a mobile link without power measures the power cut, not the coverage.
+"""INF-DZ: mobile dead zones at sites (slow or lossy mobile links) and at survey points, and the
+province's list of surveyed places tied to no site.
 
-A mountain commune with Internet and a 4G backup, afternoon power cuts that outlast its UPS: the
-rounds over 4G while the site had no power lose every request.  They are left out of the loss
-figure (and counted in the details), so the site is not called a coverage dead zone for them; a
-site whose 4G loses while the power is on still is one.
+A mobile link without power measures the power cut, not the coverage.  A mountain commune with
+Internet and a 4G backup, afternoon power cuts that outlast its UPS: the rounds over 4G while the
+site had no power lose every request.  They are left out of the loss figure (and counted in the
+details), so the site is not called a coverage dead zone for them; a site whose 4G loses while
+the power is on still is one.
 """
 
 from __future__ import annotations
 
 from collector.evaluate.model import Evidence, Finding
-from collector.evaluate.rules.dead_zone import dead_zone
-from tests.unit.evaluate_support import HOUR, THRESHOLDS, WINDOW, Journal, at, site
+from collector.evaluate.rules.dead_zone import dead_zone, dead_zone_points
+from collector.survey import SurveyPoint
+from tests.support.evaluate import HOUR, THRESHOLDS, WINDOW, Journal, at, site
 
 DZ = THRESHOLDS["INF-DZ"]
 CUT_DAYS = range(0, 30, 3)  # ten afternoons without mains
@@ -123,3 +126,71 @@ def _evidence(f: Finding, starts: str) -> Evidence:
     found = [e for e in f.evidence if e.en.startswith(starts)]
     assert len(found) == 1, [e.en for e in f.evidence]
     return found[0]
+
+
+def speed_tests(j: Journal, kind: str, figures: list[tuple[float, float]]) -> None:
+    for i, (down, up) in enumerate(figures):
+        j.speedtest(at(i * 7 + 1, 3), kind, down, up)
+
+
+def test_a_slow_mobile_link_is_a_dead_zone_and_a_fast_one_is_not() -> None:
+    j = Journal(site="21548-main")
+    speed_tests(j, "mobile", [(3, 1), (4, 1), (12, 2)])
+    f = dead_zone(j.inputs(site(1)), DZ, WINDOW)
+    assert f.status == "not_met" and f.value == 4.0 and f.unit == "Mbit/s"
+    assert f.vi.startswith("Điểm lõm sóng") and "2025-11-30" in f.vi
+    j = Journal(site="21548-main")
+    speed_tests(j, "mobile", [(30, 10)] * 3)
+    assert dead_zone(j.inputs(site(1)), DZ, WINDOW).status == "met"
+
+
+def test_loss_over_the_mobile_link_is_a_dead_zone() -> None:
+    j = Journal(site="21548-main")
+    for i in range(10):
+        j.add(
+            at(1, i),
+            "link_quality",
+            "dc",
+            None,
+            0.1,
+            link="lte",
+            link_kind="mobile",
+            loss_ratio=0.2,
+            received=16,
+        )
+    f = dead_zone(j.inputs(site(1)), DZ, WINDOW)
+    assert f.status == "not_met" and f.details["mobile_loss_ratio"] == 0.2 and "mất gói" in f.vi
+
+
+def point(
+    label: str,
+    mbps: float | None,
+    site_key: str | None = None,
+    lat: float = 14.4132,
+    lon: float = 107.7930,
+) -> SurveyPoint:
+    return SurveyPoint(
+        label,
+        lat,
+        lon,
+        at(2),
+        None if mbps is None else mbps * 1e6 / 8,
+        None,
+        0.0,
+        0.05,
+        site=site_key,
+    )
+
+
+def test_no_mobile_data_and_no_survey_is_unknown_and_a_bad_survey_point_is_not_met() -> None:
+    assert dead_zone(Journal().inputs(), DZ, WINDOW).status == "unknown"
+    f = dead_zone(Journal().inputs(survey=[point("Thôn 3", None)]), DZ, WINDOW)
+    assert f.status == "not_met" and f.details["survey_points_dead"] == 1
+    assert any("không đo được" in e.vi for e in f.evidence)
+    f = dead_zone(Journal().inputs(survey=[point("Thôn 4", 25.0)]), DZ, WINDOW)
+    assert f.status == "met"
+
+
+def test_survey_points_of_no_site_below_threshold_make_the_province_list() -> None:
+    points = [point("Làng A", 2.0), point("Làng B", 40.0), point("Trụ sở", 1.0, "23527-main")]
+    assert [p.label for p in dead_zone_points(points, DZ)] == ["Làng A"]

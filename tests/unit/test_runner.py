@@ -1,4 +1,4 @@
-"""The probe runtime with fake probes (tests/unit/fakes.py): errors, timeouts and the schedule.
+"""The probe runtime with fake probes (tests/support/fakes.py): errors, timeouts and the schedule.
 What the exporter makes of the results is in test_exporter.py."""
 
 from __future__ import annotations
@@ -7,8 +7,6 @@ import asyncio
 import itertools
 import logging
 import random
-import time
-from collections.abc import Callable
 
 import pytest
 
@@ -17,17 +15,8 @@ from agent.probes.base import Outcome, ProbeContext
 from agent.runner import Runner
 from agent.state import SiteState
 from sansang.events import Change
-from tests.unit.fakes import FakeSpec, Journalled, RunFn, always_open, fake_job, scrape, value
-
-
-async def until(cond: Callable[[], object], timeout: float, what: str) -> None:
-    """wait_until for a test that shares the event loop with the runner."""
-    deadline = time.monotonic() + timeout
-    while not cond():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:g}s waiting for {what}")
-        await asyncio.sleep(0.01)
-
+from tests.support import wait_until_async
+from tests.support.fakes import FakeSpec, Journalled, RunFn, always_open, fake_job, scrape, value
 
 # --- a probe that raises -------------------------------------------------------------------------
 
@@ -52,10 +41,11 @@ async def test_a_probe_that_raises_is_counted_logged_once_and_isolated(
     with caplog.at_level(logging.DEBUG, logger="agent.runner"):
         runner.start()
         try:
-            await until(
+            await wait_until_async(
                 lambda: state.records["boom"].runs >= 6 and len(steady_starts) >= 6,
                 10,
                 "six runs of each job",
+                interval=0.01,
             )
         finally:
             await runner.stop()
@@ -108,7 +98,9 @@ async def test_a_failing_journal_does_not_stop_the_job(caplog: pytest.LogCapture
     with caplog.at_level(logging.ERROR, logger="agent.runner"):
         runner.start()
         try:
-            await until(lambda: state.records["flap"].runs >= 5, 10, "five runs")
+            await wait_until_async(
+                lambda: state.records["flap"].runs >= 5, 10, "five runs", interval=0.01
+            )
         finally:
             await runner.stop()
     logged = [r for r in caplog.records if r.name == "agent.runner"]
@@ -162,7 +154,7 @@ async def test_fixed_rate_does_not_drift_with_the_run_time() -> None:
     runner = Runner([j], SiteState([j], always_open), Journalled(), start_spread=0)
     runner.start()
     try:
-        await until(lambda: len(starts) >= 8, 10, "eight runs")
+        await wait_until_async(lambda: len(starts) >= 8, 10, "eight runs", interval=0.01)
     finally:
         await runner.stop()
     # Fixed rate: run k starts k intervals after the first (a fixed delay would add 0.03 s
@@ -190,7 +182,9 @@ async def test_first_runs_are_spread_by_the_seeded_rng() -> None:
     t0 = loop.time()
     runner.start()
     try:
-        await until(lambda: len(first) == len(ids), 5, "the first run of every job")
+        await wait_until_async(
+            lambda: len(first) == len(ids), 5, "the first run of every job", interval=0.01
+        )
     finally:
         await runner.stop()
     draws = random.Random(7)
@@ -248,7 +242,9 @@ async def test_slot_mates_run_together_on_their_grid_round_after_round() -> None
     t0 = loop.time()
     runner.start()
     try:
-        await until(lambda: all(len(starts.get(i, [])) >= 4 for i in ids), 10, "four rounds")
+        await wait_until_async(
+            lambda: all(len(starts.get(i, [])) >= 4 for i in ids), 10, "four rounds", interval=0.01
+        )
     finally:
         await runner.stop()
     assert len(set(offsets.values())) < len(ids)  # some jobs share a slot
@@ -274,7 +270,7 @@ async def test_no_spread_starts_everything_at_once() -> None:
     t0 = loop.time()
     runner.start()
     try:
-        await until(lambda: len(first) == 5, 5, "five first runs")
+        await wait_until_async(lambda: len(first) == 5, 5, "five first runs", interval=0.01)
     finally:
         await runner.stop()
     assert max(first) - t0 < 0.05
@@ -301,7 +297,7 @@ async def test_a_job_never_overlaps_itself_and_skips_missed_slots() -> None:
     runner = Runner([j], SiteState([j], always_open), Journalled(), start_spread=0)
     runner.start()
     try:
-        await until(lambda: len(starts) >= 4, 10, "four runs")
+        await wait_until_async(lambda: len(starts) >= 4, 10, "four runs", interval=0.01)
     finally:
         await runner.stop()
     assert most == 1
@@ -327,7 +323,9 @@ async def test_stop_cancels_every_job() -> None:
     runner = Runner(jobs, SiteState(jobs, always_open), Journalled(), start_spread=0)
     runner.start()
     await asyncio.sleep(0)  # let the tasks reach the probe
-    await until(lambda: all(not t.done() for t in runner._tasks), 1, "tasks running")
+    await wait_until_async(
+        lambda: all(not t.done() for t in runner._tasks), 1, "tasks running", interval=0.01
+    )
     await asyncio.sleep(0.05)
     await runner.stop()
     assert cancelled == 3

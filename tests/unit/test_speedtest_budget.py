@@ -7,7 +7,7 @@ from pathlib import Path
 
 from agent.journal.store import Journal
 from agent.links.bandwidth.budget import DEFAULT_ESTIMATE_BYTES, Budget, month_start
-from tests.support import FakeWall
+from tests.support.clock import FakeWall
 
 MIB = 1024 * 1024
 

@@ -18,8 +18,8 @@ from aiohttp.test_utils import TestServer
 from agent.config.links import Link
 from agent.links.bandwidth import iperf3, ookla, selfhosted, speedtestcli
 from agent.links.bandwidth.result import SpeedtestError
-from tests.speedtestnet import CONFIG_XML, FakeSpeedtestNet, fake_speedtestnet, servers_xml
-from tests.support import free_port
+from tests.support.net import free_port
+from tests.support.speedtestnet import CONFIG_XML, FakeSpeedtestNet, fake_speedtestnet, servers_xml
 from tools import speedtest_endpoint as endpoint
 
 MB = 1_000_000

@@ -19,7 +19,8 @@ from agent.links.bandwidth.runs import SpeedtestRunner, SpeedtestState
 from agent.metrics.exporter import AgentCollector
 from agent.state import SiteState
 from sansang.exposition import render
-from tests.support import FakeWall, parse_metrics, value
+from tests.support.clock import FakeWall
+from tests.support.metrics import parse_metrics, value
 
 RESULT = SpeedResult("selfhosted", "http://10.200.0.1:8080/", 2.5e6, 1.25e6, 0.012, 5 * MIB, 9.5)
 

@@ -22,7 +22,8 @@ from agent.links.bandwidth.result import SpeedResult
 from agent.links.bandwidth.runs import SpeedtestRunner, lock_path
 from agent.links.bandwidth.scheduler import Schedule, run_schedule
 from sansang.service_hours import ServiceHours
-from tests.support import FakeWall
+from tests.support import wait_until_async
+from tests.support.clock import FakeWall
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 HOUR = 3600.0
@@ -231,13 +232,10 @@ async def test_run_schedule_starts_at_the_drawn_moments_inside_the_window(tmp_pa
         assert seconds <= 60.0  # sleeps in steps, re-reading the journal between them
         wall.now += seconds
 
-    async def three_runs() -> None:
-        while len(runner.calls) < 9:  # three runs of three tests
-            await asyncio.sleep(0)
-
     task = asyncio.create_task(run_schedule(t, s, wall=wall, sleep=sleep))
     try:
-        await asyncio.wait_for(three_runs(), 20)
+        three_runs = "three runs of three tests"
+        await wait_until_async(lambda: len(runner.calls) >= 9, 20, three_runs, interval=0)
     finally:
         task.cancel()
     runs = sorted({at for _b, _l, at in runner.calls[::3]})

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,12 +17,13 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, inspect, select
 
-from collector.evaluate.model import SurveyPoint
-from collector.events import EventIn
+from collector.events import EventIn, StoredEvent
 from collector.store import AuditEntry, SchemaError, Store, migrate
 from collector.store.engine import make_engine
 from collector.store.schema import events as events_table
 from collector.store.schema import metadata
+from collector.survey import SurveyPoint
+from tests.support import event_in
 
 SITE, OTHER = "23527-main", "21548-main"
 T0 = 1_780_000_000.0
@@ -42,22 +44,9 @@ def store(store_url: str) -> Iterator[Store]:
 
 
 def ev(seq: int, wall: float | None = None, site: str = SITE, **fields: Any) -> EventIn:
-    data: dict[str, Any] = {
-        "schema": 1,
-        "site": site,
-        "boot_id": "boot-1",
-        "seq": seq,
-        "wall_time": "2026-05-28T00:00:00.000+00:00",
-        "wall_time_unix": T0 + seq if wall is None else wall,
-        "monotonic_ns": seq * 1000,
-        "kind": "check_state",
-        "subject": "portal",
-        "state": "up",
-        "value": None,
-        "details": {},
-    }
-    data.update(fields)
-    return EventIn.model_validate(data)
+    at = T0 + seq if wall is None else wall
+    stored = StoredEvent(site, "j1", seq, "boot-1", at, seq * 1000, "check_state", "portal", "up")
+    return event_in(replace(stored, **fields))
 
 
 def test_a_batch_is_stored_once_and_duplicates_are_counted(store: Store) -> None:

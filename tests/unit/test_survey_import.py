@@ -14,13 +14,13 @@ from typing import Any
 
 import pytest
 
-from collector.evaluate.model import SurveyPoint
 from collector.ingest import survey
 from collector.store import Store
-from tests import yaml_writer
-from tests.collector_support import inventory_of, site
-from tests.support import SANSANG
-from tests.survey_support import T_SURVEY, listener, survey_record, viettel_lte
+from collector.survey import SurveyPoint
+from tests.support import yaml_writer
+from tests.support.collector import inventory_of, site
+from tests.support.env import SANSANG
+from tests.support.survey import T_SURVEY, listener, survey_record, viettel_lte
 from tools.survey import append_record
 
 SA_THAY = "23527-main"

@@ -15,7 +15,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.support import free_port, http_get, parse_metrics, stop_process, value, wait_until
+from tests.support import wait_until
+from tests.support.env import stop_process
+from tests.support.metrics import parse_metrics, value
+from tests.support.net import free_port, http_get
 
 ROOT = Path(__file__).resolve().parents[2]
 UNITS = ROOT / "deploy" / "systemd"

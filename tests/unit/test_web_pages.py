@@ -8,7 +8,6 @@ site, and is refused, with the refusal audited, for a viewer or a technician of 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,13 +17,13 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from collector.config import CollectorConfig
 from collector.context import Collector
-from collector.events import EventIn
+from collector.events import EventIn, StoredEvent
 from collector.store import Store
 from collector.targets import effective_thresholds, load_catalogue
 from collector.tokens import TokenEntry, hash_token
 from collector.web import auth, ui
 from collector.web.auth import AUTH, COLLECTOR, Auth
-from tests import webdata
+from tests.support import event_in, webdata
 
 Client = tuple[Any, Collector]  # the aiohttp test client and the collector behind it
 TOKENS = {
@@ -61,21 +60,7 @@ def _event(
     key: str, seq: int, ago: float, kind: str, subject: str, state: str | None, details: Any
 ) -> EventIn:
     at = webdata.T_END - ago
-    return EventIn.model_validate(
-        {
-            "schema": 1,
-            "site": key,
-            "boot_id": "b",
-            "seq": seq,
-            "wall_time": datetime.fromtimestamp(at, UTC).isoformat(),
-            "wall_time_unix": at,
-            "monotonic_ns": seq,
-            "kind": kind,
-            "subject": subject,
-            "state": state,
-            "details": details,
-        }
-    )
+    return event_in(StoredEvent(key, "j1", seq, "b", at, seq, kind, subject, state, None, details))
 
 
 def _as(name: str) -> dict[str, str]:

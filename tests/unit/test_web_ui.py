@@ -23,7 +23,7 @@ from collector.targets import Catalogue, load_catalogue
 from collector.web import board, mapsvg, texts, timeline, ui
 from collector.web.auth import Principal
 from sansang import communes
-from tests import webdata
+from tests.support import webdata
 
 TARGETS = [
     "INF-BW",
@@ -68,7 +68,9 @@ def evaluation(province: Inventory, catalogue: Catalogue) -> Evaluation:
         (1234, "outages", "1.234 lần", "1,234 outages"),
         (48.3, "Mbit/s", "48 Mbit/s", "48 Mbit/s"),
         (3.46, "Mbit/s", "3,5 Mbit/s", "3.5 Mbit/s"),
-        (240, "minutes", "240 phút", "240 min"),
+        (240, "minutes", "4 giờ", "4 h"),  # the one duration form, as in the findings
+        (125, "minutes", "2 giờ 5 phút", "2 h 5 min"),
+        (7500, "seconds", "2 giờ 5 phút", "2 h 5 min"),
         (4, "risks", "4 rủi ro", "4 risks"),
         (365, "days", "365 ngày", "365 days"),
         (None, "ratio", "—", "—"),
@@ -162,10 +164,10 @@ def test_a_central_outage_is_a_banner_not_many_local_faults(
         evaluation.evaluated_at, evaluation.window, evaluation.findings, rollups
     )
     html = ui.render_board(province, catalogue, with_outage, "vi", {})
-    assert "Sự cố diện rộng từ Trung ương" in html
+    assert "Sự cố phía trung tâm, nhiều điểm cùng lúc" in html  # the cause's own words
     assert "Hệ thống Một cửa điện tử: 14 điểm cùng mất kết nối" in html
     assert "(đang tiếp diễn)" in html
-    assert "Sự cố diện rộng" not in ui.render_board(province, catalogue, evaluation, "vi", {})
+    assert "Sự cố phía trung tâm" not in ui.render_board(province, catalogue, evaluation, "vi", {})
 
 
 def test_the_dead_zone_lists_name_the_communes_that_miss_power_and_coverage(
@@ -287,7 +289,7 @@ def test_the_site_page_shows_inventory_findings_timeline_and_notes() -> None:
     assert "APC Back-UPS 1100" in html and "25 phút" in html
     for target in TARGETS:
         assert f'<tr id="{target}">' in html
-    assert "Nguyên nhân khả dĩ: <b>mất điện</b>" in html and "23527-main/j1/4" in html
+    assert "Nguyên nhân khả dĩ: <b>mất điện lưới</b>" in html and "23527-main/j1/4" in html
     assert "khoảng thời gian 30 ngày, từ 29/04/2026 đến 29/05/2026" in html
     sentences = re.findall(
         r'<tr class="tl-[a-z]*"><td>[^<]*</td><td>(?:<span[^>]*>[^<]*</span>)?([^<]*)', html

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from sansang.errors import SansangError
 from sansang.reasons import Reason
 
 
@@ -23,7 +24,7 @@ class SpeedResult:
         return {k: v for k, v in asdict(self).items() if k != "kind"}
 
 
-class SpeedtestError(Exception):
+class SpeedtestError(SansangError):
     """A test that could not be run or finished: a reason code (the status page translates it)
     and a short technical detail (never a secret), plus the bytes it used before failing."""
 

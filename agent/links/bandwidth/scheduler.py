@@ -15,6 +15,7 @@ import math
 import random
 from collections.abc import Awaitable, Callable
 from datetime import datetime, time, timedelta
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from agent import clock
@@ -23,7 +24,6 @@ from agent.config.links import SpeedtestConfig
 from agent.journal.store import Journal
 from agent.links.bandwidth.budget import Budget
 from agent.links.bandwidth.runs import SpeedtestRunner, SpeedtestState
-from agent.state import SiteState
 
 log = logging.getLogger(__name__)
 
@@ -149,8 +149,18 @@ async def _wait_until(
             await asyncio.to_thread(refresh)
 
 
+class SpeedtestHost(Protocol):
+    """What the speed tests need of the agent's state (``agent.state.SiteState``): a place for
+    their metrics and the service hours.  A protocol, because the agent's state is built on the
+    links and so must not be imported by them."""
+
+    speedtest: SpeedtestState | None
+
+    def service_hours_open(self, wall: float) -> bool: ...
+
+
 def start_speedtests(
-    config: AgentConfig, journal: Journal, state: SiteState
+    config: AgentConfig, journal: Journal, state: SpeedtestHost
 ) -> asyncio.Task[None] | None:
     """The agent's speed-test task, with its metrics state put on ``state.speedtest``; None when
     no backend is configured."""

@@ -1,6 +1,6 @@
 """A small asyncio client for NUT's upsd: STARTTLS, login, LIST UPS, LIST VAR, GET VAR, LOGOUT.
 
-Why our own client rather than a library from PyPI (checked for issue 3):
+Why our own client rather than one of the libraries on PyPI (the two looked at):
 - aionut 4.3.4 (asyncio) has no STARTTLS, splits reply lines on single spaces and only strips
   the quotes of a value (no unescaping of ``\\"`` and ``\\\\``, so a value with two spaces in a
   row or an escaped quote comes out wrong), and reads lines without a length limit (a broken or
@@ -34,9 +34,10 @@ from agent.power.nut.protocol import (
     parse_reply,
     quote,
 )
+from sansang.errors import SansangError
 
 
-class NutError(Exception):
+class NutError(SansangError):
     """upsd answered ``ERR <code> [extra...]``."""
 
     def __init__(self, code: str, extra: tuple[str, ...] = ()) -> None:

@@ -32,6 +32,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from agent.power.reading import PowerReading, parse_status
+from sansang.errors import SansangError
 
 # The longest reply line accepted.  upsd's own lines stay far below (a value is at most a few
 # hundred bytes); the client's reader enforces the same limit before a line is even decoded.
@@ -70,7 +71,7 @@ KNOWN_ERRORS: frozenset[str] = frozenset(
 _SEPARATORS = " \t\r\v\f"  # C isspace() without the newline
 
 
-class NutProtocolError(Exception):
+class NutProtocolError(SansangError):
     """upsd (or whatever answered) sent something that is not NUT's protocol."""
 
 

@@ -1,6 +1,9 @@
 """The SNMP client of the ``snmp_ups`` probe (pysnmp 7, asyncio): UPS-MIB (RFC 1628) or APC
 PowerNet-MIB, SNMPv2c or SNMPv3 authPriv.
 
+``read`` gives a ``PowerReading`` or raises ``SnmpFailure`` (a reason and a detail); the probe
+(``agent/probes/snmp_ups.py``) turns either into its outcome, so nothing here knows the probes.
+
 One GET per poll carries every scalar of the MIB (``agent/power/snmp/mibs.py`` has the OIDs and
 the mapping onto NUT's flags).  ``mib: auto`` asks UPS-MIB first and PowerNet when the card has
 no ``upsOutputSource``; the MIB that answered is asked first on the next polls.
@@ -15,19 +18,20 @@ so a v3 poll is one round trip after the first), but the engine holds no socket 
 the UDP transport is opened on the running loop for one poll and closed after it.  A silent
 device therefore costs only its own poll's time, never another source's, and nothing is bound to
 an event loop that may be gone by the next poll.  Secrets (community, v3 keys) are read from the
-spec and the key files at each poll; they are never logged nor put in an Outcome.
+target and the key files at each poll; they are never logged nor put in a failure's detail.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from pyasn1.error import PyAsn1Error  # type: ignore[import-untyped]
 from pyasn1.type import univ  # type: ignore[import-untyped]
@@ -43,9 +47,10 @@ from pysnmp.proto.rfc1905 import (  # type: ignore[import-untyped]
     NoSuchObject,
 )
 
+from agent.power.reading import PowerReading
 from agent.power.snmp.mibs import MIBS, Mib, MibName, MibValueError, Value
-from agent.probes.base import Outcome, ProbeContext
-from agent.probes.snmp_ups import SnmpUpsSpec
+from agent.power.snmp.target import MibChoice, SnmpTarget
+from sansang.errors import SansangError
 from sansang.reasons import Reason, describe, reason_for_os_error
 
 # pysnmp's v3 protocol names for the spec's; AES192/AES256 are the Blumenthal draft ciphers
@@ -83,8 +88,9 @@ _sessions: dict[tuple[object, ...], _Session] = {}
 _answered: dict[tuple[str, int, str], MibName] = {}
 
 
-class _Failure(Exception):
-    """A poll that ends as ``Outcome.down(reason, detail)``."""
+class SnmpFailure(SansangError):
+    """Why a poll read nothing: a machine reason (the status page translates it) and a detail
+    without secrets; the probe reports them as its outcome's reason and detail."""
 
     def __init__(self, reason: Reason, detail: str) -> None:
         super().__init__(detail)
@@ -108,23 +114,23 @@ class _Credentials:
 class _Session:
     """One source's SnmpEngine with its credentials configured; a transport only during a poll."""
 
-    def __init__(self, spec: SnmpUpsSpec, creds: _Credentials) -> None:
+    def __init__(self, target: SnmpTarget, creds: _Credentials) -> None:
         self.digest = creds.digest()
         self.busy = False
         self.engine = engine.SnmpEngine()
-        if spec.version == "2c":
+        if target.version == "2c":
             config.add_v1_system(self.engine, _COMMUNITY_INDEX, creds.community)
             config.add_target_parameters(self.engine, _PARAMS, _COMMUNITY_INDEX, "noAuthNoPriv", 1)
         else:
             config.add_v3_user(
                 self.engine,
-                spec.user,
-                _AUTH_PROTOCOLS[spec.auth_protocol],
+                target.user,
+                _AUTH_PROTOCOLS[target.auth_protocol],
                 creds.auth_key,
-                _PRIV_PROTOCOLS[spec.priv_protocol],
+                _PRIV_PROTOCOLS[target.priv_protocol],
                 creds.priv_key,
             )
-            config.add_target_parameters(self.engine, _PARAMS, spec.user, "authPriv", 3)
+            config.add_target_parameters(self.engine, _PARAMS, target.user, "authPriv", 3)
 
     async def get(
         self, address: tuple[str, int], ipv6: bool, oids: list[str], context: str, budget: float
@@ -173,63 +179,62 @@ class _Session:
         if status:
             name = status.prettyPrint()
             reason: Reason = "access_denied" if name in _DENIED_STATUS else "protocol_error"
-            raise _Failure(reason, f"the agent answered {name} (error index {int(index)})")
+            raise SnmpFailure(reason, f"the agent answered {name} (error index {int(index)})")
         return [(str(oid), value) for oid, value in varbinds]
 
 
-async def poll(spec: SnmpUpsSpec, ctx: ProbeContext) -> Outcome:
-    try:
-        creds = _read_credentials(spec)
-    except _Failure as failure:
-        return Outcome.down(failure.reason, failure.detail)
+async def read(target: SnmpTarget, timeout: float, logger: logging.Logger) -> PowerReading:
+    """What the UPS says now, within ``timeout`` seconds; ``SnmpFailure`` when it says nothing
+    usable."""
+    creds = _read_credentials(target)
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + ctx.timeout
+    deadline = loop.time() + timeout
     try:
         async with asyncio.timeout_at(deadline):
-            address, ipv6 = await _resolve(spec.host, spec.port)
-            with _session(spec, creds) as session:
-                return await _poll(spec, session, address, ipv6, deadline)
+            address, ipv6 = await _resolve(target.host, target.port)
+            with _session(target, creds) as session:
+                return await _read(target, session, address, ipv6, deadline)
     except TimeoutError:
-        return Outcome.down("timeout", _no_answer(spec, ctx.timeout))
-    except _Failure as failure:
+        raise SnmpFailure("timeout", _no_answer(target, timeout)) from None
+    except SnmpFailure as failure:
         if failure.reason == "timeout":
-            return Outcome.down("timeout", _no_answer(spec, ctx.timeout))
-        return Outcome.down(failure.reason, failure.detail)
+            raise SnmpFailure("timeout", _no_answer(target, timeout)) from None
+        raise
     except (PySnmpError, PyAsn1Error) as err:
-        ctx.logger.debug("SNMP to %s:%d failed: %r", spec.host, spec.port, err)
-        return Outcome.down("protocol_error", describe(err))
+        logger.debug("SNMP to %s:%d failed: %r", target.host, target.port, err)
+        raise SnmpFailure("protocol_error", describe(err)) from None
 
 
-async def _poll(
-    spec: SnmpUpsSpec, session: _Session, address: tuple[str, int], ipv6: bool, deadline: float
-) -> Outcome:
+async def _read(
+    target: SnmpTarget, session: _Session, address: tuple[str, int], ipv6: bool, deadline: float
+) -> PowerReading:
     """GET the MIB(s) in order until one has its status object; remember which one did."""
     loop = asyncio.get_running_loop()
-    where = (spec.host, spec.port, spec.context_name)
-    for mib in _mib_order(spec.mib, _answered.get(where)):
+    where = (target.host, target.port, target.context_name)
+    for mib in _mib_order(target.mib, _answered.get(where)):
         names = list(mib.objects)
         oids = [mib.objects[name] for name in names]
-        varbinds = await session.get(address, ipv6, oids, spec.context_name, deadline - loop.time())
+        varbinds = await session.get(
+            address, ipv6, oids, target.context_name, deadline - loop.time()
+        )
         values = _decode(names, oids, varbinds)
         if mib.answered(values):
             _answered[where] = mib.name
             try:
-                return Outcome(True, reading=mib.to_reading(values))
+                return mib.to_reading(values)
             except MibValueError as err:
-                return Outcome.down("protocol_error", str(err))
-    asked = " nor ".join(f"{MIBS[m].name} {MIBS[m].status_object}" for m in _mib_names(spec.mib))
-    return Outcome.down("unknown_device", f"the agent has no {asked}: not a UPS-MIB/PowerNet UPS")
+                raise SnmpFailure("protocol_error", str(err)) from None
+    asked = " nor ".join(f"{MIBS[m].name} {MIBS[m].status_object}" for m in _mib_names(target.mib))
+    raise SnmpFailure("unknown_device", f"the agent has no {asked}: not a UPS-MIB/PowerNet UPS")
 
 
-def _mib_names(choice: Literal["auto", "ups-mib", "powernet"]) -> list[MibName]:
+def _mib_names(choice: MibChoice) -> list[MibName]:
     if choice == "auto":
         return ["ups-mib", "powernet"]
     return [choice]
 
 
-def _mib_order(
-    choice: Literal["auto", "ups-mib", "powernet"], remembered: MibName | None
-) -> list[Mib]:
+def _mib_order(choice: MibChoice, remembered: MibName | None) -> list[Mib]:
     names = _mib_names(choice)
     if remembered is not None and remembered in names:
         names.remove(remembered)
@@ -240,7 +245,7 @@ def _mib_order(
 def _decode(names: list[str], oids: list[str], varbinds: list[tuple[str, Any]]) -> dict[str, Value]:
     """pysnmp values → int / str / None, by object name; the answer must match the question."""
     if [oid for oid, _ in varbinds] != oids:
-        raise _Failure("protocol_error", "the answer's OIDs do not match the GET")
+        raise SnmpFailure("protocol_error", "the answer's OIDs do not match the GET")
     return {name: _value(value) for name, (_, value) in zip(names, varbinds, strict=True)}
 
 
@@ -255,16 +260,23 @@ def _value(value: Any) -> Value:
 
 
 @contextmanager
-def _session(spec: SnmpUpsSpec, creds: _Credentials) -> Iterator[_Session]:
+def _session(target: SnmpTarget, creds: _Credentials) -> Iterator[_Session]:
     """This source's cached session, rebuilt when its secrets changed; a throw-away one when a
     poll of the same source is still running (the runner never overlaps two polls of a source,
     but nothing else has to promise that)."""
-    key = (spec.host, spec.port, spec.version, spec.user, spec.auth_protocol, spec.priv_protocol)
+    key = (
+        target.host,
+        target.port,
+        target.version,
+        target.user,
+        target.auth_protocol,
+        target.priv_protocol,
+    )
     session = _sessions.get(key)
     if session is None or session.digest != creds.digest():
-        session = _sessions[key] = _Session(spec, creds)
+        session = _sessions[key] = _Session(target, creds)
     if session.busy:
-        session = _Session(spec, creds)
+        session = _Session(target, creds)
     session.busy = True
     try:
         yield session
@@ -272,14 +284,15 @@ def _session(spec: SnmpUpsSpec, creds: _Credentials) -> Iterator[_Session]:
         session.busy = False
 
 
-def _read_credentials(spec: SnmpUpsSpec) -> _Credentials:
+def _read_credentials(target: SnmpTarget) -> _Credentials:
     """The community, or the v3 keys read from their files now (a rotated key is picked up)."""
-    if spec.version == "2c":
-        return _Credentials(community=spec.community)
-    assert spec.auth_key_file is not None and spec.priv_key_file is not None  # the validator
+    if target.version == "2c":
+        return _Credentials(community=target.community)
+    # v3 without both key files never passes the spec's validator
+    assert target.auth_key_file is not None and target.priv_key_file is not None
     return _Credentials(
-        auth_key=_read_key(spec.auth_key_file, "auth"),
-        priv_key=_read_key(spec.priv_key_file, "priv"),
+        auth_key=_read_key(target.auth_key_file, "auth"),
+        priv_key=_read_key(target.priv_key_file, "priv"),
     )
 
 
@@ -288,13 +301,15 @@ def _read_key(path: Path, which: str) -> str:
         key = path.read_text(encoding="utf-8").strip()
     except OSError as err:
         reason: Reason = "permission_denied" if isinstance(err, PermissionError) else "error"
-        raise _Failure(
+        raise SnmpFailure(
             reason, f"cannot read the SNMPv3 {which} key file {path}: {err.strerror}"
         ) from None
     except UnicodeDecodeError:
-        raise _Failure("error", f"the SNMPv3 {which} key file {path} is not UTF-8 text") from None
+        raise SnmpFailure(
+            "error", f"the SNMPv3 {which} key file {path} is not UTF-8 text"
+        ) from None
     if len(key) < _MIN_KEY_LENGTH:
-        raise _Failure(
+        raise SnmpFailure(
             "error",
             f"the SNMPv3 {which} key in {path} is shorter than {_MIN_KEY_LENGTH} characters",
         )
@@ -313,24 +328,24 @@ async def _resolve(host: str, port: int) -> tuple[tuple[str, int], bool]:
     try:
         infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_DGRAM)
     except OSError as err:
-        raise _Failure(reason_for_os_error(err), describe(err)) from None
+        raise SnmpFailure(reason_for_os_error(err), describe(err)) from None
     family, _, _, _, sockaddr = infos[0]
     return (str(sockaddr[0]), port), family == socket.AF_INET6
 
 
-def _indication_failure(indication: Any) -> _Failure:
+def _indication_failure(indication: Any) -> SnmpFailure:
     """pysnmp's errorIndication → a reason (never with a secret: these texts have none)."""
     if isinstance(indication, errind.RequestTimedOut):
-        return _Failure("timeout", str(indication))
+        return SnmpFailure("timeout", str(indication))
     if isinstance(indication, _DENIED):
-        return _Failure("access_denied", f"SNMPv3 credentials refused: {indication}")
+        return SnmpFailure("access_denied", f"SNMPv3 credentials refused: {indication}")
     if isinstance(indication, errind.UnknownContextName | errind.NoSuchContext):
-        return _Failure("unknown_device", f"the agent has no such SNMP context: {indication}")
-    return _Failure("protocol_error", str(indication))
+        return SnmpFailure("unknown_device", f"the agent has no such SNMP context: {indication}")
+    return SnmpFailure("protocol_error", str(indication))
 
 
-def _no_answer(spec: SnmpUpsSpec, timeout: float) -> str:
+def _no_answer(target: SnmpTarget, timeout: float) -> str:
     """A silent agent: on v2c a wrong community is silent too (the agent drops the request)."""
-    if spec.version == "2c":
+    if target.version == "2c":
         return f"no answer within {timeout:g}s: wrong community or agent down"
     return f"no answer within {timeout:g}s: agent down or unreachable"

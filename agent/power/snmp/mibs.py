@@ -25,12 +25,13 @@ from dataclasses import dataclass
 from typing import Literal
 
 from agent.power.reading import PowerReading
+from sansang.errors import SansangError
 
 Value = int | str | None
 MibName = Literal["ups-mib", "powernet"]
 
 
-class MibValueError(ValueError):
+class MibValueError(SansangError, ValueError):
     """The device answered with a value of the wrong kind for an object that decides the state."""
 
 

@@ -1,70 +1,56 @@
-"""The rules, by the catalogue's ``rule`` name: pure functions ``(SiteInputs, Thresholds, Window)
--> Finding`` (see :mod:`collector.evaluate.model`).
+"""The rules, by the catalogue's ``rule`` name: one :class:`RuleEntry` per rule, exported by the
+module of the same name as ``RULE`` (adding a rule is one module and one line here).
 
-SEC-TEAM (``responder``), SEC-DRILL (``drill``) and SEC-CONTINGENCY (``contingency``) read the
-inventory's contingency plans (and, for the last, the journal's evidence that a fallback works).
-
-Province-level lists beside them: :func:`power_dead_zones` (INF-PWR), :func:`dead_zone_points`
-(INF-DZ survey points tied to no site) and :func:`central_outages` (OPS-247).
+An entry carries the pure function ``(SiteInputs, Thresholds, Window) -> Finding``, the event
+kinds it reads, the names of the thresholds it reads, and, for the rules that need the whole
+province before judging a site, its province pass: ``uptime`` and ``service_availability`` (a
+loss half the province shares is a central outage), ``dead_zone`` (surveyed places tied to no
+site).  The evaluation run (:mod:`collector.evaluate.run`) reads only this registry.
 """
 
 from __future__ import annotations
 
-from collector.evaluate.model import Rule
-from collector.evaluate.rules import bandwidth_median as bandwidth
-from collector.evaluate.rules import conference_endpoint as conference
-from collector.evaluate.rules import contingency, dead_zone, drill, responder
-from collector.evaluate.rules import power_outages as power
-from collector.evaluate.rules import service_availability as service
-from collector.evaluate.rules import terminal_availability as terminals
-from collector.evaluate.rules import uptime as uptime_rule
-from collector.evaluate.rules.dead_zone import dead_zone_points
-from collector.evaluate.rules.power_outages import power_dead_zones
-from collector.evaluate.rules.service_availability import CentralOutage, central_outages
+from collections.abc import Iterable
+
+from collector.evaluate.model import RuleEntry
+from collector.evaluate.rules import (
+    bandwidth_median,
+    conference_endpoint,
+    contingency,
+    dead_zone,
+    drill,
+    power_outages,
+    responder,
+    service_availability,
+    terminal_availability,
+    uptime,
+)
 from collector.evaluate.timeline import AGENT_KINDS, CAUSE_KINDS
 
-RULES: dict[str, Rule] = {
-    "uptime": uptime_rule.uptime,
-    "power_outages": power.power_outages,
-    "bandwidth_median": bandwidth.bandwidth_median,
-    "dead_zone": dead_zone.dead_zone,
-    "conference_endpoint": conference.conference_endpoint,
-    "terminal_availability": terminals.terminal_availability,
-    "service_availability": service.service_availability,
-    "responder": responder.responder,
-    "drill": drill.drill,
-    "contingency": contingency.contingency,
+RULES: dict[str, RuleEntry] = {
+    "uptime": uptime.RULE,
+    "power_outages": power_outages.RULE,
+    "bandwidth_median": bandwidth_median.RULE,
+    "dead_zone": dead_zone.RULE,
+    "conference_endpoint": conference_endpoint.RULE,
+    "terminal_availability": terminal_availability.RULE,
+    "service_availability": service_availability.RULE,
+    "responder": responder.RULE,
+    "drill": drill.RULE,
+    "contingency": contingency.RULE,
 }
 
-# The event kinds each rule reads (besides the agent's own and those the cause looks at).
-RULE_KINDS: dict[str, tuple[str, ...]] = {
-    "uptime": uptime_rule.KINDS,
-    "power_outages": power.KINDS,
-    "bandwidth_median": bandwidth.KINDS,
-    "dead_zone": dead_zone.KINDS,
-    "conference_endpoint": conference.KINDS,
-    "terminal_availability": terminals.KINDS,
-    "service_availability": service.KINDS,
-    "responder": responder.KINDS,
-    "drill": drill.KINDS,
-    "contingency": contingency.KINDS,
-}
+# What ``collector.targets.load_catalogue`` checks every evaluated target's block against.
+THRESHOLDS_READ: dict[str, frozenset[str]] = {name: e.thresholds for name, e in RULES.items()}
 
 
-def kinds_for(rules: list[str]) -> frozenset[str]:
+def kinds_for(rules: Iterable[str]) -> frozenset[str]:
     """Every event kind the given rules need, with the agent's and the cause's."""
     kinds = set(AGENT_KINDS) | set(CAUSE_KINDS) | {"link_quality"}
     for name in rules:
-        kinds.update(RULE_KINDS.get(name, ()))
+        entry = RULES.get(name)
+        kinds.update(entry.kinds if entry else ())
     return frozenset(kinds)
 
 
-__all__ = [
-    "RULES",
-    "RULE_KINDS",
-    "CentralOutage",
-    "central_outages",
-    "dead_zone_points",
-    "kinds_for",
-    "power_dead_zones",
-]
+__all__ = ["RULES", "THRESHOLDS_READ", "RuleEntry", "kinds_for"]

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 from collector.evaluate.model import (
     Cause,
@@ -18,41 +16,49 @@ from collector.evaluate.model import (
 )
 from collector.events import StoredEvent
 from collector.targets import ThresholdValue
+from sansang import i18n
 
 MAX_REFS = 20  # event refs kept per piece of evidence; the count says how many there were
-ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 Details = dict[str, float | int | str | None]
 
-CAUSE_VI: dict[Cause, str] = {
-    "power": "mất điện",
-    "link": "đứt đường truyền",
-    "device": "thiết bị hoặc dịch vụ đích",
-    "central": "sự cố tập trung",
-    "agent": "tác tử ngừng chạy",
-    "unknown": "chưa rõ nguyên nhân",
-}
-CAUSE_EN: dict[Cause, str] = {
-    "power": "power cut",
-    "link": "link down",
-    "device": "device or target service",
-    "central": "central outage",
-    "agent": "agent stopped",
-    "unknown": "cause unknown",
-}
+
+def threshold(thresholds: Thresholds, name: str) -> ThresholdValue:
+    """A threshold of the target's catalogue block, with the province's override.  No fallback:
+    the catalogue is the one place a value is written (loading it checks that every evaluated
+    target declares each name its rule reads), so a value in code could only contradict it."""
+    try:
+        return thresholds[name]
+    except KeyError:
+        message = f"threshold '{name}' is not declared in the target's catalogue block"
+        raise KeyError(message) from None
 
 
-def number(thresholds: Thresholds, name: str, default: float) -> float:
-    value = thresholds.get(name, default)
+def number(thresholds: Thresholds, name: str) -> float:
+    value = threshold(thresholds, name)
     if isinstance(value, bool) or not isinstance(value, int | float):
-        return default
+        raise TypeError(f"threshold '{name}' is {value!r}, not a number")
     return float(value)
 
 
-def names(thresholds: Thresholds, name: str, default: Sequence[str]) -> list[str]:
-    value = thresholds.get(name)
-    if isinstance(value, list):
-        return [str(v) for v in value]
-    return list(default)
+def names(thresholds: Thresholds, name: str) -> list[str]:
+    value = threshold(thresholds, name)
+    if not isinstance(value, list):
+        raise TypeError(f"threshold '{name}' is {value!r}, not a list")
+    return [str(v) for v in value]
+
+
+def flag(thresholds: Thresholds, name: str) -> bool:
+    value = threshold(thresholds, name)
+    if not isinstance(value, bool):
+        raise TypeError(f"threshold '{name}' is {value!r}, not true or false")
+    return value
+
+
+def text(thresholds: Thresholds, name: str) -> str:
+    value = threshold(thresholds, name)
+    if not isinstance(value, str):
+        raise TypeError(f"threshold '{name}' is {value!r}, not text")
+    return value
 
 
 def events_evidence(events: Sequence[StoredEvent], vi: str, en: str) -> Evidence:
@@ -100,30 +106,7 @@ def finding(
 
 def local_time(t: float) -> str:
     """``28/05 10:15`` in Vietnam's time, for sentences."""
-    return datetime.fromtimestamp(t, UTC).astimezone(ZONE).strftime("%d/%m %H:%M")
-
-
-def duration_vi(seconds: float) -> str:
-    minutes = round(seconds / 60)
-    if minutes < 120:
-        return f"{minutes} phút"
-    return f"{seconds / 3600:.1f} giờ".replace(".", ",")
-
-
-def duration_en(seconds: float) -> str:
-    minutes = round(seconds / 60)
-    if minutes < 120:
-        return f"{minutes} min"
-    return f"{seconds / 3600:.1f} h"
-
-
-def percent(ratio: float) -> str:
-    """``99,2 %``: Vietnamese decimal comma."""
-    return f"{ratio * 100:.1f} %".replace(".", ",")
-
-
-def percent_en(ratio: float) -> str:
-    return f"{ratio * 100:.1f} %"
+    return i18n.local(t).strftime("%d/%m %H:%M")
 
 
 def median(values: Sequence[float]) -> float | None:
@@ -133,15 +116,6 @@ def median(values: Sequence[float]) -> float | None:
 def mbit(bytes_per_second: float) -> float:
     """Bytes per second (the agent's unit) to Mbit/s (the thresholds' unit)."""
     return bytes_per_second * 8 / 1e6
-
-
-def fmt(value: float) -> str:
-    """``12,5``: one decimal, Vietnamese decimal comma."""
-    return f"{value:.1f}".replace(".", ",")
-
-
-def fmt_en(value: float) -> str:
-    return f"{value:.1f}"
 
 
 def plural(n: int, word: str) -> str:

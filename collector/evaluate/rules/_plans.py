@@ -9,12 +9,13 @@ names, never values) as evidence.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from datetime import UTC, date, datetime
+from collections.abc import Iterable
+from datetime import date
 
 from collector.evaluate.model import Thresholds, Window
-from collector.evaluate.rules._common import ZONE
-from collector.inventory.model import RISK_NAMES, RISKS, ContingencyPlan, Site
+from collector.evaluate.rules._common import names, text
+from collector.inventory.model import RISK_NAMES, ContingencyPlan, Site
+from sansang import i18n
 
 # The words of the site page (``RISK_NAMES``), lower case inside a sentence.
 RISK_VI: dict[str, str] = {risk: vi.lower() for risk, (vi, _en) in RISK_NAMES.items()}
@@ -24,7 +25,7 @@ DAY_SECONDS = 86400.0
 
 def end_day(window: Window) -> date:
     """The day the evaluation ends, in Vietnam's time: plan dates are counted against it."""
-    return datetime.fromtimestamp(window.end, UTC).astimezone(ZONE).date()
+    return i18n.local(window.end).date()
 
 
 def age_days(day: date, today: date) -> int:
@@ -42,13 +43,9 @@ def day_en(day: date) -> str:
     return day.isoformat()
 
 
-def risks_of(
-    thresholds: Thresholds, name: str = "risks", default: Sequence[str] = RISKS
-) -> list[str]:
-    """The risks a threshold lists (the five of the plans by default), each once, in order."""
-    value = thresholds.get(name)
-    listed = [str(v) for v in value] if isinstance(value, list) else list(default)
-    return list(dict.fromkeys(listed))
+def risks_of(thresholds: Thresholds, name: str = "risks") -> list[str]:
+    """The risks a threshold lists, each once, in order."""
+    return list(dict.fromkeys(names(thresholds, name)))
 
 
 def risk_words(risks: Iterable[str]) -> tuple[str, str]:
@@ -59,30 +56,22 @@ def risk_words(risks: Iterable[str]) -> tuple[str, str]:
     return vi, en
 
 
-def flag(thresholds: Thresholds, name: str, default: bool) -> bool:
-    value = thresholds.get(name, default)
-    return value if isinstance(value, bool) else default
-
-
 def deadline(thresholds: Thresholds, name: str = "deadline") -> date | None:
-    """A ``YYYY-MM-DD`` threshold as a date; None when absent or not a date."""
-    value = thresholds.get(name)
-    if not isinstance(value, str):
-        return None
+    """A ``YYYY-MM-DD`` threshold as a date; None when it is not a date (no deadline)."""
     try:
-        return date.fromisoformat(value)
+        return date.fromisoformat(text(thresholds, name))
     except ValueError:
         return None
 
 
 def moment_vi(t: float) -> str:
     """``28/05/2026 10:15``, Vietnam's time (evidence may be months old: the year is given)."""
-    return datetime.fromtimestamp(t, UTC).astimezone(ZONE).strftime("%d/%m/%Y %H:%M")
+    return i18n.local(t).strftime("%d/%m/%Y %H:%M")
 
 
 def moment_en(t: float) -> str:
     """``2026-05-28 10:15`` (UTC+7)."""
-    return datetime.fromtimestamp(t, UTC).astimezone(ZONE).strftime("%Y-%m-%d %H:%M")
+    return i18n.local(t).strftime("%Y-%m-%d %H:%M")
 
 
 def plan_path(site: Site, risk: str, *fields: str) -> str:
@@ -95,5 +84,5 @@ def plan_path(site: Site, risk: str, *fields: str) -> str:
 
 
 def plans(site: Site) -> dict[str, ContingencyPlan]:
-    """The site's plans by risk name (the inventory keys them by :data:`RISKS`)."""
+    """The site's plans by risk name (the inventory keys them by ``inventory.model.RISKS``)."""
     return {str(risk): plan for risk, plan in site.contingency.items()}

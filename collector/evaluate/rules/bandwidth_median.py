@@ -11,15 +11,13 @@ The value is the worst ratio median/minimum (below 1: not met); details carry ev
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from collector.evaluate.model import Finding, SiteInputs, Status, Thresholds, Window
+from collector.evaluate.model import Finding, RuleEntry, SiteInputs, Status, Thresholds, Window
 from collector.evaluate.rules._common import (
     events_evidence,
     finding,
-    fmt,
-    fmt_en,
     mbit,
     median,
     number,
@@ -27,6 +25,7 @@ from collector.evaluate.rules._common import (
 )
 from collector.evaluate.timeline import SiteIndex, site_index
 from collector.events import StoredEvent
+from sansang import i18n
 
 TARGET = "INF-BW"
 KINDS = ("speedtest_result",)
@@ -75,7 +74,7 @@ def _lines(inputs: SiteInputs) -> list[tuple[str, str]]:
 
 
 def bandwidth_median(inputs: SiteInputs, thresholds: Thresholds, window: Window) -> Finding:
-    min_tests = int(number(thresholds, "min_tests", 4))
+    min_tests = int(number(thresholds, "min_tests"))
     measured = throughput(site_index(inputs))
     details: dict[str, float | int | str | None] = {}
     statuses: list[Status] = []
@@ -94,7 +93,7 @@ def bandwidth_median(inputs: SiteInputs, thresholds: Thresholds, window: Window)
             en_parts.append(f"{kind}: {len(got.tests)} tests (needs {min_tests})")
             continue
         for way, value in (("download", got.download_mbps), ("upload", got.upload_mbps)):
-            minimum = number(thresholds, f"{prefix}_{way}_mbps", 0.0)
+            minimum = number(thresholds, f"{prefix}_{way}_mbps")
             details[f"{prefix}_{way}_mbps"] = round(value, 2) if value is not None else None
             details[f"{prefix}_{way}_min_mbps"] = minimum
             if value is None or minimum <= 0:
@@ -103,15 +102,16 @@ def bandwidth_median(inputs: SiteInputs, thresholds: Thresholds, window: Window)
             ratios.append(value / minimum)
             statuses.append("met" if value >= minimum else "not_met")
         vi_parts.append(
-            f"{line_vi}: tải xuống {_mb(got.download_mbps)}, tải lên {_mb(got.upload_mbps)} Mbit/s "
-            f"(tối thiểu {fmt(number(thresholds, f'{prefix}_download_mbps', 0))}/"
-            f"{fmt(number(thresholds, f'{prefix}_upload_mbps', 0))})"
+            f"{line_vi}: tải xuống {_mb(got.download_mbps, 'vi')}, "
+            f"tải lên {_mb(got.upload_mbps, 'vi')} Mbit/s "
+            f"(tối thiểu {_mb(number(thresholds, f'{prefix}_download_mbps'), 'vi')}/"
+            f"{_mb(number(thresholds, f'{prefix}_upload_mbps'), 'vi')})"
         )
         en_parts.append(
-            f"{kind}: {_mb(got.download_mbps, fmt_en)} down, "
-            f"{_mb(got.upload_mbps, fmt_en)} up Mbit/s "
-            f"(minimum {fmt_en(number(thresholds, f'{prefix}_download_mbps', 0))}/"
-            f"{fmt_en(number(thresholds, f'{prefix}_upload_mbps', 0))})"
+            f"{kind}: {_mb(got.download_mbps, 'en')} down, "
+            f"{_mb(got.upload_mbps, 'en')} up Mbit/s "
+            f"(minimum {_mb(number(thresholds, f'{prefix}_download_mbps'), 'en')}/"
+            f"{_mb(number(thresholds, f'{prefix}_upload_mbps'), 'en')})"
         )
     status: Status = (
         "not_met" if "not_met" in statuses else "unknown" if "unknown" in statuses else "met"
@@ -138,5 +138,21 @@ def bandwidth_median(inputs: SiteInputs, thresholds: Thresholds, window: Window)
     )
 
 
-def _mb(value: float | None, shown: Callable[[float], str] = fmt) -> str:
-    return "?" if value is None else shown(value)
+def _mb(value: float | None, lang: i18n.Lang) -> str:
+    """A figure in Mbit/s to one decimal; ``?`` when there is none."""
+    return "?" if value is None else i18n.number(value, 1, lang)
+
+
+RULE = RuleEntry(
+    bandwidth_median,
+    KINDS,
+    frozenset(
+        {
+            "internet_download_mbps",
+            "internet_upload_mbps",
+            "tslcd_download_mbps",
+            "tslcd_upload_mbps",
+            "min_tests",
+        }
+    ),
+)

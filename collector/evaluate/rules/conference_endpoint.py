@@ -13,21 +13,30 @@ Any part not met: not met (cause of the first such part); any part without data:
 
 from __future__ import annotations
 
-from collector.evaluate.model import Cause, Finding, SiteInputs, Status, Thresholds, Window
-from collector.evaluate.rules._common import finding, fmt, fmt_en, number, percent, percent_en
+from collector.evaluate.model import (
+    Cause,
+    Finding,
+    RuleEntry,
+    SiteInputs,
+    Status,
+    Thresholds,
+    Window,
+)
+from collector.evaluate.rules._common import finding, number
 from collector.evaluate.rules.bandwidth_median import throughput
 from collector.evaluate.rules.terminal_availability import terminal_hours
 from collector.evaluate.timeline import site_index
+from sansang import i18n
 
 TARGET = "INF-HNTH"
 KINDS = ("terminal_state", "speedtest_result")
 
 
 def conference_endpoint(inputs: SiteInputs, thresholds: Thresholds, window: Window) -> Finding:
-    minimum = number(thresholds, "min_availability_in_service", 0.95)
-    max_unknown = number(thresholds, "max_unknown_ratio", 0.5)
-    need_down = number(thresholds, "min_download_mbps", 4)
-    need_up = number(thresholds, "min_upload_mbps", 4)
+    minimum = number(thresholds, "min_availability_in_service")
+    max_unknown = number(thresholds, "max_unknown_ratio")
+    need_down = number(thresholds, "min_download_mbps")
+    need_up = number(thresholds, "min_upload_mbps")
     endpoints = [t for t in inputs.site.terminals if t.kind == "video_conference"]
     if not endpoints:
         return finding(
@@ -75,23 +84,23 @@ def conference_endpoint(inputs: SiteInputs, thresholds: Thresholds, window: Wind
             (
                 "met" if ok else "not_met",
                 cause,
-                f"thiết bị HNTH hoạt động {percent(availability)} giờ phục vụ "
-                f"(tối thiểu {percent(minimum)})",
-                f"endpoint up {percent_en(availability)} of service hours "
-                f"(minimum {percent_en(minimum)})",
+                f"thiết bị HNTH hoạt động {i18n.percent(availability, 'vi')} giờ phục vụ "
+                f"(tối thiểu {i18n.percent(minimum, 'vi')})",
+                f"endpoint up {i18n.percent(availability, 'en')} of service hours "
+                f"(minimum {i18n.percent(minimum, 'en')})",
             )
         )
     if not carried:
         parts.append(("unknown", None, "chưa đo tốc độ đường truyền", "no speed tests"))
     else:
-        speed_vi = f"{fmt(best_down or 0.0)}/{fmt(best_up or 0.0)} Mbit/s"
-        speed_en = f"{fmt_en(best_down or 0.0)}/{fmt_en(best_up or 0.0)} Mbit/s"
+        speed_vi = _speeds(best_down or 0.0, best_up or 0.0, "vi")
+        speed_en = _speeds(best_down or 0.0, best_up or 0.0, "en")
         parts.append(
             (
                 "met" if link_ok else "not_met",
                 None if link_ok else "link",
-                f"đường truyền {speed_vi} (cần {fmt(need_down)}/{fmt(need_up)})",
-                f"link {speed_en} (needs {fmt_en(need_down)}/{fmt_en(need_up)})",
+                f"đường truyền {speed_vi} Mbit/s (cần {_speeds(need_down, need_up, 'vi')})",
+                f"link {speed_en} Mbit/s (needs {_speeds(need_down, need_up, 'en')})",
             )
         )
     statuses = [p[0] for p in parts]
@@ -118,3 +127,17 @@ def conference_endpoint(inputs: SiteInputs, thresholds: Thresholds, window: Wind
         cause=first_cause,
         details=details,
     )
+
+
+def _speeds(down: float, up: float, lang: i18n.Lang) -> str:
+    """``12,5/4,0``: download/upload in Mbit/s, one decimal."""
+    return f"{i18n.number(down, 1, lang)}/{i18n.number(up, 1, lang)}"
+
+
+RULE = RuleEntry(
+    conference_endpoint,
+    KINDS,
+    frozenset(
+        {"min_availability_in_service", "max_unknown_ratio", "min_download_mbps", "min_upload_mbps"}
+    ),
+)

@@ -42,6 +42,7 @@ from collector.evaluate.model import (
     Cause,
     Evidence,
     Finding,
+    RuleEntry,
     SiteInputs,
     Status,
     Thresholds,
@@ -65,7 +66,6 @@ from collector.events import StoredEvent
 
 TARGET = "SEC-CONTINGENCY"
 KINDS = ("backup_link_working", "mains_state", "ups_depleted")
-PROVEN_BY_JOURNAL = ("link_loss", "power_loss")
 
 
 @dataclass(frozen=True)
@@ -82,8 +82,8 @@ class Proof:
 
 def contingency(inputs: SiteInputs, thresholds: Thresholds, window: Window) -> Finding:
     risks = risks_of(thresholds)
-    proven = [r for r in names(thresholds, "proven_in_journal", PROVEN_BY_JOURNAL) if r in risks]
-    max_age = number(thresholds, "evidence_max_age_days", 180)
+    proven = [r for r in names(thresholds, "proven_in_journal") if r in risks]
+    max_age = number(thresholds, "evidence_max_age_days")
     due = deadline(thresholds)
     today = end_day(window)
     site = inputs.site
@@ -260,3 +260,10 @@ def _power_proof(inputs: SiteInputs, since: float, max_age: float) -> Proof:
         f"the UPS held the load through the last outage ({when_en})",
         (last,),
     )
+
+
+RULE = RuleEntry(
+    contingency,
+    KINDS,
+    frozenset({"risks", "proven_in_journal", "evidence_max_age_days", "deadline"}),
+)

@@ -21,21 +21,29 @@ from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from collector.evaluate.model import Evidence, Finding, SiteInputs, SurveyPoint, Thresholds, Window
+from collector.evaluate.model import (
+    Evidence,
+    Finding,
+    ProvincePass,
+    ProvinceResult,
+    RuleEntry,
+    SiteInputs,
+    Thresholds,
+    Window,
+)
 from collector.evaluate.rules._common import (
     events_evidence,
     finding,
-    fmt,
-    fmt_en,
     mbit,
     number,
-    percent,
-    percent_en,
     refs_note,
+    text,
 )
 from collector.evaluate.rules.bandwidth_median import throughput
 from collector.evaluate.timeline import SiteIndex, Span, local_cause, site_index, unpowered_spans
 from collector.events import StoredEvent
+from collector.survey import SurveyPoint
+from sansang import i18n
 
 TARGET = "INF-DZ"
 KINDS = ("speedtest_result", "link_quality")
@@ -49,15 +57,15 @@ def point_is_dead(point: SurveyPoint, min_download_mbps: float, max_loss: float)
 
 def dead_zone_points(points: Iterable[SurveyPoint], thresholds: Thresholds) -> list[SurveyPoint]:
     """Survey points tied to no site whose coverage is below threshold (a province-level list)."""
-    low = number(thresholds, "min_download_mbps", 10)
-    loss = number(thresholds, "max_loss_ratio", 0.05)
+    low = number(thresholds, "min_download_mbps")
+    loss = number(thresholds, "max_loss_ratio")
     return [p for p in points if p.site is None and point_is_dead(p, low, loss)]
 
 
 def dead_zone(inputs: SiteInputs, thresholds: Thresholds, window: Window) -> Finding:
-    low = number(thresholds, "min_download_mbps", 10)
-    max_loss = number(thresholds, "max_loss_ratio", 0.05)
-    deadline = str(thresholds.get("deadline", "2025-11-30"))
+    low = number(thresholds, "min_download_mbps")
+    max_loss = number(thresholds, "max_loss_ratio")
+    deadline = text(thresholds, "deadline")
     index = site_index(inputs)
     mobile = throughput(index).get("mobile")
     rounds = [e for e in index.kind("link_quality") if e.details.get("link_kind") == "mobile"]
@@ -103,13 +111,15 @@ def dead_zone(inputs: SiteInputs, thresholds: Thresholds, window: Window) -> Fin
     reasons_vi: list[str] = []
     reasons_en: list[str] = []
     if slow:
-        shown = fmt(download or 0.0)
-        reasons_vi.append(f"tải xuống qua di động {shown} Mbit/s (tối thiểu {fmt(low)})")
-        shown = fmt_en(download or 0.0)
-        reasons_en.append(f"mobile download {shown} Mbit/s (minimum {fmt_en(low)})")
+        shown, floor = i18n.number(download or 0.0, 1, "vi"), i18n.number(low, 1, "vi")
+        reasons_vi.append(f"tải xuống qua di động {shown} Mbit/s (tối thiểu {floor})")
+        shown, floor = i18n.number(download or 0.0, 1, "en"), i18n.number(low, 1, "en")
+        reasons_en.append(f"mobile download {shown} Mbit/s (minimum {floor})")
     if lossy:
-        reasons_vi.append(f"mất gói {percent(loss or 0.0)} (tối đa {percent(max_loss)})")
-        reasons_en.append(f"loss {percent_en(loss or 0.0)} (at most {percent_en(max_loss)})")
+        shown, most = i18n.percent(loss or 0.0, "vi"), i18n.percent(max_loss, "vi")
+        reasons_vi.append(f"mất gói {shown} (tối đa {most})")
+        shown, most = i18n.percent(loss or 0.0, "en"), i18n.percent(max_loss, "en")
+        reasons_en.append(f"loss {shown} (at most {most})")
     if dead_points:
         reasons_vi.append(f"{len(dead_points)} điểm khảo sát dưới ngưỡng")
         reasons_en.append(f"{len(dead_points)} survey points below threshold")
@@ -206,8 +216,10 @@ def _lost_all(e: StoredEvent) -> bool:
 
 
 def _survey_evidence(p: SurveyPoint) -> Evidence:
-    down = "không đo được" if p.download_bps is None else f"{fmt(mbit(p.download_bps))} Mbit/s"
-    down_en = "failed" if p.download_bps is None else f"{fmt_en(mbit(p.download_bps))} Mbit/s"
+    down, down_en = "không đo được", "failed"
+    if p.download_bps is not None:
+        down = f"{i18n.number(mbit(p.download_bps), 1, 'vi')} Mbit/s"
+        down_en = f"{i18n.number(mbit(p.download_bps), 1, 'en')} Mbit/s"
     where = f"{p.latitude:.5f},{p.longitude:.5f}"
     return Evidence(
         "survey",
@@ -215,3 +227,21 @@ def _survey_evidence(p: SurveyPoint) -> Evidence:
         f"Survey at {p.label} ({where}): download {down_en}",
         (f"survey:{p.label}@{p.wall_time:.0f}",),
     )
+
+
+def province(
+    findings: Sequence[Finding],
+    survey: Sequence[SurveyPoint],
+    thresholds: Thresholds,
+    window: Window,
+) -> ProvinceResult:
+    """Each site's finding as it was, and the surveyed places tied to no site below threshold."""
+    return ProvinceResult(findings, dead_zone_points=dead_zone_points(survey, thresholds))
+
+
+RULE = RuleEntry(
+    dead_zone,
+    KINDS,
+    frozenset({"min_download_mbps", "max_loss_ratio", "deadline"}),
+    ProvincePass(dead_zone, province),
+)

@@ -22,14 +22,21 @@ from __future__ import annotations
 
 from datetime import date
 
-from collector.evaluate.model import Evidence, Finding, SiteInputs, Status, Thresholds, Window
-from collector.evaluate.rules._common import Details, finding, number
+from collector.evaluate.model import (
+    Evidence,
+    Finding,
+    RuleEntry,
+    SiteInputs,
+    Status,
+    Thresholds,
+    Window,
+)
+from collector.evaluate.rules._common import Details, finding, flag, number
 from collector.evaluate.rules._plans import (
     age_days,
     day_en,
     day_vi,
     end_day,
-    flag,
     plan_path,
     plans,
     risk_words,
@@ -44,9 +51,9 @@ _RANK = {"failed": 0, "partial": 1, "passed": 2}  # two drills on one day: the b
 
 
 def drill(inputs: SiteInputs, thresholds: Thresholds, window: Window) -> Finding:
-    max_age = number(thresholds, "max_age_days", 365)
-    risks = risks_of(thresholds, default=("cyberattack",))
-    accept_partial = flag(thresholds, "accept_partial", False)
+    max_age = number(thresholds, "max_age_days")
+    risks = risks_of(thresholds)
+    accept_partial = flag(thresholds, "accept_partial")
     today = end_day(window)
     site = inputs.site
     by_risk = plans(site)
@@ -124,3 +131,6 @@ def drill(inputs: SiteInputs, thresholds: Thresholds, window: Window) -> Finding
         evidence=(evidence,),
         details=details,
     )
+
+
+RULE = RuleEntry(drill, KINDS, frozenset({"max_age_days", "risks", "accept_partial"}))

@@ -17,14 +17,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from collector.evaluate.model import Evidence, Finding, SiteInputs, Thresholds, Window
+from collector.evaluate.model import Evidence, Finding, RuleEntry, SiteInputs, Thresholds, Window
 from collector.evaluate.rules._common import (
-    duration_en,
-    duration_vi,
     events_evidence,
     finding,
-    fmt,
-    fmt_en,
     number,
     plural,
     refs_note,
@@ -41,6 +37,7 @@ from collector.evaluate.timeline import (
     tally,
 )
 from collector.events import StoredEvent
+from sansang.i18n import duration
 
 TARGET = "INF-PWR"
 POWER_KINDS = (
@@ -162,11 +159,11 @@ def _unknown_seconds(
 
 
 def power_outages(inputs: SiteInputs, thresholds: Thresholds, window: Window) -> Finding:
-    sustained_after = number(thresholds, "sustained_after_minutes", 5) * 60
-    max_sustained = number(thresholds, "max_sustained_outages", 4)
-    max_minutes = number(thresholds, "max_outage_minutes", 240)
-    min_holdup = number(thresholds, "min_ups_holdup_minutes", 15) * 60
-    max_unknown = number(thresholds, "max_unknown_ratio", 0.5)
+    sustained_after = number(thresholds, "sustained_after_minutes") * 60
+    max_sustained = number(thresholds, "max_sustained_outages")
+    max_minutes = number(thresholds, "max_outage_minutes")
+    min_holdup = number(thresholds, "min_ups_holdup_minutes") * 60
+    max_unknown = number(thresholds, "max_unknown_ratio")
     index = site_index(inputs)
     if not _watched(inputs, index):
         return finding(
@@ -226,10 +223,11 @@ def power_outages(inputs: SiteInputs, thresholds: Thresholds, window: Window) ->
     details["dead_zone"] = int(dead)
     vi, en = _sentences(counted, minutes, days, sustained_after, max_sustained, max_minutes, dead)
     if short:
-        held = fmt(min(_value(e) or 0.0 for e in short) / 60)
-        vi += f"; bộ lưu điện cạn sau {held} phút (tối thiểu {fmt(min_holdup / 60)})"
-        held_en = fmt_en(min(_value(e) or 0.0 for e in short) / 60)
-        en += f"; a UPS ran out after {held_en} min (minimum {fmt_en(min_holdup / 60)})"
+        held = min(_value(e) or 0.0 for e in short)
+        vi += (
+            f"; bộ lưu điện cạn sau {duration(held, 'vi')} (tối thiểu {duration(min_holdup, 'vi')})"
+        )
+        en += f"; a UPS ran out after {duration(held, 'en')} (minimum {duration(min_holdup, 'en')})"
     return finding(
         TARGET,
         inputs,
@@ -260,16 +258,15 @@ def _evidence(index: SiteIndex) -> list[Evidence]:
 def _sentences(
     c: Outages, minutes: float, days: int, after: float, max_n: float, max_min: float, dead: bool
 ) -> tuple[str, str]:
-    after_min = round(after / 60)
     vi = (
-        f"Mất điện {c.sustained} lần kéo dài trên {after_min} phút, tổng "
-        f"{duration_vi(minutes * 60)} trong {days} ngày (tối đa {int(max_n)} lần, "
-        f"{int(max_min)} phút)"
+        f"Mất điện {c.sustained} lần kéo dài trên {duration(after, 'vi')}, tổng "
+        f"{duration(minutes * 60, 'vi')} trong {days} ngày (tối đa {int(max_n)} lần, "
+        f"{duration(max_min * 60, 'vi')})"
     )
     en = (
-        f"{plural(c.sustained, 'outage')} over {after_min} min, "
-        f"{duration_en(minutes * 60)} without mains in {days} days "
-        f"(at most {int(max_n)}, {int(max_min)} min)"
+        f"{plural(c.sustained, 'outage')} over {duration(after, 'en')}, "
+        f"{duration(minutes * 60, 'en')} without mains in {days} days "
+        f"(at most {int(max_n)}, {duration(max_min * 60, 'en')})"
     )
     if c.momentary:
         vi += f"; {c.momentary} lần chập chờn ngắn"
@@ -288,3 +285,18 @@ def power_dead_zones(findings: Iterable[Finding]) -> list[Finding]:
     the most minutes without mains first."""
     dead = [f for f in findings if f.target == TARGET and f.status == "not_met"]
     return sorted(dead, key=lambda f: (-float(f.details.get("outage_minutes") or 0), f.site))
+
+
+RULE = RuleEntry(
+    power_outages,
+    KINDS,
+    frozenset(
+        {
+            "sustained_after_minutes",
+            "max_sustained_outages",
+            "max_outage_minutes",
+            "min_ups_holdup_minutes",
+            "max_unknown_ratio",
+        }
+    ),
+)

@@ -21,7 +21,15 @@ from __future__ import annotations
 
 from datetime import date
 
-from collector.evaluate.model import Evidence, Finding, SiteInputs, Status, Thresholds, Window
+from collector.evaluate.model import (
+    Evidence,
+    Finding,
+    RuleEntry,
+    SiteInputs,
+    Status,
+    Thresholds,
+    Window,
+)
 from collector.evaluate.rules._common import Details, finding, number
 from collector.evaluate.rules._plans import (
     age_days,
@@ -39,7 +47,7 @@ KINDS: tuple[str, ...] = ()  # the inventory only
 
 
 def responder(inputs: SiteInputs, thresholds: Thresholds, window: Window) -> Finding:
-    max_age = number(thresholds, "contact_confirmed_max_age_days", 180)
+    max_age = number(thresholds, "contact_confirmed_max_age_days")
     risks = risks_of(thresholds)
     today = end_day(window)
     site = inputs.site
@@ -129,3 +137,6 @@ def _not_met(
         "Đầu mối ứng cứu sự cố chưa đạt: " + vi_text,
         "Incident contacts not met: " + "; ".join(parts_en),
     )
+
+
+RULE = RuleEntry(responder, KINDS, frozenset({"contact_confirmed_max_age_days", "risks"}))

@@ -3,8 +3,8 @@ from every site, 24 hours a day.
 
 Per system role of ``roles``: the site's ``service_state`` events of that role (every service of
 the role up: available).  When at least ``central_outage_share`` of the sites that watch a system
-lose it at the same time (and at least two sites), it is a CENTRAL OUTAGE (sự cố tập trung): the
-system itself was down, not the commune.  A site's loss inside a central outage has cause
+lose it at the same time (and at least two sites), it is a CENTRAL OUTAGE (sự cố phía trung tâm):
+the system itself was down, not the commune.  A site's loss inside a central outage has cause
 ``central`` and does not count against the site: availability is up time over known time with the
 central part left out; the raw figure stays in the details.
 
@@ -28,23 +28,20 @@ from collector.evaluate.model import (
     Cause,
     Evidence,
     Finding,
+    ProvincePass,
+    ProvinceResult,
+    RuleEntry,
     SiteInputs,
     Status,
     Thresholds,
     Window,
 )
 from collector.evaluate.rules._common import (
-    CAUSE_EN,
-    CAUSE_VI,
     MAX_REFS,
-    duration_en,
-    duration_vi,
     finding,
     local_time,
     names,
     number,
-    percent,
-    percent_en,
 )
 from collector.evaluate.timeline import (
     Segment,
@@ -60,11 +57,11 @@ from collector.evaluate.timeline import (
 )
 from collector.events import StoredEvent
 from collector.inventory.model import Site
-from sansang.i18n import SERVICE_ROLES
+from collector.survey import SurveyPoint
+from sansang.i18n import CAUSES, SERVICE_ROLES, duration, percent
 
 TARGET = "OPS-247"
 KINDS = ("service_state",)
-ROLES = ["one_stop_system", "national_portal"]
 # Local causes that explain a site's loss by the site itself: no witness of a central outage.
 NOT_WITNESSES: frozenset[Cause] = frozenset({"power", "link"})
 
@@ -113,7 +110,7 @@ class CentralOutage:
 
 
 def service_view(inputs: SiteInputs, thresholds: Thresholds, window: Window) -> ServiceView:
-    roles = names(thresholds, "roles", ROLES)
+    roles = names(thresholds, "roles")
     index = site_index(inputs)
     by_role: dict[str, list[StoredEvent]] = {}
     for e in index.kind("service_state"):
@@ -154,7 +151,7 @@ def central_outages_of(views: Iterable[ServiceView], thresholds: Thresholds) -> 
     """Spans when at least ``central_outage_share`` of the sites watching a system (and at least
     two) had lost it at once; one sweep per role over every site's losses, but for those whose
     local cause is power or the site's link (:data:`NOT_WITNESSES`)."""
-    share = number(thresholds, "central_outage_share", 0.5)
+    share = number(thresholds, "central_outage_share")
     points: dict[str, list[tuple[float, int]]] = {}
     watchers: dict[str, int] = {}
     for view in views:
@@ -217,9 +214,9 @@ def service_finding(
     window: Window,
 ) -> Finding:
     """OPS-247 for one site, its losses inside ``central`` (by role) not counted against it."""
-    minimum = number(thresholds, "min_availability_ratio", 0.995)
-    max_unknown = number(thresholds, "max_unknown_ratio", 0.5)
-    roles = names(thresholds, "roles", ROLES)
+    minimum = number(thresholds, "min_availability_ratio")
+    max_unknown = number(thresholds, "max_unknown_ratio")
+    roles = names(thresholds, "roles")
     inputs = SiteInputs(view.site, ())
     details: dict[str, float | int | str | None] = {}
     statuses: list[Status] = []
@@ -252,11 +249,12 @@ def service_finding(
         details[f"{role}:ratio"] = round(ratio, 6)
         worst = ratio if worst is None else min(worst, ratio)
         statuses.append("met" if ratio >= minimum else "not_met")
-        vi.append(f"{name_vi} truy cập được {percent(ratio)} thời gian")
-        en.append(f"{name_en} reachable {percent_en(ratio)} of the time")
+        vi.append(f"{name_vi} truy cập được {percent(ratio, 'vi')} thời gian")
+        en.append(f"{name_en} reachable {percent(ratio, 'en')} of the time")
         if central_down > 0:
-            vi[-1] += f" (không tính {duration_vi(central_down)} sự cố tập trung)"
-            en[-1] += f" (leaving out {duration_en(central_down)} of central outage)"
+            central_vi, central_en = CAUSES["central"]
+            vi[-1] += f" (không tính {duration(central_down, 'vi')} {central_vi})"
+            en[-1] += f" (leaving out {duration(central_down, 'en')} of {central_en})"
         for loss in rv.losses:
             evidence.append(_loss_evidence(loss, spans, name_vi, name_en))
             for a, b in _outside(loss, spans):
@@ -273,8 +271,8 @@ def service_finding(
         value=worst,
         threshold=minimum,
         unit="ratio",
-        vi="; ".join(vi) + f" (tối thiểu {percent(minimum)})",
-        en="; ".join(en) + f" (minimum {percent_en(minimum)})",
+        vi="; ".join(vi) + f" (tối thiểu {percent(minimum, 'vi')})",
+        en="; ".join(en) + f" (minimum {percent(minimum, 'en')})",
         evidence=evidence[:MAX_REFS],
         cause=cause,
         details=details,
@@ -302,12 +300,37 @@ def _outside(loss: Loss, spans: Sequence[Span]) -> list[Span]:
 
 def _loss_evidence(loss: Loss, central: Sequence[Span], name_vi: str, name_en: str) -> Evidence:
     is_central = any(a <= loss.start < b for a, b in central)
-    cause_vi = "sự cố tập trung, không tính cho điểm" if is_central else CAUSE_VI[loss.cause]
-    cause_en = "central outage, not counted" if is_central else CAUSE_EN[loss.cause]
+    cause_vi, cause_en = CAUSES["central" if is_central else loss.cause]
+    if is_central:
+        cause_vi, cause_en = f"{cause_vi}; không tính cho điểm", f"{cause_en}; not counted"
     length = loss.end - loss.start
     return Evidence(
         "events",
-        f"{name_vi} mất từ {local_time(loss.start)}, {duration_vi(length)} ({cause_vi})",
-        f"{name_en} lost from {local_time(loss.start)}, {duration_en(length)} ({cause_en})",
+        f"{name_vi} mất từ {local_time(loss.start)}, {duration(length, 'vi')} ({cause_vi})",
+        f"{name_en} lost from {local_time(loss.start)}, {duration(length, 'en')} ({cause_en})",
         loss.refs,
     )
+
+
+def province(
+    views: Sequence[ServiceView],
+    survey: Sequence[SurveyPoint],
+    thresholds: Thresholds,
+    window: Window,
+) -> ProvinceResult:
+    """Every site's finding once the province's central outages are known; the outages go to
+    OPS-247's rollup (the board's banner)."""
+    outages = central_outages_of(views, thresholds)
+    central = central_by_role(outages)
+    return ProvinceResult(
+        [service_finding(v, central, thresholds, window) for v in views],
+        central_outages=[o.as_mapping() for o in outages],
+    )
+
+
+RULE = RuleEntry(
+    service_availability,
+    KINDS,
+    frozenset({"min_availability_ratio", "roles", "central_outage_share", "max_unknown_ratio"}),
+    ProvincePass(service_view, province),
+)

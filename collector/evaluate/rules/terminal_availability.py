@@ -18,6 +18,7 @@ from collector.evaluate.model import (
     Cause,
     Evidence,
     Finding,
+    RuleEntry,
     SiteInputs,
     Status,
     Thresholds,
@@ -28,8 +29,6 @@ from collector.evaluate.rules._common import (
     finding,
     names,
     number,
-    percent,
-    percent_en,
     refs_note,
 )
 from collector.evaluate.timeline import (
@@ -44,11 +43,10 @@ from collector.evaluate.timeline import (
     tally,
 )
 from collector.events import StoredEvent
-from sansang.i18n import TERMINAL_KINDS
+from sansang.i18n import TERMINAL_KINDS, percent
 
 TARGET = "INF-EQUIP"
 KINDS = ("terminal_state",)
-REQUIRED = ["counter_pc", "scanner", "printer", "queue_machine"]
 
 
 @dataclass(frozen=True)
@@ -120,9 +118,9 @@ def _worst_cause(index: SiteIndex, inside: list[tuple[float, float, bool | None]
 
 
 def terminal_availability(inputs: SiteInputs, thresholds: Thresholds, window: Window) -> Finding:
-    minimum = number(thresholds, "min_availability_in_service", 0.95)
-    max_unknown = number(thresholds, "max_unknown_ratio", 0.5)
-    required = names(thresholds, "required_kinds", REQUIRED)
+    minimum = number(thresholds, "min_availability_in_service")
+    max_unknown = number(thresholds, "max_unknown_ratio")
+    required = names(thresholds, "required_kinds")
     have = {t.kind for t in inputs.site.terminals}
     missing = [k for k in required if k not in have]
     hours = terminal_hours(inputs, window)
@@ -149,9 +147,9 @@ def terminal_availability(inputs: SiteInputs, thresholds: Thresholds, window: Wi
     if worst is not None:
         name_vi, name_en = worst.label()
         verb = "chỉ hoạt động" if low else "hoạt động"
-        shown, floor = percent(value or 0.0), percent(minimum)
+        shown, floor = percent(value or 0.0, "vi"), percent(minimum, "vi")
         vi.append(f"{name_vi} {verb} {shown} giờ phục vụ (tối thiểu {floor})")
-        shown, floor = percent_en(value or 0.0), percent_en(minimum)
+        shown, floor = percent(value or 0.0, "en"), percent(minimum, "en")
         en.append(f"{name_en} up {shown} of service hours (minimum {floor})")
     if blind:
         vi.append(f"{len(blind)} thiết bị chưa có đủ số liệu")
@@ -184,3 +182,10 @@ def terminal_availability(inputs: SiteInputs, thresholds: Thresholds, window: Wi
 def _evidence(events: list[StoredEvent]) -> Evidence:
     note_vi, note_en = refs_note(len(events))
     return events_evidence(events, f"Trạng thái thiết bị{note_vi}", f"Terminal states{note_en}")
+
+
+RULE = RuleEntry(
+    terminal_availability,
+    KINDS,
+    frozenset({"min_availability_in_service", "required_kinds", "max_unknown_ratio"}),
+)

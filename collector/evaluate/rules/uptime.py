@@ -1,7 +1,7 @@
 """INF-LINK: the site's connection to the province data centre and the national portal
 (đường truyền thông suốt), as a share of the time the collector has data for, with its outages.
 
-What counts (thresholds ``roles``, default ``province_datacenter`` and ``national_portal``):
+What counts (threshold ``roles``: ``province_datacenter`` and ``national_portal`` in the catalogue):
 ``service_state`` events whose ``details.role`` is one of them, and ``link_quality`` rounds to
 targets of those roles (a target is reachable when a round over *some* link got a reply).  A site
 that has neither falls back to ``link_state`` (connected when some link is up), then to
@@ -27,22 +27,32 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 
-from collector.evaluate.model import Cause, Evidence, Finding, SiteInputs, Thresholds, Window
+from collector.evaluate.model import (
+    Cause,
+    Evidence,
+    Finding,
+    ProvincePass,
+    ProvinceResult,
+    RuleEntry,
+    SiteInputs,
+    Thresholds,
+    Window,
+)
 from collector.evaluate.rules._common import (
-    CAUSE_EN,
-    CAUSE_VI,
     MAX_REFS,
-    duration_en,
-    duration_vi,
     finding,
     local_time,
     names,
     number,
-    percent,
-    percent_en,
     plural,
 )
-from collector.evaluate.rules.service_availability import Loss, RoleView, ServiceView
+from collector.evaluate.rules.service_availability import (
+    Loss,
+    RoleView,
+    ServiceView,
+    central_by_role,
+    central_outages_of,
+)
 from collector.evaluate.timeline import (
     Change,
     Segment,
@@ -60,6 +70,8 @@ from collector.evaluate.timeline import (
     tally,
 )
 from collector.events import StoredEvent
+from collector.survey import SurveyPoint
+from sansang.i18n import CAUSES, duration, percent
 
 TARGET = "INF-LINK"
 KINDS = ("service_state", "link_quality", "link_state", "check_state")
@@ -148,8 +160,8 @@ class UptimeView:
 
 
 def uptime_view(inputs: SiteInputs, thresholds: Thresholds, window: Window) -> UptimeView:
-    silence = number(thresholds, "max_silence_minutes", 30) * 60
-    roles = names(thresholds, "roles", ["province_datacenter", "national_portal"])
+    silence = number(thresholds, "max_silence_minutes") * 60
+    roles = names(thresholds, "roles")
     index = site_index(inputs)
     gaps = agent_gaps(inputs, window, max_silence=silence)
     followed = connectivity(index, roles, window, gaps)
@@ -195,8 +207,8 @@ def uptime_finding(
     window: Window,
 ) -> Finding:
     """INF-LINK for one site, its down time inside ``central`` (by role) left out."""
-    minimum = number(thresholds, "min_uptime_ratio", 0.99)
-    max_unknown = number(thresholds, "max_unknown_ratio", 0.5)
+    minimum = number(thresholds, "min_uptime_ratio")
+    max_unknown = number(thresholds, "max_unknown_ratio")
     inputs = view.inputs
     counted = tally(view.segments)
     central_part = _central_part(view, central)
@@ -221,8 +233,9 @@ def uptime_finding(
             value=ratio,
             threshold=minimum,
             unit="ratio",
-            vi=f"Chưa đủ dữ liệu về đường truyền: không có số liệu {percent(share)} thời gian",
-            en=f"Not enough link data: nothing known for {percent_en(share)} of the window",
+            vi="Chưa đủ dữ liệu về đường truyền: không có số liệu "
+            f"{percent(share, 'vi')} thời gian",
+            en=f"Not enough link data: nothing known for {percent(share, 'en')} of the window",
             details=details,
         )
     outages = [_as_central(o, central_part) for o in view.outages]
@@ -238,8 +251,9 @@ def uptime_finding(
         details["outage_began_before_window"] = int(outages[0][0] <= window.start)
     vi, en = _sentences(ratio, minimum, counted_outages, counted.down - central_down, main)
     if central_down > 0:
-        vi += f" (không tính {duration_vi(central_down)} sự cố tập trung)"
-        en += f" (leaving out {duration_en(central_down)} of central outage)"
+        central_vi, central_en = CAUSES["central"]
+        vi += f" (không tính {duration(central_down, 'vi')} {central_vi})"
+        en += f" (leaving out {duration(central_down, 'en')} of {central_en})"
     return finding(
         TARGET,
         inputs,
@@ -260,15 +274,15 @@ def _sentences(
     ratio: float, minimum: float, outages: int, down: float, main: Cause
 ) -> tuple[str, str]:
     vi = (
-        f"Đường truyền thông suốt {percent(ratio)} thời gian có dữ liệu (tối thiểu "
-        f"{percent(minimum)})"
+        f"Đường truyền thông suốt {percent(ratio, 'vi')} thời gian có dữ liệu (tối thiểu "
+        f"{percent(minimum, 'vi')})"
     )
-    en = f"Links up {percent_en(ratio)} of the known time (minimum {percent_en(minimum)})"
+    en = f"Links up {percent(ratio, 'en')} of the known time (minimum {percent(minimum, 'en')})"
     if outages:
-        vi += f"; mất kết nối {outages} lần, tổng {duration_vi(down)}"
-        vi += f", chủ yếu do {CAUSE_VI[main]}"
-        en += f"; {plural(outages, 'outage')}, {duration_en(down)} in all"
-        en += f", mostly {CAUSE_EN[main]}"
+        vi += f"; mất kết nối {outages} lần, tổng {duration(down, 'vi')}"
+        vi += f", chủ yếu do {CAUSES[main][0]}"
+        en += f"; {plural(outages, 'outage')}, {duration(down, 'en')} in all"
+        en += f", mostly {CAUSES[main][1]}"
     return vi, en
 
 
@@ -363,7 +377,36 @@ def _evidence(outage: Outage) -> Evidence:
     start, end, cause, refs = outage
     return Evidence(
         "events",
-        f"Mất kết nối từ {local_time(start)}, {duration_vi(end - start)} ({CAUSE_VI[cause]})",
-        f"Down from {local_time(start)}, {duration_en(end - start)} ({CAUSE_EN[cause]})",
+        f"Mất kết nối từ {local_time(start)}, {duration(end - start, 'vi')} ({CAUSES[cause][0]})",
+        f"Down from {local_time(start)}, {duration(end - start, 'en')} ({CAUSES[cause][1]})",
         refs,
     )
+
+
+def province(
+    views: Sequence[UptimeView],
+    survey: Sequence[SurveyPoint],
+    thresholds: Thresholds,
+    window: Window,
+) -> ProvinceResult:
+    """Every site's finding once the central outages of INF-LINK's targets (data centre, portal)
+    are known from every site's view.  They are not listed in this target's rollup: the board's
+    banner would show a portal outage twice (OPS-247 lists it)."""
+    central = central_by_role(central_outages_of((v.targets for v in views), thresholds))
+    return ProvinceResult([uptime_finding(v, central, thresholds, window) for v in views])
+
+
+RULE = RuleEntry(
+    uptime,
+    KINDS,
+    frozenset(
+        {
+            "min_uptime_ratio",
+            "roles",
+            "max_unknown_ratio",
+            "max_silence_minutes",
+            "central_outage_share",
+        }
+    ),
+    ProvincePass(uptime_view, province),
+)

@@ -6,16 +6,16 @@ Sites are real communes of Quảng Ngãi (province 51): Sa Thầy, Rờ Kơi, M�
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from collector.config import CollectorConfig
 from collector.context import Collector
-from collector.events import EventIn, StoredEvent
+from collector.events import StoredEvent
 from collector.inventory.model import Inventory
 from collector.store import Store
 from collector.targets import effective_thresholds, load_catalogue
+from tests.support import event_in
 
 CODES = ("23527", "23530", "23536", "23500", "23512")
 _PLAN = {
@@ -45,28 +45,10 @@ def inventory(codes: Sequence[str] = CODES) -> Inventory:
 
 
 def store_events(store: Store, events: Sequence[StoredEvent], received_at: float) -> None:
-    """Write events through the store's ingest path (as pull or push would)."""
+    """Write events through the store's ingest path (as pull or push would), every field kept."""
     for journal_id in sorted({e.journal_id for e in events}):
         for site in sorted({e.site for e in events}):
-            batch = [
-                EventIn.model_validate(
-                    {
-                        "schema": 1,
-                        "site": e.site,
-                        "boot_id": e.boot_id,
-                        "seq": e.seq,
-                        "wall_time": datetime.fromtimestamp(e.wall_time, UTC),
-                        "wall_time_unix": e.wall_time,
-                        "monotonic_ns": e.monotonic_ns,
-                        "kind": e.kind,
-                        "subject": e.subject,
-                        "state": e.state,
-                        "details": e.details,
-                    }
-                )
-                for e in events
-                if e.site == site and e.journal_id == journal_id
-            ]
+            batch = [event_in(e) for e in events if e.site == site and e.journal_id == journal_id]
             if batch:
                 store.insert_events(site, journal_id, batch, received_at)
 
@@ -80,6 +62,8 @@ def event(
     subject: str,
     state: str | None,
     at: float,
+    *,
+    value: float | None = None,
     **details: Any,
 ) -> StoredEvent:
     return StoredEvent(
@@ -92,6 +76,7 @@ def event(
         kind=kind,
         subject=subject,
         state=state,
+        value=value,
         details=dict(details),
     )
 

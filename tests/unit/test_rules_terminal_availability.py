@@ -1,16 +1,14 @@
-"""INF-EQUIP and INF-HNTH: terminals registered and available in service hours (Monday to Friday
-07:30-11:30, 13:30-17:00, Saturday morning, Vietnam time), and the conference endpoint."""
+"""INF-EQUIP: terminals registered and available in service hours (Monday to Friday 07:30-11:30,
+13:30-17:00, Saturday morning, Vietnam time)."""
 
 from __future__ import annotations
 
 from collector.evaluate.hours import service_spans
-from collector.evaluate.rules.conference_endpoint import conference_endpoint
 from collector.evaluate.rules.terminal_availability import terminal_availability
 from collector.inventory.model import Site
-from tests.unit.evaluate_support import HOUR, THRESHOLDS, WINDOW, Journal, at, site, terminal
+from tests.support.evaluate import HOUR, THRESHOLDS, WINDOW, Journal, at, site, terminal
 
 EQ = THRESHOLDS["INF-EQUIP"]
-HN = THRESHOLDS["INF-HNTH"]
 KINDS = {
     "counter-1": "counter_pc",
     "scanner-1": "scanner",
@@ -80,39 +78,3 @@ def test_a_missing_required_kind_is_not_met_with_cause_device() -> None:
 def test_terminals_without_data_are_unknown() -> None:
     f = terminal_availability(Journal().inputs(full_site()), EQ, WINDOW)
     assert f.status == "unknown" and f.value is None
-
-
-def test_no_conference_endpoint_is_not_met_with_cause_device() -> None:
-    f = conference_endpoint(all_up().inputs(site(1)), HN, WINDOW)
-    assert (f.status, f.cause, f.vi) == ("not_met", "device", "Chưa có thiết bị đầu cuối HNTH")
-
-
-def test_an_endpoint_up_over_a_fast_link_is_met_and_a_slow_link_is_not() -> None:
-    j = all_up()
-    for day in range(4):
-        j.speedtest(at(day * 7 + 1), "tslcd", 40, 40)
-    f = conference_endpoint(j.inputs(), HN, WINDOW)
-    assert f.status == "met" and f.value == 1.0 and f.details["best_download_mbps"] == 40.0
-    j = all_up()
-    for day in range(4):
-        j.speedtest(at(day * 7 + 1), "internet", 30, 2)
-    f = conference_endpoint(j.inputs(), HN, WINDOW)
-    assert f.status == "not_met" and f.cause == "link" and "cần 4,0/4,0" in f.vi
-
-
-def test_an_endpoint_without_speed_tests_or_data_is_unknown() -> None:
-    f = conference_endpoint(all_up().inputs(), HN, WINDOW)
-    assert f.status == "unknown" and "chưa đo tốc độ" in f.vi
-    f = conference_endpoint(Journal().inputs(), HN, WINDOW)
-    assert f.status == "unknown"
-
-
-def test_an_endpoint_down_in_service_hours_is_not_met() -> None:
-    j = all_up()
-    j.terminal(at(7, 7), "hnth", "down", "video_conference")
-    j.terminal(at(14, 7), "hnth", "up", "video_conference")
-    for day in range(4):
-        j.speedtest(at(day * 7 + 1), "tslcd", 40, 40)
-    f = conference_endpoint(j.inputs(), HN, WINDOW)
-    assert f.status == "not_met" and f.cause == "device" and f.value is not None
-    assert f.value < 0.95

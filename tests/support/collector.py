@@ -28,8 +28,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from tests import yaml_writer
-from tests.support import SANSANG, free_port, http_get, stop_process, wait_until
+from tests.support import wait_until, yaml_writer
+from tests.support.env import SANSANG, stop_process
+from tests.support.net import free_port, http_get
 
 Json = Any
 

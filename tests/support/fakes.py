@@ -16,7 +16,7 @@ from agent.state import SiteState
 from sansang.events import Change
 
 RunFn = Callable[[Any, ProbeContext], Awaitable[Outcome]]
-HOST_FIXTURE = Path(__file__).parent / "fixtures" / "host" / "linux-vm-1.json"
+HOST_FIXTURE = Path(__file__).parents[1] / "unit" / "fixtures" / "host" / "linux-vm-1.json"
 
 
 class FakeSpec(ProbeSpec):

@@ -1,6 +1,7 @@
 """The collector's REAL push ingest (``collector.ingest.push.add_routes``) over a real SQLite store,
 for the push client's tests: in the test's event loop (:func:`serving`) or as a process of its
-own (``python -m tests.ingest_server --config collector.yaml``, e.g. inside a network namespace).
+own (``python -m tests.support.ingest_server --config collector.yaml``, e.g. inside a network
+namespace).
 
 It is the collector's ingest without its other loops (pull, evaluation, alerts): what an agent
 that pushes meets.  The config is a collector config file; :func:`write_config` writes one with
@@ -21,8 +22,8 @@ from typing import Any
 
 from aiohttp import web
 
-from tests import yaml_writer
-from tests.collector_support import _sha256, inventory_of
+from tests.support import yaml_writer
+from tests.support.collector import _sha256, inventory_of
 
 
 def write_config(

@@ -5,8 +5,8 @@ tests drive Chromium the way a person does: open ``/login``, type the token, sub
 the page, read its DOM and take a screenshot.  Every request the page makes is recorded
 (``page.requests``): a page that loads anything from outside the collector fails its test.
 
-Chromium runs with the flags of ``shared/test-components.md`` (no network of its own, no
-first-run work, a fresh profile), every host name but 127.0.0.1 made unresolvable, and its
+Chromium runs with flags that keep it to the test (no network of its own, no first-run
+work, a fresh profile), every host name but 127.0.0.1 made unresolvable, and its
 DevTools endpoint on loopback only.
 """
 
@@ -27,6 +27,8 @@ from typing import Any
 
 import aiohttp
 from PIL import Image
+
+from tests.support import wait_until_async
 
 CHROMIUM_FLAGS = [
     "--headless",
@@ -157,17 +159,11 @@ class Page:
         return reply["result"].get("value")
 
     async def wait_for(self, expression: str, timeout: float = 30) -> Any:
-        """Poll a JavaScript condition until it is truthy (a page loading after a submit)."""
-        deadline = asyncio.get_running_loop().time() + timeout
-        while True:
-            with contextlib.suppress(CdpError):  # the page may be between two documents
-                value = await self.evaluate(expression)
-                if value:
-                    self._drain_requests()
-                    return value
-            if asyncio.get_running_loop().time() > deadline:
-                raise AssertionError(f"timed out after {timeout:g}s waiting for {expression}")
-            await asyncio.sleep(0.05)
+        """Poll a JavaScript condition until it is truthy (a page loading after a submit); a
+        CdpError is "not yet" (the page may be between two documents)."""
+        value = await wait_until_async(lambda: self.evaluate(expression), timeout, expression)
+        self._drain_requests()
+        return value
 
     async def login(self, base_url: str, token: str, next_path: str = "/") -> None:
         """As a person does: the login form, the token typed in, submitted."""

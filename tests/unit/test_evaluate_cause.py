@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collector.evaluate.cause import likely_cause
-from tests.unit.evaluate_support import Journal, at
+from tests.support.evaluate import Journal, at
 
 
 def test_mains_lost_before_the_link_is_power_not_link() -> None:

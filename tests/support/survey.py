@@ -21,8 +21,8 @@ from agent.links.bandwidth.result import SpeedResult, SpeedtestError
 from agent.links.bandwidth.runs import BackendRunner
 from tools.survey import Place, SurveyOptions, survey
 
-T_SURVEY = 1_780_000_000.0  # 2026-05-28, inside tests.webdata.WINDOW
-MMCLI = Path(__file__).parent / "unit" / "fixtures" / "mmcli"
+T_SURVEY = 1_780_000_000.0  # 2026-05-28, inside tests.support.webdata.WINDOW
+MMCLI = Path(__file__).parents[1] / "unit" / "fixtures" / "mmcli"
 
 
 def viettel_lte() -> dict[str, Any]:

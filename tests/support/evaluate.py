@@ -10,10 +10,11 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from collector.evaluate.model import SiteInputs, SurveyPoint, Window
+from collector.evaluate.model import SiteInputs, Window
 from collector.events import StoredEvent
 from collector.inventory import model
 from collector.inventory.model import Site
+from collector.survey import SurveyPoint
 from collector.targets import effective_thresholds, load_catalogue
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "deploy" / "examples" / "inventory.yaml"

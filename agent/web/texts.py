@@ -1,0 +1,192 @@
+"""Words of the agent's own web pages (the status page and its links and power parts):
+Vietnamese first, English with ``?lang=en``.
+
+Only these pages use them; what the collector shows as well (reasons, states, kinds, durations,
+figures) is in the shared kernel, :mod:`sansang.i18n`, so a technician and the province read the
+same words.
+"""
+
+from __future__ import annotations
+
+from sansang.i18n import Lang, pick
+
+_TEXT: dict[str, tuple[str, str]] = {
+    # key: (Vietnamese, English)
+    "title": ("Tình trạng điểm phục vụ", "Site status"),
+    "all_ok": ("Mọi thứ đang hoạt động bình thường.", "Everything is working."),
+    "problems": ("Đang có sự cố", "Problems now"),
+    "n_down": ("{n} mục không hoạt động", "{n} item(s) down"),
+    "attention": ("Cần chú ý", "Needs attention"),
+    "since": ("từ", "since"),
+    "for": ("đã", "for"),
+    "not_yet": ("chưa kiểm tra", "not checked yet"),
+    "services": ("Hệ thống phục vụ", "Services"),
+    "checks": ("Kết nối mạng", "Network reachability"),
+    "terminals": ("Thiết bị đầu cuối", "Terminals"),
+    "host": ("Máy trạm giám sát", "Monitoring box"),
+    "recent_events": ("Sự kiện gần đây", "Recent events"),
+    "open_now": ("Đang trong giờ phục vụ", "In service hours now"),
+    "closed_now": ("Ngoài giờ phục vụ", "Outside service hours"),
+    "up": ("hoạt động", "up"),
+    "down": ("mất kết nối", "down"),
+    "kind": ("Loại", "Kind"),
+    "name": ("Tên", "Name"),
+    "state": ("Trạng thái", "State"),
+    "cause": ("Nguyên nhân", "Cause"),
+    "address": ("Địa chỉ", "Address"),
+    "time": ("Thời gian", "Time"),
+    "event": ("Sự kiện", "Event"),
+    "commune": ("Xã/phường", "Commune"),
+    "available": ("{up}/{total} hoạt động", "{up}/{total} up"),
+    "clock_unsync": ("Đồng hồ chưa được đồng bộ (NTP)", "Clock not synchronised (NTP)"),
+    "disk": ("Dung lượng trống", "Free disk"),
+    "memory": ("Bộ nhớ trống", "Free memory"),
+    "uptime": ("Thời gian chạy liên tục", "Uptime"),
+    "interfaces": ("Cổng mạng", "Network interfaces"),
+    "other_lang": ("English", "Tiếng Việt"),
+    "metrics_link": ("Số liệu Prometheus", "Prometheus metrics"),
+    "power": ("Nguồn điện", "Power"),
+    "pw_source": ("Nguồn", "Source"),
+    "pw_charge": ("Pin", "Charge"),
+    "pw_runtime": ("Lưu điện còn", "Runtime left"),
+    "pw_voltage": ("Điện áp vào", "Input voltage"),
+    "pw_load": ("Tải", "Load"),
+    "pw_online": ("điện lưới", "on mains"),
+    "pw_charging": ("đang sạc", "charging"),
+    "pw_on_battery": ("đang chạy bằng pin UPS", "on UPS battery"),
+    "pw_low": ("pin yếu", "battery low"),
+    "pw_bypass": ("bypass (tải không được bảo vệ)", "bypass (load unprotected)"),
+    "pw_fsd": ("UPS yêu cầu tắt máy", "UPS forced shutdown"),
+    "pw_overload": ("quá tải", "overloaded"),
+    "pw_replace": ("cần thay ắc quy", "replace battery"),
+    "pw_off": ("đầu ra tắt", "output off"),
+    "pw_unknown": ("không rõ", "unknown"),
+    "pw_banner_lost": (
+        "Mất điện lưới từ {since} (đã {duration})",
+        "Mains lost since {since} ({duration})",
+    ),
+    "pw_charge_left": ("pin còn {pct}", "{pct} charge left"),
+    "pw_runtime_left": ("còn khoảng {left}", "about {left} left"),
+    "pw_hint_lost": (
+        "Tắt thiết bị không cần thiết để kéo dài thời gian lưu điện; báo điện lực; chuẩn bị "
+        "phương án dự phòng mất điện (máy phát, lưu hồ sơ).",
+        "Switch off what is not needed to stretch the UPS; call the power company; get the "
+        "power-loss contingency ready (generator, save work).",
+    ),
+    "pw_flapping": (
+        "Điện lưới chập chờn: mất và có lại nhiều lần liên tiếp",
+        "Mains flapping: lost and back many times in a row",
+    ),
+    "pw_outages": ("Mất điện lưới", "Mains outages"),
+    "pw_window_24h": ("24 giờ", "24 hours"),
+    "pw_window_7d": ("7 ngày", "7 days"),
+    "pw_window_30d": ("30 ngày", "30 days"),
+    "pw_sustained": ("Số lần mất điện kéo dài (trên 5 phút)", "Sustained outages (over 5 min)"),
+    "pw_momentary": ("Số lần mất điện thoáng qua (đến 5 phút)", "Momentary outages (up to 5 min)"),
+    "pw_total": ("Tổng thời gian mất điện", "Time without mains"),
+    "pw_site": ("cả điểm phục vụ", "whole site"),
+    "pw_longest": ("Lần mất điện dài nhất", "Longest outage"),
+    "pw_holdup": ("UPS giữ điện ngắn nhất (đến khi cạn pin)", "Shortest UPS hold-up (until empty)"),
+    "pw_classes": (
+        "Kéo dài / thoáng qua theo Thông tư 05/2025/TT-BCT, Điều 15.",
+        "Sustained / momentary as in Thông tư 05/2025/TT-BCT, Article 15.",
+    ),
+    "links": ("Đường truyền", "Links"),
+    "ln_link": ("Đường truyền", "Link"),
+    "ln_role": ("Vai trò", "Role"),
+    "ln_primary": ("chính", "primary"),
+    "ln_backup": ("dự phòng", "backup"),
+    "ln_default": ("tuyến mặc định", "default route"),
+    "ln_down": (
+        "mất kết nối trên đường truyền này (mọi đích đều không trả lời)",
+        "no target answers over this link",
+    ),
+    "ln_quality": (
+        "Mất gói, độ trễ, độ dao động (lượt đo gần nhất)",
+        "Loss, latency, jitter (last round)",
+    ),
+    "ln_target": ("Đích", "Target"),
+    "ln_loss": ("Mất gói", "Loss"),
+    "ln_rtt": ("Độ trễ (trung vị)", "Latency (median)"),
+    "ln_jitter": ("Độ dao động", "Jitter"),
+    "ln_speed": ("Băng thông (lần đo gần nhất)", "Throughput (latest test)"),
+    "ln_backend": ("Máy chủ đo", "Test server"),
+    "ln_down_rate": ("Tải xuống", "Download"),
+    "ln_up_rate": ("Tải lên", "Upload"),
+    "ln_last_ok": ("Lần đo được gần nhất", "Last successful"),
+    "ln_last": ("Lần đo gần nhất", "Last test"),
+    "ln_ok": ("thành công", "ok"),
+    "ln_failed": ("thất bại", "failed"),
+    "ln_ago": ("{ago} trước", "{ago} ago"),
+    "ln_budget": (
+        "Dung lượng đo tháng này: {used} / {total} MiB",
+        "Test data this month: {used} / {total} MiB",
+    ),
+    "push_line": (
+        "Gửi về tỉnh: {n} sự kiện chờ gửi · lần gửi được gần nhất: {last}",
+        "Push to the province: {n} event(s) waiting · last success: {last}",
+    ),
+    "push_never": ("chưa có", "none yet"),
+    "push_error": ("lỗi: {error}", "error: {error}"),
+    "journal_pending": (
+        "Không ghi được nhật ký (ổ đĩa đầy?): {n} sự kiện đang chờ",
+        "Journal cannot be written (disk full?): {n} event(s) waiting",
+    ),
+}
+
+# What a technician on site does next, per reason (shown under the cause).
+HINTS: dict[str, tuple[str, str]] = {
+    "timeout": (
+        "Kiểm tra thiết bị có bật nguồn, cắm cáp mạng; đèn cổng trên switch có sáng không.",
+        "Check the device is powered and cabled; is its switch-port light on?",
+    ),
+    "refused": (
+        "Thiết bị có mạng nhưng dịch vụ không chạy: khởi động lại dịch vụ hoặc thiết bị.",
+        "The device is on the network but the service is not running: restart it.",
+    ),
+    "unreachable": (
+        "Không có đường mạng tới thiết bị: kiểm tra cáp, switch, bộ định tuyến và địa chỉ IP.",
+        "No network path: check cables, switch, router and the IP address.",
+    ),
+    "name_not_resolved": (
+        "Kiểm tra máy chủ DNS và đường truyền Internet/TSLCD.",
+        "Check the DNS server and the Internet/TSLCD link.",
+    ),
+    "tls_error": (
+        "Kiểm tra cấu hình HTTPS của máy chủ.",
+        "Check the server's HTTPS configuration.",
+    ),
+    "certificate_invalid": (
+        "Chứng thư số hết hạn hoặc sai tên: báo quản trị hệ thống.",
+        "Certificate expired or for another name: tell the system's administrator.",
+    ),
+    "http_status": (
+        "Máy chủ trả lỗi: báo đơn vị quản trị hệ thống.",
+        "The server answers with an error: tell the system's administrator.",
+    ),
+    "permission_denied": (
+        "Tác tử không đủ quyền gửi ICMP: chạy với quyền root hoặc mở ping_group_range.",
+        "The agent may not send ICMP: run it as root or widen ping_group_range.",
+    ),
+    "access_denied": (
+        "Kiểm tra tài khoản, mật khẩu/khoá (NUT upsd.users, SNMP community, người dùng v3).",
+        "Check the user and password or keys (NUT upsd.users, SNMP community or v3 user).",
+    ),
+    "driver_not_connected": (
+        "Kiểm tra cáp USB/COM giữa UPS và máy, UPS có bật không; khởi động lại dịch vụ nut-driver.",
+        "Check the USB/serial cable to the UPS and that it is on; restart the nut-driver service.",
+    ),
+    "data_stale": (
+        "UPS không gửi số liệu mới: kiểm tra cáp, rồi khởi động lại trình điều khiển NUT.",
+        "The UPS sends no fresh data: check the cable, then restart the NUT driver.",
+    ),
+    "unknown_device": (
+        "Tên UPS hoặc MIB khai báo không đúng: xem `upsc -l` hoặc cấu hình thẻ mạng UPS.",
+        "Wrong UPS name or MIB: see `upsc -l` or the UPS card's settings.",
+    ),
+}
+
+
+def t(key: str, lang: Lang, **values: object) -> str:
+    """The page text ``key`` in ``lang``, with ``values`` filled in."""
+    return pick(_TEXT, key, lang).format(**values)

@@ -1,0 +1,41 @@
+"""The project's exceptions share one base, so a caller can tell sansang's own failures (which
+carry a message meant for a person) from a bug or a library's error, and the tree below is the
+one place that lists them all (tests/unit/test_errors.py keeps it true)."""
+
+from __future__ import annotations
+
+
+class SansangError(Exception):
+    """Every exception sansang defines derives from this one.  The whole tree, by component:
+    each class with its module and what it means; a second base is kept where callers catch the
+    class by that base too.
+
+    SansangError
+    ├── kernel
+    │   ├── ConfigError (sansang.configfile)           a config file cannot be used: file:line:field
+    │   └── StartupError (sansang.errors)              the agent or the collector cannot start
+    ├── agent
+    │   ├── PushError (agent.journal.push)             one push of the journal failed, and why
+    │   ├── SpeedtestError (agent.links.bandwidth.result)    a throughput test did not finish
+    │   ├── UnknownMetricError (agent.metrics.exporter)      also a KeyError: a name not in the
+    │   │                                                    catalogue (a bug)
+    │   ├── NutError (agent.power.nut.client)          upsd answered ERR
+    │   ├── NutProtocolError (agent.power.nut.protocol)      upsd's answer is not NUT's protocol
+    │   ├── SnmpFailure (agent.power.snmp.client)      an SNMP poll that read nothing, and why
+    │   └── MibValueError (agent.power.snmp.mibs)      also a ValueError: a value of the wrong kind
+    └── collector
+        ├── AlertmanagerError (collector.alerts.alertmanager)  Alertmanager refused or is silent
+        ├── PullError (collector.ingest.pull)          one pull of an agent's journal failed
+        ├── Refused (collector.ingest.push)            a push answered with a 4xx
+        ├── BadRecord (collector.ingest.survey)        a survey record's problems
+        ├── CellError (collector.inventory.columns)    also a ValueError: a cell's value is unusable
+        ├── SheetError (collector.inventory.importer)  a site list cannot be imported at all
+        ├── PromError (collector.live.promapi)         a query to Prometheus failed
+        └── SchemaError (collector.store.migrate)      also a RuntimeError: the database's schema
+                                                       is not this version's
+    """
+
+
+class StartupError(SansangError):
+    """The agent or the collector cannot start: its journal or database, or its listening port,
+    is unusable.  The message says which, for the person who started it."""
