@@ -22,6 +22,7 @@ from sansang.reasons import describe, reason_for_os_error
 from tests.integration.netns import veth_neighbour
 from tests.support import wait_until_async
 from tests.support.net import free_port
+from tests.support.net import listener as accepting_listener
 
 pytestmark = pytest.mark.integration
 
@@ -65,15 +66,8 @@ def open_sockets() -> int:
 
 @pytest.fixture
 async def listener() -> AsyncIterator[int]:
-    async def accept(_r: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        writer.close()
-
-    server = await asyncio.start_server(accept, "127.0.0.1", 0)
-    try:
-        yield server.sockets[0].getsockname()[1]
-    finally:
-        server.close()
-        await server.wait_closed()
+    async with accepting_listener() as port:
+        yield port
 
 
 async def test_open_port_connects_and_reports_the_connect_time(listener: int) -> None:

@@ -8,10 +8,7 @@ download figure, or a failure), the signal from the recorded mmcli output when g
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -30,21 +27,6 @@ def viettel_lte() -> dict[str, Any]:
     info = json.loads((MMCLI / "modem-3.json").read_text(encoding="utf-8"))
     signal = json.loads((MMCLI / "signal-3.json").read_text(encoding="utf-8"))
     return {"source": "mmcli", "modems": [modem_record("3", info, signal)]}
-
-
-@asynccontextmanager
-async def listener() -> AsyncIterator[int]:
-    """A real TCP server on loopback that accepts and closes (the survey's endpoint)."""
-
-    async def accept(_r: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        writer.close()
-
-    server = await asyncio.start_server(accept, "127.0.0.1", 0)
-    try:
-        yield server.sockets[0].getsockname()[1]
-    finally:
-        server.close()
-        await server.wait_closed()
 
 
 def _runner(download_bps: float | None) -> BackendRunner:

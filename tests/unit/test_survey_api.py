@@ -24,7 +24,8 @@ from collector.tokens import TokenEntry, hash_token
 from collector.web import build_app
 from collector.web.auth import Auth
 from tests.support import webdata
-from tests.support.survey import T_SURVEY, listener, survey_record
+from tests.support.net import listener
+from tests.support.survey import T_SURVEY, survey_record
 
 TOKENS = {"viewer": ("viewer", 0), "admin": ("admin", 0), "kt-a": ("technician", 1)}
 

@@ -20,7 +20,8 @@ from collector.survey import SurveyPoint
 from tests.support import yaml_writer
 from tests.support.collector import inventory_of, site
 from tests.support.env import SANSANG
-from tests.support.survey import T_SURVEY, listener, survey_record, viettel_lte
+from tests.support.net import listener
+from tests.support.survey import T_SURVEY, survey_record, viettel_lte
 from tools.survey import append_record
 
 SA_THAY = "23527-main"
