@@ -164,7 +164,12 @@ def _push_client(config: AgentConfig, journal: Journal) -> PushClient | None:
 
 
 def power_policy(config: PowerConfig) -> PowerPolicy:
-    return PowerPolicy(config.sustained_after, config.flapping_changes, config.flapping_window)
+    return PowerPolicy(
+        config.sustained_after,
+        config.flapping_changes,
+        config.flapping_window,
+        config.silent_depletion_grace,
+    )
 
 
 async def _maintain(journal: Journal) -> None:

@@ -52,6 +52,11 @@ CATALOGUE: tuple[MetricDef, ...] = (
     _m("sansang_readiness_sites", "gauge", "",
        "Sites of the province per target and status (the province rollup).", "target", "status",
        source="evaluate"),
+    _m("sansang_collector_evaluation_errors_total", "counter", "",
+       "Findings made unknown because the rule failed on the site's data (a bad event, a bug), "
+       "counted every evaluation since the collector started; 0 for every evaluated target "
+       "without. The finding's evidence and the log say which site and why.", "target",
+       source="evaluate"),
     # --- ingest --------------------------------------------------------------------------------
     _m("sansang_collector_ingest_events_total", "counter", "",
        "Events received from the site's agent since the collector started, by result: stored "

@@ -42,6 +42,8 @@ class Collector:
     evaluation: Evaluation | None = None  # the newest, None until the first one ends
     live: dict[str, LiveSite] = field(default_factory=dict)  # by site key, from Prometheus
     ingest: IngestStats = field(default_factory=IngestStats)
+    # By target: findings a rule's failure made unknown (collector.evaluate.failure), every round.
+    evaluation_errors: Counter[str] = field(default_factory=Counter)
 
     def site(self, key: str) -> Site | None:
         return next((s for s in self.inventory.sites if s.key == key), None)

@@ -25,14 +25,18 @@ class SansangError(Exception):
     │   └── MibValueError (agent.power.snmp.mibs)      also a ValueError: a value of the wrong kind
     └── collector
         ├── AlertmanagerError (collector.alerts.alertmanager)  Alertmanager refused or is silent
+        ├── UnusableFinding (collector.evaluate.failure)     also a ValueError: a rule gave a
+        │                                                    finding that cannot be published
         ├── PullError (collector.ingest.pull)          one pull of an agent's journal failed
         ├── Refused (collector.ingest.push)            a push answered with a 4xx
         ├── BadRecord (collector.ingest.survey)        a survey record's problems
         ├── CellError (collector.inventory.columns)    also a ValueError: a cell's value is unusable
         ├── SheetError (collector.inventory.importer)  a site list cannot be imported at all
         ├── PromError (collector.live.promapi)         a query to Prometheus failed
-        └── SchemaError (collector.store.migrate)      also a RuntimeError: the database's schema
-                                                       is not this version's
+        ├── SchemaError (collector.store.migrate)      also a RuntimeError: the database's schema
+        │                                              is not this version's
+        └── UnreadableDetailsError (collector.store.unreadable)  also a ValueError: a stored
+                                                       event's details cannot be read
     """
 
 

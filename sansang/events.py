@@ -21,8 +21,9 @@ KINDS: dict[str, str] = {
     "terminal_state": "a terminal changed state (subject: terminal id; details: kind)",
     "interface_state": "a network interface went up or down (subject: interface name)",
     "clock_sync_state": "the OS clock became synchronised or lost synchronisation",
-    "journal_reset": "the journal file was unreadable at start and was set aside; a new journal "
-    "begins here (details: set_aside, the path of the old file)",
+    "journal_reset": "the journal file was unreadable at start and was set aside (details: "
+    "set_aside, the path of the old file), or the collector holds its seqs with other content "
+    "(details: reason `seq_conflict`, previous_journal_id, first_seq); a new journal_id begins",
     "clock_step": "the wall clock jumped against the monotonic clock (details: step_seconds)",
     "power_source_state": "a power source (UPS, battery) answered again or stopped answering: "
     "UPS communication restored or lost (subject: source id; details: probe, reason)",
@@ -38,7 +39,12 @@ KINDS: dict[str, str] = {
     "ups_forced_shutdown": "a UPS raised or cleared forced shutdown (FSD) (subject: source id; "
     "state `on` or `off`)",
     "ups_depleted": "a UPS on battery ran out: forced shutdown, output off, or silence after low "
-    "battery (subject: source id; value: seconds it held the load, the hold-up)",
+    "battery that outlasted power.silent_depletion_grace (subject: source id; value: seconds it "
+    "held the load, the hold-up)",
+    "ups_depletion_retracted": "a UPS journalled as run out because it fell silent after low "
+    "battery answered again on battery: it had not run out, and the newest `ups_depleted` of the "
+    "same source counts as if it never happened (subject: source id; details: how, "
+    "silent_seconds)",
     "link_quality": "one round of echo requests to a target (subject: target id; value: median "
     "round-trip seconds, null when nothing answered; details: link, sent, received, loss_ratio, "
     "median_seconds, jitter_seconds, min_seconds, max_seconds)",

@@ -153,6 +153,10 @@ EVENT_KINDS: dict[str, tuple[str, str]] = {
     "ups_bypass": ("UPS chạy bypass", "UPS on bypass"),
     "ups_forced_shutdown": ("UPS yêu cầu tắt máy (FSD)", "UPS forced shutdown"),
     "ups_depleted": ("UPS cạn pin", "UPS ran out"),
+    "ups_depletion_retracted": (
+        "UPS chưa cạn pin (hủy báo cạn pin: UPS trả lời lại, vẫn chạy bằng pin)",
+        "UPS had not run out (withdrawn: it answers again, still on battery)",
+    ),
     "link_quality": ("Chất lượng đường truyền", "Link quality"),
     "link_state": ("Đường truyền", "Link"),
     "backup_link_working": ("Đường truyền dự phòng hoạt động", "Backup link seen working"),

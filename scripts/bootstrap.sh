@@ -32,9 +32,10 @@ case "$what" in
         # VictoriaMetrics and Alertmanager (the collector's live values and alerts)
         # PostgreSQL (the collector's shared store; tests/integration/pglab.py runs its own)
         # systemd (systemd-analyze verify/security on deploy/systemd's units)
+        # libfaketime (a real agent's wall clock stepped while it runs, its monotonic clock not)
         apt_install prometheus iproute2 dnsmasq-base openssl chromium fonts-dejavu-core \
           nut-server nut-client iperf3 iptables victoria-metrics prometheus-alertmanager postgresql \
-          systemd ;;
+          systemd libfaketime ;;
   bench) extras="[dev,collector]"
         apt_install prometheus iproute2 dnsmasq-base prometheus-node-exporter prometheus-blackbox-exporter \
           nut-server nut-client iperf3 iptables postgresql prometheus-alertmanager ;;

@@ -310,6 +310,14 @@ class PowerConfig(StrictModel):
         description="the window for `flapping_changes`; also how long the mains "
         "must stay steady for flapping to end",
     )
+    silent_depletion_grace: Seconds = Field(
+        default=30.0,
+        description="a UPS on battery that stops answering after a low battery is unknown for "
+        "this long, then journalled as run out (`ups_depleted`): long enough for an upsd "
+        "restart or a driver reconnecting after a USB hiccup (upsd holds stale data back for "
+        "15 s by default), short enough to be journalled while a box that outlives its UPS "
+        "still runs.  A UPS that answers again on battery retracts it (`ups_depletion_retracted`)",
+    )
     sources: list[PowerSource] = Field(
         default_factory=list, description="UPSes and batteries to read; none by default"
     )

@@ -154,7 +154,11 @@ class SpeedtestConfig(StrictModel):
         default=False, description="start tests only outside the centre's service hours"
     )
     monthly_budget_mib: int = Field(
-        default=2048, ge=1, description="data all tests may use per calendar month (MiB)"
+        default=2048,
+        ge=1,
+        description="data all tests may use per calendar month (MiB, as the link carries it: "
+        "TCP payload plus 10 % for headers and ACKs); with less than 4 MiB left, tests are "
+        "suspended until the first day of the next month",
     )
     duration: Seconds = Field(default=8.0, description="longest transfer per direction of one test")
     backends: list[SpeedtestBackend] = Field(

@@ -2,15 +2,19 @@
 
 For a site behind NAT or 4G that the collector cannot reach.  The contract is docs/ingest.md:
 
-- at start, ``GET {url}api/v1/ingest/cursor?journal_id=`` says the highest seq the collector
-  holds of this journal; sending resumes after it (the collector is the truth of what it stores:
-  one restored from a backup gets again what it lost, while the journal still has it);
+- at start, ``GET {url}api/v1/ingest/cursor?journal_id=`` says the contiguous seq of the
+  collector (it holds this journal without a hole up to it); sending resumes after it, or after
+  the journal's own acknowledged seq when that is lower (a journal restored from an older copy);
 - batches of at most ``batch`` events, oldest first, ``POST {url}api/v1/ingest``; the client
-  moves on only after a 200, and then writes the batch's last seq to the journal's ``meta`` table
+  moves on only after a 200, whose ``last_seq`` is the collector's contiguous seq after the
+  batch: acknowledged is the lower of it and the batch's last seq (a collector restored from a
+  backup says less: the client rewinds and sends again; a stray event far ahead never counts).
+  That seq goes to the journal's ``meta`` table
   (``push_acknowledged_seq``) and holds the journal's pruning to it (:meth:`Journal.hold`): an
   event not acknowledged survives retention, the size cap (up to ``max_unsent_mib``), a
   ``kill -9`` and a restart while the collector is unreachable;
-- connection errors, timeouts, 5xx and 429 are retried with exponential backoff and jitter;
+- connection errors, timeouts, 5xx and 429 are retried with exponential backoff and jitter
+  (waiting at least the Retry-After of a 429 or a 503);
   other 4xx are logged with the collector's message and retried slowly (a 401 or 403 re-reads
   the token file first; a 413 halves the batch).  Nothing is ever skipped: only the journal's
   hard ceiling can remove an event not acknowledged, and the client then logs the gap once;
@@ -20,7 +24,9 @@ For a site behind NAT or 4G that the collector cannot reach.  The contract is do
 A batch goes as a streamed body with its Content-Length (a 5,000-event batch is about 2 MiB).
 
 A batch the collector stored but whose 200 was lost is sent again: the collector ignores the
-duplicates (its key is site, journal_id, seq).
+duplicates (its key is site, journal_id, seq).  A 409 says the collector holds some of the seqs
+with other content: the journal went back, and it goes on under a new journal_id from the batch's
+first seq (:meth:`Journal.begin_epoch`, journalled as ``journal_reset``).
 """
 
 from __future__ import annotations
@@ -35,7 +41,7 @@ import ssl
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeGuard
 
 import aiohttp
 
@@ -63,6 +69,9 @@ REASONS: tuple[str, ...] = (
     "internal",  # an unexpected error of the client itself (logged with its traceback)
 )
 _MESSAGE_LIMIT = 300  # characters of the collector's message kept for logs and the status page
+# An idle client asks the cursor again this often: a collector restored from a backup while the
+# site has nothing new to send still learns of it (one GET per site per 5 min at the province).
+RESYNC_IDLE_NS = 300 * 1_000_000_000
 
 
 @dataclass
@@ -98,7 +107,7 @@ class PushError(SansangError):
         self.message = message[:_MESSAGE_LIMIT]
         self.slow = slow  # a refusal the agent cannot fix by retrying soon
         self.status = status  # the HTTP status of a refusal
-        self.wait = wait  # at least this long before the next try (a 429's Retry-After)
+        self.wait = wait  # at least this long before the next try (a 429's or 503's Retry-After)
 
 
 class PushClient:
@@ -130,6 +139,8 @@ class PushClient:
         # is what this journal last saw acknowledged (0: keep everything).
         journal.hold(acknowledged, self._ceiling)
         self._synced = False  # the collector's cursor is known
+        self._synced_ns = 0  # when it was last asked (monotonic; 0: never)
+        self._synced_before = False  # said once where the push resumes: later, only changes
         self._token: str | None = None
         self._batch = config.batch
         self._attempts = 0  # consecutive failures
@@ -161,16 +172,20 @@ class PushClient:
                 self._token = self._read_token()
             if not self._synced:
                 await self._sync(session)
-            page = await asyncio.to_thread(
-                self.journal.page, self.stats.acknowledged_seq, self._batch
-            )
+            before = self.stats.acknowledged_seq
+            page = await asyncio.to_thread(self.journal.page, before, self._batch)
             self._check_gap(page)
             if page.events:
                 await self._send(session, page)
         except PushError as failure:
             return self._failed(failure)
         self._recovered()
-        return 0.0 if page.events else self.config.interval
+        # At once while the cursor moves; a collector that confirms nothing new is asked again
+        # only after the interval, never in a busy loop.
+        moved = self.stats.acknowledged_seq != before
+        if not page.events and clock.monotonic_ns() - self._synced_ns > RESYNC_IDLE_NS:
+            self._synced = False
+        return 0.0 if page.events and moved else self.config.interval
 
     def _read_token(self) -> str:
         try:
@@ -189,19 +204,34 @@ class PushClient:
         params = {"journal_id": self.journal.journal_id}
         body = await self._request(session, "GET", url, params=params)
         last_seq = body.get("last_seq")
-        if not isinstance(last_seq, int) or isinstance(last_seq, bool) or last_seq < 0:
+        if not _is_seq(last_seq):
             raise PushError("bad_reply", f"cursor reply without a last_seq: {body!r}")
-        if last_seq < self.stats.acknowledged_seq:
-            log.warning(
-                "máy thu tỉnh chỉ có đến seq %d (đã xác nhận %d): gửi lại từ đó / the collector "
-                "holds up to seq %d, below the %d acknowledged: sending again from there",
-                last_seq, self.stats.acknowledged_seq, last_seq, self.stats.acknowledged_seq,
-            )  # fmt: skip
-        self._synced = True
-        await self._acknowledge(min(last_seq, self.journal.newest_seq))
-        log.info(
+        own = self.stats.acknowledged_seq
+        if last_seq < own:
+            self._warn_behind(last_seq)
+        self._synced_before, self._synced = self._synced_ns > 0, True
+        self._synced_ns = clock.monotonic_ns()
+        # Never above what this journal saw acknowledged: a cursor ahead of it is a journal that
+        # went back (its next sends then meet a 409) or a batch whose 200 was lost (duplicates).
+        resume = max(self._floor, min(last_seq, own, self.journal.newest_seq))
+        await self._acknowledge(resume)
+        log.log(
+            logging.INFO if resume != own or not self._synced_before else logging.DEBUG,
             "gửi tiếp sau seq %d / push resumes after seq %d (journal %s)",
-            last_seq, last_seq, self.journal.journal_id,
+            resume, resume, self.journal.journal_id,
+        )  # fmt: skip
+
+    @property
+    def _floor(self) -> int:
+        """The seqs before the journal's current epoch are another journal_id's."""
+        return self.journal.epoch_first_seq - 1
+
+    def _warn_behind(self, contiguous: int) -> None:
+        log.warning(
+            "máy thu tỉnh chỉ có liên tục đến seq %d (đã xác nhận %d): gửi lại từ đó / the "
+            "collector holds without a hole up to seq %d, below the %d acknowledged: sending "
+            "again from there",
+            contiguous, self.stats.acknowledged_seq, contiguous, self.stats.acknowledged_seq,
         )  # fmt: skip
 
     def _encode(self, page: Page) -> bytes:
@@ -209,6 +239,8 @@ class PushClient:
             "schema": SCHEMA_VERSION,
             "site": self.site_key,
             "journal_id": self.journal.journal_id,
+            # The oldest seq this journal_id still holds: the collector skips a hole below it.
+            "first_seq": max(page.first_seq, self.journal.epoch_first_seq),
             "events": [e.to_json(self.site_key) for e in page.events],
         }
         return json.dumps(payload, ensure_ascii=False).encode("utf-8")
@@ -225,11 +257,36 @@ class PushClient:
             if failure.status == 413:  # smaller batches from now on: the agent's own fix
                 self._batch = max(1, len(page.events) // 2)
                 failure.slow = False
+            if failure.status == 409:
+                await self._begin_epoch(page, failure.message)
+                return
             raise
-        if not isinstance(body.get("accepted"), int):
-            raise PushError("bad_reply", f"ingest reply without 'accepted': {body!r}")
-        await self._acknowledge(page.events[-1].seq)
+        contiguous = body.get("last_seq")
+        if not isinstance(body.get("accepted"), int) or not _is_seq(contiguous):
+            raise PushError(
+                "bad_reply", f"ingest reply without 'accepted' and 'last_seq': {body!r}"
+            )
+        # Only what was sent and the collector holds without a hole is acknowledged: a collector
+        # restored from a backup (behind) gets everything again from its cursor, and a stray
+        # event far ahead of it never counts.
+        if contiguous < page.events[0].seq - 1:
+            self._warn_behind(contiguous)
+        await self._acknowledge(max(self._floor, min(page.events[-1].seq, contiguous)))
         self.stats.last_success = clock.wall()
+
+    async def _begin_epoch(self, page: Page, message: str) -> None:
+        """A 409: the collector holds these seqs with other content, so this journal went back
+        (restored from an older copy).  From the batch's first seq on it becomes a new
+        journal_id (journalled as ``journal_reset``), and both histories are kept."""
+        first = page.events[0].seq
+        log.error(
+            "máy thu tỉnh đã có các seq này với nội dung khác, nhật ký bắt đầu journal_id mới từ "
+            "seq %d / the collector holds these seqs with other content (%s): the journal goes "
+            "on under a new journal_id from seq %d",
+            first, message, first,
+        )  # fmt: skip
+        await asyncio.to_thread(self.journal.begin_epoch, "seq_conflict", first)
+        await self._acknowledge(first - 1)
 
     async def _acknowledge(self, seq: int) -> None:
         """Move the cursor: remember it in the journal, then show it and let pruning have what
@@ -274,10 +331,10 @@ class PushClient:
 
     def _refusal(self, status: int, text: str, retry_after: str | None) -> PushError:
         message = f"{status} {_collector_message(text)}"
-        if status >= 500:
-            return PushError("server_error", message, status=status)
+        wait = float(retry_after) if retry_after and retry_after.isdigit() else None
+        if status >= 500:  # a 503's Retry-After: the collector's database is locked or down
+            return PushError("server_error", message, status=status, wait=wait)
         if status == 429:
-            wait = float(retry_after) if retry_after and retry_after.isdigit() else None
             return PushError("throttled", message, status=status, wait=wait)
         if status in (401, 403):
             self._token = None  # read the file again: the token may have been rotated or fixed
@@ -341,6 +398,10 @@ class PushClient:
                 "before the collector acknowledged them",
                 after + 1, page.first_seq - 1, after + 1, page.first_seq - 1,
             )  # fmt: skip
+
+
+def _is_seq(value: object) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 def _collector_message(text: str) -> str:

@@ -12,7 +12,8 @@
   in memory, is counted, and is written first at the next successful write.  A failure streak is
   logged once when it starts and once when it ends, not once per event.
 - Identified: ``journal_id`` (random, made when the file is created) tells a reader that the file
-  was replaced and sequence numbers started again.
+  was replaced and sequence numbers started again; :meth:`Journal.begin_epoch` gives a file that
+  went back (restored from an older copy) a new one from a seq on.
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ _PRUNE_EVERY = 200  # appends between two size checks
 _WAL_SIZE_LIMIT = 1024 * 1024  # the WAL file is truncated to at most this after a checkpoint
 _MIN_CHECKPOINT_PAGES = 16
 _NO_FLOOR = 2**63 - 1  # SQLite's largest integer: every seq is at or below it
+EPOCH_KEY = "epoch_first_seq"  # meta: the first seq of the current journal_id
 
 
 @dataclass
@@ -130,6 +132,9 @@ class Journal:
         )
         row = self._db.execute("SELECT value FROM meta WHERE key = 'journal_id'").fetchone()
         self.journal_id: str = row[0]
+        epoch = self._db.execute("SELECT value FROM meta WHERE key = ?", (EPOCH_KEY,)).fetchone()
+        # The first seq of the current journal_id: 1, or where the last epoch began.
+        self.epoch_first_seq: int = int(epoch[0]) if epoch and epoch[0].isdigit() else 1
         # Newest seq, kept in memory so a scrape never waits for the lock behind a commit.
         self.newest_seq: int = self._last_seq_locked()
 
@@ -233,6 +238,30 @@ class Journal:
             self._db.execute("ROLLBACK")
         except sqlite3.Error:
             log.debug("rollback after a failed write failed too (no transaction was open)")
+
+    def begin_epoch(self, reason: str, first_seq: int) -> str:
+        """Give the journal a new ``journal_id`` from ``first_seq`` on, and journal it
+        (``journal_reset``).  For a journal that went back (restored from an older copy): its
+        seqs from ``first_seq`` are new events the collector holds other ones under, so they go
+        under a new id and both histories are kept.  Returns the new id."""
+        previous, new_id = self.journal_id, str(uuid.uuid4())
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.executemany(
+                    "INSERT INTO meta (key, value) VALUES (?, ?)"
+                    " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    (("journal_id", new_id), (EPOCH_KEY, str(first_seq))),
+                )
+            except sqlite3.Error:
+                self._rollback()
+                raise
+            self._db.execute("COMMIT")
+            self.journal_id, self.epoch_first_seq = new_id, first_seq
+        log.warning("journal %s becomes %s from seq %d (%s)", previous, new_id, first_seq, reason)
+        details = {"reason": reason, "previous_journal_id": previous, "first_seq": first_seq}
+        self.append("journal_reset", "journal", details=details)
+        return new_id
 
     # --- bounds ----------------------------------------------------------------------------------
     def _maybe_prune_locked(self) -> None:

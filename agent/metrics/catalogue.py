@@ -196,18 +196,21 @@ CATALOGUE: tuple[MetricDef, ...] = (
        "1 while the mains input flaps (too many changes in the flapping window), else 0.",
        source="power"),
     _m("sansang_power_outages", "gauge", "",
-       "Mains outages that ended within the window, by class (sustained: longer than 5 minutes; "
-       "momentary: 5 minutes or less; Thông tư 05/2025/TT-BCT Điều 15).", "window", "class",
+       "Mains outages that ended within the window, by class (sustained: longer than the "
+       "configured sustained threshold, power.sustained_after; momentary: up to it; Thông tư "
+       "05/2025/TT-BCT Điều 15).", "window", "class",
        source="power"),
     _m("sansang_power_outage_duration_seconds", "gauge", "seconds",
        "Time without mains within the window, by class; an outage still going on counts as "
-       "sustained once it is longer than 5 minutes.", "window", "class", source="power"),
+       "sustained once it is longer than the configured sustained threshold.", "window", "class",
+       source="power"),
     _m("sansang_power_outage_longest_seconds", "gauge", "seconds",
        "The longest mains outage within the window (0 when there was none).", "window",
        source="power"),
     _m("sansang_power_ups_holdup_shortest_seconds", "gauge", "seconds",
        "The shortest time a UPS held the load on battery before it ran out, within the window; "
-       "absent when no UPS ran out.", "window", source="power"),
+       "absent when no UPS ran out.  A depletion retracted since (the UPS answered again on "
+       "battery) does not count.", "window", source="power"),
     # --- links: loss, latency, jitter (rounds of echo requests per target and link) -------------
     _m("sansang_link_info", "info", "",
        "A WAN link of the centre (always 1).", "link", "name", "kind", "role", "interface",
@@ -238,7 +241,9 @@ CATALOGUE: tuple[MetricDef, ...] = (
     _m("sansang_speedtest_upload_bytes_per_second", "gauge", "bytes_per_second",
        "Upload throughput of the last successful test.", "backend", "link", source="speedtest"),
     _m("sansang_speedtest_latency_seconds", "gauge", "seconds",
-       "Latency to the test server measured by the last successful test.", "backend", "link",
+       "Idle round trip to the test server, measured by the last successful test before its "
+       "transfers: the median of three TCP connect times to the server's test port (every "
+       "backend alike; latency under load is not this).", "backend", "link",
        source="speedtest"),
     _m("sansang_speedtest_success", "gauge", "",
        "1 when the last test succeeded, 0 when it failed.", "backend", "link",
@@ -250,12 +255,17 @@ CATALOGUE: tuple[MetricDef, ...] = (
        "Tests run since the agent started (scheduled or from the CLI).", "backend", "link",
        source="speedtest"),
     _m("sansang_speedtest_transferred_bytes_total", "counter", "bytes",
-       "Bytes the tests moved (both directions) since the agent started.", "backend", "link",
-       source="speedtest"),
+       "Bytes the tests moved (both directions) since the agent started, as the link carries "
+       "them: TCP payload × 1.10 for headers and ACKs.", "backend", "link", source="speedtest"),
     _m("sansang_speedtest_budget_bytes", "gauge", "bytes",
        "The monthly data budget of the tests.", source="speedtest"),
     _m("sansang_speedtest_budget_used_bytes", "gauge", "bytes",
-       "Data the tests used this calendar month (from the journal).", source="speedtest"),
+       "Data the tests used this calendar month (from the journal), as the link carries it.",
+       source="speedtest"),
+    _m("sansang_speedtest_skipped_total", "counter", "",
+       "Tests not run since the agent started, by reason (budget_exhausted: less of the "
+       "month's budget left than the smallest test, 4 MiB; tests resume next month).",
+       "reason", source="speedtest"),
 )
 # fmt: on
 

@@ -1,10 +1,11 @@
 """The site's power summary over 24 hours, 7 days and 30 days, computed from journal events.
 
-At start the agent reads the last 30 days of ``mains_state``, ``mains_flapping`` and
-``ups_depleted`` events from its journal; after that every such event it journals is added the
-same way, so the figures always equal what the journal holds (plus the outage in progress, which
-counts once it is long enough to be sustained).  Outage time is clipped to the window; an outage
-that overlaps the window counts in it.
+At start the agent reads the last 30 days of ``mains_state``, ``mains_flapping``,
+``ups_depleted`` and ``ups_depletion_retracted`` events from its journal; after that every such
+event it journals is added the same way, so the figures always equal what the journal holds (plus
+the outage in progress, which counts once it is long enough to be sustained).  Outage time is
+clipped to the window; an outage that overlaps the window counts in it.  A retraction takes back
+the newest hold-up of its source: a UPS that had not run out gives no hold-up figure.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from sansang.events import Change, Event
 
 WINDOWS: dict[str, float] = {"24h": 86400.0, "7d": 7 * 86400.0, "30d": 30 * 86400.0}
 LONGEST_WINDOW = max(WINDOWS.values())
-KINDS = ("mains_state", "mains_flapping", "ups_depleted")
+KINDS = ("mains_state", "mains_flapping", "ups_depleted", "ups_depletion_retracted")
 CLASSES = ("sustained", "momentary")
 
 
@@ -37,6 +38,7 @@ class OutageRecord:
 class HoldupRecord:
     wall: float
     seconds: float
+    source: str
 
 
 @dataclass
@@ -71,14 +73,15 @@ class PowerHistory:
 
     def load(self, events: Iterable[Event]) -> None:
         for e in events:
-            self.add(e.kind, e.state, e.value, e.details, e.wall_time)
+            self.add(e.kind, e.subject, e.state, e.value, e.details, e.wall_time)
 
     def add_change(self, change: Change, wall: float) -> None:
-        self.add(change.kind, change.state, change.value, change.details, wall)
+        self.add(change.kind, change.subject, change.state, change.value, change.details, wall)
 
     def add(
         self,
         kind: str,
+        subject: str,
         state: str | None,
         value: float | None,
         details: dict[str, Any],
@@ -101,7 +104,15 @@ class PowerHistory:
                         OutageRecord(start, wall, cls, count, seconds, min(longest, seconds))
                     )
         elif kind == "ups_depleted" and value is not None:
-            self.holdups.append(HoldupRecord(wall, value))
+            self.holdups.append(HoldupRecord(wall, value, subject))
+        elif kind == "ups_depletion_retracted":
+            self._retract(subject)
+
+    def _retract(self, source: str) -> None:
+        for i in range(len(self.holdups) - 1, -1, -1):
+            if self.holdups[i].source == source:
+                del self.holdups[i]
+                return
 
     def prune(self, now: float) -> None:
         horizon = now - LONGEST_WINDOW

@@ -12,6 +12,10 @@ power source, up or down.  What it decides:
   boot, and by the wall clock only when the host rebooted in between (``duration_clock``).
 - **Class**: longer than ``sustained_after`` (5 minutes) is sustained, else momentary: the split
   SAIDI/SAIFI and MAIFI use (Thông tư 05/2025/TT-BCT, Điều 15).
+- **Running out** is each source's :class:`~agent.power.depletion.BatteryRun`: a silence after a
+  low battery is unknown for ``silent_depletion_grace`` before it counts, and a UPS that answers
+  again on battery retracts it; the outage's ``restored`` says ``depleted`` only for a depletion
+  that stands.
 - **Hysteresis** against a flapping input: ``flapping_changes`` mains changes within
   ``flapping_window`` start a flapping period.  It is one ``mains_flapping started`` event; the
   outages inside it are counted, not journalled one by one; when the mains have been steady for a
@@ -27,6 +31,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
+from agent.power.depletion import RETRACTED, BatteryRun
 from agent.power.reading import KNOWN_FLAGS, PowerReading
 from sansang.events import Change, Event
 
@@ -35,9 +40,12 @@ SITE = "site"  # the subject of site-wide power events
 
 @dataclass(frozen=True)
 class PowerPolicy:
+    """The ``power:`` settings the tracker decides by (defaults as in the config)."""
+
     sustained_after: float = 300.0
     flapping_changes: int = 6
     flapping_window: float = 600.0
+    silent_depletion_grace: float = 30.0
 
 
 @dataclass
@@ -50,7 +58,11 @@ class OpenOutage:
     source: str
     journaled: bool  # its `mains_state lost` is in the journal (so its `restored` must be too)
     battery_low_reached: bool = False
-    depleted: bool = False
+    depleted_by: set[str] = field(default_factory=set)  # sources whose running out stands
+
+    @property
+    def depleted(self) -> bool:
+        return bool(self.depleted_by)
 
 
 @dataclass
@@ -86,8 +98,7 @@ class SourcePower:
     model: str = ""
     flags_seen: set[str] = field(default_factory=set)  # exported as 0 once cleared
     conditions: dict[str, bool] = field(default_factory=dict)  # battery_low, bypass, fsd
-    on_battery_since_mono_ns: int | None = None
-    depleted_reported: bool = False
+    run: BatteryRun = field(default_factory=BatteryRun)
 
 
 # (event kind, PowerReading property, state when set, state when cleared)
@@ -158,7 +169,7 @@ class PowerTracker:
         )
         if not died or previous_boot_end is None or source not in self.sources:
             return []
-        self.outage.depleted = True
+        self.outage.depleted_by.add(source)
         held = max(0.0, previous_boot_end.wall_time - last_mains.wall_time)
         details = {"how": "host_lost_power", "duration_clock": "wall", "lower_bound": True}
         return [Change("ups_depleted", source, "depleted", details, round(held, 3))]
@@ -169,15 +180,16 @@ class PowerTracker:
     ) -> list[Change]:
         """Record one poll of ``source`` (``reading`` None: it did not answer)."""
         src = self.sources[source]
-        previous, src.reading, src.up = src.reading, reading, reading is not None
+        src.reading, src.up = reading, reading is not None
         # The site first (mains lost, then what the battery did), so the journal reads in the
         # order a person would tell it.
         changes = self._site(source, reading, wall, mono_ns)
         if reading is None:
-            changes += self._silent(source, src, previous, mono_ns)
+            grace = self.policy.silent_depletion_grace
+            changes += self._ran_out(src.run.silent(source, mono_ns, grace))
         else:
             changes += self._conditions(source, src, reading)
-            changes += self._battery(source, src, reading, mono_ns)
+            changes += self._ran_out(src.run.heard(source, reading, mono_ns))
             src.flags_seen |= _bounded(reading.flags, src.flags_seen)
             src.manufacturer = reading.manufacturer or src.manufacturer
             src.model = reading.model or src.model
@@ -207,42 +219,17 @@ class PowerTracker:
             changes.append(Change(kind, source, set_state if now else clear_state, details))
         return changes
 
-    def _battery(
-        self, source: str, src: SourcePower, reading: PowerReading, mono_ns: int
-    ) -> list[Change]:
-        """Hold-up: from going on battery to the UPS giving up (FSD or output off)."""
-        if reading.on_battery is False:
-            src.on_battery_since_mono_ns = None
-            src.depleted_reported = False
-            return []
-        if reading.on_battery and src.on_battery_since_mono_ns is None:
-            src.on_battery_since_mono_ns = mono_ns
-        how = (
-            "forced_shutdown"
-            if reading.forced_shutdown
-            else ("output_off" if reading.output_off else None)
-        )
-        if how is None or src.on_battery_since_mono_ns is None:
-            return []
-        return self._depleted(source, src, how, mono_ns)
-
-    def _silent(
-        self, source: str, src: SourcePower, last: PowerReading | None, mono_ns: int
-    ) -> list[Change]:
-        """A source on battery that had reported a low battery and now says nothing ran out."""
-        if last is None or not last.battery_low or src.on_battery_since_mono_ns is None:
-            return []
-        return self._depleted(source, src, "silent_after_low_battery", mono_ns)
-
-    def _depleted(self, source: str, src: SourcePower, how: str, mono_ns: int) -> list[Change]:
-        if src.depleted_reported or src.on_battery_since_mono_ns is None:
-            return []
-        src.depleted_reported = True
-        if self.outage is not None:
-            self.outage.depleted = True
-        held = (mono_ns - src.on_battery_since_mono_ns) / 1e9
-        details = {"how": how, "duration_clock": "monotonic"}
-        return [Change("ups_depleted", source, "depleted", details, round(held, 3))]
+    def _ran_out(self, changes: list[Change]) -> list[Change]:
+        """Mark the outage in progress with the depletions that stand (and unmark retracted
+        ones), so its ``restored`` says ``depleted`` only when a UPS really ran out."""
+        for c in changes:
+            if self.outage is None:
+                break
+            if c.kind == "ups_depleted":
+                self.outage.depleted_by.add(c.subject)
+            elif c.kind == RETRACTED:
+                self.outage.depleted_by.discard(c.subject)
+        return changes
 
     # --- the site --------------------------------------------------------------------------------
     def _site(

@@ -1,10 +1,13 @@
 """The links part of the status page (đường truyền): each WAN link up or down, loss, latency and
 jitter of the last round to each target, the latest throughput test per backend and link, and the
-month's data budget.  In words and Mbit/s, not bytes per second."""
+month's data budget, with the day tests resume when it is used up.  In words and Mbit/s, not
+bytes per second."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from html import escape
+from zoneinfo import ZoneInfo
 
 from agent.jobs import DEFAULT_LINK
 from agent.state import JobRecord, SiteState
@@ -32,7 +35,8 @@ def banner_items(state: SiteState, lang: Lang) -> list[str]:
 def section(state: SiteState, lang: Lang, now: float) -> str:
     quality = state.jobs_of("quality")
     tests = state.speedtest
-    if not quality and not state.link_config and (tests is None or not tests.latest):
+    shows_tests = tests is not None and (tests.latest or _suspended(state, now, lang) is not None)
+    if not quality and not state.link_config and not shows_tests:
         return ""
     parts = [f"<h2>{t('links', lang)}</h2>"]
     if state.links.links:
@@ -126,7 +130,23 @@ def _speedtest_table(state: SiteState, lang: Lang, now: float) -> str:
         used=i18n.number((used or 0) / 2**20, 0, lang),
         total=i18n.number(tests.budget.monthly_bytes / 2**20, 0, lang),
     )
-    return f"<h3>{t('ln_speed', lang)}</h3>{table}<p class='detail'>{escape(budget)}</p>"
+    parts = [f"<h3>{t('ln_speed', lang)}</h3>", table]
+    resumes = _suspended(state, now, lang)
+    if resumes is not None:
+        parts.append(f'<p class="bad" id="speedtest-suspended">{escape(resumes)}</p>')
+    parts.append(f"<p class='detail'>{escape(budget)}</p>")
+    return "".join(parts)
+
+
+def _suspended(state: SiteState, now: float, lang: Lang) -> str | None:
+    """The line saying tests are suspended and the day they resume (in the site's time zone),
+    while the month's budget is used up; None otherwise."""
+    tests = state.speedtest
+    if tests is None or tests.suspended_until is None or now >= tests.suspended_until:
+        return None
+    zone = ZoneInfo(tests.budget.timezone)
+    day = datetime.fromtimestamp(tests.suspended_until, zone).strftime("%d/%m/%Y")
+    return t("ln_suspended", lang, date=day)
 
 
 def _pct(ratio: float | None, lang: Lang) -> str:

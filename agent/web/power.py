@@ -118,13 +118,21 @@ def _summary(state: SiteState, lang: Lang, now: float, mono_ns: int) -> str:
     figures = state.power.summary(now, mono_ns)
     windows = list(WINDOWS)
     header = "".join(f"<th>{t('pw_window_' + w, lang)}</th>" for w in windows)
+    # The class boundary as configured (power.sustained_after), not a number written in the text.
+    limit = i18n.duration(state.power.history.sustained_after, lang)
     lines: list[tuple[str, list[str]]] = [
-        ("pw_sustained", [str(figures[w].outages["sustained"]) for w in windows]),
-        ("pw_momentary", [str(figures[w].outages["momentary"]) for w in windows]),
-        ("pw_total", [_duration(figures[w].total_seconds, lang) for w in windows]),
-        ("pw_longest", [_duration(figures[w].longest, lang) for w in windows]),
         (
-            "pw_holdup",
+            t("pw_sustained", lang, limit=limit),
+            [str(figures[w].outages["sustained"]) for w in windows],
+        ),
+        (
+            t("pw_momentary", lang, limit=limit),
+            [str(figures[w].outages["momentary"]) for w in windows],
+        ),
+        (t("pw_total", lang), [_duration(figures[w].total_seconds, lang) for w in windows]),
+        (t("pw_longest", lang), [_duration(figures[w].longest, lang) for w in windows]),
+        (
+            t("pw_holdup", lang),
             [
                 _duration(h, lang) if (h := figures[w].shortest_holdup) is not None else "–"
                 for w in windows
@@ -132,8 +140,8 @@ def _summary(state: SiteState, lang: Lang, now: float, mono_ns: int) -> str:
         ),
     ]
     body = "".join(
-        f"<tr><td>{escape(t(key, lang))}</td>" + "".join(f"<td>{v}</td>" for v in vals) + "</tr>"
-        for key, vals in lines
+        f"<tr><td>{escape(label)}</td>" + "".join(f"<td>{v}</td>" for v in vals) + "</tr>"
+        for label, vals in lines
     )
     return (
         f"<h3>{t('pw_outages', lang)}</h3><table><tr><th></th>{header}</tr>{body}</table>"

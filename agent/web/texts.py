@@ -81,8 +81,14 @@ _TEXT: dict[str, tuple[str, str]] = {
     "pw_window_24h": ("24 giờ", "24 hours"),
     "pw_window_7d": ("7 ngày", "7 days"),
     "pw_window_30d": ("30 ngày", "30 days"),
-    "pw_sustained": ("Số lần mất điện kéo dài (trên 5 phút)", "Sustained outages (over 5 min)"),
-    "pw_momentary": ("Số lần mất điện thoáng qua (đến 5 phút)", "Momentary outages (up to 5 min)"),
+    "pw_sustained": (
+        "Số lần mất điện kéo dài (trên {limit})",
+        "Sustained outages (over {limit})",
+    ),
+    "pw_momentary": (
+        "Số lần mất điện thoáng qua (đến {limit})",
+        "Momentary outages (up to {limit})",
+    ),
     "pw_total": ("Tổng thời gian mất điện", "Time without mains"),
     "pw_site": ("cả điểm phục vụ", "whole site"),
     "pw_longest": ("Lần mất điện dài nhất", "Longest outage"),
@@ -121,6 +127,11 @@ _TEXT: dict[str, tuple[str, str]] = {
     "ln_budget": (
         "Dung lượng đo tháng này: {used} / {total} MiB",
         "Test data this month: {used} / {total} MiB",
+    ),
+    "ln_suspended": (
+        "Tạm dừng đo băng thông: đã dùng hết dung lượng đo của tháng này; "
+        "sẽ đo lại từ ngày {date}.",
+        "Throughput tests suspended: this month's test data is used up; they resume on {date}.",
     ),
     "push_line": (
         "Gửi về tỉnh: {n} sự kiện chờ gửi · lần gửi được gần nhất: {last}",

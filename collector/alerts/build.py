@@ -42,6 +42,7 @@ from collector.alerts.catalogue import (
     not_met_severity,
 )
 from collector.alerts.texts import at_en, at_vi, clip, place
+from collector.evaluate import timeline
 from collector.evaluate.cause import Interval, likely_cause
 from collector.evaluate.model import Cause, Evaluation, Finding, LiveSite
 from collector.events import StoredEvent
@@ -51,16 +52,9 @@ from sansang import i18n
 
 AlertKey = frozenset[tuple[str, str]]
 
-CAUSE_KINDS = (
-    "mains_state",
-    "mains_flapping",
-    "ups_depleted",
-    "agent_started",
-    "agent_stopped",
-    "link_state",
-    "interface_state",
-    "service_state",
-)
+# What the likely cause reads (the evaluation's list, so a retracted depletion is one here too),
+# and the services' states for the central-outage check.
+CAUSE_KINDS = (*timeline.CAUSE_KINDS, "service_state")
 STATE_KINDS = ("mains_state", "mains_flapping", "link_state", "service_state")
 DEFAULT_ROLES = ("one_stop_system", "national_portal")
 CENTRAL_MIN_SITES = 3

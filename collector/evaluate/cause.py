@@ -6,8 +6,8 @@ moment of the loss, it says what went first.  The order of the questions is the 
 1. ``central``: the moment is inside a central outage (many sites lost the same system at once).
 2. ``power``: mains were lost before the loss and not restored by then (a ``mains_state lost``
    before it, flapping in progress, a ``mains_state restored`` after it whose outage started
-   before it, or a UPS that ran out within ``lookback``).  Power comes before link: a cut power
-   takes the modem down with it, and the alert must say power.
+   before it, or a UPS that ran out within ``lookback`` and was not retracted).  Power comes
+   before link: a cut power takes the modem down with it, and the alert must say power.
 3. ``agent``: the agent was stopped (or restarted) within ``lookback``: nobody was looking.
 4. ``link``: a link went down, an interface dropped or a quality round lost every request within
    ``lookback`` before the loss.
@@ -21,6 +21,8 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Sequence
 
+from collector.evaluate.clock import started_at
+from collector.evaluate.depletion import DEPLETED, resolve
 from collector.evaluate.model import Cause
 from collector.events import StoredEvent
 
@@ -79,15 +81,17 @@ def _mains_out(events: Sequence[StoredEvent], end: int, at: float) -> bool:
     for i in range(end, len(events)):
         e = events[i]
         if e.kind == "mains_state":
-            started = e.details.get("started_wall_time_unix")
-            if e.state == "restored" and isinstance(started, int | float):
-                return float(started) <= at
-            return False
+            started = started_at(e) if e.state == "restored" else None
+            return started is not None and started <= at
     return False
 
 
 def _ups_ran_out(events: Sequence[StoredEvent], end: int, since: float) -> bool:
-    return any(e.kind == "ups_depleted" for e in _recent(events, end, since))
+    recent = [e for e in _recent(events, end, since) if e.kind == DEPLETED]
+    if not recent:
+        return False
+    standing = {e.ref for e in resolve(events).standing}  # a retraction may come after the loss
+    return any(e.ref in standing for e in recent)
 
 
 def _link_lost(e: StoredEvent) -> bool:

@@ -63,9 +63,10 @@ class SiteInputs:
 
 @dataclass(frozen=True)
 class Evidence:
-    """What a finding rests on: journal events, a PromQL query, inventory fields, survey points."""
+    """What a finding rests on: journal events, a PromQL query, inventory fields, survey points;
+    or, for a finding the rule could not give, the error (``collector.evaluate.failure``)."""
 
-    kind: Literal["events", "query", "inventory", "survey"]
+    kind: Literal["events", "query", "inventory", "survey", "error"]
     vi: str  # one sentence, Vietnamese
     en: str
     refs: tuple[str, ...] = ()  # StoredEvent.ref values, PromQL text, inventory paths
@@ -142,6 +143,16 @@ class TargetRollup:
 
 
 @dataclass(frozen=True)
+class EvaluationError:
+    """A site's target the rule could not judge (its finding is ``unknown``, this the why)."""
+
+    site: str
+    target: str
+    error: str  # the exception's type, e.g. TypeError
+    message: str  # short, one line, values from the events left out
+
+
+@dataclass(frozen=True)
 class Evaluation:
     """One evaluation of every target for every site."""
 
@@ -152,3 +163,4 @@ class Evaluation:
     # INF-DZ, for the province's list to the carriers: the window's survey points tied to no
     # site whose coverage is below threshold (``rules.dead_zone.dead_zone_points``).
     dead_zone_points: Sequence[SurveyPoint] = ()
+    errors: Sequence[EvaluationError] = ()  # one per unknown finding a failure gave

@@ -7,6 +7,11 @@ time (plus the state before the window and the survey points).  A rule with a pr
 surveyed places tied to no site) keeps only its small view of each site and gives its findings
 at the end.
 
+A rule never trusts the store: one site's bad event, or a rule's bug, makes that site's target
+``unknown`` with the error as evidence (:mod:`collector.evaluate.failure`); every other site and
+target is evaluated as usual, and a province pass is finished without the sites whose data
+breaks it (:mod:`collector.evaluate.isolate`).
+
 :func:`run_forever` repeats it every ``evaluate.interval`` in a worker thread and replaces
 ``Collector.evaluation`` whole.
 """
@@ -21,16 +26,21 @@ import logging
 import math
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import groupby
 from operator import attrgetter
 from typing import Any, Protocol
 
 from collector.config import CollectorConfig
+from collector.evaluate.failure import FailureLog, Failures, checked
+from collector.evaluate.isolate import Outcome, finish_isolating
 from collector.evaluate.model import (
     Evaluation,
     Finding,
     LiveSite,
+    ProvincePass,
+    ProvinceResult,
     SiteInputs,
     TargetRollup,
     Window,
@@ -45,6 +55,7 @@ from collector.targets import Catalogue, Target, ThresholdValue
 log = logging.getLogger(__name__)
 
 NEAR_KM = 2.0  # a survey point this close to a site speaks for it
+RETRY_AFTER = 30.0  # seconds: a failed first evaluation is tried again this soon
 _CELL = 0.02  # degrees (~2.2 km): the grid survey points are bucketed on
 
 
@@ -85,10 +96,15 @@ def evaluate_all(
     thresholds: Mapping[str, Mapping[str, ThresholdValue]],
     window: Window,
     live: Mapping[str, LiveSite] | None = None,
+    failure_log: FailureLog | None = None,
 ) -> Evaluation:
-    """Every finding of every ``evaluated`` target for every site of the inventory."""
+    """Every finding of every ``evaluated`` target for every site of the inventory.
+
+    ``failure_log`` says each failure of a rule (kept across rounds: it logs one again only
+    after a while); by default a new one."""
+    failures = Failures(window, failure_log or FailureLog())
     with _fewer_collections():
-        return _evaluate_all(store, inventory, catalogue, thresholds, window, live)
+        return _evaluate_all(store, inventory, catalogue, thresholds, window, live, failures)
 
 
 def _evaluate_all(
@@ -98,6 +114,7 @@ def _evaluate_all(
     thresholds: Mapping[str, Mapping[str, ThresholdValue]],
     window: Window,
     live: Mapping[str, LiveSite] | None,
+    failures: Failures,
 ) -> Evaluation:
     targets = [t for t in catalogue.targets if t.status == "evaluated" and t.rule in RULES]
     kinds = kinds_for([t.rule for t in targets])
@@ -108,7 +125,10 @@ def _evaluate_all(
     survey = _survey_by_site(points, inventory.sites)
     live = live or {}
     findings: list[Finding] = []
-    views: dict[str, list[Any]] = {t.id: [] for t in targets if RULES[t.rule].province_pass}
+    # A province pass's views, with the key of the site each one is of.
+    views: dict[str, list[tuple[str, Any]]] = {
+        t.id: [] for t in targets if RULES[t.rule].province_pass
+    }
     seen: set[str] = set()
 
     def evaluate(site: Site, events: Sequence[StoredEvent]) -> None:
@@ -120,11 +140,18 @@ def _evaluate_all(
             live.get(site.key),
         )
         for target in targets:
-            entry, th = RULES[target.rule], thresholds[target.id]
-            if entry.province_pass:
-                views[target.id].append(entry.province_pass.view(inputs, th, window))
-            else:
-                findings.append(_as_target(entry.evaluate(inputs, th, window), target))
+            entry = RULES[target.rule]
+            try:
+                th = thresholds[target.id]
+                if entry.province_pass:
+                    views[target.id].append(
+                        (site.key, entry.province_pass.view(inputs, th, window))
+                    )
+                else:
+                    found = entry.evaluate(inputs, th, window)
+                    findings.append(checked(_as_target(found, target), site.key))
+            except Exception as err:  # this site's target is unknown, with why
+                findings.append(failures.of_site(err, site.key, target.id))
 
     for key, group in _grouped(store.iter_events(window.start, window.end, kinds, keys)):
         site = sites.get(key)
@@ -141,15 +168,54 @@ def _evaluate_all(
         province_pass = RULES[target.rule].province_pass
         if province_pass is None:
             continue
-        result = province_pass.finish(views[target.id], points, thresholds[target.id], window)
-        findings += [_as_target(f, target) for f in result.findings]
+        outcome = _finish(province_pass, target, views[target.id], points, thresholds, window)
+        findings += _province_findings(outcome, target, views[target.id], failures)
+        result = outcome.result
+        if result is None:
+            continue
         if result.central_outages:
             rollup_extra[target.id] = result.central_outages
         dead += result.dead_zone_points
     order = {t.id: i for i, t in enumerate(targets)}
     findings.sort(key=lambda f: (f.site, order.get(f.target, len(order))))
     rollups = _rollups(targets, findings, rollup_extra)
-    return Evaluation(time.time(), window, findings, rollups, tuple(dead))
+    return Evaluation(time.time(), window, findings, rollups, tuple(dead), tuple(failures.errors))
+
+
+def _finish(
+    province_pass: ProvincePass[Any],
+    target: Target,
+    views: Sequence[tuple[str, Any]],
+    points: Sequence[SurveyPoint],
+    thresholds: Mapping[str, Mapping[str, ThresholdValue]],
+    window: Window,
+) -> Outcome[ProvinceResult]:
+    def finish(kept: list[Any]) -> ProvinceResult:
+        return province_pass.finish(kept, points, thresholds[target.id], window)
+
+    return finish_isolating(finish, [view for _key, view in views])
+
+
+def _province_findings(
+    outcome: Outcome[ProvinceResult],
+    target: Target,
+    views: Sequence[tuple[str, Any]],
+    failures: Failures,
+) -> list[Finding]:
+    """The pass's findings; unknown with the error for the sites it was finished without, or
+    for every site when it failed as a whole."""
+    found = [failures.of_site(err, views[i][0], target.id) for i, err in outcome.culprits]
+    if outcome.result is None:
+        assert outcome.error is not None
+        left_out = outcome.left_out
+        sites = [key for i, (key, _view) in enumerate(views) if i not in left_out]
+        return found + failures.of_province(outcome.error, sites, target.id)
+    for f in outcome.result.findings:
+        try:
+            found.append(checked(_as_target(f, target)))
+        except Exception as err:  # this site's target is unknown, with why
+            found.append(failures.of_site(err, f.site, target.id))
+    return found
 
 
 def _grouped(events: Iterable[StoredEvent]) -> Iterator[tuple[str, Iterator[StoredEvent]]]:
@@ -190,13 +256,14 @@ def _by_site(events: Iterable[StoredEvent]) -> dict[str, list[StoredEvent]]:
 def _survey_by_site(
     points: Sequence[SurveyPoint], sites: Sequence[Site]
 ) -> dict[str, list[SurveyPoint]]:
-    """Each site's survey points: those taken for it, and those within :data:`NEAR_KM`."""
+    """Each site's survey points: those taken for it, and those within :data:`NEAR_KM` (a point
+    tied to no site whose coordinates are not numbers is near none: the store is not trusted)."""
     found: dict[str, list[SurveyPoint]] = {}
     grid: dict[tuple[int, int], list[SurveyPoint]] = {}
     for p in points:
         if p.site is not None:
             found.setdefault(p.site, []).append(p)
-        else:
+        elif _placed(p.latitude) and _placed(p.longitude):
             grid.setdefault(_cell(p.latitude, p.longitude), []).append(p)
     if not grid:
         return found
@@ -208,6 +275,10 @@ def _survey_by_site(
                     if _km(site.latitude, site.longitude, p.latitude, p.longitude) <= NEAR_KM:
                         found.setdefault(site.key, []).append(p)
     return found
+
+
+def _placed(degrees: object) -> bool:
+    return isinstance(degrees, int | float) and math.isfinite(degrees)
 
 
 def _cell(lat: float, lon: float) -> tuple[int, int]:
@@ -228,6 +299,7 @@ class Host(Protocol):
     evaluation's model)."""
 
     evaluation: Evaluation | None
+    evaluation_errors: Counter[str]  # by target: findings a failure made unknown, every round
 
     @property
     def config(self) -> CollectorConfig: ...
@@ -245,21 +317,39 @@ class Host(Protocol):
 
 async def run_forever(c: Host) -> None:
     """Evaluate every ``c.config.evaluate.interval`` seconds (in a worker thread) and replace
-    ``c.evaluation``; a failed evaluation is logged and the previous one stays."""
+    ``c.evaluation``, the first time at once (the pages have no findings until it ends).
+
+    A rule's failure for a site is that site's unknown finding, counted in
+    ``c.evaluation_errors``; only a failure of the whole pass (the database) keeps the previous
+    findings, logged; with none yet it is tried again after :data:`RETRY_AFTER` at most."""
+    failure_log = FailureLog()
     while True:
         now = time.time()
         window = Window(now - c.config.evaluate.window, now)
         started = time.monotonic()
+        pause = c.config.evaluate.interval
         try:
-            c.evaluation = await asyncio.to_thread(
-                evaluate_all, c.store, c.inventory, c.catalogue, c.thresholds, window, dict(c.live)
+            evaluation = await asyncio.to_thread(
+                evaluate_all,
+                c.store,
+                c.inventory,
+                c.catalogue,
+                c.thresholds,
+                window,
+                dict(c.live),
+                failure_log,
             )
         except Exception:
             log.exception("evaluation failed; the previous findings stay")
+            if c.evaluation is None:  # none yet (a restart): the pages have nothing to show
+                pause = min(pause, RETRY_AFTER)
         else:
+            c.evaluation = evaluation
+            c.evaluation_errors.update(e.target for e in evaluation.errors)
             log.info(
-                "evaluated %d findings in %.1f s",
-                len(c.evaluation.findings),
+                "evaluated %d findings in %.1f s (%d unknown by a failure)",
+                len(evaluation.findings),
                 time.monotonic() - started,
+                len(evaluation.errors),
             )
-        await asyncio.sleep(c.config.evaluate.interval)
+        await asyncio.sleep(pause)

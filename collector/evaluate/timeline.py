@@ -2,7 +2,10 @@
 
 Shared bookkeeping of the rules (pure; no I/O):
 
-- :func:`site_index` splits a site's events by kind once (the rules of one site share it).
+- :func:`site_index` splits a site's events by kind once (the rules of one site share it),
+  after putting each boot's events on one clock (:mod:`collector.evaluate.clock`): every time
+  the rules read is an event's wall time with the boot's clock steps undone, so a difference of
+  two times from one boot is the agent's monotonic measure.
 - :func:`agent_gaps`: spans nobody was looking: the whole window when the site sent nothing in
   it; between ``agent_stopped`` and the next
   ``agent_started``; before an ``agent_started`` with no ``agent_stopped`` (a crash or a power
@@ -16,6 +19,7 @@ Shared bookkeeping of the rules (pure; no I/O):
 - :func:`tally` and :func:`tally_within` add the spans up, the latter only inside given intervals
   (service hours).
 - :func:`unpowered_spans`: when the site had no power at all (mains lost, no UPS holding).
+- :func:`depletions`: the UPS depletions that stand once their retractions are read.
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 
 from collector.evaluate.cause import likely_cause
+from collector.evaluate.clock import STEP_KIND, on_one_clock, started_at
+from collector.evaluate.depletion import DEPLETED, RETRACTED, Depletions, resolve
 from collector.evaluate.model import Cause, SiteInputs, Window
 from collector.events import StoredEvent
 
@@ -38,6 +44,7 @@ Segment = tuple[float, float, State]
 Change = tuple[float, str, str, State]
 
 AGENT_KINDS = frozenset({"agent_started", "agent_stopped"})
+CLOCK_KINDS = frozenset({STEP_KIND})  # read by every rule: durations across a step (clock.py)
 HEARTBEAT_KIND = "link_quality"  # sent every round (default 5 min): silence means no data
 DEFAULT_MAX_SILENCE = 1800.0
 
@@ -68,20 +75,29 @@ def site_index(inputs: SiteInputs) -> SiteIndex:
     if last is not None and last[0] is inputs:
         index: SiteIndex = last[1]
         return index
+    events, before_events = inputs.events, inputs.before
+    by_kind = _by_kind(events)
+    if STEP_KIND in by_kind or any(e.kind == STEP_KIND for e in before_events):
+        events, before_events = on_one_clock(events, before_events)
+        by_kind = _by_kind(events)
+    times = [e.wall_time for e in events]
+    before: dict[str, list[StoredEvent]] = {}
+    for e in sorted(before_events, key=_wall):
+        before.setdefault(e.kind, []).append(e)
+    index = SiteIndex(by_kind, before, times)
+    _cache.last = (inputs, index)
+    return index
+
+
+def _by_kind(events: Iterable[StoredEvent]) -> dict[str, list[StoredEvent]]:
     by_kind: dict[str, list[StoredEvent]] = {}
-    for e in inputs.events:
+    for e in events:
         found = by_kind.get(e.kind)
         if found is None:
             by_kind[e.kind] = [e]
         else:
             found.append(e)
-    times = [e.wall_time for e in inputs.events]
-    before: dict[str, list[StoredEvent]] = {}
-    for e in sorted(inputs.before, key=_wall):
-        before.setdefault(e.kind, []).append(e)
-    index = SiteIndex(by_kind, before, times)
-    _cache.last = (inputs, index)
-    return index
+    return by_kind
 
 
 def _wall(e: StoredEvent) -> float:
@@ -92,6 +108,7 @@ CAUSE_KINDS = (
     "mains_state",
     "mains_flapping",
     "ups_depleted",
+    "ups_depletion_retracted",
     "agent_started",
     "agent_stopped",
     "link_state",
@@ -126,16 +143,16 @@ def local_cause(index: SiteIndex, at: float) -> Cause:
 def unpowered_spans(index: SiteIndex, window: Window, *, has_ups: bool) -> list[Span]:
     """Spans with no power at the site (không có điện): mains lost and no UPS holding the load.
 
-    Mains are lost from a ``mains_state lost`` (or the ``started_wall_time_unix`` of the
-    ``restored`` that ends it) to the ``restored``, or to the window's end.  A site with no UPS
-    in the inventory has no power for all of it; one with a UPS from the moment a UPS ran out
-    (``ups_depleted`` during the outage: the outage's start plus the hold-up it reports) to the
-    mains' return.  Sorted, merged, clipped to the window."""
+    Mains are lost from a ``mains_state lost`` (or the start of the ``restored`` that ends it:
+    :func:`~collector.evaluate.clock.started_at`) to the ``restored``, or to the window's end.
+    A site with no UPS in the inventory has no power for all of it; one with a UPS from the
+    moment a UPS ran out (``ups_depleted`` during the outage, not retracted: the outage's start
+    plus the hold-up it reports) to the mains' return.  Sorted, merged, clipped to the window."""
     memo = f"unpowered:{window.start}:{window.end}:{has_ups}"
     found = index.memo.get(memo)
     if isinstance(found, list):
         return found
-    depleted = index.kind("ups_depleted")
+    depleted = [e for e in depletions(index).standing if e.wall_time >= window.start]
     spans: list[Span] = []
     for start, end in _mains_off(index, window):
         if not has_ups:
@@ -153,6 +170,18 @@ def unpowered_spans(index: SiteIndex, window: Window, *, has_ups: bool) -> list[
     return clipped
 
 
+def depletions(index: SiteIndex) -> Depletions:
+    """The site's ``ups_depleted`` events, before the window and in it, with the retractions
+    read (:mod:`collector.evaluate.depletion`); once per site."""
+    found = index.memo.get("depletions")
+    if isinstance(found, Depletions):
+        return found
+    events = [e for k in (DEPLETED, RETRACTED) for e in (*index.before(k), *index.kind(k))]
+    resolved = resolve(sorted(events, key=lambda e: (e.wall_time, e.seq)))
+    index.memo["depletions"] = resolved
+    return resolved
+
+
 def _mains_off(index: SiteIndex, window: Window) -> list[Span]:
     before = index.before("mains_state")
     open_since = before[-1].wall_time if before and before[-1].state == "lost" else None
@@ -161,9 +190,9 @@ def _mains_off(index: SiteIndex, window: Window) -> list[Span]:
         if e.state == "lost":
             open_since = e.wall_time if open_since is None else open_since
         elif e.state == "restored":
-            started = e.details.get("started_wall_time_unix")
-            if isinstance(started, int | float) and not isinstance(started, bool):
-                spans.append((float(started), e.wall_time))
+            started = started_at(e)
+            if started is not None:
+                spans.append((started, e.wall_time))
             elif open_since is not None:
                 spans.append((open_since, e.wall_time))
             open_since = None
@@ -368,9 +397,14 @@ def sweep(
     """The whole's state over the window as consecutive segments (equal states joined).
 
     ``changes`` are sorted by time; ``initial`` is the state at the window's start (from the
-    events before it); ``gaps`` (sorted, merged) make every state unknown."""
+    events before it), and so are the changes a clock step undone put before the window's start;
+    ``gaps`` (sorted, merged) make every state unknown."""
     groups = _Groups()
     for _t, group, member, state in initial:
+        groups.set(group, member, state)
+    for t, group, member, state in changes:
+        if t >= window.start:
+            break
         groups.set(group, member, state)
     segments: list[Segment] = []
     now = window.start

@@ -3,9 +3,10 @@
 One task per site: a site that is slow or down waits on its own timeout and backs off on its
 own, never delaying the others; a semaphore bounds the requests in flight.  A pull reads pages of
 ``/api/v1/events?after=SEQ`` until the agent has nothing newer, storing each page as one batch.
-``after`` is the highest seq stored of the journal the agent serves; a new ``journal_id`` (the
-agent's journal file was replaced) starts again at 0.  ``first_seq > after + 1`` means events were
-pruned on the site before the collector read them: logged and counted as a gap.
+``after`` is the contiguous seq stored of the journal the agent serves (the end of the run without
+a hole); a new ``journal_id`` (the agent's journal file was replaced) starts again at 0.
+``first_seq > after + 1`` means events were pruned on the site before the collector read them:
+logged and counted as a gap.  A seq stored with other content is a ``conflict`` error.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from pydantic import ValidationError
 from collector.context import Collector
 from collector.events import EventIn
 from collector.inventory.model import Site
+from collector.store import SeqConflict
 from sansang.errors import SansangError
 
 log = logging.getLogger(__name__)
@@ -83,9 +85,17 @@ class Puller:
                 log.warning("%s: %d events pruned on the site before being read", site.key, gap)
             if not events:
                 return new
-            result = await asyncio.to_thread(
-                self.c.store.insert_events, site.key, served, events, time.time()
-            )
+            try:
+                result = await asyncio.to_thread(
+                    self.c.store.insert_events,
+                    site.key,
+                    served,
+                    events,
+                    time.time(),
+                    first_seq=first_seq,
+                )
+            except SeqConflict as conflict:  # the site's journal went back: never a duplicate
+                raise PullError("conflict", f"{site.key}: {conflict}") from None
             new += result.accepted
             self.c.ingest.accepted[site.key] += result.accepted
             self.c.ingest.duplicates[site.key] += result.duplicates

@@ -4,8 +4,9 @@ journal (the contract: docs/ingest.md).
 Order of the checks, cheapest and most telling first: the token (401), the body's size read with
 a limit, never whole first (413), JSON and the batch's envelope (400), the batch's length (413),
 the site of the token against the batch and every event (403), then each event (400, naming the
-event's index and field).  A batch is stored whole or not at all, in a thread: the event loop
-never waits for the database.
+event's index and field; the same seq twice names both indexes).  A batch is stored whole or not
+at all, in a thread: the event loop never waits for the database.  Nothing a client sends makes a
+5xx: a database that is locked, down or full is a 503 with ``Retry-After``.
 """
 
 from __future__ import annotations
@@ -22,24 +23,31 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 
 from collector.context import Collector
-from collector.events import SITE_KEY_PATTERN, EventIn
+from collector.events import SITE_KEY_PATTERN, EventIn, Line
 from collector.ingest.credentials import Credentials
+from collector.store import AuditEntry, SeqConflict
 from sansang.errors import SansangError
 from sansang.events import SCHEMA_VERSION
 
 log = logging.getLogger(__name__)
 MAX_PROBLEMS = 50  # listed in one 400 answer
+MAX_ECHO = 80  # characters of a client's own text repeated in an answer or a log line
+RETRY_AFTER_SECONDS = 10  # a 503's Retry-After: the database should be back by then
 CREDENTIALS_KEY = web.AppKey("sansang_push_credentials", Credentials)
 
 
 class Batch(BaseModel):
-    """The envelope of a push; the events are validated one by one (problems by index)."""
+    """The envelope of a push; the events are validated one by one (problems by index).  As for
+    an event, a field this version does not know is dropped (docs/events.md, "Versioning")."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(strict=True, extra="ignore", frozen=True)
 
     schema_: int = Field(alias="schema", ge=1, le=SCHEMA_VERSION)
     site: str = Field(pattern=SITE_KEY_PATTERN)
-    journal_id: str = Field(min_length=1, max_length=64)
+    journal_id: Line = Field(min_length=1, max_length=64)
+    # The oldest seq the agent's journal still holds: what is below and not stored is lost for
+    # good, and the contiguous cursor moves past it (collector/store/contiguous.py).
+    first_seq: int | None = Field(default=None, ge=1, lt=2**63)
     events: list[Any]
 
 
@@ -70,12 +78,21 @@ def add_routes(app: web.Application, c: Collector) -> None:
         try:
             site = _site_of(request, c, credentials)
             journal_id = request.query.get("journal_id", "")
-            if not 1 <= len(journal_id) <= 64:
+            if not 1 <= len(journal_id) <= 64 or "\x00" in journal_id:
                 raise _refuse(400, "invalid", "journal_id: cần 1–64 ký tự / 1 to 64 characters")
         except Refused as refused:
             return _json(refused.body, refused.status)
-        found = await asyncio.to_thread(c.store.cursor, site, journal_id)
-        return _json({"journal_id": journal_id, "last_seq": found.last_seq})
+        try:
+            found = await asyncio.to_thread(c.store.cursor, site, journal_id)
+        except SQLAlchemyError as err:
+            return _unavailable(site, err)
+        return _json(
+            {
+                "journal_id": journal_id,
+                "last_seq": found.last_seq,
+                "highest_seq": found.highest_seq,
+            }
+        )
 
     app.router.add_post("/api/v1/ingest", ingest)
     app.router.add_get("/api/v1/ingest/cursor", cursor)
@@ -85,8 +102,29 @@ def _refuse(status: int, reason: str, error: str, **extra: Any) -> Refused:
     return Refused(status, reason, {"error": error, **extra})
 
 
-def _json(body: Mapping[str, Any], status: int = 200) -> web.Response:
-    return web.Response(body=orjson.dumps(body), status=status, content_type="application/json")
+def _json(
+    body: Mapping[str, Any], status: int = 200, headers: Mapping[str, str] | None = None
+) -> web.Response:
+    return web.Response(
+        body=orjson.dumps(body), status=status, headers=headers, content_type="application/json"
+    )
+
+
+def _unavailable(site: str, err: Exception) -> web.Response:
+    """The database is locked, down or full: nothing is wrong with the request, so a 503 the
+    agent retries (after ``Retry-After`` seconds at least)."""
+    cause = getattr(err, "orig", None) or err  # the driver's words, not the SQL and its rows
+    log.error("push from %s not served, database error: %s", site, cause)
+    return _json(
+        {"error": "cơ sở dữ liệu lỗi, gửi lại sau / database error, retry"},
+        503,
+        {"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
+def _echo(text: str) -> str:
+    """A client's text as an answer or a log line repeats it: at most ``MAX_ECHO`` characters."""
+    return text if len(text) <= MAX_ECHO else text[:MAX_ECHO] + "…"
 
 
 def _site_of(request: web.Request, c: Collector, credentials: Credentials) -> str:
@@ -149,30 +187,51 @@ def _problems(index: int | None, err: ValidationError) -> list[dict[str, Any]]:
     return [
         {
             "event": index,
-            "field": ".".join(str(p) for p in e["loc"]) or "(batch)",
+            "field": _echo(".".join(str(p) for p in e["loc"])) or "(batch)",
             "message": e["msg"],
         }
         for e in err.errors()
     ]
 
 
+def _repeated_seqs(events: list[tuple[int, EventIn]]) -> list[dict[str, Any]]:
+    """A seq given twice in one batch: the agent's journal never does it, and which copy to keep
+    would be a guess.  Each later copy is a problem naming the index of the first."""
+    first: dict[int, int] = {}
+    problems: list[dict[str, Any]] = []
+    for i, event in events:
+        seen = first.setdefault(event.seq, i)
+        if seen != i:
+            problems.append(
+                {
+                    "event": i,
+                    "field": "seq",
+                    "message": f"seq {event.seq} đã có ở sự kiện {seen} / seq {event.seq} is "
+                    f"also event {seen}'s: events {seen} and {i}",
+                }
+            )
+    return problems
+
+
 def _events(batch: Batch, site: str) -> list[EventIn]:
     """Every event validated; 403 when one names another site, 400 listing the problems."""
     for i, raw in enumerate(batch.events):
         if isinstance(raw, dict) and isinstance(raw.get("site"), str) and raw["site"] != site:
+            other = _echo(raw["site"])
             raise _refuse(
                 403,
                 "forbidden",
-                f"sự kiện {i} của trạm '{raw['site']}', không phải '{site}' / event {i} is of "
-                f"site '{raw['site']}', not '{site}'",
+                f"sự kiện {i} của trạm '{other}', không phải '{site}' / event {i} is of "
+                f"site '{other}', not '{site}'",
             )
-    events: list[EventIn] = []
+    events: list[tuple[int, EventIn]] = []
     problems: list[dict[str, Any]] = []
     for i, raw in enumerate(batch.events):
         try:
-            events.append(EventIn.model_validate(raw))
+            events.append((i, EventIn.model_validate(raw)))
         except ValidationError as err:
             problems += _problems(i, err)
+    problems += _repeated_seqs(events)
     if problems:
         raise _refuse(
             400,
@@ -180,7 +239,7 @@ def _events(batch: Batch, site: str) -> list[EventIn]:
             f"{len(problems)} lỗi trong các sự kiện / problems in the events",
             problems=problems[:MAX_PROBLEMS],
         )
-    return events
+    return [event for _, event in events]
 
 
 async def _ingest(request: web.Request, c: Collector, site: str) -> web.Response:
@@ -196,19 +255,77 @@ async def _ingest(request: web.Request, c: Collector, site: str) -> web.Response
     events = _events(batch, site)
     now = time.time()
     try:
-        result = await asyncio.to_thread(c.store.insert_events, site, batch.journal_id, events, now)
+        result = await asyncio.to_thread(
+            c.store.insert_events,
+            site,
+            batch.journal_id,
+            events,
+            now,
+            first_seq=batch.first_seq,
+            ahead_limit=c.config.ingest.max_batch_events,
+        )
+    except SeqConflict as conflict:
+        return await _conflict(c, site, conflict, now)
     except (DataError, IntegrityError) as err:  # this batch can never be stored: say why
         raise _refuse(
             400,
             "invalid",
-            f"cơ sở dữ liệu từ chối lô / the database refused the batch: {err.orig}",
+            f"cơ sở dữ liệu từ chối lô / the database refused the batch: {_echo(str(err.orig))}",
         ) from None
-    except SQLAlchemyError as err:  # the database is down or busy: the agent retries
-        log.error("push from %s not stored: %s", site, err)
-        return _json({"error": "cơ sở dữ liệu lỗi, gửi lại sau / database error, retry"}, 503)
+    except SQLAlchemyError as err:  # the database is locked, down or full: the agent retries
+        return _unavailable(site, err)
     c.ingest.accepted[site] += result.accepted
     c.ingest.duplicates[site] += result.duplicates
     c.ingest.last_received[site] = now
+    if result.ahead:
+        log.warning(
+            "push from %s: %d event(s) of journal %s more than %d seqs beyond its contiguous seq "
+            "%d not stored",
+            site, result.ahead, _echo(batch.journal_id), c.config.ingest.max_batch_events,
+            result.last_seq,
+        )  # fmt: skip
+    if result.lost:
+        c.ingest.gap_events[site] += result.lost
     return _json(
-        {"accepted": result.accepted, "duplicates": result.duplicates, "last_seq": result.last_seq}
+        {
+            "accepted": result.accepted,
+            "duplicates": result.duplicates,
+            "ahead": result.ahead,
+            "last_seq": result.last_seq,
+            "highest_seq": result.highest_seq,
+        }
+    )
+
+
+async def _conflict(c: Collector, site: str, conflict: SeqConflict, now: float) -> web.Response:
+    """Seqs already stored with other content: the agent's journal went back (restored from an
+    older copy).  Refused whole with a 409 naming them, logged and audited: never dropped as
+    duplicates; the agent then begins a new journal_id for what follows."""
+    seqs = ", ".join(str(s) for s in conflict.seqs)
+    log.error("push from %s refused (409): %s", site, conflict)
+    c.ingest.rejected[(site, "conflict")] += 1
+    entry = AuditEntry(
+        at=now,
+        actor=f"push:{site}",
+        role="agent",
+        action="ingest.seq_conflict",
+        target=site,
+        details={
+            "result": "refused",
+            "journal_id": conflict.journal_id,
+            "seqs": conflict.seqs,
+        },
+    )
+    try:
+        await asyncio.to_thread(c.store.audit, entry)
+    except SQLAlchemyError as err:  # the refusal stands; the log line above says it
+        log.error("cannot write the audit entry of a seq conflict from %s: %s", site, err)
+    return _json(
+        {
+            "error": f"seq {seqs} đã có với nội dung khác / seq {seqs} already stored with other "
+            f"content: the journal {_echo(conflict.journal_id)} went back",
+            "seqs": conflict.seqs,
+            "last_seq": conflict.contiguous_seq,
+        },
+        409,
     )

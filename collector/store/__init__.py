@@ -22,20 +22,22 @@ from sqlalchemy import Connection, Engine, func, select
 from collector.events import EventIn, StoredEvent
 from collector.store import migrate as migrations
 from collector.store import queries
+from collector.store.contiguous import InsertResult, SeqConflict, insert
 from collector.store.migrate import SchemaError
 from collector.store.schema import audit_log, events, journals, notes, survey_points
 from collector.survey import SurveyPoint
 
-__all__ = ["AuditEntry", "InsertResult", "JournalCursor", "Note", "SchemaError", "Store"]
+__all__ = [
+    "AuditEntry",
+    "InsertResult",
+    "JournalCursor",
+    "Note",
+    "SchemaError",
+    "SeqConflict",
+    "Store",
+]
 
 STREAM_CHUNK = 5000  # rows fetched at a time by iter_events
-
-
-@dataclass(frozen=True)
-class InsertResult:
-    accepted: int  # newly stored
-    duplicates: int  # already there (same site, journal_id, seq): ignored, not an error
-    last_seq: int = 0  # after the batch: the highest seq of the journal the store holds
 
 
 @dataclass(frozen=True)
@@ -44,8 +46,9 @@ class JournalCursor:
 
     site: str
     journal_id: str
-    last_seq: int  # highest seq stored (0: none)
+    last_seq: int  # the contiguous seq: held without a hole up to it (0: none); resume after it
     received_at: float | None  # when the newest batch of it arrived (Unix seconds)
+    highest_seq: int = 0  # the highest seq stored (above last_seq when there are holes)
 
 
 @dataclass(frozen=True)
@@ -98,42 +101,70 @@ class Store:
 
     # --- ingest ----------------------------------------------------------------------------------
     def insert_events(
-        self, site: str, journal_id: str, events: Sequence[EventIn], received_at: float
+        self,
+        site: str,
+        journal_id: str,
+        events: Sequence[EventIn],
+        received_at: float,
+        *,
+        first_seq: int | None = None,
+        ahead_limit: int | None = None,
     ) -> InsertResult:
-        """Store a batch in one transaction; (site, journal_id, seq) already present is ignored."""
+        """Store a batch in one transaction and move the journal's contiguous cursor
+        (:mod:`collector.store.contiguous`): (site, journal_id, seq) already present with the
+        same content is ignored, with other content raises :class:`SeqConflict` (nothing
+        stored); ``first_seq`` is the oldest seq the sender's journal still holds; an event more
+        than ``ahead_limit`` seqs beyond the cursor is not stored (None: no limit)."""
         with self.engine.begin() as conn:
-            accepted = queries.insert_batch(conn, site, journal_id, events, received_at)
-            last = conn.execute(queries.max_seq(site, journal_id)).scalar() or 0
-            conn.execute(queries.upsert_journal(self.dialect, site, journal_id, last, received_at))
-        return InsertResult(accepted, len(events) - accepted, int(last))
+            return insert(
+                conn,
+                site,
+                journal_id,
+                events,
+                received_at,
+                first_seq=first_seq,
+                ahead_limit=ahead_limit,
+            )
+
+    _CURSOR_COLUMNS = (
+        journals.c.site,
+        journals.c.journal_id,
+        journals.c.contiguous_seq,
+        journals.c.received_at,
+        journals.c.last_seq,
+    )
+
+    @staticmethod
+    def _cursor(row: Sequence[Any]) -> JournalCursor:
+        return JournalCursor(row[0], row[1], int(row[2]), row[3], int(row[4]))
 
     def cursor(self, site: str, journal_id: str) -> JournalCursor:
-        stmt = select(journals.c.last_seq, journals.c.received_at).where(
+        stmt = select(*self._CURSOR_COLUMNS).where(
             journals.c.site == site, journals.c.journal_id == journal_id
         )
         with self.engine.connect() as conn:
             row = conn.execute(stmt).first()
         if row is None:
             return JournalCursor(site, journal_id, 0, None)
-        return JournalCursor(site, journal_id, int(row[0]), row[1])
+        return self._cursor(row)
 
     def cursors(self) -> list[JournalCursor]:
         """Every journal of every site the store has events of."""
-        stmt = select(journals).order_by(journals.c.site, journals.c.journal_id)
+        stmt = select(*self._CURSOR_COLUMNS).order_by(journals.c.site, journals.c.journal_id)
         with self.engine.connect() as conn:
-            return [JournalCursor(r[0], r[1], int(r[2]), r[3]) for r in conn.execute(stmt)]
+            return [self._cursor(r) for r in conn.execute(stmt)]
 
     def latest_cursor(self, site: str) -> JournalCursor | None:
         """The journal of ``site`` that received a batch last (where a pull resumes)."""
         stmt = (
-            select(journals)
+            select(*self._CURSOR_COLUMNS)
             .where(journals.c.site == site)
             .order_by(journals.c.received_at.desc(), journals.c.last_seq.desc())
             .limit(1)
         )
         with self.engine.connect() as conn:
             r = conn.execute(stmt).first()
-        return None if r is None else JournalCursor(r[0], r[1], int(r[2]), r[3])
+        return None if r is None else self._cursor(r)
 
     def sites(self) -> list[str]:
         """Every site the store has events of."""

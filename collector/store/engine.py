@@ -11,12 +11,13 @@ from sqlalchemy.pool import StaticPool
 
 BUSY_TIMEOUT_MS = 10_000
 
-# WAL: readers (web UI, evaluation) never block the ingest and the ingest never blocks them;
-# synchronous=NORMAL in WAL loses at most the last transactions on power loss, never corrupts,
-# and agents re-send what was not acknowledged.
+# WAL: readers (web UI, evaluation) never block the ingest and the ingest never blocks them.
+# synchronous=FULL: every commit is fsynced before it returns, so a batch answered 200 survives
+# a power cut (NORMAL may lose the last commits, and the agent, told they were stored, would
+# never send them again; the cost is measured in docs/ingest.md, "Durability").
 _SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
-    "PRAGMA synchronous=NORMAL",
+    "PRAGMA synchronous=FULL",
     f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
     "PRAGMA foreign_keys=ON",
     "PRAGMA temp_store=MEMORY",
@@ -33,7 +34,12 @@ def make_engine(url: str) -> Engine:
         return _sqlite(url, in_memory=parsed.database in (None, "", ":memory:"))
     if parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
-    return create_engine(parsed, pool_pre_ping=True, pool_size=8, max_overflow=8)
+    # synchronous_commit on for the collector's sessions, whatever the server's default says: a
+    # batch answered 200 is on disk (off would lose the last commits of a crash, acknowledged).
+    durable = {"options": "-c synchronous_commit=on"}
+    return create_engine(
+        parsed, pool_pre_ping=True, pool_size=8, max_overflow=8, connect_args=durable
+    )
 
 
 def _sqlite(url: str, *, in_memory: bool) -> Engine:

@@ -3,17 +3,20 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Select, case, func, select, text
+from sqlalchemy import Connection, Select, bindparam, case, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert
+from sqlalchemy.sql.elements import BindParameter
 
 from collector.events import EventIn, StoredEvent
 from collector.store.schema import events, journals
+from collector.store.unreadable import unreadable
 
 EVENT_COLUMNS = (
     events.c.site,
@@ -140,26 +143,103 @@ def insert_batch(
     return int(conn.exec_driver_sql(_SQLITE_INSERT, rows).rowcount)
 
 
-def upsert_journal(
-    dialect: str, site: str, journal_id: str, last_seq: int, received_at: float
-) -> Any:
-    """The journal's cursor, never moved backwards (two batches may commit in either order)."""
+# The statements of every batch, built once with bound parameters (``site``, ``journal_id``...):
+# building them per batch cost more than running them.
+_SITE: BindParameter[str] = bindparam("site")
+_JOURNAL: BindParameter[str] = bindparam("journal_id")
+_OF_JOURNAL = (events.c.site == _SITE, events.c.journal_id == _JOURNAL)
+
+
+@functools.cache
+def upsert_journal(dialect: str) -> Any:
+    """The journal's cursor (``last_seq``, ``contiguous_seq``, ``received_at``), never moved
+    backwards (two batches may commit in either order)."""
     stmt: Any = dialect_insert(dialect, journals).values(
-        site=site, journal_id=journal_id, last_seq=last_seq, received_at=received_at
-    )
-    newer = case(
-        (journals.c.last_seq > stmt.excluded.last_seq, journals.c.last_seq),
-        else_=stmt.excluded.last_seq,
+        site=_SITE,
+        journal_id=_JOURNAL,
+        last_seq=bindparam("last_seq"),
+        contiguous_seq=bindparam("contiguous_seq"),
+        received_at=bindparam("received_at"),
     )
     return stmt.on_conflict_do_update(
         index_elements=["site", "journal_id"],
-        set_={"last_seq": newer, "received_at": stmt.excluded.received_at},
+        set_={
+            "last_seq": _greater(journals.c.last_seq, stmt.excluded.last_seq),
+            "contiguous_seq": _greater(journals.c.contiguous_seq, stmt.excluded.contiguous_seq),
+            "received_at": stmt.excluded.received_at,
+        },
     )
 
 
-def max_seq(site: str, journal_id: str) -> Select[Any]:
-    return select(func.max(events.c.seq)).where(
-        events.c.site == site, events.c.journal_id == journal_id
+def _greater(stored: Any, new: Any) -> Any:
+    return case((stored > new, stored), else_=new)
+
+
+# ``(contiguous_seq, last_seq)`` of one journal.
+JOURNAL_ROW = select(journals.c.contiguous_seq, journals.c.last_seq).where(
+    journals.c.site == _SITE, journals.c.journal_id == _JOURNAL
+)
+MAX_SEQ = select(func.max(events.c.seq)).where(*_OF_JOURNAL)
+HAS_SEQ = select(events.c.seq).where(*_OF_JOURNAL, events.c.seq == bindparam("seq"))
+
+
+def _run_end() -> Select[Any]:
+    successor = events.alias("successor")
+    has_successor = (
+        select(successor.c.seq)
+        .where(
+            successor.c.site == events.c.site,
+            successor.c.journal_id == events.c.journal_id,
+            successor.c.seq == events.c.seq + 1,
+        )
+        .exists()
+    )
+    return (
+        select(events.c.seq)
+        .where(*_OF_JOURNAL, events.c.seq > bindparam("after"), ~has_successor)
+        .order_by(events.c.seq)
+        .limit(1)
+    )
+
+
+# The first seq above ``after`` without a successor: where the run from ``after + 1`` ends (the
+# primary key walked in order from ``after``, stopping at the first hole; its cost is the run's
+# new length, never the journal's).
+RUN_END = _run_end()
+
+STORED_CONTENT = (
+    events.c.seq,
+    events.c.boot_id,
+    events.c.wall_time,
+    events.c.monotonic_ns,
+    events.c.kind,
+    events.c.subject,
+    events.c.state,
+    events.c.value,
+    events.c.details,
+)
+# What the store holds of one journal between two seqs (a range of the primary key).
+STORED_RANGE = select(*STORED_CONTENT).where(
+    *_OF_JOURNAL, events.c.seq >= bindparam("low"), events.c.seq <= bindparam("high")
+)
+
+
+def same_content(row: Sequence[Any], event: EventIn) -> bool:
+    """Whether a stored row of :data:`STORED_CONTENT` is ``event`` as sent again."""
+    _, boot_id, wall, mono, kind, subject, state, value, details = row
+    try:
+        stored_details = _loads(details)
+    except ValueError:
+        return False
+    return (boot_id, wall, mono, kind, subject, state, value, stored_details) == (
+        event.boot_id,
+        event.wall_time_unix,
+        event.monotonic_ns,
+        event.kind,
+        event.subject,
+        event.state,
+        event.value,
+        event.details,
     )
 
 
@@ -252,19 +332,19 @@ def newest_before(
 
 
 def to_events(rows: Iterable[Sequence[Any]]) -> Iterator[StoredEvent]:
-    """Rows of :data:`EVENT_COLUMNS` as events (details parsed from JSON text)."""
+    """Rows of :data:`EVENT_COLUMNS` as events (details parsed from JSON text).  A row whose
+    details are not a JSON object does not stop the rows after it: its details raise when read
+    (:mod:`collector.store.unreadable`)."""
     new, loads = StoredEvent, _loads
     for site, jid, seq, boot, wall, mono, kind, subj, state, value, d in rows:
-        yield new(
-            site,
-            jid,
-            seq,
-            boot,
-            wall,
-            mono,
-            kind,
-            subj,
-            state,
-            value,
-            {} if d == "{}" else loads(d),
-        )
+        if d == "{}":
+            details = {}
+        else:
+            try:
+                details = loads(d)
+            except ValueError:  # orjson.JSONDecodeError, also for a value that is not text
+                details = unreadable(site, jid, seq, "not JSON")
+            else:
+                if type(details) is not dict:
+                    details = unreadable(site, jid, seq, "not a JSON object")
+        yield new(site, jid, seq, boot, wall, mono, kind, subj, state, value, details)

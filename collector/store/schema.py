@@ -2,8 +2,8 @@
 these; ``tests/unit/test_store_sqlite.py`` checks that the two agree.
 
 ``events`` is keyed by (site, journal_id, seq): an event is stored once however often it arrives.
-``journals`` is the cursor of each journal (the highest seq held), kept with every batch so that
-"where do I resume" never scans the events.
+``journals`` is the cursor of each journal (the highest seq held, and the contiguous seq the agent
+resumes after), kept with every batch so that "where do I resume" never scans the events.
 """
 
 from __future__ import annotations
@@ -53,8 +53,10 @@ journals = Table(
     metadata,
     Column("site", String(80), nullable=False),
     Column("journal_id", String(64), nullable=False),
-    Column("last_seq", BigInteger, nullable=False),
+    Column("last_seq", BigInteger, nullable=False),  # the highest seq held
     Column("received_at", Double, nullable=False),
+    # The end of the run without a hole from the journal's first seq: where the agent resumes.
+    Column("contiguous_seq", BigInteger, nullable=False, server_default="0"),
     PrimaryKeyConstraint("site", "journal_id", name="journals_pkey"),
 )
 

@@ -7,9 +7,11 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 
 from aiohttp import web
+from sqlalchemy.exc import OperationalError
 
 from collector import tokens
 from collector.context import Collector
@@ -17,12 +19,25 @@ from collector.web import api, auth, metrics
 from collector.web.auth import AUTH, COLLECTOR, Auth, Handler
 from collector.web.errors import api_error
 
+log = logging.getLogger(__name__)
+RETRY_AFTER_SECONDS = 10  # a 503's Retry-After: a locked or restarting database is back by then
+
 
 @web.middleware
 async def _json_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """aiohttp's own 404 and 405 under ``/api/`` as the API's JSON errors."""
+    """aiohttp's own 404 and 405 under ``/api/`` as the API's JSON errors; the database locked,
+    unreachable or full as a 503 with ``Retry-After`` (the request was fine: ask again)."""
     try:
         return await handler(request)
+    except OperationalError as err:
+        log.error("%s %s: database unavailable: %s", request.method, request.path, err.orig)
+        raise api_error(
+            503,
+            "store_unavailable",
+            "Cơ sở dữ liệu tạm thời không dùng được, thử lại sau",
+            "The database is unavailable for now, try again later",
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        ) from None
     except web.HTTPException as err:
         plain = err.content_type != "application/json"
         if plain and request.path.startswith("/api/") and err.status in (404, 405):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+import re
 import time
 from datetime import datetime
 from typing import Any
@@ -25,6 +26,7 @@ from collector.web.auth import AUTH, COLLECTOR, allowed, audit, principal_of, re
 from collector.web.errors import api_error
 from collector.web.openapi import SPEC
 from sansang.configfile import ConfigError
+from sansang.event_details import WALL_TIME_MAX, WALL_TIME_MIN
 
 MAX_NOTE_CHARS = 4000
 MAX_NOTE_BODY_BYTES = 64 * 1024
@@ -33,6 +35,8 @@ MAX_EVENTS = 5000
 MAX_SURVEY_RECORDS = 1000
 MAX_SURVEY_BODY_BYTES = 2 * 1024 * 1024
 MAX_SURVEY_PROBLEMS = 10  # named in one 400 answer
+MAX_KINDS = 64  # kinds named in one events query
+KIND_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,63}$")  # as collector.events.EventIn.kind
 
 
 def _json(data: Any, status: int = 200) -> web.Response:
@@ -55,7 +59,9 @@ def _site_or_404(request: web.Request) -> tuple[Collector, str]:
 
 
 def _time_param(request: web.Request, name: str, default: float) -> float:
-    """Unix seconds or ISO 8601 with an offset (``2026-05-01T08:00:00+07:00``)."""
+    """Unix seconds or ISO 8601 with an offset (``2026-05-01T08:00:00+07:00``), from 1970 to
+    2100 as an event's own time (``sansang.event_details``): a time outside cannot be shown, and
+    selects nothing an agent could have sent."""
     text = request.query.get(name)
     if text is None or text == "":
         return default
@@ -74,8 +80,13 @@ def _time_param(request: web.Request, name: str, default: float) -> float:
                 f"{name}: expected Unix seconds or ISO 8601 with an offset, not '{text}'",
             ) from None
         value = when.timestamp()
-    if not math.isfinite(value):
-        raise api_error(400, "bad_time", f"{name}: không hợp lệ", f"{name}: not a valid time")
+    if not (math.isfinite(value) and WALL_TIME_MIN <= value <= WALL_TIME_MAX):
+        raise api_error(
+            400,
+            "bad_time",
+            f"{name}: cần thời điểm từ năm 1970 đến 2100",
+            f"{name}: expected a time from 1970 to 2100",
+        )
     return value
 
 
@@ -99,6 +110,21 @@ def _int_param(request: web.Request, name: str, default: int, low: int, high: in
 
 def _list_param(request: web.Request, name: str) -> list[str]:
     return [v for item in request.query.getall(name, []) for v in item.split(",") if v]
+
+
+def _kinds_param(request: web.Request) -> list[str] | None:
+    """``kind=a,b`` (or ``kind`` repeated): event kinds, at most ``MAX_KINDS``, each written as
+    a kind is (the store is never asked for a thousand values or a NUL character)."""
+    kinds = sorted(set(_list_param(request, "kind")))
+    bad = [k for k in kinds if not KIND_PATTERN.match(k)]
+    if bad or len(kinds) > MAX_KINDS:
+        raise api_error(
+            400,
+            "bad_kind",
+            f"kind: tối đa {MAX_KINDS} loại sự kiện, mỗi loại chữ thường, số và '_'",
+            f"kind: at most {MAX_KINDS} event kinds, each lower-case letters, digits and '_'",
+        )
+    return kinds or None
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -148,7 +174,7 @@ async def site_events(request: web.Request) -> web.Response:
     since = _time_param(request, "since", until - DEFAULT_EVENTS_SPAN)
     if since > until:
         raise api_error(400, "bad_span", "since phải trước until", "since must be before until")
-    kinds = _list_param(request, "kind") or None
+    kinds = _kinds_param(request)
     limit = _int_param(request, "limit", 1000, 1, MAX_EVENTS)
     events = await asyncio.to_thread(c.store.site_events, key, since, until, kinds, limit)
     return _json(

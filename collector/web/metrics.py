@@ -1,4 +1,5 @@
-"""The collector's own ``/metrics``: readiness per site and target, and the ingest counters.
+"""The collector's own ``/metrics``: readiness per site and target, the evaluation's failures,
+and the ingest counters.
 
 Families come only from ``collector/catalogue.py`` and are written by ``sansang/exposition.py``.
 Built from what the loops replaced whole (``c.evaluation``) and copies of the ingest counters,
@@ -31,6 +32,7 @@ def families(c: Collector, started_at: float) -> Iterator[Family]:
     yield _family("sansang_collector_sites", [({}, len(c.inventory.sites))])
     yield _family("sansang_collector_site_info", _site_info(c))
     yield from _readiness(c)
+    yield _evaluation_errors(c)
     yield from _ingest(c)
 
 
@@ -75,6 +77,16 @@ def _readiness(c: Collector) -> Iterator[Family]:
     yield _family("sansang_readiness_value", value)
     yield _family("sansang_readiness_threshold", threshold)
     yield _family("sansang_readiness_sites", rollup)
+
+
+def _evaluation_errors(c: Collector) -> Family:
+    """Every evaluated target, 0 until a failure: an alert on its increase needs the series."""
+    counts = dict(c.evaluation_errors)  # a copy: the evaluation loop adds between two turns
+    for t in c.catalogue.targets:
+        if t.status == "evaluated":
+            counts.setdefault(t.id, 0)
+    rows: Rows = [({"target": target}, n) for target, n in sorted(counts.items())]
+    return _family("sansang_collector_evaluation_errors_total", rows)
 
 
 def _ingest(c: Collector) -> Iterator[Family]:

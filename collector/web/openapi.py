@@ -112,7 +112,7 @@ _SCHEMAS: dict[str, Any] = {
                     "properties": {
                         "kind": {
                             "type": "string",
-                            "enum": ["events", "query", "inventory", "survey"],
+                            "enum": ["events", "query", "inventory", "survey", "error"],
                         },
                         "vi": _STR,
                         "en": _STR,
@@ -202,8 +202,10 @@ def _list_of(key: str, item: str, **more: Any) -> dict[str, Any]:
     return {"type": "object", "properties": {key: {"type": "array", "items": _ref(item)}, **more}}
 
 
-_SINCE = _query("since", "Unix seconds or ISO 8601 with an offset; default: until - 7 days")
-_UNTIL = _query("until", "Unix seconds or ISO 8601 with an offset; default: now")
+_SINCE = _query(
+    "since", "Unix seconds or ISO 8601 with an offset, 1970 to 2100; default: until - 7 days"
+)
+_UNTIL = _query("until", "Unix seconds or ISO 8601 with an offset, 1970 to 2100; default: now")
 _LIMIT = _query("limit", "most entries returned", {"type": "integer", "minimum": 1})
 
 _PATHS: dict[str, Any] = {

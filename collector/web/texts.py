@@ -172,6 +172,7 @@ EVIDENCE_KINDS: dict[str, tuple[str, str]] = {
     "query": ("Prometheus", "Prometheus"),
     "inventory": ("Danh mục", "Inventory"),
     "survey": ("Khảo sát sóng", "Coverage survey"),
+    "error": ("Lỗi đánh giá", "Evaluation error"),
 }
 
 

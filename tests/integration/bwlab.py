@@ -8,9 +8,10 @@ runs this file there as a small program that prints the result as JSON).
         got["download_bps"], got["bytes_used"]            # or got["reason"], got["detail"]
 
 As a program (run by :func:`measure`; imports only ``agent``):
-``python bwlab.py BACKEND_JSON LINK_JSON|null DURATION MAX_BYTES`` prints one JSON object: the
-SpeedResult's fields, or ``reason``/``detail``/``bytes_used`` of the SpeedtestError, plus
-``elapsed`` (seconds the call took).
+``python bwlab.py BACKEND_JSON LINK_JSON|null DURATION MAX_BYTES [REPEAT]`` prints one JSON
+object per test, one test after the other: the SpeedResult's fields, or
+``reason``/``detail``/``bytes_used`` of the SpeedtestError, plus ``elapsed`` (seconds the call
+took).
 """
 
 from __future__ import annotations
@@ -70,15 +71,42 @@ def measure(
     netns: str | None = None,
 ) -> dict[str, Any]:
     """``run_backend`` in the client namespace (or ``netns``); its result or error as a dict."""
+    (result,) = measure_many(
+        lab, backend, link, duration=duration, max_bytes=max_bytes, netns=netns, repeat=1
+    )
+    return result
+
+
+def measure_many(
+    lab: Any,
+    backend: dict[str, Any],
+    link: dict[str, Any] | None = None,
+    *,
+    repeat: int,
+    duration: float = 8.0,
+    max_bytes: int = 500_000_000,
+    netns: str | None = None,
+    timeout: float = 120,
+) -> list[dict[str, Any]]:
+    """``repeat`` tests back to back in one process, as the agent's schedule runs a plan."""
     argv = [sys.executable, str(Path(__file__).resolve()), json.dumps(backend), json.dumps(link)]
-    argv += [str(duration), str(max_bytes)]
+    argv += [str(duration), str(max_bytes), str(repeat)]
     from tests.integration.netns import in_netns
 
-    done = in_netns(netns or lab.ns("client"), *argv, timeout=120)
+    done = in_netns(netns or lab.ns("client"), *argv, timeout=timeout)
     if done.returncode != 0 or not done.stdout.strip():
         raise RuntimeError(f"bwlab client failed ({done.returncode}): {done.stderr[-2000:]}")
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
+    return [json.loads(line) for line in done.stdout.strip().splitlines()[-repeat:]]
+
+
+def interface_bytes(lab: Any, index: int = 0) -> int:
+    """Bytes the client's interface of link ``index`` received and sent so far (Ethernet
+    frames, as its counters count them)."""
+    from tests.integration.netns import in_netns
+
+    dev = lab.links[index].client_dev
+    files = [f"/sys/class/net/{dev}/statistics/{d}_bytes" for d in ("rx", "tx")]
+    return sum(int(n) for n in in_netns(lab.ns("client"), "cat", *files).stdout.split())
 
 
 def _main(argv: list[str]) -> int:
@@ -89,16 +117,17 @@ def _main(argv: list[str]) -> int:
     backend = SpeedtestBackend.model_validate(json.loads(argv[0]))
     link_data = json.loads(argv[1])
     link = Link.model_validate(link_data) if link_data else None
-    started = time.monotonic()
-    try:
-        result = asyncio.run(
-            run_backend(backend, link, duration=float(argv[2]), max_bytes=int(argv[3]))
-        )
-        out: dict[str, Any] = dataclasses.asdict(result)
-    except SpeedtestError as err:
-        out = {"reason": err.reason, "detail": err.detail, "bytes_used": err.bytes_used}
-    out["elapsed"] = time.monotonic() - started
-    print(json.dumps(out))
+    for _ in range(int(argv[4]) if len(argv) > 4 else 1):
+        started = time.monotonic()
+        try:
+            result = asyncio.run(
+                run_backend(backend, link, duration=float(argv[2]), max_bytes=int(argv[3]))
+            )
+            out: dict[str, Any] = dataclasses.asdict(result)
+        except SpeedtestError as err:
+            out = {"reason": err.reason, "detail": err.detail, "bytes_used": err.bytes_used}
+        out["elapsed"] = time.monotonic() - started
+        print(json.dumps(out), flush=True)
     return 0
 
 

@@ -10,6 +10,8 @@
             spec = lab.spec()                  # NutSpec kwargs: host, port, ups
             lab.kill_driver()                  # upsd answers ERR DRIVER-NOT-CONNECTED
             lab.start_driver(); lab.wait_ready()
+            lab.stop_upsd()                    # connections refused; the driver keeps running
+            lab.start_upsd(); lab.wait_ready()
 
 Debian's NUT 2.8 (``apt-get install -y nut-server nut-client``): ``/lib/nut/upsd`` and
 ``/lib/nut/dummy-ups``, run as root in the foreground (``-u root -F``) with ``NUT_CONFPATH`` and
@@ -123,8 +125,7 @@ class NutLab:
         self._configure()
         try:
             self.start_driver()
-            self.upsd = self._spawn([str(UPSD), "-u", "root", "-F"], "upsd.log")
-            wait_until(self._listening, timeout, f"upsd to listen on {self.host}:{self.port}")
+            self.start_upsd(timeout)
             self.wait_ready(timeout)
         except BaseException:
             self.stop()
@@ -149,6 +150,21 @@ class NutLab:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+    def start_upsd(self, timeout: float = 15.0) -> None:
+        """Start upsd (again, on the same port) and wait until it listens; it finds the running
+        driver by itself (its data may be ``WAIT`` for a moment: ``wait_ready``)."""
+        if self.upsd is not None and self.upsd.poll() is None:
+            raise RuntimeError("upsd is already running")
+        self.upsd = self._spawn([str(UPSD), "-u", "root", "-F"], "upsd.log")
+        wait_until(self._listening, timeout, f"upsd to listen on {self.host}:{self.port}")
+
+    def stop_upsd(self) -> None:
+        """Stop upsd alone (SIGTERM by PID), as ``systemctl restart nut-server`` does first:
+        clients are refused while the driver, and the UPS, go on."""
+        if self.upsd is not None:
+            stop_process(self.upsd)
+            self.upsd = None
 
     def start_driver(self) -> None:
         """Start dummy-ups (again); upsd reconnects to its socket by itself."""

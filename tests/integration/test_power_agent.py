@@ -3,7 +3,9 @@
 Every change of the UPS (the dummy-ups file rewritten) must show in ``/metrics`` and in the
 journal within the poll interval plus 2 s, measured from the rewrite.  The driver is killed
 (UPS communication lost) and restarted; the agent is killed with SIGKILL in the middle of an
-outage and the outage is still measured whole when it ends.
+outage and the outage is still measured whole when it ends; upsd itself is stopped and restarted
+while the UPS is on battery with a low battery, shorter and longer than the grace before silence
+counts as the UPS running out.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ POLL = 1.0  # the agent's poll interval for the UPS
 LIMIT = POLL + 2.0  # the issue's bound: poll interval plus 2 s
 
 
-def agent_config(lab: NutLab, workdir: Path) -> dict[str, Any]:
+def agent_config(lab: NutLab, workdir: Path, **power: str) -> dict[str, Any]:
     return {
         "site": {
             "commune_code": "23527",
@@ -40,6 +42,7 @@ def agent_config(lab: NutLab, workdir: Path) -> dict[str, Any]:
         "power": {
             "interval": f"{POLL:g}s",
             "timeout": "1s",
+            **power,
             "sources": [
                 {"id": "ups-1", "name": "UPS quầy", "source": {"probe": "nut", **lab.spec()}}
             ],
@@ -71,7 +74,7 @@ def flag(agent: AgentProcess, name: str) -> float | None:
 
 
 def wait_event(
-    agent: AgentProcess, after: int, kind: str, state: str, deadline: float
+    agent: AgentProcess, after: int, kind: str, state: str | None, deadline: float
 ) -> dict[str, Any]:
     found: list[dict[str, Any]] = []
 
@@ -206,3 +209,88 @@ def test_status_page_tells_the_technician(lab: NutLab, agent: AgentProcess) -> N
            None, charge=55, runtime=600)  # fmt: skip
     page = http_get(agent.base_url + "/").decode()
     assert "Mất điện lưới từ" in page and "pin còn 55 %" in page and "còn khoảng 10 phút" in page
+
+
+# The grace before a silent UPS on low battery counts as run out, shortened for the test: the
+# shipped default is 30 s with a 5 s poll (power.silent_depletion_grace, power.interval).  An upsd
+# restart here is about 2 s of refused connections and WAIT, as NUT's driver poll is 1 s.
+GRACE = 10.0
+
+
+@pytest.fixture
+def grace_agent(lab: NutLab, tmp_path: Path) -> Iterator[AgentProcess]:
+    workdir = tmp_path / "agent"
+    workdir.mkdir()
+    config = agent_config(lab, workdir, silent_depletion_grace=f"{GRACE:g}s")
+    with running_agent(config, workdir) as agent:
+        wait_until(
+            lambda: agent.sample("sansang_power_source_up", source="ups-1", probe="nut") == 1.0,
+            10,
+            "the agent's first poll of the UPS",
+        )
+        yield agent
+
+
+def seconds_between(a: dict[str, Any], b: dict[str, Any]) -> float:
+    assert a["boot_id"] == b["boot_id"]
+    return (int(b["monotonic_ns"]) - int(a["monotonic_ns"])) / 1e9
+
+
+def test_upsd_stopped_on_low_battery_is_unknown_within_the_grace_and_retracted_after(
+    lab: NutLab, grace_agent: AgentProcess
+) -> None:
+    agent, src = grace_agent, {"source": "ups-1"}
+    holdup = {"window": "24h"}
+    change(lab, agent, "OB DISCHRG", ("sansang_power_on_battery", src, 1.0),
+           ("mains_state", "lost"), charge=40, runtime=900)  # fmt: skip
+    change(lab, agent, "OB DISCHRG LB", ("sansang_power_battery_low", src, 1.0),
+           ("battery_low", "low"), charge=15, runtime=120)  # fmt: skip
+
+    # upsd restarted within the grace: silent for a few polls, and nothing ran out.
+    after = last_seq(agent)
+    lab.stop_upsd()
+    down = wait_event(agent, after, "power_source_state", "down", LIMIT)
+    lab.start_upsd()
+    lab.wait_ready()
+    up = wait_event(agent, after, "power_source_state", "up", LIMIT)
+    silent = seconds_between(down, up)  # about 2 s: upsd serves WAIT until the driver's data
+    assert silent < GRACE, f"silent {silent:.1f} s: the machine is too slow for this grace"
+    assert [e for e in agent.events(after) if e["kind"] == "ups_depleted"] == []
+    assert agent.sample("sansang_power_ups_holdup_shortest_seconds", **holdup) is None
+
+    # upsd down for longer than the grace: the UPS is journalled as run out...
+    after = last_seq(agent)
+    lab.stop_upsd()
+    down = wait_event(agent, after, "power_source_state", "down", LIMIT)
+    depleted = wait_event(agent, after, "ups_depleted", "depleted", GRACE + LIMIT)
+    assert depleted["details"]["how"] == "silent_after_low_battery"
+    assert depleted["details"]["silent_seconds"] >= GRACE
+    assert seconds_between(down, depleted) >= GRACE - POLL  # not before the grace ran out
+    assert depleted["value"] > 0
+    held = depleted["value"]
+    wait_until(
+        lambda: agent.sample("sansang_power_ups_holdup_shortest_seconds", **holdup) == held,
+        LIMIT,
+        "the hold-up figure",
+    )
+
+    # ...and upsd back with the UPS still on battery takes it back.
+    lab.start_upsd()
+    lab.wait_ready()
+    retracted = wait_event(agent, after, "ups_depletion_retracted", None, LIMIT)
+    assert retracted["subject"] == "ups-1" and retracted["seq"] > depleted["seq"]
+    assert retracted["details"]["how"] == "silent_after_low_battery"
+    assert retracted["details"]["silent_seconds"] >= GRACE
+    wait_until(
+        lambda: agent.sample("sansang_power_ups_holdup_shortest_seconds", **holdup) is None,
+        LIMIT,
+        "no hold-up figure once retracted",
+    )
+
+    _, _, restored = change(
+        lab, agent, "OL CHRG", ("sansang_power_mains_present", src, 1.0),
+        ("mains_state", "restored"), charge=16,
+    )  # fmt: skip
+    assert restored is not None
+    assert restored["details"]["depleted"] is False
+    assert restored["details"]["battery_low_reached"] is True

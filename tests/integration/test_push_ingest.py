@@ -269,6 +269,42 @@ async def test_413_halves_the_batch_until_the_collector_takes_it(
     assert client.stats.failures["rejected"] == 2
 
 
+async def test_a_503_retry_after_is_waited_then_everything_arrives(
+    tmp_path: Path, journal: Journal, ingest: Ingest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The collector's disk is full: 503 with Retry-After (1 s here); the agent waits that long
+    at least (its own backoff would retry after 0.05 s), and sends everything once there is room."""
+    import sqlalchemy
+
+    monkeypatch.setattr("collector.ingest.push.RETRY_AFTER_SECONDS", 1)
+    engine = ingest.collector.store.engine
+
+    def no_room(dbapi_connection: Any, _record: object) -> None:
+        dbapi_connection.execute("PRAGMA max_page_count = 1")  # raised to the pages it has
+
+    sqlalchemy.event.listen(engine, "connect", no_room)
+    engine.dispose()
+    fill(journal, 300)
+    config = push_config(ingest.url, token_file(tmp_path, TOKENS[SITE]), backoff_max=5)
+    client = PushClient(config, journal, SITE)
+    refusals: list[float] = []
+
+    def refused(count: int) -> bool:
+        got = [s for what, s, _ in ingest.seen if what.startswith("POST") and s == 503]
+        if len(got) > len(refusals):
+            refusals.append(time.monotonic())
+        return len(got) >= count
+
+    async with pushing(client):
+        await wait_until_async(lambda: refused(1), 10, "a first 503", interval=0.01)
+        await wait_until_async(lambda: refused(2), 10, "a second 503", interval=0.01)
+        sqlalchemy.event.remove(engine, "connect", no_room)
+        engine.dispose()
+        await wait_until_async(lambda: client.stats.acknowledged_seq == 300, 15, "every event")
+    assert refusals[1] - refusals[0] >= 0.9, "the 503's Retry-After was not honoured"
+    assert ingest.seqs(journal.journal_id) == list(range(1, 301))
+
+
 async def test_events_pruned_before_they_were_sent_are_logged_once_as_a_gap(
     ingest: Ingest, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -386,7 +422,7 @@ def prefill(path: Path, count: int) -> str:
     j = Journal(path, boot_id="boot-before")
     j.close()
     now = clock.wall()
-    with sqlite3.connect(path) as db:
+    with contextlib.closing(sqlite3.connect(path)) as db, db:  # closed: the file may be put back
         db.executemany(
             "INSERT INTO events (schema, boot_id, wall_time, monotonic_ns, kind, subject, state,"
             " value, details) VALUES (?, 'boot-before', ?, ?, 'terminal_state', ?, ?, NULL, ?)",

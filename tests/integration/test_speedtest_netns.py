@@ -177,6 +177,7 @@ def test_the_agent_schedules_tests_and_exports_them(lab: LinkLab, tmp_path: Path
     assert down is not None and FIBRE_MBIT / 2 <= mbit(down) <= FIBRE_MBIT * 1.1  # this link
     used = value(m, "sansang_speedtest_budget_used_bytes")
     assert used is not None and used > 0
+    assert value(m, "sansang_speedtest_skipped_total", reason="budget_exhausted") == 0
     assert all(
         e.details["trigger"] == "schedule"
         for e in results(tmp_path)

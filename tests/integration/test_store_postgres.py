@@ -11,6 +11,17 @@ from pathlib import Path
 import pytest
 
 from tests.integration.pglab import PgLab, new_database, skip_without_postgres
+from tests.unit.test_store_contiguous import (  # noqa: F401 (collected here against PostgreSQL)
+    test_a_hole_holds_the_cursor_until_it_is_filled,
+    test_a_journal_pruned_before_sending_skips_its_hole_only_from_first_seq,
+    test_a_new_journal_starts_at_its_first_seq_or_the_first_batch,
+    test_a_seq_far_ahead_is_not_stored_and_does_not_move_the_cursor,
+    test_an_acknowledged_batch_is_on_disk_before_the_answer,
+    test_batches_out_of_order_end_at_the_same_cursor,
+    test_details_in_another_order_are_the_same_content,
+    test_the_cursor_is_kept_per_batch_not_scanned,
+    test_the_same_seq_with_other_content_is_a_conflict_and_nothing_is_stored,
+)
 from tests.unit.test_store_sqlite import (  # noqa: F401 (collected here against PostgreSQL)
     store,
     test_a_batch_failing_in_the_database_stores_nothing,
@@ -62,8 +73,9 @@ def test_the_url_is_postgresql_through_psycopg_3(store_url: str) -> None:
 async def test_a_push_postgresql_cannot_store_is_400_not_a_retry_forever(
     tmp_path: Path, store_url: str
 ) -> None:
-    """A NUL character passes the event schema and SQLite, not PostgreSQL's text: retrying such
-    a batch would never end, so the agent is told why (400)."""
+    """A NUL character cannot be held by PostgreSQL, not even as a JSON escape in details: the
+    event schema refuses it, naming the field (400: retrying such a batch would never end),
+    before the database would refuse the whole batch."""
     from aiohttp import web
     from aiohttp.test_utils import TestClient, TestServer
 
@@ -79,9 +91,13 @@ async def test_a_push_postgresql_cannot_store_is_400_not_a_retry_forever(
         add_routes(app, c)
         async with TestClient(TestServer(app, host="127.0.0.1")) as client:
             status, body = await post(client, tokens[PUSHER], batch([event(1, subject="a\x00b")]))
-            assert status == 400 and "refused" in body["error"]
-            status, _ = await post(client, tokens[PUSHER], batch([event(1)]))
-            assert status == 200
+            assert status == 400 and body["problems"][0]["field"] == "subject"
+            note = batch([event(1, details={"note": "a\x00b", "n\x00": 1})])
+            status, body = await post(client, tokens[PUSHER], note)
+            assert status == 400
+            assert [p["field"] for p in body["problems"]] == ["details.note", "details.n\x00"]
+            status, body = await post(client, tokens[PUSHER], batch([event(1)]))
+            assert status == 200, body
         assert s.count_events() == 1
     finally:
         s.close()

@@ -4,9 +4,10 @@ namespace), or the agent's aiohttp app around a real journal for aiohttp's TestS
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -20,10 +21,17 @@ from tests.support.net import http_get
 class AgentProcess:
     """A real ``sansang agent run`` in a subprocess, optionally inside a network namespace."""
 
-    def __init__(self, config: dict[str, Any], workdir: Path, netns: str | None = None) -> None:
+    def __init__(
+        self,
+        config: dict[str, Any],
+        workdir: Path,
+        netns: str | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> None:
         self.config = config
         self.workdir = workdir
         self.netns = netns
+        self.env = {**os.environ, **env} if env else None  # e.g. LD_PRELOAD of libfaketime
         self.config_path = workdir / "agent.yaml"
         self.log_path = workdir / "agent.log"
         self.proc: subprocess.Popen[bytes] | None = None
@@ -37,7 +45,7 @@ class AgentProcess:
             cmd = ["ip", "netns", "exec", self.netns, *cmd]
         with self.log_path.open("ab") as log:  # the child keeps its own copy of the handle
             self.proc = subprocess.Popen(
-                cmd, stdout=log, stderr=subprocess.STDOUT, cwd=self.workdir
+                cmd, stdout=log, stderr=subprocess.STDOUT, cwd=self.workdir, env=self.env
             )
         wait_until(lambda: self._healthy(), timeout, f"agent at {self.base_url} to serve")
         return self
@@ -74,9 +82,12 @@ class AgentProcess:
 
 @contextmanager
 def running_agent(
-    config: dict[str, Any], workdir: Path, netns: str | None = None
+    config: dict[str, Any],
+    workdir: Path,
+    netns: str | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> Iterator[AgentProcess]:
-    agent = AgentProcess(config, workdir, netns).start()
+    agent = AgentProcess(config, workdir, netns, env).start()
     try:
         yield agent
     finally:

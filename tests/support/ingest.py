@@ -1,4 +1,5 @@
-"""A collector context for ingest tests: a real store, a real inventory file, push credentials.
+"""A collector context for ingest tests: a real store, a real inventory file, push credentials;
+and one event of every kind in the shape the agent writes it (:data:`AGENT_SHAPES`).
 
 Sites: 23527-main (Sa Thầy, pulled from ``pull_url``) and 21548-main (pushes with credential
 ``cred-21548``), and 23527-annex (pushes with ``cred-annex``).
@@ -7,6 +8,7 @@ Sites: 23527-main (Sa Thầy, pulled from ``pull_url``) and 21548-main (pushes w
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from collector.config import CollectorConfig, IngestConfig, PullConfig
 from collector.context import Collector
@@ -76,3 +78,114 @@ def make_collector(
         store=store,
     )
     return c, tokens
+
+
+_CHECK: dict[str, Any] = {
+    "probe": "tcp",
+    "reason": "timeout",
+    "detail": "no answer in 5 s",
+    "previous": "up",
+}
+_CHECK |= {"previous_duration_seconds": 5400.002}
+_SPEED: dict[str, Any] = {
+    "kind": "selfhosted",
+    "link": "wan",
+    "link_kind": "internet",
+    "trigger": "schedule",
+}
+_SPEED |= {"server": "https://speedtest.tinh.gov.vn/", "download_bps": 1.2e7, "upload_bps": 4e6}
+_SPEED |= {"latency_seconds": 0.021, "bytes_used": 180_000_000, "duration_seconds": 16.2}
+_SPEED |= {"reason": "ok", "detail": ""}
+_ROUND: dict[str, Any] = {
+    "link": "wan",
+    "link_kind": "internet",
+    "role": "one_stop_system",
+    "method": "icmp",
+}
+_ROUND |= {"sent": 20, "received": 19, "loss_ratio": 0.05, "median_seconds": 0.021}
+_ROUND |= {"jitter_seconds": 0.002, "min_seconds": 0.018, "max_seconds": 0.04}
+
+# kind -> (subject, state, value, details): every kind of sansang.events.KINDS with every details
+# key the agent writes for it, in any of its states (agent/state.py, agent/power/tracker.py,
+# agent/links/, agent/app.py).
+AGENT_SHAPES: dict[str, tuple[str, str | None, float | None, dict[str, Any]]] = {
+    "agent_started": ("agent", None, None, {"version": "0.9.0", "pid": 812, "run_id": "8f0c"}),
+    "agent_stopped": ("agent", None, None, {}),
+    "check_state": ("dns-tinh", "down", None, _CHECK),
+    "service_state": ("mot-cua", "down", None, {**_CHECK, "role": "one_stop_system"}),
+    "terminal_state": (
+        "quay-1",
+        "down",
+        None,
+        {**_CHECK, "kind": "counter_pc", "address": "10.51.27.11", "method": "icmp"},
+    ),
+    "interface_state": (
+        "eth0",
+        "up",
+        None,
+        {"operstate": "up", "isup": True, "present": True, "previous": "down"}
+        | {"previous_duration_seconds": 12.5},
+    ),
+    "clock_sync_state": (
+        "system",
+        "synchronized",
+        None,
+        {"max_error_seconds": 0.016, "status": 8193, "previous": "unsynchronized"}
+        | {"previous_duration_seconds": 37.0},
+    ),
+    # Both forms' keys: a file set aside, and a new epoch after a 409 (never both in one event).
+    "journal_reset": (
+        "journal",
+        None,
+        None,
+        {
+            "set_aside": "/var/lib/sansang/journal.db.bad",
+            "reason": "seq_conflict",
+            "previous_journal_id": "3f1c0a52-6a43-4d0e-9d2b-8f4b1f0e7a11",
+            "first_seq": 203,
+        },
+    ),
+    "clock_step": ("system", None, -3600.5, {"step_seconds": -3600.5}),
+    "power_source_state": ("ups-1", "down", None, {**_CHECK, "probe": "nut"}),
+    "mains_state": (
+        "site",
+        "restored",
+        1800.0,
+        {"class": "sustained", "duration_clock": "monotonic", "battery_low_reached": False}
+        | {"started_wall_time_unix": 1_780_000_000.0, "depleted": False, "source": "ups-1"}
+        | {"charge_ratio": 0.8, "runtime_seconds": 1500.0},
+    ),
+    "mains_flapping": (
+        "site",
+        "ended",
+        900.0,
+        {"changes": 9, "window_seconds": 600.0, "outages_sustained": 1, "interrupted": True}
+        | {"outages_momentary": 4, "sustained_seconds": 420.0, "momentary_seconds": 31.5}
+        | {"longest_outage_seconds": 420.0, "started_wall_time_unix": 1_780_000_000.0},
+    ),
+    "battery_low": ("ups-1", "low", None, {"charge_ratio": 0.18, "runtime_seconds": 240.0}),
+    "ups_bypass": ("ups-1", "on", None, {}),
+    "ups_forced_shutdown": ("ups-1", "on", None, {}),
+    "ups_depleted": (
+        "ups-1",
+        "depleted",
+        1320.5,
+        {"how": "silent_after_low_battery", "duration_clock": "monotonic", "lower_bound": False}
+        | {"silent_seconds": 45.0},
+    ),
+    "ups_depletion_retracted": (
+        "ups-1",
+        None,
+        None,
+        {"how": "silent_after_low_battery", "silent_seconds": 52.0},
+    ),
+    "link_quality": ("dns-vnpt", None, 0.021, _ROUND),
+    "link_state": ("wan", "down", None, {"previous": "up", "previous_duration_seconds": 86400.0}),
+    "backup_link_working": (
+        "lte",
+        None,
+        None,
+        {"evidence": "quality_round", "target": "dns-vnpt", "backend": "selfhosted"},
+    ),
+    "speedtest_result": ("selfhosted", "ok", 1.2e7, _SPEED),
+}

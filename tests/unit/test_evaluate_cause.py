@@ -55,3 +55,13 @@ def test_an_agent_stop_is_agent_and_a_central_outage_comes_first() -> None:
 
 def test_no_events_is_unknown() -> None:
     assert likely_cause([], at(1)) == "unknown"
+
+
+def test_a_ups_that_ran_out_is_power_unless_the_agent_took_it_back() -> None:
+    j = Journal()
+    j.add(at(1, 10), "ups_depleted", "ups-1", "depleted", 900.0, how="silent_after_low_battery")
+    loss = j.service(at(1, 10.05), "down")
+    assert likely_cause(j.events, loss.wall_time) == "power"
+    # The UPS answered again on battery after the loss: it had not run out.
+    j.add(at(1, 10.1), "ups_depletion_retracted", "ups-1", None, None)
+    assert likely_cause(j.events, loss.wall_time) == "device"

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import secrets
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from collector.ingest.credentials import Credentials, load, new_credential
+from collector.ingest.credentials import (
+    RECHECK_SECONDS,
+    Credentials,
+    load,
+    new_credential,
+    token_hash,
+)
 from sansang.configfile import ConfigError
+from tests.support import wait_until
 from tests.support.env import SANSANG
 
 
@@ -64,3 +73,46 @@ def test_a_bad_id_is_refused_by_the_command(tmp_path: Path) -> None:
     )
     assert done.returncode == 2 and "not a valid credential id" in done.stderr
     assert not (tmp_path / "c").exists()
+
+
+def test_a_rotation_that_keeps_size_and_mtime_still_revokes_the_old_token(tmp_path: Path) -> None:
+    """Reloaded by content: the new file has the old one's size and modification time (a copy
+    with ``cp -p``, a restore), and the revoked token is refused within the deadline."""
+    path = tmp_path / "c.yaml"
+    old = new_credential(path, "cred-a")
+    before = path.stat()
+    creds = Credentials(path)
+    assert creds.lookup(old) == "cred-a"
+    new = secrets.token_urlsafe(32)
+    path.write_text(f"cred-a: '{token_hash(new)}'\n", encoding="utf-8")
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = path.stat()
+    assert (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    wait_until(lambda: creds.lookup(old) is None, RECHECK_SECONDS + 4, "the old token refused")
+    assert creds.lookup(new) == "cred-a"
+
+
+def test_a_broken_edit_keeps_the_credentials_last_read_and_warns_once(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "c.yaml"
+    token = new_credential(path, "cred-a")
+    now = [0.0]
+    creds = Credentials(path, clock=lambda: now[0])
+    path.write_text("cred-a: not-a-hash\n", encoding="utf-8")
+    for step in range(1, 4):
+        now[0] = step * RECHECK_SECONDS
+        assert creds.lookup(token) == "cred-a"
+    assert len([r for r in caplog.records if "not reloaded" in r.getMessage()]) == 1
+
+
+def test_the_file_is_read_at_most_once_per_recheck_interval(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    old = new_credential(path, "cred-a")
+    now = [100.0]
+    creds = Credentials(path, clock=lambda: now[0])
+    new_credential(path, "cred-a")  # rotated
+    now[0] += RECHECK_SECONDS / 2
+    assert creds.lookup(old) == "cred-a"  # not looked at again yet
+    now[0] += RECHECK_SECONDS / 2
+    assert creds.lookup(old) is None

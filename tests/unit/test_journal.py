@@ -351,3 +351,27 @@ def test_retention_keeps_events_of_this_boot_when_the_wall_clock_jumps_years_ahe
         assert journal.prune() == 1
     finally:
         journal.close()
+
+
+def test_a_new_epoch_is_a_new_journal_id_from_a_seq_kept_across_a_reopen(tmp_path: Path) -> None:
+    j = open_journal(tmp_path / "journal.db")
+    for i in range(5):
+        j.append("check_state", f"gw-{i}", "up")
+    first_id = j.journal_id
+    assert j.epoch_first_seq == 1
+    second_id = j.begin_epoch("seq_conflict", 4)
+    assert second_id == j.journal_id != first_id
+    reset = j.newest_of_kind("journal_reset")
+    assert reset is not None and reset.seq == 6, "seqs go on: never reused"
+    assert reset.details == {
+        "reason": "seq_conflict",
+        "previous_journal_id": first_id,
+        "first_seq": 4,
+    }
+    j.close()
+    reopened = open_journal(tmp_path / "journal.db")
+    try:
+        assert (reopened.journal_id, reopened.epoch_first_seq) == (second_id, 4)
+        assert [e.seq for e in reopened.read()] == [1, 2, 3, 4, 5, 6], "both histories kept"
+    finally:
+        reopened.close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from agent.metrics.catalogue import BY_NAME, CATALOGUE
 from agent.metrics.exporter import AgentCollector
 from agent.power.reading import KNOWN_FLAGS
@@ -102,6 +104,15 @@ async def test_power_families_are_catalogued_and_render() -> None:
     assert power - emitted == {"sansang_power_ups_holdup_shortest_seconds"}  # none ran out
     text = render(AgentCollector(None, state, None).families()).decode()
     assert 'sansang_power_ups_status{source="ups",flag="CHRG"} 1' in text
+
+
+def test_the_power_help_names_no_fixed_sustained_threshold() -> None:
+    """The help is static and the threshold configurable (power.sustained_after): the help says
+    "the configured sustained threshold", never a number of minutes that may be wrong."""
+    for name in ("sansang_power_outages", "sansang_power_outage_duration_seconds"):
+        help_text = BY_NAME[name].help
+        assert "configured sustained threshold" in help_text, name
+        assert not re.search(r"\d+\s*min", help_text), name
 
 
 def test_change_has_a_value_for_measurements() -> None:

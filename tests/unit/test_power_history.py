@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from agent.power.history import InProgress, PowerHistory
-from sansang.events import Event
+from sansang.events import Change, Event
 
 NOW = 1.8e9
 H = 3600.0
@@ -94,3 +94,24 @@ def test_prune_drops_what_no_window_needs() -> None:
     h = history(restored(NOW - 31 * D, 60), restored(NOW - D, 60))
     h.prune(NOW)
     assert len(h.outages) == 1
+
+
+def test_a_retracted_depletion_gives_no_holdup() -> None:
+    def depleted(seq: int, when: float, held: float, source: str) -> Event:
+        return Event(seq, "b", when, 0, "ups_depleted", source, "depleted", held)
+
+    def retracted(seq: int, when: float, source: str) -> Event:
+        return Event(seq, "b", when, 0, "ups_depletion_retracted", source, None, None)
+
+    h = history(
+        depleted(1, NOW - 3 * D, 2400.0, "ups"),
+        depleted(2, NOW - 2 * H, 900.0, "ups-b"),
+        depleted(3, NOW - H, 600.0, "ups"),  # a silence guessed as running out...
+        retracted(4, NOW - H + 40, "ups"),  # ...and the UPS answered again on battery
+    )
+    s = h.summary(NOW)
+    assert s["24h"].shortest_holdup == 900.0  # ups-b's stands, ups's newest is taken back
+    assert s["7d"].shortest_holdup == 900.0
+    h.add_change(Change("ups_depletion_retracted", "ups-b", None, {}), NOW)
+    s = h.summary(NOW)
+    assert s["24h"].shortest_holdup is None and s["7d"].shortest_holdup == 2400.0

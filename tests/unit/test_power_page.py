@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 from agent.config import Site
+from agent.power.site import SitePower
+from agent.power.tracker import PowerPolicy
 from agent.runner import Runner
 from agent.state import SiteState
 from agent.web.status import StatusPage
@@ -13,10 +15,13 @@ from tests.support.fakes import Journalled, PowerScript, always_open, fake_job
 SITE = Site(commune_code="23527", name="Xã Sa Thầy", latitude=14.4, longitude=107.8)
 
 
-async def _page_after(*statuses: str | None, **numbers: float) -> tuple[StatusPage, float]:
+async def _page_after(
+    *statuses: str | None, policy: PowerPolicy | None = None, **numbers: float
+) -> tuple[StatusPage, float]:
     ups = PowerScript()
     job = fake_job("ups", ups, role="power")
-    state = SiteState([job], always_open)
+    power = SitePower(["ups"], policy, "") if policy is not None else None
+    state = SiteState([job], always_open, power)
     runner = Runner([job], state, Journalled())
     for status in statuses:
         ups.say(status, **numbers)
@@ -55,3 +60,13 @@ async def test_a_silent_ups_shows_the_cause_in_words() -> None:
     vi = text(page.render("vi", now, []))
     assert "mất liên lạc với UPS (trình điều khiển NUT không kết nối)" in vi
     assert "Kiểm tra cáp USB/COM" in vi  # the next step, from the hints
+
+
+async def test_the_outage_classes_name_the_configured_threshold() -> None:
+    page, now = await _page_after("OL", policy=PowerPolicy(sustained_after=600))
+    vi = text(page.render("vi", now, []))
+    assert "Số lần mất điện kéo dài (trên 10 phút)" in vi
+    assert "Số lần mất điện thoáng qua (đến 10 phút)" in vi
+    assert "5 phút" not in vi
+    en = text(page.render("en", now, []))
+    assert "Sustained outages (over 10 min)" in en and "Momentary outages (up to 10 min)" in en

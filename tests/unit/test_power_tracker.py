@@ -104,28 +104,114 @@ def test_bypass_and_forced_shutdown_are_events_of_their_own() -> None:
     assert depleted.details["how"] == "forced_shutdown"
 
 
-def test_ups_that_goes_silent_after_low_battery_ran_out_and_holdup_is_measured() -> None:
-    tr = tracker()
-    out = feed(
-        tr,
-        [
-            (0, "ups", "OL"),
-            (100, "ups", "OB DISCHRG"),
-            (700, "ups", "OB DISCHRG LB"),
-            (760, "ups", None),  # the UPS (or its USB link) went dark
-            (765, "ups", None),
-        ],
-    )
-    depleted = [c for _, c in out if c.kind == "ups_depleted"]
-    assert len(depleted) == 1
-    assert depleted[0].value == 660.0  # on battery at 100 s, silent at 760 s
-    assert depleted[0].details["how"] == "silent_after_low_battery"
+def silence(start: float, end: float, every: float = 5.0) -> list[tuple[float, str, str | None]]:
+    """Polls of ``ups`` it does not answer, from ``start`` to ``end`` inclusive."""
+    n = int((end - start) / every)
+    return [(start + i * every, "ups", None) for i in range(n + 1)]
+
+
+ON_BATTERY_LOW: list[tuple[float, str, str | None]] = [
+    (0, "ups", "OL"),
+    (100, "ups", "OB DISCHRG"),
+    (700, "ups", "OB DISCHRG LB"),
+]
+
+
+def depletions(out: list[tuple[float, Change]]) -> list[Change]:
+    return [c for _, c in out if c.kind in ("ups_depleted", "ups_depletion_retracted")]
+
+
+def test_ups_that_stays_silent_past_the_grace_after_low_battery_ran_out() -> None:
+    tr = tracker()  # the shipped grace: 30 s
+    out = feed(tr, [*ON_BATTERY_LOW, *silence(760, 785)])  # 25 s of silence: unknown
+    assert depletions(out) == []
+    out = feed(tr, silence(790, 800))  # 30 s of silence: past the grace
+    depleted = depletions(out)
+    assert [(c.kind, c.state, c.subject) for c in depleted] == [("ups_depleted", "depleted", "ups")]
+    assert depleted[0].value == 660.0  # on battery at 100 s, first silent poll at 760 s
+    assert depleted[0].details == {
+        "how": "silent_after_low_battery",
+        "duration_clock": "monotonic",
+        "silent_seconds": 30.0,
+    }
     # Silence keeps the outage open: no restored until a source sees mains again.
     assert tr.outage is not None and tr.outage.depleted
     out = feed(tr, [(4000, "ups", "OL CHRG")])
     restored = next(c for _, c in out if c.kind == "mains_state")
     assert restored.state == "restored" and restored.value == 3900.0
     assert restored.details["class"] == "sustained" and restored.details["depleted"] is True
+    assert depletions(out) == []  # back on line is no proof it had not run out
+
+
+def test_silence_within_the_grace_is_unknown_not_depletion() -> None:
+    tr = tracker()
+    out = feed(tr, [*ON_BATTERY_LOW, *silence(760, 785), (790, "ups", "OB DISCHRG LB")])
+    assert depletions(out) == []
+    out = feed(tr, [(900, "ups", "OL CHRG")])
+    assert out[0][1].details["depleted"] is False
+
+
+def test_the_grace_is_the_configured_one() -> None:
+    out = feed(tracker(silent_depletion_grace=10), [*ON_BATTERY_LOW, *silence(760, 765)])
+    assert depletions(out) == []
+    out = feed(tracker(silent_depletion_grace=10), [*ON_BATTERY_LOW, *silence(760, 770)])
+    assert [c.details["silent_seconds"] for c in depletions(out)] == [10.0]
+
+
+def test_answering_again_on_battery_retracts_the_depletion() -> None:
+    tr = tracker()
+    out = feed(tr, [*ON_BATTERY_LOW, *silence(760, 800), (802.5, "ups", "OB DISCHRG LB")])
+    assert [(c.kind, c.state) for c in depletions(out)] == [
+        ("ups_depleted", "depleted"),
+        ("ups_depletion_retracted", None),
+    ]
+    retracted = depletions(out)[1]
+    assert retracted.subject == "ups" and retracted.value is None
+    assert retracted.details == {"how": "silent_after_low_battery", "silent_seconds": 42.5}
+    assert tr.outage is not None and not tr.outage.depleted
+    out = feed(tr, [(900, "ups", "OL CHRG")])
+    restored = next(c for _, c in out if c.kind == "mains_state")
+    assert restored.details["depleted"] is False and restored.details["battery_low_reached"]
+
+
+def test_after_a_retraction_a_real_silence_is_a_depletion_again_measured_from_the_start() -> None:
+    tr = tracker()
+    feed(tr, [*ON_BATTERY_LOW, *silence(760, 800), (805, "ups", "OB LB")])
+    out = feed(tr, silence(900, 930))
+    depleted = depletions(out)
+    assert [(c.kind, c.value) for c in depleted] == [("ups_depleted", 800.0)]  # 100 s → 900 s
+    assert tr.outage is not None and tr.outage.depleted
+
+
+def test_an_answer_that_is_not_on_battery_keeps_the_depletion() -> None:
+    for answer in ("OB LB FSD", "OB LB OFF", "LB"):  # gave up in its own words, or says neither
+        tr = tracker()
+        out = feed(tr, [*ON_BATTERY_LOW, *silence(760, 800), (805, "ups", answer)])
+        assert [c.kind for c in depletions(out)] == ["ups_depleted"], answer
+        assert tr.outage is not None and tr.outage.depleted, answer
+
+
+def test_a_retraction_keeps_another_sources_depletion() -> None:
+    tr = tracker("ups", "ups-b")
+    steps: list[tuple[float, str, str | None]] = [
+        (0, "ups", "OL"),
+        (0, "ups-b", "OL"),
+        (10, "ups", "OB"),
+        (10, "ups-b", "OB"),
+        (20, "ups-b", "OB FSD"),  # ups-b gives up in its own words
+        (30, "ups", "OB LB"),
+        *silence(40, 80),
+        (85, "ups", "OB LB"),  # ups answers again: only its own depletion is retracted
+        (90, "ups", "OL"),
+    ]
+    out = feed(tr, steps)
+    assert [(c.kind, c.subject) for c in depletions(out)] == [
+        ("ups_depleted", "ups-b"),
+        ("ups_depleted", "ups"),
+        ("ups_depletion_retracted", "ups"),
+    ]
+    restored = next(c for _, c in out if c.kind == "mains_state" and c.state == "restored")
+    assert restored.details["depleted"] is True
 
 
 def test_silence_without_low_battery_is_not_depletion() -> None:
@@ -254,6 +340,18 @@ def test_journal_stays_consistent_and_counts_every_outage(
             if now and previous is False:
                 site_restorations += 1
             previous = now
+    # A retraction always takes back a depletion of its source guessed from silence, in the same
+    # battery run (a run ends when the source says it is on line).
+    standing: dict[str, list[str]] = {"a": [], "b": []}
+    for t, source, status in timeline:
+        if status is not None and reading(status).mains_present:
+            standing[source].clear()
+        for c in (c for t_c, c in out if t_c == t):
+            if c.kind == "ups_depleted":
+                assert not standing[c.subject], "depleted twice in one battery run"
+                standing[c.subject].append(c.details["how"])
+            elif c.kind == "ups_depletion_retracted":
+                assert standing[c.subject].pop() == "silent_after_low_battery"
     journalled = sum(1 for c in mains if c.state == "restored")
     ended = [c for _, c in out if c.kind == "mains_flapping" and c.state == "ended"] + close
     flapped = sum(c.details["outages_momentary"] + c.details["outages_sustained"] for c in ended)

@@ -77,7 +77,9 @@ def test_the_evaluation_day_is_the_windows_end_in_vietnam() -> None:
 def test_the_rules_are_registered_with_their_kinds() -> None:
     assert {"responder", "drill", "contingency"} <= set(RULES)
     assert RULES["responder"].kinds == RULES["drill"].kinds == ()
-    assert {"backup_link_working", "mains_state", "ups_depleted"} <= kinds_for(["contingency"])
+    assert {"backup_link_working", "mains_state", "ups_depleted", "ups_depletion_retracted"} <= (
+        kinds_for(["contingency"])
+    )
 
 
 def test_risk_words_are_the_site_pages() -> None:
@@ -272,6 +274,49 @@ def test_contingency_a_ups_that_ran_out_last_is_not_met_cause_power() -> None:
     held_again = proven_journal()
     held_again.add(at(1), "mains_state", "site", "restored", 7200.0, depleted=True)
     assert contingency(inputs(with_plans(), held_again), CONT, WINDOW).status == "met"
+
+
+def test_contingency_a_retracted_depletion_is_as_if_the_ups_held() -> None:
+    """The agent guessed from a stalled upsd that the UPS ran out, then took it back when the
+    UPS answered again on battery: the outage was held, the fallback proven."""
+    j = proven_journal()
+    j.mains_lost(at(20))
+    j.add(at(20) + 600, "ups_depleted", "ups-1", "depleted", 600.0,
+          how="silent_after_low_battery", silent_seconds=30.0)  # fmt: skip
+    j.add(at(20) + 610, "ups_depletion_retracted", "ups-1", None, None,
+          how="silent_after_low_battery", silent_seconds=40.0)  # fmt: skip
+    f = contingency(inputs(with_plans(), j), CONT, WINDOW)
+    assert f.status == "met" and f.cause is None  # the newest standing is the restored at 11/06
+    j.mains_restored(at(20) + 1800, 1800)  # the agent's restored: depleted false
+    f = contingency(inputs(with_plans(), j), CONT, WINDOW)
+    assert f.status == "met" and "UPS giữ điện qua lần mất điện gần nhất (21/06/2026" in f.vi
+    # Without the retraction the same outage is a failed fallback.
+    failed = proven_journal()
+    failed.mains_lost(at(20))
+    failed.add(at(20) + 600, "ups_depleted", "ups-1", "depleted", 600.0,
+               how="silent_after_low_battery")  # fmt: skip
+    f = contingency(inputs(with_plans(), failed), CONT, WINDOW)
+    assert f.status == "not_met" and f.cause == "power"
+
+
+def test_contingency_a_retraction_after_the_restored_clears_its_depleted() -> None:
+    """Another source saw the mains back while the silent UPS still said nothing, so the
+    restored says depleted; the UPS then answered on battery and the depletion was taken back."""
+    j = proven_journal()
+    start = at(20)
+    j.add(start + 600, "ups_depleted", "ups-1", "depleted", 600.0,
+          how="silent_after_low_battery")  # fmt: skip
+    j.add(start + 900, "mains_state", "site", "restored", 900.0,
+          started_wall_time_unix=start, depleted=True)  # fmt: skip
+    assert contingency(inputs(with_plans(), j), CONT, WINDOW).status == "not_met"
+    j.add(start + 905, "ups_depletion_retracted", "ups-1", None, None,
+          how="silent_after_low_battery")  # fmt: skip
+    f = contingency(inputs(with_plans(), j), CONT, WINDOW)
+    assert f.status == "met", f.vi
+    # A second source's depletion in the same outage still stands.
+    j.add(start + 700, "ups_depleted", "ups-2", "depleted", 700.0, how="output_off")
+    f = contingency(inputs(with_plans(), j), CONT, WINDOW)
+    assert f.status == "not_met" and f.cause == "power"
 
 
 def test_contingency_a_province_may_prove_fewer_risks() -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collector.evaluate.model import Evidence, Finding
 from collector.evaluate.rules.dead_zone import dead_zone, dead_zone_points
+from collector.evaluate.timeline import site_index, unpowered_spans
 from collector.survey import SurveyPoint
 from tests.support.evaluate import HOUR, THRESHOLDS, WINDOW, Journal, at, site
 
@@ -194,3 +195,15 @@ def test_no_mobile_data_and_no_survey_is_unknown_and_a_bad_survey_point_is_not_m
 def test_survey_points_of_no_site_below_threshold_make_the_province_list() -> None:
     points = [point("Làng A", 2.0), point("Làng B", 40.0), point("Trụ sở", 1.0, "23527-main")]
     assert [p.label for p in dead_zone_points(points, DZ)] == ["Làng A"]
+
+
+def test_a_retracted_depletion_leaves_the_site_powered() -> None:
+    j = Journal()
+    afternoon_cut(j, 4, depleted_after=1500.0)
+    inputs = j.alive().inputs(MOUNTAIN)
+    ran_out = at(4, 13) + 1500.0
+    assert unpowered_spans(site_index(inputs), WINDOW, has_ups=True) == [(ran_out, at(4, 18))]
+    j.add(at(4, 13) + 1600, "ups_depletion_retracted", "ups-1", None, None,
+          how="silent_after_low_battery")  # fmt: skip
+    inputs = j.inputs(MOUNTAIN)
+    assert unpowered_spans(site_index(inputs), WINDOW, has_ups=True) == []

@@ -99,6 +99,46 @@ def test_flapping_summaries_and_a_ups_that_ran_out_early() -> None:
     )
 
 
+def test_a_retracted_depletion_gives_no_hold_up_figure() -> None:
+    """upsd stalled while the UPS was on battery with a low battery: the agent guessed it ran
+    out after 3 minutes, then the UPS answered again on battery and the agent took it back."""
+    j = watched()
+    j.mains_lost(at(5, 9))
+    guessed = j.add(
+        at(5, 9) + 180, "ups_depleted", "ups-1", "depleted", 180.0,
+        how="silent_after_low_battery", silent_seconds=30.0,
+    )  # fmt: skip
+    j.add(at(5, 9) + 200, "ups_depletion_retracted", "ups-1", None, None,
+          how="silent_after_low_battery", silent_seconds=50.0)  # fmt: skip
+    j.mains_restored(at(5, 9) + 1200, 1200)
+    j.add(at(12, 10), "ups_depleted", "ups-2", "depleted", 20 * 60, how="output_off")
+    f = power_outages(j.inputs(), TH, WINDOW)
+    assert f.details["ups_depleted"] == 1 and f.details["ups_depleted_retracted"] == 1
+    assert f.details["ups_short_holdup"] == 0
+    assert f.details["shortest_holdup_minutes"] == 20.0  # ups-2's, not the 3 minutes taken back
+    assert "bộ lưu điện cạn" not in f.vi
+    assert guessed.ref not in {ref for e in f.evidence for ref in e.refs}
+    # Without the retraction the guess would count: 3 minutes, under the 15 required.
+    unretracted = watched()
+    unretracted.add(at(5, 9) + 180, "ups_depleted", "ups-1", "depleted", 180.0,
+                    how="silent_after_low_battery")  # fmt: skip
+    f = power_outages(unretracted.inputs(), TH, WINDOW)
+    assert f.details["ups_short_holdup"] == 1 and f.details["shortest_holdup_minutes"] == 3.0
+
+
+def test_a_retraction_takes_back_only_the_newest_depletion_of_its_source() -> None:
+    j = watched()
+    j.add(at(2), "ups_depleted", "ups-1", "depleted", 240.0, how="output_off")
+    j.add(at(9), "ups_depleted", "ups-1", "depleted", 600.0, how="silent_after_low_battery")
+    j.add(at(9) + 60, "ups_depletion_retracted", "ups-1", None, None,
+          how="silent_after_low_battery")  # fmt: skip
+    # ups-2 has nothing to take back: its retraction changes nothing
+    j.add(at(9) + 90, "ups_depletion_retracted", "ups-2", None, None,
+          how="silent_after_low_battery")  # fmt: skip
+    f = power_outages(j.inputs(), TH, WINDOW)
+    assert f.details["ups_depleted"] == 1 and f.details["shortest_holdup_minutes"] == 4.0
+
+
 def test_no_power_events_is_unknown_even_with_a_ups_registered() -> None:
     f = power_outages(Journal().inputs(), TH, WINDOW)
     assert f.status == "unknown" and "đã khai báo" in f.vi

@@ -14,6 +14,7 @@ import pytest
 from agent.journal.store import Journal
 from collector.events import EventIn
 from collector.inventory import model as inventory_model
+from sansang.event_details import details_model
 from sansang.events import KINDS
 from simulate.cli import listen_of
 from simulate.driver import Driver, Progress, SimClock, SiteRun, site_runs
@@ -129,6 +130,8 @@ async def test_the_journals_are_the_same_for_a_seed_and_have_the_agents_shapes(
         assert [_simulated(e) for e in events_a] == [_simulated(e) for e in events_b], a.plan.key
         for e in events_a:
             EventIn.model_validate(e)  # what the collector's ingest accepts
+            typed = details_model(e["kind"]).model_validate(e["details"])
+            assert typed.model_extra == {}, f"details the collector does not type: {e}"
             assert e["kind"] in KINDS
             seen.add(e["kind"])
     expected = {

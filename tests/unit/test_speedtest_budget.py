@@ -6,7 +6,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from agent.journal.store import Journal
-from agent.links.bandwidth.budget import DEFAULT_ESTIMATE_BYTES, Budget, month_start
+from agent.links.bandwidth.budget import (
+    DEFAULT_ESTIMATE_BYTES,
+    MIN_TEST_BYTES,
+    Budget,
+    month_start,
+    next_month_start,
+)
 from tests.support.clock import FakeWall
 
 MIB = 1024 * 1024
@@ -78,4 +84,22 @@ def test_the_estimate_is_the_last_successful_test_of_that_backend(tmp_path: Path
     budget = Budget(journal, 100 * MIB, "Asia/Ho_Chi_Minh", wall=wall)
     assert budget.estimate("province") == 20 * MIB  # the failed one after it is not a measure
     assert budget.estimate("ookla") == DEFAULT_ESTIMATE_BYTES  # never ran
+    journal.close()
+
+
+def test_next_month_starts_at_local_midnight_of_the_first_and_after_december() -> None:
+    # 1 December 00:00 in Vietnam is 30 November 17:00 UTC; 1 January 2027 is 31 December 17:00.
+    assert next_month_start(utc(11, 15, 3), "Asia/Ho_Chi_Minh") == utc(11, 30, 17)
+    assert next_month_start(utc(11, 30, 17), "Asia/Ho_Chi_Minh") == utc(12, 31, 17)
+    assert next_month_start(utc(12, 31, 16, 59), "Asia/Ho_Chi_Minh") == utc(12, 31, 17)
+
+
+def test_tests_are_suspended_below_the_smallest_test_until_next_month(tmp_path: Path) -> None:
+    wall = FakeWall()
+    journal = journal_with_tests(tmp_path, wall)  # 23 MiB used in December (Vietnam)
+    wall.now = utc(12, 2, 0)
+    enough = Budget(journal, 23 * MIB + MIN_TEST_BYTES, "Asia/Ho_Chi_Minh", wall=wall)
+    assert enough.suspended_until(enough.used()) is None
+    short = Budget(journal, 23 * MIB + MIN_TEST_BYTES - 1, "Asia/Ho_Chi_Minh", wall=wall)
+    assert short.suspended_until(short.used()) == utc(12, 31, 17)
     journal.close()

@@ -234,7 +234,7 @@ def _report(**end: Any) -> bytes:
     return json.dumps({"start": {}, "intervals": [], "end": end}).encode()
 
 
-def test_iperf3_reads_rates_bytes_and_rtt() -> None:
+def test_iperf3_reads_rates_and_the_bytes_that_crossed_the_link() -> None:
     out = _report(
         streams=[{"sender": {"min_rtt": 1500}}],
         sum_sent={"bytes": 10_000_000, "seconds": 4.0},
@@ -242,8 +242,30 @@ def test_iperf3_reads_rates_bytes_and_rtt() -> None:
     )
     got = iperf3.parse(out, b"", "iperf3 upload")
     assert got.rate == 9_800_000 / 4.0  # what the far end received
-    assert got.bytes == 10_000_000
-    assert got.min_rtt == 0.0015
+    assert got.bytes == 10_000_000  # what the sender wrote: its tail crosses after the count
+    # The omitted seconds are not in iperf3's sums: counted at the measured rate.
+    assert iperf3.parse(out, b"", "iperf3 upload", omitted=2).bytes == 10_000_000 + 4_900_000
+    # ... and never less than the rate over the whole time the client ran
+    assert iperf3.parse(out, b"", "iperf3 upload", omitted=2, ran=6.5).bytes == 15_925_000
+
+
+def test_iperf3_counts_retransmitted_segments_again() -> None:
+    """A segment sent again crosses the link again: in the omitted seconds and after them."""
+    out = json.dumps(
+        {
+            "start": {"tcp_mss_default": 1448},
+            "intervals": [
+                {"sum": {"bytes": 900_000, "retransmits": 30, "omitted": True}},
+                {"sum": {"bytes": 1_000_000, "retransmits": 5, "omitted": False}},
+            ],
+            "end": {
+                "sum_sent": {"bytes": 1_000_000, "seconds": 1.0, "retransmits": 5},
+                "sum_received": {"bytes": 1_000_000, "seconds": 1.0},
+            },
+        }
+    ).encode()
+    got = iperf3.parse(out, b"", "iperf3 upload", omitted=1)
+    assert got.bytes == 2_000_000 + (30 + 5) * 1448
 
 
 @pytest.mark.parametrize(
@@ -265,6 +287,23 @@ def test_iperf3_errors(message: str, reason: str) -> None:
     assert message in caught.value.detail
     if "busy" in message:
         assert "server busy" in caught.value.detail
+    # refused and busy are runs the server did not take: worth starting again
+    not_taken = "refused" in message or "busy" in message
+    assert isinstance(caught.value, iperf3.NotTaken) == not_taken
+
+
+def test_iperf3_a_run_cut_after_data_moved_is_not_started_again() -> None:
+    out = json.dumps(
+        {
+            "intervals": [{"sum": {"bytes": 400_000}}, {"sum": {"bytes": 300_000}}],
+            "end": {},
+            "error": "control socket has closed unexpectedly",
+        }
+    ).encode()
+    with pytest.raises(SpeedtestError) as caught:
+        iperf3.parse(out, b"", "iperf3 download h:5201")
+    assert not isinstance(caught.value, iperf3.NotTaken)
+    assert caught.value.bytes_used == 700_000  # counted in the budget
 
 
 def test_iperf3_interrupted_keeps_its_result_and_garbage_is_an_error() -> None:
@@ -289,5 +328,14 @@ def test_iperf3_command() -> None:
     assert argv[argv.index("-t") + 1] == "3" and "-R" in argv and "-n" not in argv
     assert argv[argv.index("-B") + 1] == "10.0.0.2"
     assert argv[argv.index("--bind-dev") + 1] == "wwan0"
+    assert "-O" not in argv
     capped = iperf3.command("h", 5201, None, seconds=3, cap=1000, reverse=False)
     assert capped[capped.index("-n") + 1] == "1000" and "-t" not in capped and "-R" not in capped
+    omitting = iperf3.command("h", 5201, None, seconds=3, cap=None, reverse=False, omit=2)
+    assert omitting[omitting.index("-O") + 1] == "2"
+
+
+def test_iperf3_omits_two_seconds_when_the_duration_has_room() -> None:
+    assert iperf3.omit_seconds(8.0, 3) == 2  # the default duration: -O 2 -t 3
+    assert iperf3.omit_seconds(3.0, 2) == 1
+    assert iperf3.omit_seconds(2.0, 2) == 0

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from agent.config import Site as SiteConfig
 from agent.config.links import Link, SpeedtestBackend, SpeedtestConfig
 from agent.journal.store import Journal
 from agent.links.bandwidth.budget import MIB, Budget
@@ -18,6 +19,7 @@ from agent.links.bandwidth.result import SpeedResult, SpeedtestError
 from agent.links.bandwidth.runs import SpeedtestRunner, SpeedtestState
 from agent.metrics.exporter import AgentCollector
 from agent.state import SiteState
+from agent.web.status import StatusPage
 from sansang.exposition import render
 from tests.support.clock import FakeWall
 from tests.support.metrics import parse_metrics, value
@@ -26,7 +28,8 @@ RESULT = SpeedResult("selfhosted", "http://10.200.0.1:8080/", 2.5e6, 1.25e6, 0.0
 
 
 class FakeRunner:
-    """Answers with ``answer`` (a result, or an exception to raise) and records the calls."""
+    """Answers with ``answer`` (a result, or an exception to raise) and records the calls; a
+    result's bytes are bounded by ``max_bytes``, as a real backend's."""
 
     def __init__(self, answer: SpeedResult | Exception = RESULT) -> None:
         self.answer = answer
@@ -38,10 +41,11 @@ class FakeRunner:
         self.calls.append({"backend": backend.id, "link": link, "max_bytes": max_bytes})
         if isinstance(self.answer, Exception):
             raise self.answer
-        return self.answer
+        return replace(self.answer, bytes_used=min(self.answer.bytes_used, max_bytes))
 
 
 LINKS = [Link(id="fibre", kind="internet"), Link(id="4g", kind="mobile", role="backup")]
+SITE = SiteConfig(commune_code="23527", name="Xã Sa Thầy", latitude=14.4, longitude=107.8)
 
 
 class Site:
@@ -161,34 +165,66 @@ async def test_a_backend_that_never_returns_is_stopped(tmp_path: Path) -> None:
         s.journal.close()
 
 
-async def test_an_exhausted_budget_skips_and_journals_once_a_month(tmp_path: Path) -> None:
-    # The first test may start on the default estimate (24 MiB); each uses 12 MiB.
+async def test_a_budget_below_the_estimate_runs_a_capped_test(tmp_path: Path) -> None:
+    """10 MiB a month, below the 24 MiB a test is expected to use before it has run once."""
+    s = Site(tmp_path, FakeRunner(replace(RESULT, bytes_used=30 * MIB)), budget_mib=10)
+    try:
+        (outcome,) = await s.tester.run(s.tester.plan(link_id="fibre"), "schedule")
+        assert outcome.result is not None and not outcome.skipped
+        assert s.runner.calls[0]["max_bytes"] == 10 * MIB  # bounded by what is left
+        (event,) = s.events("speedtest_result")
+        assert event.state == "ok" and event.details["capped"] is True
+        assert event.details["bytes_used"] == 10 * MIB
+        assert value(s.metrics(), "sansang_speedtest_skipped_total", reason="budget_exhausted") == 0
+    finally:
+        s.journal.close()
+
+
+async def test_an_exhausted_budget_skips_counts_and_says_when_tests_resume(
+    tmp_path: Path,
+) -> None:
+    # Each test uses 12 MiB, or what is left when that is less.
     s = Site(tmp_path, FakeRunner(replace(RESULT, bytes_used=12 * MIB)), budget_mib=30)
     try:
         await s.tester.run(s.tester.plan(), "schedule")  # 2 × 12 MiB: 6 MiB left, 12 needed
-        assert len(s.runner.calls) == 2
-        for _ in range(3):  # three more scheduled runs, one from the CLI
+        assert len(s.runner.calls) == 2 and s.state.suspended_until is None
+        assert "capped" not in s.events("speedtest_result")[-1].details
+        fibre, backup = await s.tester.run(s.tester.plan(), "schedule")
+        assert fibre.result is not None and s.runner.calls[-1]["max_bytes"] == 6 * MIB
+        assert s.events("speedtest_result")[-2].details["capped"] is True
+        assert backup.skipped and backup.error and backup.error.reason == "budget_exhausted"
+        for _ in range(2):  # two more scheduled runs, then one from the CLI: all skipped
             outcomes = await s.tester.run(s.tester.plan(), "schedule")
-            assert all(
-                o.skipped and o.error and o.error.reason == "budget_exhausted" for o in outcomes
-            )
+            assert all(o.skipped for o in outcomes)
         await s.tester.run(s.tester.plan(), "cli")
-        assert len(s.runner.calls) == 2  # nothing ran
+        assert len(s.runner.calls) == 3  # nothing more ran
         skips = [
             e for e in s.events("speedtest_result") if e.details.get("reason") == "budget_exhausted"
         ]
-        assert len(skips) == 1
+        assert len(skips) == 1  # journalled once a month
         assert skips[0].details["bytes_used"] == 0 and skips[0].state == "failed"
-        assert "6291456 bytes left" in skips[0].details["detail"]
-        m = s.metrics()  # a skip is not a test
-        assert value(m, "sansang_speedtest_tests_total", backend="province", link="fibre") == 1.0
+        assert "0 bytes left" in skips[0].details["detail"]
+        m = s.metrics()  # a skip is not a test, but every skip counts: 1 + 2 + 2 + 2
+        assert value(m, "sansang_speedtest_tests_total", backend="province", link="4g") == 1.0
+        assert value(m, "sansang_speedtest_skipped_total", reason="budget_exhausted") == 7
+        # The status page says so, and when tests resume: 1 December in Vietnam.
+        december = datetime(2026, 11, 30, 17, 0, tzinfo=UTC).timestamp()
+        assert s.state.suspended_until == december
+        site_state = SiteState([], lambda _when: False)
+        site_state.speedtest = s.state
+        page = StatusPage(SITE, site_state)
+        vi = page.render("vi", s.wall.now, [])
+        assert "Tạm dừng đo băng thông" in vi and "sẽ đo lại từ ngày 01/12/2026" in vi
+        en = page.render("en", s.wall.now, [])
+        assert "Throughput tests suspended" in en and "they resume on 01/12/2026" in en
         # --ignore-budget runs anyway, bounded by the whole month's allowance.
         await s.tester.run(s.tester.plan(link_id="fibre"), "cli", ignore_budget=True)
         assert s.runner.calls[-1]["max_bytes"] == 30 * MIB
-        # Next month (1 December in Vietnam): tests run again.
-        s.wall.now = datetime(2026, 11, 30, 17, 0, tzinfo=UTC).timestamp()
+        # Next month (1 December in Vietnam): tests run again, the line is gone.
+        s.wall.now = december
         await s.tester.run(s.tester.plan(link_id="fibre"), "schedule")
-        assert len(s.runner.calls) == 4
+        assert len(s.runner.calls) == 5 and s.state.suspended_until is None
+        assert "Tạm dừng đo băng thông" not in page.render("vi", s.wall.now, [])
     finally:
         s.journal.close()
 

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import func, inspect, select
+from sqlalchemy import func, inspect, select, text
 
 from collector.events import EventIn, StoredEvent
 from collector.store import AuditEntry, SchemaError, Store, migrate
@@ -109,7 +109,7 @@ def test_iter_events_orders_by_site_wall_time_and_seq_within_the_span(store: Sto
 
 
 def test_iter_events_filters_kinds_and_keeps_every_field(store: Store) -> None:
-    details = {"link": "vnpt", "loss_ratio": 0.25, "nested": {"a": [1, 2]}, "big": 2**70}
+    details = {"link": "vnpt", "loss_ratio": 0.25, "up": True, "none": None, "big": 2**62 + 1}
     quality = ev(1, kind="link_quality", subject="gw", state=None, value=0.012, details=details)
     store.insert_events(SITE, "j1", [quality, ev(2, details={"name": "Xã Sa Thầy"})], T0)
     (got,) = store.iter_events(0, 2e9, kinds=["link_quality"])
@@ -225,38 +225,48 @@ def test_a_database_at_0001_is_upgraded_and_keeps_its_events(store_url: str) -> 
         migrate.upgrade(engine, "0001")
         assert migrate.current(engine) == "0001"
         with engine.begin() as conn:
-            conn.execute(
-                events_table.insert().values(
-                    site=SITE,
-                    journal_id="j1",
-                    seq=1,
-                    boot_id="b",
-                    wall_time=T0,
-                    monotonic_ns=1,
-                    kind="agent_started",
-                    subject="agent",
-                    details='{"version": "0.1"}',
-                    received_at=T0,
+            for seq in (1, 2, 4):  # a hole at 3: the contiguous cursor of 0003 stops at 2
+                conn.execute(
+                    events_table.insert().values(
+                        site=SITE,
+                        journal_id="j1",
+                        seq=seq,
+                        boot_id="b",
+                        wall_time=T0 + seq,
+                        monotonic_ns=seq,
+                        kind="agent_started",
+                        subject="agent",
+                        details='{"version": "0.1"}',
+                        received_at=T0,
+                    )
                 )
-            )
-        with pytest.raises(SchemaError, match=r"revision 0001, this sansang needs 0002"):
+            conn.execute(
+                text("INSERT INTO journals (site, journal_id, last_seq, received_at)"
+                     " VALUES (:site, 'j1', 4, :at)"),
+                {"site": SITE, "at": T0},
+            )  # fmt: skip
+        with pytest.raises(SchemaError, match=r"revision 0001, this sansang needs 0003"):
             Store.open(store_url, migrate=False)
         store = Store.open(store_url)
         try:
-            assert migrate.current(engine) == migrate.head() == "0002"
-            (kept,) = store.iter_events(0, 2e9)
-            assert kept.details == {"version": "0.1"}
+            assert migrate.current(engine) == migrate.head() == "0003"
+            kept = list(store.iter_events(0, 2e9))
+            assert [e.details for e in kept] == [{"version": "0.1"}] * 3
             assert store.add_note(SITE, "a", "b", T0).id >= 1  # a table of 0002
+            cursor = store.cursor(SITE, "j1")
+            assert (cursor.last_seq, cursor.highest_seq) == (2, 4), (
+                "backfilled: run from 1 ends at 2"
+            )
         finally:
             store.close()
         with engine.connect() as conn:
-            assert conn.execute(select(func.count()).select_from(events_table)).scalar() == 1
+            assert conn.execute(select(func.count()).select_from(events_table)).scalar() == 3
     finally:
         engine.dispose()
 
 
 def test_migrate_false_on_an_empty_database_says_so(store_url: str) -> None:
-    with pytest.raises(SchemaError, match=r"none \(empty database\), this sansang needs 0002"):
+    with pytest.raises(SchemaError, match=r"none \(empty database\), this sansang needs 0003"):
         Store.open(store_url, migrate=False)
 
 

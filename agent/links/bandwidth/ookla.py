@@ -90,13 +90,14 @@ def _blocking(
     if float(best.get("latency", 0)) >= 600_000:  # every latency request failed
         raise SpeedtestError("unreachable", f"{BEST}: {_name(best)} did not answer latency.txt")
     root = os.path.dirname(best["url"])
+    latency = speedtestcli.idle_latency(root, source, socket_timeout(duration))
     measured = speedtestcli.measure(tester, root, duration=duration, max_bytes=max_bytes)
     return SpeedResult(
         kind="ookla",
         server=_name(best),
         download_bps=measured.download_bps,
         upload_bps=measured.upload_bps,
-        latency_seconds=measured.latency_seconds,
+        latency_seconds=latency,
         bytes_used=measured.bytes_used,
         duration_seconds=time.monotonic() - started,
     )

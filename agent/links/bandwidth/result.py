@@ -15,8 +15,10 @@ class SpeedResult:
     server: str  # the endpoint URL, the Ookla server ("name (sponsor), id"), or iperf3 host:port
     download_bps: float | None  # bytes per second; None when the direction was not measured
     upload_bps: float | None
+    # the idle round trip before the load, every backend alike (agent.links.bandwidth.idle_rtt)
     latency_seconds: float | None
-    bytes_used: int  # both directions, payload and overhead the client counted
+    # both directions; TCP payload from a backend module, link bytes from run_backend (wire.py)
+    bytes_used: int
     duration_seconds: float  # the whole test, start to end
 
     def figures(self) -> dict[str, Any]:

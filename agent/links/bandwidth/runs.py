@@ -2,9 +2,14 @@
 
 Tests never overlap: one asyncio lock inside a process, and a file lock (``flock``) beside the
 journal across processes (the agent's schedule and ``sansang agent speedtest`` in another
-process).  Every test, skip for lack of budget included, is a ``speedtest_result`` event; the
-metrics (:class:`SpeedtestState`) are built from those events, so a test run from the CLI shows
-in the agent's metrics too.
+process).  Every test is a ``speedtest_result`` event; the metrics (:class:`SpeedtestState`) are
+built from those events, so a test run from the CLI shows in the agent's metrics too.
+
+A test runs bounded by what is left of the month's budget, smaller than usual when less is left
+than the backend's estimate (``capped``); under ``MIN_TEST_BYTES`` it is skipped.  The first skip
+of a month per backend is journalled; every skip counts in ``sansang_speedtest_skipped_total``
+(the journalled one through the journal, the others directly), and the status page says until
+when tests are suspended.
 """
 
 from __future__ import annotations
@@ -24,14 +29,17 @@ from agent import clock
 from agent.config.links import Link, SpeedtestBackend, SpeedtestConfig
 from agent.journal.store import Journal
 from agent.links.bandwidth.backends import run_backend
-from agent.links.bandwidth.budget import RESULT_KIND, Budget
+from agent.links.bandwidth.budget import MIN_TEST_BYTES, RESULT_KIND, Budget
 from agent.links.bandwidth.result import SpeedResult, SpeedtestError
 from sansang.events import Event
+from sansang.reasons import Reason
 
 log = logging.getLogger(__name__)
 
 DEFAULT_LINK = "default"  # the `link` label of a test over the default route
 BACKUP_EVIDENCE_EVERY = 86400.0  # at most one backup_link_working per link and day
+BUDGET_EXHAUSTED: Reason = "budget_exhausted"
+SKIP_REASONS = (BUDGET_EXHAUSTED,)  # the `reason` label of sansang_speedtest_skipped_total
 Trigger = Literal["schedule", "cli"]
 
 
@@ -152,23 +160,31 @@ class SpeedtestRunner:
     ) -> TestOutcome:
         link_id = link.id if link is not None else DEFAULT_LINK
         left = await asyncio.to_thread(self.budget.left)
-        need = await asyncio.to_thread(self.budget.estimate, backend.id)
-        if left < need and not ignore_budget:
-            return await self._skip(backend, link_id, left, need, trigger)
+        if left < MIN_TEST_BYTES and not ignore_budget:
+            return await self._skip(backend, link_id, left, trigger)
         max_bytes = self.budget.monthly_bytes if ignore_budget else left
+        need = await asyncio.to_thread(self.budget.estimate, backend.id)
+        # below the estimate: a smaller test, bounded by what is left, rather than none
+        capped: dict[str, Any] = {"capped": True} if left < need and not ignore_budget else {}
+        if capped:
+            log.info(
+                "speed test %s over %s capped at the %d bytes left this month (it uses about %d)",
+                backend.id, link_id, left, need,
+            )  # fmt: skip
         started = time.monotonic()
         try:
             result = await self._measure(backend, link, max_bytes)
         except SpeedtestError as err:
             log.warning("speed test %s over %s failed: %s", backend.id, link_id, err.detail)
             details = _failed_details(backend, link_id, err, time.monotonic() - started)
-            await self._journal("failed", backend.id, None, {**details, "trigger": trigger})
+            details = {**details, **capped, "trigger": trigger}
+            await self._journal("failed", backend.id, None, details)
             return TestOutcome(backend, link_id, None, err)
         log.info(
             "speed test %s over %s: down %s B/s, up %s B/s, %d bytes",
             backend.id, link_id, result.download_bps, result.upload_bps, result.bytes_used,
         )  # fmt: skip
-        details = {**_ok_details(result, link_id), "trigger": trigger}
+        details = {**_ok_details(result, link_id), **capped, "trigger": trigger}
         await self._journal("ok", backend.id, result.download_bps, details)
         if link is not None and link.role == "backup":
             await asyncio.to_thread(self._backup_evidence, link.id, backend.id)
@@ -194,15 +210,17 @@ class SpeedtestRunner:
             raise SpeedtestError("error", f"{type(err).__name__}: {err}") from err
 
     async def _skip(
-        self, backend: SpeedtestBackend, link_id: str, left: int, need: int, trigger: Trigger
+        self, backend: SpeedtestBackend, link_id: str, left: int, trigger: Trigger
     ) -> TestOutcome:
         detail = (
             f"{left} bytes left of the month's {self.budget.monthly_bytes}; "
-            f"a test of this backend uses about {need}"
+            f"the smallest test uses {MIN_TEST_BYTES}"
         )
-        err = SpeedtestError("budget_exhausted", detail)
+        err = SpeedtestError(BUDGET_EXHAUSTED, detail)
         if await asyncio.to_thread(self.budget.skip_noted, backend.id):
             log.info("speed test %s over %s skipped: %s", backend.id, link_id, detail)
+            if self.state is not None:  # the journalled skip counts when the journal is read
+                self.state.count_skip(BUDGET_EXHAUSTED)
         else:
             log.warning("speed test %s skipped until next month: %s", backend.id, detail)
             details = {**_failed_details(backend, link_id, err, 0.0), "trigger": trigger}
@@ -283,6 +301,8 @@ class SpeedtestState:
         self.budget = budget
         self.latest: dict[tuple[str, str], Latest] = {}
         self.used_bytes: int | None = None
+        self.skipped: dict[str, int] = dict.fromkeys(SKIP_REASONS, 0)
+        self.suspended_until: float | None = None  # when tests resume, while the budget is out
         self._after = journal.newest_seq  # counters count from the agent's start
 
     def refresh(self) -> None:
@@ -294,10 +314,17 @@ class SpeedtestState:
             if len(events) < 1000:
                 break
         self.used_bytes = self.budget.used()
+        self.suspended_until = self.budget.suspended_until(self.used_bytes)
+
+    def count_skip(self, reason: str) -> None:
+        """One more skip for ``reason``: a journalled skip event, or one the journal does not
+        hold (only the first of a month per backend is journalled)."""
+        self.skipped[reason] = self.skipped.get(reason, 0) + 1
 
     def apply(self, event: Event) -> None:
         d = event.details
-        if d.get("reason") == "budget_exhausted":
+        if d.get("reason") == BUDGET_EXHAUSTED:
+            self.count_skip(BUDGET_EXHAUSTED)
             return  # a skip: no test ran
         latest = self.latest.setdefault((event.subject, str(d.get("link", DEFAULT_LINK))), Latest())
         latest.tests += 1
@@ -313,6 +340,8 @@ class SpeedtestState:
         rows: list[Row] = [("sansang_speedtest_budget_bytes", self.budget.monthly_bytes, {})]
         if self.used_bytes is not None:
             rows.append(("sansang_speedtest_budget_used_bytes", self.used_bytes, {}))
+        for reason, count in sorted(self.skipped.items()):
+            rows.append(("sansang_speedtest_skipped_total", count, {"reason": reason}))
         for (backend, link), r in sorted(self.latest.items()):
             ids = {"backend": backend, "link": link}
             rows.append(("sansang_speedtest_success", float(r.success), ids))

@@ -67,6 +67,7 @@ def _blocking(
         tester.get_best_server(servers)
     except Exception as err:
         raise speedtestcli.classify(err, root) from err
+    latency = speedtestcli.idle_latency(root, source, socket_timeout(duration))
     measured = speedtestcli.measure(
         tester, root + "/speedtest", duration=duration, max_bytes=max_bytes
     )
@@ -75,7 +76,7 @@ def _blocking(
         server=root,
         download_bps=measured.download_bps,
         upload_bps=measured.upload_bps,
-        latency_seconds=measured.latency_seconds,
+        latency_seconds=latency,
         bytes_used=measured.bytes_used,
         duration_seconds=time.monotonic() - started,
     )

@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import http.client
 import io
+import logging
 import math
 import socket
 import sys
@@ -38,6 +39,7 @@ from typing import Any
 import psutil
 
 from agent.config.links import Link
+from agent.links.bandwidth import idle_rtt
 from agent.links.bandwidth.result import SpeedtestError
 from sansang.reasons import Reason, describe, reason_for_os_error
 
@@ -55,6 +57,7 @@ def _import_quietly() -> Any:
     return speedtest
 
 
+log = logging.getLogger(__name__)
 speedtest = _import_quietly()
 _Speedtest: Any = speedtest.Speedtest
 
@@ -214,7 +217,6 @@ class Step:
 class Measured:
     download_bps: float
     upload_bps: float
-    latency_seconds: float | None
     bytes_used: int
 
 
@@ -305,9 +307,23 @@ def _direction(
     return main, first.bytes + main.bytes
 
 
+def idle_latency(root: str, source: str | None, timeout: float) -> float | None:
+    """The idle round trip to the server of ``root`` (:mod:`agent.links.bandwidth.idle_rtt`),
+    taken before the transfers; None when no connect got through (the server answered
+    speedtest-cli already, through a proxy maybe: the test goes on, its latency unknown)."""
+    host, port = idle_rtt.address_of(root)
+    try:
+        return idle_rtt.measure(host, port, timeout=timeout, source=source)
+    except OSError as err:
+        log.warning("idle latency to %s:%d not measured: %s", host, port, describe(err))
+        return None
+
+
 def measure(tester: Client, root: str, *, duration: float, max_bytes: int) -> Measured:
-    """Latency, download and upload against the server ``tester`` has set as its best (whose
-    files are under ``root``); raises :class:`SpeedtestError`."""
+    """Download and upload against the server ``tester`` has set as its best (whose files are
+    under ``root``); raises :class:`SpeedtestError`.  speedtest-cli's own latency (half the
+    mean of three connect + GET latency.txt) only tells whether the server answers: the
+    latency a test reports is :func:`idle_latency`, as every backend's."""
     down_probe, up_probe = Plan(SIDES[0], 2, THREADS), Plan(PROBE_UPLOAD, 2, THREADS)
     smallest = 2 * side_bytes(SIDES[0]) + 2 * PROBE_UPLOAD
     if max_bytes < smallest:
@@ -330,8 +346,7 @@ def measure(tester: Client, root: str, *, duration: float, max_bytes: int) -> Me
     if up.bytes == 0:
         _diagnose(tester, root)
         raise SpeedtestError("protocol_error", "upload: no byte accepted", down_bytes)
-    # speedtest-cli's ping is half the mean time of three connect + GET latency.txt: one RTT
-    return Measured(down.rate, up.rate, ping_ms / 1000, down_bytes + up_bytes)
+    return Measured(down.rate, up.rate, down_bytes + up_bytes)
 
 
 def _diagnose(tester: Client, url: str) -> None:

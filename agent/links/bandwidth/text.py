@@ -44,7 +44,7 @@ def outcome_lines(o: TestOutcome) -> list[str]:
         head,
         f"  Máy chủ / server: {r.server}",
         f"  Tải xuống / download: {mbit(r.download_bps)}   Tải lên / upload: {mbit(r.upload_bps)}"
-        f"   Độ trễ / latency: {millis(r.latency_seconds)}",
+        f"   Độ trễ khi chưa tải / idle latency: {millis(r.latency_seconds)}",
         f"  Dữ liệu dùng / data used: {mib(r.bytes_used)} trong / in {r.duration_seconds:.1f} s",
     ]
 

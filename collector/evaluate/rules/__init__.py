@@ -25,7 +25,7 @@ from collector.evaluate.rules import (
     terminal_availability,
     uptime,
 )
-from collector.evaluate.timeline import AGENT_KINDS, CAUSE_KINDS
+from collector.evaluate.timeline import AGENT_KINDS, CAUSE_KINDS, CLOCK_KINDS
 
 RULES: dict[str, RuleEntry] = {
     "uptime": uptime.RULE,
@@ -45,8 +45,9 @@ THRESHOLDS_READ: dict[str, frozenset[str]] = {name: e.thresholds for name, e in 
 
 
 def kinds_for(rules: Iterable[str]) -> frozenset[str]:
-    """Every event kind the given rules need, with the agent's and the cause's."""
-    kinds = set(AGENT_KINDS) | set(CAUSE_KINDS) | {"link_quality"}
+    """Every event kind the given rules need, with the agent's, the cause's and the clock
+    steps (which put a boot's events on one clock)."""
+    kinds = set(AGENT_KINDS) | set(CAUSE_KINDS) | set(CLOCK_KINDS) | {"link_quality"}
     for name in rules:
         entry = RULES.get(name)
         kinds.update(entry.kinds if entry else ())

@@ -16,7 +16,10 @@ journal can show, the fallback seen working (001 §2.2.6.b, 000 §IV.8.3 and Ph�
      (the UPS held the load through the outage; a momentary one counts, and so does a deliberate
      test: switching the mains off is journalled as an outage) proves it; a ``restored`` with
      ``depleted`` or an ``ups_depleted`` (the UPS ran out) is a failed fallback: not met, cause
-     power.  ``mains_flapping`` summaries say nothing about depletion and are not read.
+     power.  ``mains_flapping`` summaries say nothing about depletion and are not read.  A
+     depletion the agent retracted (``ups_depletion_retracted``: the UPS answered again on
+     battery) counts as if it never happened, in an ``ups_depleted`` and in a ``restored``'s
+     ``depleted`` alike (:mod:`collector.evaluate.depletion`).
    - another risk listed there: unknown (the journal has no evidence of its fallback).
 
    The rule reads the window's events and, from before the window, the newest event of each kind
@@ -38,6 +41,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from collector.evaluate.depletion import resolve
 from collector.evaluate.model import (
     Cause,
     Evidence,
@@ -62,10 +66,11 @@ from collector.evaluate.rules._plans import (
     risk_words,
     risks_of,
 )
+from collector.evaluate.timeline import site_index
 from collector.events import StoredEvent
 
 TARGET = "SEC-CONTINGENCY"
-KINDS = ("backup_link_working", "mains_state", "ups_depleted")
+KINDS = ("backup_link_working", "mains_state", "ups_depleted", "ups_depletion_retracted")
 
 
 @dataclass(frozen=True)
@@ -185,8 +190,10 @@ def _proof(risk: str, inputs: SiteInputs, since: float, max_age: float) -> Proof
 
 
 def _newest(inputs: SiteInputs, kinds: Sequence[str]) -> list[StoredEvent]:
-    """Every event of ``kinds`` known (the window's, and the newest before it), oldest first."""
-    known = [e for e in (*inputs.before, *inputs.events) if e.kind in kinds]
+    """Every event of ``kinds`` known (the window's, and the newest before it), oldest first,
+    on the site's one clock (clock steps undone: :func:`site_index`)."""
+    index = site_index(inputs)
+    known = [e for kind in kinds for e in (*index.before(kind), *index.kind(kind))]
     return sorted(known, key=lambda e: (e.wall_time, e.seq))
 
 
@@ -227,10 +234,11 @@ def _link_proof(inputs: SiteInputs, since: float, max_age: float) -> Proof:
 
 
 def _power_proof(inputs: SiteInputs, since: float, max_age: float) -> Proof:
+    known = _newest(inputs, ("mains_state", "ups_depleted", "ups_depletion_retracted"))
+    depleted = resolve(known)
+    standing = {e.ref for e in depleted.standing}
     seen = [
-        e
-        for e in _newest(inputs, ("mains_state", "ups_depleted"))
-        if e.kind == "ups_depleted" or e.state == "restored"
+        e for e in known if e.ref in standing or (e.kind == "mains_state" and e.state == "restored")
     ]
     recent = [e for e in seen if since <= e.wall_time]
     days = f"{max_age:g}"
@@ -244,7 +252,7 @@ def _power_proof(inputs: SiteInputs, since: float, max_age: float) -> Proof:
         )
     last = recent[-1]
     when_vi, when_en = moment_vi(last.wall_time), moment_en(last.wall_time)
-    if last.kind == "ups_depleted" or last.details.get("depleted") is True:
+    if last.kind == "ups_depleted" or depleted.outage_depleted(last):
         return Proof(
             "power_loss",
             "not_met",

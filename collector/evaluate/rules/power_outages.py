@@ -5,7 +5,9 @@ Counted in the window: every ``mains_state restored`` (its value is the outage i
 than ``sustained_after_minutes`` is sustained, else momentary: Thông tư 05/2025/TT-BCT, Điều 15),
 the outages a ``mains_flapping ended`` summarises, and an outage still in progress at the window's
 end (``lost`` with no ``restored``).  Minutes without mains are clipped to the window.  A UPS that
-ran out (``ups_depleted``) sooner than ``min_ups_holdup_minutes`` is reported.
+ran out (``ups_depleted``) sooner than ``min_ups_holdup_minutes`` is reported; a depletion the
+agent retracted (``ups_depletion_retracted``: the UPS answered again on battery) is not: it gives
+no hold-up figure.
 
 Unknown when nothing watches the power (no UPS in the inventory and no power event at all), or when
 the power sources were not answering for more than ``max_unknown_ratio`` of the window (time
@@ -17,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from collector.evaluate.clock import started_at
 from collector.evaluate.model import Evidence, Finding, RuleEntry, SiteInputs, Thresholds, Window
 from collector.evaluate.rules._common import (
     events_evidence,
@@ -31,6 +34,7 @@ from collector.evaluate.timeline import (
     agent_gaps,
     changes_of,
     clip,
+    depletions,
     merge,
     site_index,
     sweep,
@@ -44,6 +48,7 @@ POWER_KINDS = (
     "mains_state",
     "mains_flapping",
     "ups_depleted",
+    "ups_depletion_retracted",
     "power_source_state",
     "battery_low",
     "ups_bypass",
@@ -81,8 +86,7 @@ def count_outages(index: SiteIndex, window: Window, sustained_after: float) -> O
         if e.state != "restored":
             continue
         seconds = _value(e)
-        started = e.details.get("started_wall_time_unix")
-        start = float(started) if isinstance(started, int | float) else None
+        start = started_at(e)  # the agent's monotonic length, ending where the event sits
         if start is None:
             start = open_since if open_since is not None else e.wall_time - (seconds or 0.0)
         if seconds is None:
@@ -190,7 +194,8 @@ def power_outages(inputs: SiteInputs, thresholds: Thresholds, window: Window) ->
     unknown = _unknown_seconds(inputs, index, window, mains_off)
     days = round(window.seconds / 86400)
     minutes = counted.seconds / 60
-    depleted = list(index.kind("ups_depleted"))
+    resolved = depletions(index)
+    depleted = [e for e in resolved.standing if e.wall_time >= window.start]
     short = [e for e in depleted if (_value(e) or 0.0) < min_holdup]
     details: dict[str, float | int | str | None] = {
         "sustained": counted.sustained,
@@ -200,6 +205,7 @@ def power_outages(inputs: SiteInputs, thresholds: Thresholds, window: Window) ->
         "flapping_periods": counted.flapping,
         "flapping_now": int(counted.flapping_now),
         "ups_depleted": len(depleted),
+        "ups_depleted_retracted": sum(e.wall_time >= window.start for e in resolved.retracted),
         "ups_short_holdup": len(short),
         "shortest_holdup_minutes": min(
             (round((_value(e) or 0.0) / 60, 1) for e in depleted), default=None
@@ -238,15 +244,15 @@ def power_outages(inputs: SiteInputs, thresholds: Thresholds, window: Window) ->
         unit="outages",
         vi=vi,
         en=en,
-        evidence=_evidence(index),
+        evidence=_evidence(index, depleted),
         cause="power",
         details=details,
     )
 
 
-def _evidence(index: SiteIndex) -> list[Evidence]:
+def _evidence(index: SiteIndex, depleted: Sequence[StoredEvent]) -> list[Evidence]:
     events = sorted(
-        (*index.kind("mains_state"), *index.kind("mains_flapping"), *index.kind("ups_depleted")),
+        (*index.kind("mains_state"), *index.kind("mains_flapping"), *depleted),
         key=lambda e: e.wall_time,
     )
     if not events:
