@@ -17,6 +17,8 @@ class SansangError(Exception):
     ├── agent
     │   ├── PushError (agent.journal.push)             one push of the journal failed, and why
     │   ├── SpeedtestError (agent.links.bandwidth.result)    a throughput test did not finish
+    │   │   └── NotTaken (agent.links.bandwidth.iperf3)      the iperf3 server did not take the
+    │   │                                                    run (nothing moved): start it again
     │   ├── UnknownMetricError (agent.metrics.exporter)      also a KeyError: a name not in the
     │   │                                                    catalogue (a bug)
     │   ├── NutError (agent.power.nut.client)          upsd answered ERR
@@ -33,6 +35,8 @@ class SansangError(Exception):
         ├── CellError (collector.inventory.columns)    also a ValueError: a cell's value is unusable
         ├── SheetError (collector.inventory.importer)  a site list cannot be imported at all
         ├── PromError (collector.live.promapi)         a query to Prometheus failed
+        ├── SeqConflict (collector.store.contiguous)   seqs held with other content: the journal
+        │                                              went back (a 409)
         ├── SchemaError (collector.store.migrate)      also a RuntimeError: the database's schema
         │                                              is not this version's
         └── UnreadableDetailsError (collector.store.unreadable)  also a ValueError: a stored
