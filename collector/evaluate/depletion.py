@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from collector.evaluate.clock import started_at
 from collector.events import StoredEvent
 
 DEPLETED = "ups_depleted"
@@ -32,8 +33,8 @@ class Depletions:
         outage was retracted (a flag with no depletion seen inside stands as it is)."""
         if restored.details.get("depleted") is not True:
             return False
-        started = restored.details.get("started_wall_time_unix")
-        start = float(started) if isinstance(started, int | float) else float("-inf")
+        began = started_at(restored)  # the agent's monotonic length, across a clock step
+        start = float("-inf") if began is None else began
 
         def inside(e: StoredEvent) -> bool:
             return start <= e.wall_time <= restored.wall_time
