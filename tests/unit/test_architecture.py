@@ -65,6 +65,16 @@ store.close()
     assert loaded.isdisjoint({"agent", "simulate", "tools", "dashboards"}), loaded
 
 
+def test_the_collector_command_loads_no_agent_module() -> None:
+    """``sansang collector ...`` builds only the collector's subcommands; ``sansang agent ...``
+    only the agent's (the dispatcher loads the component the command line names)."""
+    code = "from sansang import cli\ncli._parser(cli._chosen(['collector', 'run']))"
+    assert _loaded_top_packages(code).isdisjoint({"agent", "simulate", "tools"})
+    code = "from sansang import cli\ncli._parser(cli._chosen(['agent', 'probe', 'tcp', 'x:1']))"
+    loaded = _loaded_top_packages(code)
+    assert "agent" in loaded and loaded.isdisjoint({"collector", "simulate", "tools"}), loaded
+
+
 def test_the_kernel_loads_no_component() -> None:
     modules = sorted(f"sansang.{m.name}" for m in pkgutil.iter_modules(sansang.__path__))
     assert "sansang.cli" in modules and "sansang.reasons" in modules
