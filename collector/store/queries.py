@@ -207,17 +207,7 @@ def _run_end() -> Select[Any]:
 # new length, never the journal's).
 RUN_END = _run_end()
 
-STORED_CONTENT = (
-    events.c.seq,
-    events.c.boot_id,
-    events.c.wall_time,
-    events.c.monotonic_ns,
-    events.c.kind,
-    events.c.subject,
-    events.c.state,
-    events.c.value,
-    events.c.details,
-)
+STORED_CONTENT = EVENT_COLUMNS[2:]  # an event's columns but its site and journal
 # What the store holds of one journal between two seqs (a range of the primary key).
 STORED_RANGE = select(*STORED_CONTENT).where(
     *_OF_JOURNAL, events.c.seq >= bindparam("low"), events.c.seq <= bindparam("high")

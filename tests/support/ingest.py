@@ -93,7 +93,7 @@ _SPEED: dict[str, Any] = {
     "link_kind": "internet",
     "trigger": "schedule",
 }
-_SPEED |= {"server": "https://speedtest.tinh.gov.vn/", "download_bps": 1.2e7, "upload_bps": 4e6}
+_SPEED |= {"server": "https://speedtest.tinh.example/", "download_bps": 1.2e7, "upload_bps": 4e6}
 _SPEED |= {"latency_seconds": 0.021, "bytes_used": 180_000_000, "duration_seconds": 16.2}
 _SPEED |= {"reason": "ok", "detail": ""}
 _ROUND: dict[str, Any] = {
