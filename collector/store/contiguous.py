@@ -70,6 +70,7 @@ def insert(
 ) -> InsertResult:
     """Store ``batch`` in the caller's transaction and move the journal's cursors."""
     journal = {"site": site, "journal_id": journal_id}
+    queries.lock_journal(conn, site, journal_id)
     row = conn.execute(queries.JOURNAL_ROW, journal).first()
     lowest = min((e.seq for e in batch), default=1)
     stored_cursor = int(row[0]) if row is not None else 0

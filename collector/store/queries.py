@@ -175,6 +175,27 @@ def _greater(stored: Any, new: Any) -> Any:
     return case((stored > new, stored), else_=new)
 
 
+# One batch of a journal at a time (taken first in the batch's transaction): a batch reads the
+# cursor, stores its events and computes the run without a hole from what it sees, so two
+# batches of one journal in flight together would each miss the other's uncommitted events and
+# the cursor would stop short of both (seen on PostgreSQL: 390 of 400 events contiguous).
+# PostgreSQL: a transaction-scoped advisory lock on the journal's name (other journals go on in
+# parallel). SQLite: an UPDATE, even of no row, takes the database's write lock until commit
+# (one writer at a time anyway; this only moves the wait before the cursor is read).
+_PG_LOCK_JOURNAL = text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))")
+_SQLITE_LOCK_JOURNAL = text(
+    "UPDATE journals SET site = site WHERE site = :site AND journal_id = :journal_id"
+)
+
+
+def lock_journal(conn: Connection, site: str, journal_id: str) -> None:
+    """Wait until no other transaction stores a batch of this journal, and hold it until commit."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(_PG_LOCK_JOURNAL, {"key": f"sansang.journal\x1f{site}\x1f{journal_id}"})
+    else:
+        conn.execute(_SQLITE_LOCK_JOURNAL, {"site": site, "journal_id": journal_id})
+
+
 # ``(contiguous_seq, last_seq)`` of one journal.
 JOURNAL_ROW = select(journals.c.contiguous_seq, journals.c.last_seq).where(
     journals.c.site == _SITE, journals.c.journal_id == _JOURNAL

@@ -7,10 +7,12 @@ import itertools
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.integration.pglab import PgLab, new_database, skip_without_postgres
+from tests.support.store import opened_store
 from tests.unit.test_store_contiguous import (  # noqa: F401 (collected here against PostgreSQL)
     test_a_hole_holds_the_cursor_until_it_is_filled,
     test_a_journal_pruned_before_sending_skips_its_hole_only_from_first_seq,
@@ -23,7 +25,6 @@ from tests.unit.test_store_contiguous import (  # noqa: F401 (collected here aga
     test_the_same_seq_with_other_content_is_a_conflict_and_nothing_is_stored,
 )
 from tests.unit.test_store_sqlite import (  # noqa: F401 (collected here against PostgreSQL)
-    store,
     test_a_batch_failing_in_the_database_stores_nothing,
     test_a_batch_is_stored_once_and_duplicates_are_counted,
     test_a_batch_naming_another_site_stores_nothing,
@@ -42,6 +43,9 @@ from tests.unit.test_store_sqlite import (  # noqa: F401 (collected here against
     test_the_same_seq_in_another_journal_or_site_is_another_event,
 )
 
+if TYPE_CHECKING:
+    from collector.store import Store
+
 pytestmark = [pytest.mark.integration, skip_without_postgres]
 _names = itertools.count(1)
 
@@ -58,6 +62,11 @@ def server() -> Iterator[str]:
 @pytest.fixture
 def store_url(server: str) -> str:
     return new_database(server, f"t{os.getpid()}_{next(_names)}")
+
+
+@pytest.fixture
+def store(store_url: str) -> Iterator[Store]:
+    yield from opened_store(store_url)
 
 
 def test_the_url_is_postgresql_through_psycopg_3(store_url: str) -> None:
@@ -128,3 +137,55 @@ def test_collectors_starting_together_migrate_one_after_the_other(store_url: str
         assert migrate.current(engine) == migrate.head()
     finally:
         engine.dispose()
+
+
+def test_a_batch_waits_for_the_batch_of_its_journal_in_flight(store: Store) -> None:
+    """Batch 11..20 held uncommitted while batch 21..30 of the same journal arrives: the second
+    waits for the first (it would else count its run from a cursor of 10, not see 11..20, and
+    the first, not seeing 21..30, would leave the cursor at 20 for good)."""
+    import threading
+
+    from sqlalchemy import text
+
+    from collector.store import contiguous
+    from tests.support import wait_until
+    from tests.unit.test_store_sqlite import SITE, T0, ev
+
+    store.insert_events(SITE, "j1", [ev(s) for s in range(1, 11)], T0)
+    first_in, release, second_done = threading.Event(), threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def first() -> None:
+        try:
+            with store.engine.begin() as conn:
+                batch = [ev(s) for s in range(11, 21)]
+                contiguous.insert(conn, SITE, "j1", batch, T0 + 1, first_seq=None, ahead_limit=None)
+                first_in.set()
+                release.wait(60)
+        except BaseException as err:  # collected, asserted below
+            errors.append(err)
+
+    def second() -> None:
+        try:
+            store.insert_events(SITE, "j1", [ev(s) for s in range(21, 31)], T0 + 2)
+        except BaseException as err:  # collected, asserted below
+            errors.append(err)
+        finally:
+            second_done.set()
+
+    waiting = text("SELECT count(*) FROM pg_locks WHERE NOT granted")
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    threads[0].start()
+    assert first_in.wait(10), "the first batch was not stored in its transaction"
+    threads[1].start()
+
+    def second_waits_or_ended() -> bool:
+        with store.engine.connect() as conn:
+            return second_done.is_set() or conn.execute(waiting).scalar_one() > 0
+
+    wait_until(second_waits_or_ended, 10, "the second batch waiting or stored")
+    release.set()
+    for t in threads:
+        t.join(60)
+    assert errors == []
+    assert store.cursor(SITE, "j1").last_seq == 30

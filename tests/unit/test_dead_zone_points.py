@@ -5,8 +5,6 @@ dead-zone list and drawn as triangles on the map, in Vietnamese (English with ``
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -31,13 +29,6 @@ FOR_A_SITE = SurveyPoint(
     "Sân UBND", 14.4133, 107.7931, at(7), 1e5, None, 0.0, 0.2, site="23527-main"
 )
 BEFORE = SurveyPoint("Đèo cũ", 14.95, 108.7, WINDOW.start - 3600, 1e5, None, 0.0, 0.2)
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store.open(f"sqlite:///{tmp_path / 'collector.db'}")
-    yield s
-    s.close()
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import json
 import logging
 import math
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -39,13 +39,6 @@ from tests.support.metrics import parse_metrics, value
 
 GOOD, BAD = "23527-main", "21548-main"  # Sa Thầy, Lý Sơn in the example inventory
 FAILURES = "collector.evaluate.failure"
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store.open(f"sqlite:///{tmp_path / 'collector.db'}")
-    yield s
-    s.close()
 
 
 def good_journal(site: str = GOOD) -> Journal:

@@ -3,8 +3,6 @@ every site of the inventory, rolled up per province."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,13 +13,6 @@ from collector.survey import SurveyPoint
 from collector.targets import load_catalogue
 from tests.support import event_in
 from tests.support.evaluate import THRESHOLDS, WINDOW, Journal, _example, at
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store.open(f"sqlite:///{tmp_path / 'collector.db'}")
-    yield s
-    s.close()
 
 
 def sa_thay() -> Journal:

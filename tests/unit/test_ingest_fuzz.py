@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -152,13 +152,6 @@ def pinned(shape: str = "link_state", details: dict[str, Any] | None = None, **t
     events = [shaped("link_state", 1), changed]
     batch = {"schema": 1, "site": PUSHER, "journal_id": f"pinned-{next(_journals)}"}
     return json.dumps(batch | {"events": events}).encode()
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store.open(f"sqlite:///{tmp_path / 'collector.db'}")
-    yield s
-    s.close()
 
 
 @pytest.fixture

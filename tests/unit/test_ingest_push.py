@@ -5,7 +5,7 @@ and nothing is stored (rows counted)."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -39,13 +39,6 @@ def event(seq: int, site: str = PUSHER, **fields: Any) -> dict[str, Any]:
 
 def batch(events: list[dict[str, Any]], site: str = PUSHER, **fields: Any) -> dict[str, Any]:
     return {"schema": 1, "site": site, "journal_id": "journal-a", "events": events, **fields}
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store.open(f"sqlite:///{tmp_path / 'collector.db'}")
-    yield s
-    s.close()
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ with a real SQLite store: any query a client sends is answered, a 4xx when it is
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -23,13 +23,6 @@ from tests.support.ingest import PUSHER, make_collector
 TOKEN = "lecteur-de-test"
 PATH = f"/api/v1/sites/{PUSHER}/events"
 HEADERS = {"Authorization": f"Bearer {TOKEN}"}
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store.open(f"sqlite:///{tmp_path / 'collector.db'}")
-    yield s
-    s.close()
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,20 +22,6 @@ from tests.support import event_in
 SITE = "23527-main"
 T0 = 1_780_000_000.0
 LIMIT = 100  # ahead_limit of these tests (ingest.max_batch_events)
-
-
-@pytest.fixture
-def store_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'collector.db'}"
-
-
-@pytest.fixture
-def store(store_url: str) -> Iterator[Store]:
-    s = Store.open(store_url)
-    try:
-        yield s
-    finally:
-        s.close()
 
 
 def ev(seq: int, **fields: Any) -> EventIn:

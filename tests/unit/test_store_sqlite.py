@@ -7,9 +7,7 @@ against a real PostgreSQL by overriding that fixture.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,20 +25,6 @@ from tests.support import event_in
 
 SITE, OTHER = "23527-main", "21548-main"
 T0 = 1_780_000_000.0
-
-
-@pytest.fixture
-def store_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'collector.db'}"
-
-
-@pytest.fixture
-def store(store_url: str) -> Iterator[Store]:
-    s = Store.open(store_url)
-    try:
-        yield s
-    finally:
-        s.close()
 
 
 def ev(seq: int, wall: float | None = None, site: str = SITE, **fields: Any) -> EventIn:
