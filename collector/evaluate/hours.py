@@ -14,14 +14,20 @@ from zoneinfo import ZoneInfo
 
 from collector.evaluate.model import Window
 from collector.evaluate.timeline import Span
+from collector.inventory.model import Site
 from sansang.service_hours import WEEKDAYS, ServiceHours, parse_range
 
 DEFAULT_HOURS = ServiceHours()
 
 
+def service_spans(site: Site, window: Window) -> tuple[Span, ...]:
+    """The service hours of ``site`` inside ``window``, sorted (for now the default schedule for
+    every site)."""
+    return _default_spans(window)
+
+
 @functools.lru_cache(maxsize=16)
-def service_spans(window: Window) -> tuple[Span, ...]:
-    """The default service hours inside ``window``, sorted."""
+def _default_spans(window: Window) -> tuple[Span, ...]:
     return _spans(DEFAULT_HOURS, window)
 
 

@@ -30,7 +30,7 @@ def all_up() -> Journal:
 
 
 def test_service_hours_of_the_window() -> None:
-    hours = sum(b - a for a, b in service_spans(WINDOW)) / HOUR
+    hours = sum(b - a for a, b in service_spans(site(), WINDOW)) / HOUR
     assert hours == 4 * 41.5 + 2 * 7.5  # four weeks and a Monday and Tuesday
 
 

@@ -82,7 +82,7 @@ def terminal_hours(inputs: SiteInputs, window: Window) -> dict[str, TerminalHour
         by_id.setdefault(e.subject, []).append(e)
     before = {e.subject: e for e in index.before("terminal_state")}
     gaps = agent_gaps(inputs, window)
-    spans = service_spans(window)
+    spans = service_spans(inputs.site, window)
     result: dict[str, TerminalHours] = {}
     for tid in dict.fromkeys([*listed, *by_id]):
         events = by_id.get(tid, [])
