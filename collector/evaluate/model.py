@@ -17,6 +17,10 @@ from collector.inventory.model import Site
 from collector.survey import SurveyPoint
 from collector.targets import ThresholdValue
 
+# The ``site`` of a finding about the province as a whole (a central system seen by every site,
+# OPS-247): such findings are in ``province_findings``, never among the sites' ``findings``.
+PROVINCE_SITE = "province"
+
 Status = Literal["met", "not_met", "unknown"]
 STATUSES: tuple[Status, ...] = ("met", "not_met", "unknown")
 Cause = Literal["power", "link", "device", "central", "agent", "unknown"]
@@ -98,6 +102,8 @@ class ProvinceResult:
     """What a province-level pass gives once every site is seen."""
 
     findings: Sequence[Finding] = ()  # one per site: the pass's findings are all given here
+    # About the province as a whole (site = PROVINCE_SITE), e.g. one per central system of OPS-247.
+    province_findings: Sequence[Finding] = ()
     # For the target's rollup: OPS-247's central outages (``CentralOutage.as_mapping``).
     central_outages: Sequence[Mapping[str, float | int | str]] = ()
     dead_zone_points: Sequence[SurveyPoint] = ()  # INF-DZ: surveyed places tied to no site
@@ -164,3 +170,5 @@ class Evaluation:
     # site whose coverage is below threshold (``rules.dead_zone.dead_zone_points``).
     dead_zone_points: Sequence[SurveyPoint] = ()
     errors: Sequence[EvaluationError] = ()  # one per unknown finding a failure gave
+    # About the province as a whole (site = PROVINCE_SITE): OPS-247 per central system.
+    province_findings: Sequence[Finding] = ()
