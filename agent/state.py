@@ -36,6 +36,7 @@ class JobRecord:
     state: str | None = None  # "up" / "down"; None before the first run
     since_wall: float = 0.0
     since_mono_ns: int = 0
+    state_details: dict[str, Any] = field(default_factory=dict)  # Outcome.state_details journalled
     # terminals: time in service hours (seconds)
     service_up_seconds: float = 0.0
     service_observed_seconds: float = 0.0
@@ -126,6 +127,11 @@ class SiteState:
             if new_state != rec.state:
                 changes.append(self._job_change(rec, new_state, wall, mono_ns))
                 rec.state, rec.since_wall, rec.since_mono_ns = new_state, wall, mono_ns
+            elif outcome.state_details != rec.state_details:
+                # Same up/down, but what the state says besides changed (a video-conference
+                # endpoint's signalling port stopped answering): journalled again, since kept.
+                changes.append(self._job_change(rec, new_state, wall, mono_ns))
+            rec.state_details = dict(outcome.state_details)
         if job.role == "power":
             reading = outcome.reading if outcome.success else None
             changes += self.power.update(job.id, reading, wall, mono_ns)
@@ -155,6 +161,7 @@ class SiteState:
             "reason": rec.outcome.reason,
             "detail": rec.outcome.detail,
             **job.attributes,
+            **rec.outcome.state_details,
         }
         if rec.state is not None:
             details["previous"] = rec.state

@@ -26,3 +26,6 @@ class SurveyPoint:
     operator: str | None = None
     technology: str | None = None
     site: str | None = None  # the site it was taken for, when the surveyor said so
+    # The modem's signal (LTE or 5G), when it reported one: RSRP in dBm, RSRQ in dB.
+    rsrp_dbm: float | None = None
+    rsrq_db: float | None = None

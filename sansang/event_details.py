@@ -99,6 +99,11 @@ class TerminalDetails(CheckDetails):
     kind: Name | None = None
     address: Text | None = None
     method: Name | None = None
+    # A video-conference endpoint's call-signalling port (agent/probes/conference.py):
+    # ``answered`` or the connect's reason code, the protocol and the port.
+    signalling: Name | None = None
+    signalling_protocol: Name | None = None
+    signalling_port: Count | None = None
 
 
 class InterfaceDetails(StateDetails):

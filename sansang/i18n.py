@@ -93,6 +93,7 @@ TERMINAL_KINDS: dict[str, tuple[str, str]] = {
     "citizen_pc": ("Máy tính cho người dân", "Citizen PC"),
     "printer": ("Máy in", "Printer"),
     "scanner": ("Máy quét", "Scanner"),
+    "id_card_reader": ("Đầu đọc CCCD gắn chip", "Chip ID-card reader"),
     "queue_machine": ("Máy xếp hàng tự động", "Queue machine"),
     "lookup_kiosk": ("Máy tra cứu", "Lookup kiosk"),
     "camera": ("Camera", "Camera"),

@@ -10,6 +10,7 @@ TerminalKind = Literal[
     "citizen_pc",
     "printer",
     "scanner",
+    "id_card_reader",
     "queue_machine",
     "lookup_kiosk",
     "camera",

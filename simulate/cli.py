@@ -66,16 +66,31 @@ def listen_of(collector: str) -> str:
     return f"{host}:{port}"
 
 
+def province_title(scenario: Scenario) -> str:
+    """``Quảng Ngãi (51)``: the official name (sansang.communes), the code beside it."""
+    from simulate.places import province_communes
+
+    found = province_communes(scenario.province)
+    name = found[0].province_name if found else scenario.province
+    return f"{name} ({scenario.province})"
+
+
 def describe(scenario: Scenario) -> list[str]:
     """What the scenario put in, in Vietnamese and English."""
     s = scenario.sites
     lines = [
-        f"Tỉnh / province {scenario.province}: {len(s)} điểm / sites (seed {scenario.seed})",
+        f"Tỉnh / province {province_title(scenario)}: {len(s)} điểm / sites (seed {scenario.seed})",
         "  Mất điện buổi chiều / afternoon power cuts: " + _names(x for x in s if x.mountain),
         "  Vùng lõm sóng / dead zones: " + _names(x for x in s if x.dead_zone),
         "  Đường truyền chập chờn / flapping links: " + _names(x for x in s if x.flapping),
         "  Chưa có thiết bị HNTH / no conference terminal (003 fn. 1): "
         + _names(x for x in s if x.no_conference),
+        "  Có đường 4G dự phòng / with a 4G backup link: "
+        + _names(x for x in s if any(link.role == "backup" for link in x.links)),
+        "  Thiết bị hỏng / a broken device: " + _names(x for x in s if x.broken),
+        "  Điểm cầu HNTH chặn SIP / endpoint with SIP blocked: "
+        + _names(x for x in s if x.sip_blocked),
+        "  Tác tử mất liên lạc / agent gone silent: " + _names(x for x in s if x.silent),
     ]
     if scenario.unmatched_footnote:
         lines.append("  Không khớp mã xã / unmatched: " + ", ".join(scenario.unmatched_footnote))

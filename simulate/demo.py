@@ -5,9 +5,11 @@
 
 Starts ``sansang agent run`` on the agent config and ``sansang collector run`` on a config the
 simulator writes (the work directory is emptied first: each run is a fresh province), puts this
-machine's agent in the inventory as a site the collector pulls, prints where to look, then runs
-the simulation in this process (history first, then live, pushing).  Ctrl-C (or SIGTERM) stops
-the simulation, then the agent, then the collector, and exits 0.
+machine's agent in the inventory as a site the collector pulls (its commune is its own: the
+simulated communes never include it, so the board counts each commune once), prints where to
+look and a login for each role of the collector (on the terminal only: the log files never get
+a token), then runs the simulation in this process (history first, then live, pushing).
+Ctrl-C (or SIGTERM) stops the simulation, then the agent, then the collector, and exits 0.
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from agent import config as agent_config
-from simulate.cli import describe
+from sansang import communes
+from simulate.cli import describe, province_title
 from simulate.files import Prepared, prepare
 from simulate.run import Simulation, simulate
 from simulate.scenario import Scenario
@@ -130,13 +133,21 @@ def _stop(proc: subprocess.Popen[bytes] | None) -> None:
         proc.wait()
 
 
-def _urls(prepared: Prepared, agent_url: str, out: IO[str]) -> None:
+def _urls(
+    scenario: Scenario, prepared: Prepared, this_site: dict[str, Any], agent_url: str, out: IO[str]
+) -> None:
     base = prepared.collector_url
     token = prepared.viewer_token
+    here = communes.lookup(str(this_site["commune_code"]))
+    here_name = here.name if here is not None else this_site["commune_code"]
     lines = [
         "sansang đang chạy / is running:",
+        f"  Tỉnh / province: {province_title(scenario)}: {len(scenario.sites)} xã mô phỏng / "
+        f"simulated communes và máy này / and this machine ({here_name})",
         f"  Bảng tỉnh / province board: {base}  (đăng nhập bằng mã xem / log in with the "
         f"viewer token: {token})",
+        "  Đăng nhập / logins (mã truy cập / tokens):",
+        *(f"    {x.vi} / {x.en}: {x.token}" for x in prepared.logins),
         f"  API: curl -H 'Authorization: Bearer {token}' {base}api/v1/findings",
         f"  Tác tử máy này / this machine's agent: {agent_url}",
         f"  Mô phỏng / simulation: {prepared.workdir.root} (mã / tokens: "
@@ -153,8 +164,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("simulate").setLevel(logging.INFO)
     try:
         _fresh(args.workdir)
-        scenario = Scenario.build(args.sites, args.seed)
         this_site, agent_url = _this_agent_site(args.agent_config)
+        scenario = Scenario.build(args.sites, args.seed, avoid={this_site["commune_code"]})
         prepared = prepare(
             scenario,
             args.workdir,
@@ -181,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
         agent = _start([sansang, "agent", "run", "--config", str(args.agent_config)], agent_log)
         _wait_healthy("máy thu tỉnh / collector", prepared.collector_url, collector, collector_log)
         _wait_healthy("tác tử / agent", agent_url, agent, agent_log)
-        _urls(prepared, agent_url, sys.stdout)
+        _urls(scenario, prepared, this_site, agent_url, sys.stdout)
         asyncio.run(_simulate(scenario, prepared, args.backfill_days))
     except RuntimeError as err:
         print(err, file=sys.stderr)

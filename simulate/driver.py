@@ -103,7 +103,7 @@ class SiteRun:
         )
         details = {"version": __version__, "pid": os.getpid(), "run_id": _uuid(rng)}
         self.journal.append("agent_started", "agent", details=details)
-        world = SiteWorld(scenario, plan)
+        self.world = world = SiteWorld(scenario, plan)
         jobs = simulated_jobs(build_jobs(config), world, self.clock.wall)
         self.power = SitePower(
             [s.id for s in config.power.sources], power_policy(config.power), self.boot_id
@@ -168,9 +168,10 @@ class SiteRun:
     async def stop(self) -> None:
         """As the agent stops: a flapping period in progress is journalled, then
         ``agent_stopped``; the push client is cancelled (what it did not send stays in the
-        journal, as on a real site)."""
-        self._append(self.power.close(self.clock.wall(), self.clock.monotonic_ns()))
-        self.journal.append("agent_stopped", "agent")
+        journal, as on a real site).  A site whose box died journals nothing more."""
+        if self.world.agent_alive(self.clock.wall()):
+            self._append(self.power.close(self.clock.wall(), self.clock.monotonic_ns()))
+            self.journal.append("agent_stopped", "agent")
         if self.push_task is not None:
             self.push_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -222,6 +223,8 @@ class Driver:
         due = heapq.heappop(self._queue)
         self.clock.now = max(self.clock.now, due.at)
         site = self.sites[due.site]
+        if not site.world.agent_alive(due.at):  # its box died: nothing runs there any more
+            return 0, 0
         if due.job == SPEEDTEST:
             await site.tester.run(site.tester.plan(), "schedule")
             after = site.schedule.after(due.at)

@@ -3,8 +3,8 @@
 WORKDIR/collector.yaml        the collector's config (SQLite database beside it)
 WORKDIR/inventory.yaml        the province's inventory: every site, push credential ids
 WORKDIR/credentials.yaml      the sites' push credentials (SHA-256 only)
-WORKDIR/tokens.yaml           API tokens (SHA-256 only): one viewer, one admin
-WORKDIR/tokens.txt            the tokens themselves, for the person running the simulation
+WORKDIR/tokens.yaml           API tokens (SHA-256 only): one per role of the collector
+WORKDIR/tokens.txt            the tokens themselves, each with who it is for (0600)
 WORKDIR/sites/KEY/agent.yaml  each site's agent config (loaded with agent.config.load)
 WORKDIR/sites/KEY/push-token  each site's push token
 WORKDIR/sites/KEY/journal.db  each site's journal
@@ -28,9 +28,16 @@ from agent.config import AgentConfig
 from collector import tokens
 from collector.ingest import credentials as push_credentials
 from collector.inventory.model import official_province_name
-from simulate.scenario import TIMEZONE, Scenario, SitePlan, _unit
+from collector.tokens import Role
+from simulate.places import match_footnote
+from simulate.scenario import TIMEZONE, Scenario, SitePlan, TerminalPlan, _unit
 
 SPEEDTEST_URL = "http://speedtest.tinh.example:8080/"  # never contacted: the backend is simulated
+# The province's list of communes that must have a video-conference endpoint: the letter's
+# footnote names the 20 still without one; its task (the communes' equipment, §1.d) is due
+# "trong tháng 8 năm 2025", the end of August.
+CONFERENCE_SOURCE = "Công văn 472/SKHCN-BCVT&CĐS ngày 27/7/2025"
+CONFERENCE_DEADLINE = "2025-08-31"
 
 
 @dataclass(frozen=True)
@@ -62,14 +69,36 @@ class Workdir:
 
 
 @dataclass(frozen=True)
+class Login:
+    """One API token of the simulated province: who holds it, for what (Vietnamese first)."""
+
+    name: str  # the token's name in tokens.yaml (the audit log's actor)
+    role: Role
+    vi: str
+    en: str
+    token: str
+    sites: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Prepared:
     """What :func:`prepare` wrote, and the secrets the caller needs (never logged)."""
 
     workdir: Workdir
     configs: dict[str, AgentConfig]  # by site key
-    viewer_token: str
-    admin_token: str
+    logins: tuple[Login, ...]  # one per role of the collector, in tokens.ROLES' order
     collector_url: str
+
+    def login(self, role: Role) -> Login:
+        return next(x for x in self.logins if x.role == role)
+
+    @property
+    def viewer_token(self) -> str:
+        return self.login("viewer").token
+
+    @property
+    def admin_token(self) -> str:
+        return self.login("admin").token
 
 
 def _dump(data: Any) -> str:
@@ -122,8 +151,7 @@ def agent_config_data(site: SitePlan, wd: Workdir, collector_url: str) -> dict[s
             },
         ],
         "terminals": [
-            {"id": t.id, "name": t.name, "kind": t.kind, "address": f"{site.lan}.{10 + i}"}
-            for i, t in enumerate(site.terminals)
+            _agent_terminal(t, f"{site.lan}.{10 + i}") for i, t in enumerate(site.terminals)
         ],
         "power": {
             "interval": "60s",
@@ -166,6 +194,13 @@ def agent_config_data(site: SitePlan, wd: Workdir, collector_url: str) -> dict[s
     }
 
 
+def _agent_terminal(t: TerminalPlan, address: str) -> dict[str, Any]:
+    found: dict[str, Any] = {"id": t.id, "name": t.name, "kind": t.kind, "address": address}
+    if t.kind == "video_conference":  # its SIP port too: a pingable endpoint may take no call
+        found["signalling"] = {"protocol": "sip"}
+    return found
+
+
 def _http(url: str) -> dict[str, str]:
     return {"probe": "http", "url": url, "interval": "60s"}
 
@@ -181,9 +216,13 @@ def inventory_data(
     province's today), so the demo never ages."""
     name = official_province_name(scenario.province) or scenario.province
     day = today or datetime.now(ZoneInfo(TIMEZONE)).date()
-    return {
+    # Each site's place in the province's drill draws (0 to 1): the shares below hold for any
+    # number of sites, not only on average.
+    order = sorted(scenario.sites, key=lambda x: _unit(scenario.seed, x.key, "drill"))
+    ranks = {x.key: (i + 0.5) / len(order) for i, x in enumerate(order)}
+    data: dict[str, Any] = {
         "province": {"code": scenario.province, "name": name},
-        "sites": [_inventory_site(s, scenario.seed, day) for s in scenario.sites]
+        "sites": [_inventory_site(s, scenario.seed, day, ranks[s.key]) for s in scenario.sites]
         + list(extra_sites),
         "systems": [
             {"id": "motcua", "name": "Hệ thống thông tin giải quyết TTHC tỉnh",
@@ -192,9 +231,15 @@ def inventory_data(
              "security_level": 2},
         ],
     }  # fmt: skip
+    footnote = [c.code for c in match_footnote(scenario.province)[0]]
+    if footnote:
+        data["video_conference_required"] = [
+            {"deadline": CONFERENCE_DEADLINE, "source": CONFERENCE_SOURCE, "communes": footnote}
+        ]
+    return data
 
 
-def _inventory_site(s: SitePlan, seed: int, today: date) -> dict[str, Any]:
+def _inventory_site(s: SitePlan, seed: int, today: date, drill: float) -> dict[str, Any]:
     kinds = list(dict.fromkeys(link.kind for link in s.links))
     return {
         "commune_code": s.code,
@@ -209,7 +254,7 @@ def _inventory_site(s: SitePlan, seed: int, today: date) -> dict[str, Any]:
             for i, t in enumerate(s.terminals)
         ],
         "ups": [{"id": "ups-1", "model": "APC Back-UPS 1100", "rated_minutes": s.ups_minutes}],
-        "contingency": {risk: _plan(risk, s.key, seed, today) for risk in _FALLBACKS},
+        "contingency": {risk: _plan(risk, s.key, seed, today, drill) for risk in _FALLBACKS},
     }
 
 
@@ -222,25 +267,24 @@ _FALLBACKS = {
 }
 
 
-def _plan(risk: str, key: str, seed: int, today: date) -> dict[str, Any]:
+def _plan(risk: str, key: str, seed: int, today: date, draw: float) -> dict[str, Any]:
     """One risk's plan, varied across sites (Công an tỉnh's targets get a mix to show): the
-    site's responder confirmed 20–260 days ago (a third are past SEC-TEAM's 180 days); the
-    cyberattack plan's newest drill: none at one site in six, 18 months old at one in six,
-    "partial" at one in six, otherwise passed within the year."""
+    site's responder confirmed 20–230 days ago (about a quarter are past SEC-TEAM's 180 days);
+    the cyberattack plan's newest drill: none at one site in eight, 18 months old at one in
+    eight, "partial" at one in eight, otherwise passed within the year."""
     kind, text = _FALLBACKS[risk]
-    confirmed = today - timedelta(days=20 + int(_unit(seed, key, "confirmed") * 240))
+    confirmed = today - timedelta(days=20 + int(_unit(seed, key, "confirmed") * 210))
     plan: dict[str, Any] = {
         "approved_on": "2025-08-15",
         "fallback": {"kind": kind, "text": text},
         "responder": {"name": "Cán bộ CNTT xã", "phone": "0912 345 678",
                       "confirmed_on": confirmed.isoformat()},
     }  # fmt: skip
-    draw = _unit(seed, key, "drill")
-    if risk != "cyberattack" or draw < 1 / 6:
+    if risk != "cyberattack" or draw < 1 / 8:
         return plan
-    if draw < 2 / 6:
+    if draw < 2 / 8:
         ago, result = 540, "passed"
-    elif draw < 3 / 6:
+    elif draw < 3 / 8:
         ago, result = 60, "partial"
     else:
         ago, result = 30 + int(_unit(seed, key, "drill age") * 300), "passed"
@@ -298,9 +342,34 @@ def prepare(
         path.write_text(_dump(agent_config_data(site, wd, url)), encoding="utf-8")
         configs[site.key] = agent_config.load(path)
     wd.inventory.write_text(_dump(inventory_data(scenario, extra_sites)), encoding="utf-8")
-    viewer = tokens.add(wd.tokens, "so-khcn", "viewer", [])
-    admin = tokens.add(wd.tokens, "quan-tri", "admin", [])
-    _write_secret(wd.tokens_text, f"viewer (so-khcn): {viewer}\nadmin (quan-tri): {admin}\n")
+    logins = _logins(wd, scenario, extra_sites)
+    lines = [f"{x.role} ({x.name}): {x.token}  # {x.vi} / {x.en}" for x in logins]
+    _write_secret(wd.tokens_text, "\n".join(lines) + "\n")
     data = collector_config_data(collector_listen, evaluate_interval, window_days)
     wd.collector_config.write_text(_dump(data), encoding="utf-8")
-    return Prepared(wd, configs, viewer, admin, url)
+    return Prepared(wd, configs, logins, url)
+
+
+def _logins(
+    wd: Workdir, scenario: Scenario, extra_sites: Sequence[dict[str, Any]]
+) -> tuple[Login, ...]:
+    """A token for each role the collector has (``collector.tokens.ROLES``).  The technician's
+    sites: the real agents added (``make run``'s own machine), else the first simulated site."""
+    keys = [f"{s['commune_code']}-{s.get('site_id', 'main')}" for s in extra_sites]
+    tech_sites = keys or [scenario.sites[0].key]
+    where = ", ".join(tech_sites)
+    who: dict[Role, tuple[str, str, str, list[str]]] = {
+        "viewer": ("so-khcn", "Sở KH&CN, tổ mạng (xem bảng tỉnh)",
+                   "Department of Science and Technology, network team (viewer)", []),
+        "security_reviewer": ("cong-an-tinh", "Công an tỉnh (xem cả phương án dự phòng, nhật ký)",
+                              "provincial police (security reviewer)", []),
+        "technician": ("ky-thuat-vien", f"kỹ thuật viên (ghi chú cho điểm {where})",
+                       f"a technician (notes for {where})", tech_sites),
+        "admin": ("quan-tri", "quản trị hệ thống", "administrator", []),
+    }  # fmt: skip
+    found = []
+    for role in tokens.ROLES:
+        name, vi, en, sites = who[role]
+        token = tokens.add(wd.tokens, name, role, sites)
+        found.append(Login(name, role, vi, en, token, tuple(sites)))
+    return tuple(found)

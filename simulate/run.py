@@ -65,7 +65,7 @@ async def simulate(
     (``sim.pushed_seconds`` says how long that took)."""
     end = now()
     start = end - backfill_days * 86400
-    scenario.plan_central_outage(start, end)
+    scenario.plan_history(start, end)
     clock = SimClock(start)
     sim = Simulation(scenario, prepared, site_runs(scenario, prepared.configs, clock))
     driver = Driver(sim.sites, clock)

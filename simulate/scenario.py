@@ -13,21 +13,41 @@ What happens:
   switches its output off when it runs out (its rated minutes are far shorter than the cut).
   Then the site's equipment (terminals, router, so the links) is down until mains return.  The
   agent's box keeps running on its own battery (a mini PC with a battery, or a laptop), so the
-  journal goes on.  Other sites see a rare momentary blip.
+  journal goes on.  Other sites see a momentary blip on about one day in three, which their UPS
+  carries: the journal's proof that the power fallback works (SEC-CONTINGENCY); three in five of
+  them also test their UPS (mains switched off for 3 minutes at 16:45 on the history's
+  second-last day), which the agent journals as an outage like any other.
+- **Backup links**: seven in ten of the sites with a wired link also have a 4G router as
+  ``role: backup``; its quality rounds answering are the agent's ``backup_link_working`` (the
+  proof that the link fallback works), and its figures are the site's mobile coverage (INF-DZ).
+  The others have a plan on paper that nothing shows working.
 - **Coverage dead zones**: sites whose only link is mobile, with throughput tests at a few Mbit/s
   and 6–25 % loss in the echo rounds.
-- **The 20 communes of seed 003, footnote 1** (province 51) have no video-conference terminal.
+- **The 20 communes of seed 003, footnote 1** (province 51) have no video-conference terminal;
+  the inventory lists them as the communes that must have one (``video_conference_required``).
 - **Flapping links**: a few sites whose primary link goes up and down in 150-second slots every
   afternoon from 14:00 to 15:30.
 - **A central outage**: the one-stop e-system (``one_stop_system``) down at every site at once,
-  in the history and (``live_central_outage``) once more a few minutes into the live run.
+  05:45–07:15 on a day of the history (before the centres open) and (``live_central_outage``)
+  once more a few minutes into the live run.
+- **A broken device** at one site in ten (at least one from 8 sites): its printer or scanner is
+  down from 07:00 of the history's second-last day until the history ends (INF-EQUIP).
+- **A silent site** (from 8 sites): its agent's box dies a third of the way into the history and
+  never comes back, so most of its measured targets are unknown rather than met or not met.
+- **A blocked endpoint** (from 8 sites): its HNTH endpoint answers ping but never on its SIP
+  port (a firewall), so it cannot take the province's call (INF-HNTH).
+- Terminals otherwise drop out now and then, for 20 minutes (a device restarted).
+
+:meth:`Scenario.plan_history` places what needs the history's span (the central outage, the
+broken device, the silent site's end, the UPS tests).
 """
 
 from __future__ import annotations
 
 import hashlib
 import random
-from dataclasses import dataclass, field
+from collections.abc import Collection
+from dataclasses import dataclass, field, replace
 from datetime import time
 from functools import cached_property
 
@@ -38,9 +58,17 @@ from simulate.places import Place, match_footnote, place, province_communes
 
 TIMEZONE = ZONE_NAME  # the sites' service hours are the province's local time
 CUT_PROBABILITY = 0.85  # of a mountain site losing mains on a given afternoon
-BLIP_PROBABILITY = 0.15  # of another site seeing a momentary blip on a given day
+BLIP_PROBABILITY = 0.33  # of another site seeing a momentary blip on a given day
+BACKUP_PROBABILITY = 0.7  # of a site with a wired link having a 4G backup link
+UPS_TEST_PROBABILITY = 0.6  # of a site without afternoon cuts testing its UPS in the history
+UPS_TEST_AT, UPS_TEST_SECONDS = time(16, 45), 180.0
+GLITCH_SLOT = 1200.0  # seconds a terminal drops out for (a restart)
+SILENT_AFTER = 1 / 3  # of the history: when the silent site's agent dies
+BROKEN_FROM = time(7, 0)
 FLAP_FROM, FLAP_TO, FLAP_SLOT = time(14, 0), time(15, 30), 150.0
-CENTRAL_AT, CENTRAL_MINUTES = time(9, 30), 90.0
+# Before opening (a night's update gone wrong): OPS-247 (24/7) sees it at every site, the service
+# hours do not, so a few days' history is not all one central outage for OPS-CONT.
+CENTRAL_AT, CENTRAL_MINUTES = time(5, 45), 90.0
 LIVE_CENTRAL_AFTER, LIVE_CENTRAL_MINUTES = 180.0, 10.0
 UPS_RECHARGE_SECONDS = 4 * 3600.0
 LOW_BATTERY_CHARGE = 0.2
@@ -75,6 +103,9 @@ class SitePlan:
     terminals: tuple[TerminalPlan, ...]
     ups_minutes: float
     site_id: str = "main"
+    silent: bool = False  # its agent dies during the history (plan_history says when)
+    broken: str | None = None  # a terminal broken at the end of the history
+    sip_blocked: bool = False  # its HNTH endpoint answers ping, never on its SIP port
 
     @property
     def code(self) -> str:
@@ -128,11 +159,18 @@ class Scenario:
     sites: list[SitePlan]
     unmatched_footnote: list[str]  # footnote names with no official commune in the province
     central_outages: list[tuple[float, float]] = field(default_factory=list)
+    silent_from: dict[str, float] = field(default_factory=dict)  # site key -> agent dies
+    ups_tests: dict[str, float] = field(default_factory=dict)  # site key -> mains switched off
+    broken_spans: dict[str, tuple[str, float, float]] = field(default_factory=dict)
 
     # --- building --------------------------------------------------------------------------------
     @classmethod
-    def build(cls, n: int, seed: int, province: str = "51") -> Scenario:
-        all_communes = province_communes(province)
+    def build(
+        cls, n: int, seed: int, province: str = "51", avoid: Collection[str] = ()
+    ) -> Scenario:
+        """``n`` communes of the province, none of the codes in ``avoid`` (``make run``'s own
+        agent is a commune of its own, never one of the simulated ones)."""
+        all_communes = [c for c in province_communes(province) if c.code not in avoid]
         if not all_communes:
             raise ValueError(f"no commune in province '{province}'")
         if not 1 <= n <= len(all_communes):
@@ -142,10 +180,13 @@ class Scenario:
             )
         rng = random.Random(seed)
         footnote, unmatched = match_footnote(province)
+        footnote = [c for c in footnote if c.code not in avoid]
         k = min(len(footnote), max(1, round(n * 0.3))) if footnote and n >= 2 else 0
         chosen = rng.sample(footnote, k)
-        others = [c for c in all_communes if c not in chosen]
-        chosen += rng.sample(others, n - k)
+        others = [c for c in all_communes if c not in footnote]  # exactly k without HNTH
+        chosen += rng.sample(others, min(n - k, len(others)))
+        if len(chosen) < n:  # a province of mostly footnote communes
+            chosen += rng.sample([c for c in footnote if c not in chosen], n - len(chosen))
         chosen.sort(key=lambda c: c.code)
         places = [place(c) for c in chosen]
         no_conf = {c.code for c in footnote}
@@ -153,10 +194,27 @@ class Scenario:
         sites = [
             _site(i, p, traits[i], p.commune.code in no_conf, rng) for i, p in enumerate(places)
         ]
+        sites = _mishaps(sites, rng)
         return cls(seed, province, sites, unmatched)
 
+    def plan_history(self, history_start: float, history_end: float) -> None:
+        """What needs the history's span: the central outage, the broken device's span, the
+        moment the silent site's agent dies."""
+        self.plan_central_outage(history_start, history_end)
+        span = history_end - history_start
+        for site in self.sites:
+            if site.silent:
+                self.silent_from[site.key] = history_start + span * SILENT_AFTER
+            test = _at(day_number(history_end) - 1, UPS_TEST_AT)
+            draw = _unit(self.seed, site.key, "ups test")
+            if not site.mountain and draw < UPS_TEST_PROBABILITY and test >= history_start:
+                self.ups_tests[site.key] = test
+            if site.broken is not None:
+                start = max(history_start, _at(day_number(history_end) - 1, BROKEN_FROM))
+                self.broken_spans[site.key] = (site.broken, start, history_end)
+
     def plan_central_outage(self, history_start: float, history_end: float) -> None:
-        """One central outage at 09:30 (local) on a day inside the history: the latest such
+        """One central outage at 05:45 (local) on a day inside the history: the latest such
         morning that ends an hour before the history does (none if the history is too short)."""
         day = day_number(history_end)
         while day_start(day) >= history_start - 86400:
@@ -194,6 +252,26 @@ def _traits(places: list[Place], rng: random.Random) -> list[tuple[bool, bool, b
     return [(i in mountain, i in dead_zone, i in flapping) for i in range(n)]
 
 
+def _mishaps(sites: list[SitePlan], rng: random.Random) -> list[SitePlan]:
+    """A broken device at one site in ten and one silent site (from 8 sites), among the sites
+    with no other trouble, so each shows one cause a reader can tell apart."""
+    n = len(sites)
+    if n < 8:
+        return sites
+    plain = [i for i, s in enumerate(sites) if not (s.mountain or s.dead_zone or s.flapping)]
+    picked = rng.sample(plain, min(len(plain), 1 + max(1, round(n * 0.1))))
+    silent, broken = picked[:1], picked[1:]
+    out = list(sites)
+    endpoints = [i for i in plain if i not in picked and not sites[i].no_conference]
+    for i in endpoints[:1]:  # a firewall that lets ping through but not SIP
+        out[i] = replace(out[i], sip_blocked=True)
+    for i in silent:
+        out[i] = replace(out[i], silent=True)
+    for i in broken:
+        out[i] = replace(out[i], broken=rng.choice(["printer-1", "scanner-1"]))
+    return out
+
+
 def _site(
     i: int, p: Place, traits: tuple[bool, bool, bool], no_conf: bool, rng: random.Random
 ) -> SitePlan:
@@ -204,7 +282,7 @@ def _site(
         links = (LinkPlan("fibre", "internet"),)
         if rng.random() < 0.5:
             links += (LinkPlan("tslcd", "tslcd"),)
-        if rng.random() < 0.3:
+        if rng.random() < BACKUP_PROBABILITY:
             links += (LinkPlan("4g", "mobile", "backup"),)
     terminals = [
         TerminalPlan("counter-1", "counter_pc", "Quầy 1"),
@@ -257,6 +335,9 @@ class SiteWorld:
 
     def _draw_cut(self, day: int) -> Cut | None:
         r = _rng(self.seed, self.site.key, "power", day)
+        test = self.scenario.ups_tests.get(self.site.key)
+        if test is not None and day_number(test) == day:  # the technician's test, that day
+            return Cut(test, test + UPS_TEST_SECONDS)
         if self.site.mountain:
             if r.random() >= CUT_PROBABILITY:
                 return None
@@ -376,8 +457,22 @@ class SiteWorld:
     def terminal_up(self, terminal: TerminalPlan, t: float) -> bool:
         if not self.powered(t):
             return False
-        odds = 0.02 if terminal.kind == "video_conference" else 0.01  # off for an hour
-        return _unit(self.seed, self.site.key, terminal.id, int(t // 3600)) >= odds
+        broken = self.scenario.broken_spans.get(self.site.key)
+        if broken is not None and broken[0] == terminal.id and broken[1] <= t < broken[2]:
+            return False
+        odds = 0.004 if terminal.kind == "video_conference" else 0.002  # off for 20 minutes
+        return _unit(self.seed, self.site.key, terminal.id, int(t // GLITCH_SLOT)) >= odds
+
+    def signalling(self, terminal: TerminalPlan, t: float) -> Reason:
+        """What a video-conference endpoint's SIP port does: ``ok`` (answered) or why not."""
+        if not self.terminal_up(terminal, t):
+            return "timeout"
+        return "timeout" if self.site.sip_blocked else "ok"
+
+    def agent_alive(self, t: float) -> bool:
+        """The agent's box runs (the silent site's dies at the moment planned for it)."""
+        dies = self.scenario.silent_from.get(self.site.key)
+        return dies is None or t < dies
 
     @cached_property
     def links_by_id(self) -> dict[str, LinkPlan]:

@@ -16,6 +16,7 @@ from agent.jobs import Job
 from agent.links.bandwidth.result import SpeedResult, SpeedtestError
 from agent.probes import quality
 from agent.probes.base import Outcome, ProbeContext, ProbeKind, ProbeSpec
+from agent.probes.conference import ANSWERED, ConferenceSpec
 from simulate.scenario import SiteWorld
 
 Clock = Callable[[], float]
@@ -66,9 +67,21 @@ def _reachability(job: Job, world: SiteWorld, wall: Clock) -> Callable[[Any, Pro
             return Outcome.down(reason, f"no answer within {ctx.timeout:g}s ({SIMULATED})")
         # A check is the LAN gateway: up while the site has power.
         up = world.terminal_up(terminal, t) if terminal is not None else world.powered(t)
-        if up:
-            return Outcome(True)
-        return Outcome.down("timeout", f"no answer within {ctx.timeout:g}s ({SIMULATED})")
+        outcome = (
+            Outcome(True)
+            if up
+            else Outcome.down("timeout", f"no answer within {ctx.timeout:g}s ({SIMULATED})")
+        )
+        if terminal is not None and isinstance(spec, ConferenceSpec):
+            # As agent.probes.conference: its own check, and what its signalling port did.
+            said = world.signalling(terminal, t)
+            details: dict[str, str | int | bool] = {
+                "signalling": ANSWERED if said == "ok" else said,
+                "signalling_protocol": spec.protocol,
+                "signalling_port": spec.port,
+            }
+            return replace(outcome, state_details=details)
+        return outcome
 
     return run
 

@@ -16,6 +16,7 @@ from pydantic import Field, field_validator, model_validator
 from agent.config.links import Link, QualityConfig, SpeedtestConfig
 from agent.probes import PROBES
 from agent.probes.base import ProbeSpec
+from agent.probes.conference import DEFAULT_PORTS, SignallingProtocol
 from sansang import communes
 from sansang.configfile import load_model
 from sansang.kinds import ServiceRole, TerminalKind
@@ -59,7 +60,9 @@ class Site(StrictModel):
     longitude: float = Field(ge=-180, le=180, description="WGS84 degrees")
     service_hours: ServiceHours = Field(
         default_factory=ServiceHours,
-        description="when the centre serves the public (giờ làm việc); terminals count only then",
+        description="when the centre serves the public (giờ làm việc); terminals count only "
+        "then.  The same calendar as the province's inventory: Vietnam's public holidays are "
+        "closed unless `public_holidays: false`",
     )
 
     @field_validator("commune_code", mode="before")
@@ -238,6 +241,24 @@ class TerminalCheck(StrictModel):
         return self
 
 
+class Signalling(StrictModel):
+    """The call-signalling port of a video-conference endpoint (HNTH): besides the terminal's
+    own check, the agent connects to it over TCP in the same run and writes in the terminal's
+    events whether it answered (`signalling`); a change of it is journalled even while the
+    endpoint still answers its check."""
+
+    protocol: SignallingProtocol = Field(
+        default="sip", description="`sip` (TCP 5060), `sips` (TLS, 5061) or `h323` (TCP 1720)"
+    )
+    port: int | None = Field(
+        default=None, ge=1, le=65535, description="default: the protocol's port"
+    )
+
+    @property
+    def tcp_port(self) -> int:
+        return self.port or DEFAULT_PORTS[self.protocol]
+
+
 class Terminal(StrictModel):
     """A device at the centre (thiết bị đầu cuối): counter PC, printer, queue machine, camera..."""
 
@@ -248,6 +269,20 @@ class Terminal(StrictModel):
     check: TerminalCheck = Field(
         default_factory=TerminalCheck, description="how to check it; default: ICMP echo"
     )
+    signalling: Signalling | None = Field(
+        default=None,
+        description="`video_conference` only: its call-signalling port (SIP or H.323), checked "
+        "with a TCP connect besides `check`; absent: not checked (INF-HNTH is then unknown)",
+    )
+
+    @model_validator(mode="after")
+    def _signalling_of_an_endpoint(self) -> Terminal:
+        if self.signalling is not None and self.kind != "video_conference":
+            raise ValueError(
+                f"`signalling` is for a video-conference endpoint (kind: video_conference), "
+                f"not a '{self.kind}'"
+            )
+        return self
 
     def spec(self) -> ProbeSpec:
         """The probe spec this terminal's check stands for."""
@@ -266,7 +301,19 @@ class Terminal(StrictModel):
         if kind is None:
             raise ValueError(f"probe '{spec['probe']}' is not available in this build")
         result: ProbeSpec = kind.spec.model_validate({**spec, **common})
-        return result
+        if self.signalling is None:
+            return result
+        endpoint: ProbeSpec = PROBES["conference"].spec.model_validate(
+            {
+                "probe": "conference",
+                "reach": result.model_copy(update={"interval": None, "timeout": None}),
+                "host": self.address,
+                "protocol": self.signalling.protocol,
+                "port": self.signalling.tcp_port,
+                **common,
+            }
+        )
+        return endpoint
 
 
 def _is_ipv6(text: str) -> bool:

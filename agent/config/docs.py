@@ -26,7 +26,8 @@ from pydantic.fields import FieldInfo
 
 from agent import config
 from agent.config.web import WebConfig
-from sansang.configfile import ConfigError, validate_text
+from sansang.configfile import ConfigError, parse_yaml, validate_text
+from sansang.service_hours import CalendarOverride, ServiceHours, public_holidays
 from sansang.units import parse_duration
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "deploy" / "examples" / "agent.yaml"
@@ -273,6 +274,87 @@ the agent refuses to start and prints:
 """
 
 
+_CALENDAR_EXAMPLE = """\
+province: {code: '51', name: Quảng Ngãi}
+calendar:                         # the province's calendar; absent: the defaults of ServiceHours
+  timezone: Asia/Ho_Chi_Minh
+  weekly:
+    mon: ["07:30-11:30", "13:30-17:00"]
+    tue: ["07:30-11:30", "13:30-17:00"]
+    wed: ["07:30-11:30", "13:30-17:00"]
+    thu: ["07:30-11:30", "13:30-17:00"]
+    fri: ["07:30-11:30", "13:30-17:00"]
+    sat: ["07:30-11:30"]
+  public_holidays: true           # the default: Tết, Giỗ Tổ Hùng Vương, 30/4, 1/5, 2/9...
+  holidays: [2026-12-31]          # e.g. a day off the province announces (nghỉ bù)
+  open_days: [2026-12-26]         # and the Saturday worked for it (làm bù): Monday's hours
+sites:
+  - commune_code: '21548'         # Đặc khu Lý Sơn: its own week and a local festival
+    # ... the site's other fields ...
+    calendar:
+      weekly:
+        mon: ["07:00-11:00", "13:30-17:00"]
+        tue: ["07:00-11:00", "13:30-17:00"]
+        wed: ["07:00-11:00", "13:30-17:00"]
+        thu: ["07:00-11:00", "13:30-17:00"]
+        fri: ["07:00-11:00", "13:30-17:00"]
+      holidays: [2026-05-20]      # closed besides the province's days
+      open_days:                  # open although the province's calendar says closed
+        - {date: 2026-05-23, hours: ["07:00-11:00"]}
+"""
+
+
+def _calendar_example_is_valid() -> None:
+    """The example of the inventory's calendar is checked with the kernel's models."""
+    tree = parse_yaml(_CALENDAR_EXAMPLE, "inventory.yaml")
+    ServiceHours.model_validate(dict(tree["calendar"]))
+    CalendarOverride.model_validate(dict(tree["sites"][0]["calendar"]))
+
+
+def _holiday_rows(years: Sequence[int]) -> str:
+    rows = ["| Ngày / date | Thứ / weekday | Tên / name |", "|---|---|---|"]
+    names = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
+    for year in years:
+        for day, name in public_holidays(year).items():
+            rows.append(f"| {day.strftime('%d/%m/%Y')} | {names[day.weekday()]} | {name} |")
+    return "\n".join(rows)
+
+
+def _calendar_part() -> str:
+    _calendar_example_is_valid()
+    override = section_text(Section(CalendarOverride, ["sites[].calendar"]))
+    return f"""\
+## Service calendars in the province's inventory / Lịch làm việc trong danh mục của tỉnh
+
+The collector counts a terminal (INF-EQUIP), the HNTH endpoint (INF-HNTH) and continuity of
+service only inside each site's service hours.  The inventory holds them as the agent does
+(`site.service_hours`, [ServiceHours](#servicehours)): `calendar` at the top of the inventory
+is the province's, with the same fields; a site's own `calendar`
+([CalendarOverride](#calendaroverride)) changes it for that site: its `weekly` replaces the
+province's, its `holidays` and `open_days` are added (a site's open day wins over a province's
+closed day and the other way round).  A
+spreadsheet import fills a site's `holidays` and `open_days` from the columns `Ngày nghỉ riêng`
+(`closed_days`) and `Ngày làm bù` (`open_days`), dates `dd/mm/yyyy` separated by `;`.
+
+A day is read in this order: a day of `open_days` is open (its `hours`, or the hours of its `like`
+weekday, Monday's by default); a day of `holidays` is closed; with `public_holidays` (the
+default), a public holiday is closed, and so are the Saturday and Sunday joined to one (the
+break: Tết Bính Ngọ from Saturday 14/02 to Sunday 22/02/2026), and a make-up working day the
+government announced (làm bù: Saturday 22/08/2026) has Monday's hours; any other day has the
+hours of its weekday in `weekly`.  The agent reads its `site.service_hours` the same way.
+
+```yaml
+{_CALENDAR_EXAMPLE}```
+
+{override}
+The public holidays `public_holidays: true` gives (the `holidays` library, country VN, as
+installed; years ahead of the government's notices follow the Labour Code's rule, and a province
+adds what is announced later with `holidays` and `open_days`):
+
+{_holiday_rows((2026, 2027))}
+"""
+
+
 def render() -> str:
     parts = [_INTRO, "## The agent config file\n"]
     parts += [section_text(s) for s in sections(config.AgentConfig)]
@@ -282,6 +364,7 @@ def render() -> str:
         "Prometheus' `web.config.file` (exporter-toolkit).\n"
     )
     parts += [section_text(s) for s in sections(WebConfig)]
+    parts.append(_calendar_part())
     parts.append(_errors_part())
     example = EXAMPLE.read_text(encoding="utf-8")
     parts.append(f"## Example / Ví dụ (`deploy/examples/agent.yaml`)\n\n```yaml\n{example}```\n")

@@ -4,14 +4,26 @@ Adding a probe: write ``agent/probes/<kind>.py`` with a spec model, ``run`` and 
 export ``KIND``, and add it here.  Its spec then becomes a valid ``check:`` in the config
 (``category="network"``) or a valid ``source:`` of ``power.sources`` (``category="power"``);
 ``category="quality"`` is the loss/latency/jitter rounds that ``agent/jobs.py`` builds from
-``quality.targets``.
+``quality.targets``; ``category="terminal"`` a probe the config builds from a terminal's own fields
+(``conference``: a video-conference endpoint with ``signalling``).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from agent.probes import battery, dns, host, http, icmp, nut, quality, snmp_ups, tcp
+from agent.probes import (
+    battery,
+    conference,
+    dns,
+    host,
+    http,
+    icmp,
+    nut,
+    quality,
+    snmp_ups,
+    tcp,
+)
 from agent.probes.base import ProbeKind
 
 PROBES: dict[str, ProbeKind[Any]] = {
@@ -24,4 +36,5 @@ PROBES: dict[str, ProbeKind[Any]] = {
     snmp_ups.KIND.name: snmp_ups.KIND,
     battery.KIND.name: battery.KIND,
     quality.KIND.name: quality.KIND,
+    conference.KIND.name: conference.KIND,
 }

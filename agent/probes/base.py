@@ -82,6 +82,11 @@ class Outcome:
     observations: list[Observation] = field(default_factory=list)
     reading: PowerReading | None = None  # power probes only: what the source said
     measurements: list[Measurement] = field(default_factory=list)  # journalled every run
+    # What the probe saw of its own target that belongs to its state besides up/down (a
+    # video-conference endpoint's signalling port: ``agent/probes/conference.py``).  Written into
+    # the state event's details; a change of it journals the state again, even when up/down
+    # stayed the same.  Codes and ids only, never a measured figure (it would change every run).
+    state_details: dict[str, str | int | bool] = field(default_factory=dict)
 
     @classmethod
     def down(cls, reason: Reason, detail: str = "", samples: list[Sample] | None = None) -> Outcome:
@@ -110,5 +115,6 @@ class ProbeKind(Generic[SpecT]):
     summary: str
     # "network": a `check:` of checks, services and terminals; "power": a `source:` of
     # `power.sources`; "host": the host section only; "quality": the jobs of `quality.targets`
-    # (built by agent/jobs.py, never a `check:`).
-    category: Literal["network", "power", "host", "quality"] = "network"
+    # (built by agent/jobs.py, never a `check:`); "terminal": built by agent/config from a
+    # terminal's own fields (a video-conference endpoint with `signalling`), never a `check:`.
+    category: Literal["network", "power", "host", "quality", "terminal"] = "network"

@@ -5,7 +5,9 @@ every rule runs on them and they are let go before the next site, so memory hold
 time (plus the state before the window and the survey points).  A rule with a province pass
 (``RuleEntry.province_pass``: OPS-247 and INF-LINK wait for the central outages, INF-DZ lists the
 surveyed places tied to no site) keeps only its small view of each site and gives its findings
-at the end.
+at the end.  Findings about the province as a whole (OPS-247's one per central system, site
+``PROVINCE_SITE``) go to ``Evaluation.province_findings``, never among the sites' findings or
+their rollups.
 
 A rule never trusts the store: one site's bad event, or a rule's bug, makes that site's target
 ``unknown`` with the error as evidence (:mod:`collector.evaluate.failure`); every other site and
@@ -36,6 +38,7 @@ from collector.config import CollectorConfig
 from collector.evaluate.failure import FailureLog, Failures, checked
 from collector.evaluate.isolate import Outcome, finish_isolating
 from collector.evaluate.model import (
+    PROVINCE_SITE,
     Evaluation,
     Finding,
     LiveSite,
@@ -164,6 +167,7 @@ def _evaluate_all(
         evaluate(sites[key], ())
     rollup_extra: dict[str, Sequence[Mapping[str, float | int | str]]] = {}
     dead: list[SurveyPoint] = []
+    province: list[Finding] = []  # about the province as a whole: in no site's rollup
     for target in targets:
         province_pass = RULES[target.rule].province_pass
         if province_pass is None:
@@ -173,13 +177,22 @@ def _evaluate_all(
         result = outcome.result
         if result is None:
             continue
+        province += _about_province(result, target, failures)
         if result.central_outages:
             rollup_extra[target.id] = result.central_outages
         dead += result.dead_zone_points
     order = {t.id: i for i, t in enumerate(targets)}
     findings.sort(key=lambda f: (f.site, order.get(f.target, len(order))))
     rollups = _rollups(targets, findings, rollup_extra)
-    return Evaluation(time.time(), window, findings, rollups, tuple(dead), tuple(failures.errors))
+    return Evaluation(
+        time.time(),
+        window,
+        findings,
+        rollups,
+        tuple(dead),
+        tuple(failures.errors),
+        province_findings=tuple(province),
+    )
 
 
 def _finish(
@@ -215,6 +228,19 @@ def _province_findings(
             found.append(checked(_as_target(f, target)))
         except Exception as err:  # this site's target is unknown, with why
             found.append(failures.of_site(err, f.site, target.id))
+    return found
+
+
+def _about_province(result: ProvinceResult, target: Target, failures: Failures) -> list[Finding]:
+    """The pass's findings about the province as a whole (OPS-247: one per central system);
+    one it cannot publish is unknown with why.  A pass that failed as a whole gives none: its
+    error is in every site's finding of the target."""
+    found: list[Finding] = []
+    for f in result.province_findings:
+        try:
+            found.append(checked(_as_target(f, target), PROVINCE_SITE))
+        except Exception as err:
+            found.append(failures.of_site(err, PROVINCE_SITE, target.id))
     return found
 
 

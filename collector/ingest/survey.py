@@ -8,6 +8,10 @@ same records) bring them here.  Each record becomes one :class:`SurveyPoint`:
   second, as the agent measures); none worked: ``None`` — in a dead zone, failing is the finding;
 - ``loss_ratio`` and ``latency_seconds``: the round of TCP connects (``latency``);
 - ``operator`` and ``technology``: the first modem ModemManager reported, when there was one;
+- ``rsrp_dbm`` and ``rsrq_db``: that modem's extended signal (``signal``, per technology as
+  ``mmcli --signal-get`` gives it): of its current access technology when the modem gave figures
+  for it, else of the newest technology that has them (5G, then LTE); a figure outside what a
+  modem can report (RSRP -160 to -20 dBm, RSRQ -45 to 25 dB) is a bad record;
 - ``site``: the record's own ``site`` field, else the one given for the whole file (``--site``).
 
 Every bad record is reported with its line number (or index) and field; the callers store
@@ -55,11 +59,37 @@ class _Latency(BaseModel):
     median_seconds: float | None = Field(default=None, ge=0)
 
 
+class _Signal(BaseModel):
+    """One technology's extended signal (other figures, RSSI, SNR, ..., are ignored)."""
+
+    model_config = _STRICT
+
+    rsrp: float | None = Field(default=None, ge=-160, le=-20)  # dBm
+    rsrq: float | None = Field(default=None, ge=-45, le=25)  # dB
+
+
+# mmcli's names for the technologies with RSRP/RSRQ, the newest first; access technologies
+# name them otherwise (``lte``, ``5gnr``).
+SIGNAL_TECHNOLOGIES = ("5g", "lte")
+_ACCESS_TO_SIGNAL = {"5gnr": "5g", "lte": "lte"}
+
+
 class _Modem(BaseModel):
     model_config = _STRICT
 
     operator_name: str | None = None
     access_technologies: list[str] = Field(default_factory=list)
+    signal: dict[str, _Signal] = Field(default_factory=dict)
+
+    def rsrp_rsrq(self) -> tuple[float | None, float | None]:
+        """RSRP and RSRQ of one technology: the modem's current one when it has figures, else
+        the newest that has."""
+        current = [_ACCESS_TO_SIGNAL.get(t) for t in self.access_technologies]
+        for tech in (*[t for t in current if t], *SIGNAL_TECHNOLOGIES):
+            found = self.signal.get(tech)
+            if found is not None and (found.rsrp is not None or found.rsrq is not None):
+                return found.rsrp, found.rsrq
+        return None, None
 
 
 class _Cellular(BaseModel):
@@ -190,6 +220,7 @@ def _to_point(r: SurveyRecord, when: float, site: str | None) -> SurveyPoint:
     modem = r.cellular.modems[0] if r.cellular and r.cellular.modems else None
     operator = modem.operator_name[:MAX_OPERATOR_CHARS] if modem and modem.operator_name else None
     technology = ",".join(modem.access_technologies)[:MAX_TECHNOLOGY_CHARS] if modem else ""
+    rsrp, rsrq = modem.rsrp_rsrq() if modem else (None, None)
     return SurveyPoint(
         label=r.label,
         latitude=r.latitude,
@@ -202,6 +233,8 @@ def _to_point(r: SurveyRecord, when: float, site: str | None) -> SurveyPoint:
         operator=operator,
         technology=technology or None,
         site=site,
+        rsrp_dbm=rsrp,
+        rsrq_db=rsrq,
     )
 
 

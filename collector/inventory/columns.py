@@ -89,6 +89,13 @@ def _date(value: Any) -> date:
     raise CellError(f"'{text}' is not a date; write it as dd/mm/yyyy, e.g. 15/08/2025")
 
 
+def _dates(value: Any) -> list[date]:
+    """A cell of dates: ``22/08/2026; 31/08/2026`` (or one date an Excel cell holds)."""
+    if isinstance(value, date | datetime):
+        return [_date(value)]
+    return [_date(part) for part in re.split(r"[,;\n]", _text(value)) if part.strip()]
+
+
 def _phone(value: Any) -> str:
     if isinstance(value, int | float) and not isinstance(value, bool):
         raise CellError(
@@ -149,6 +156,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("hnth_address", "Địa chỉ điểm cầu HNTH", ("terminals", 0, "address")),
     Column("ups_model", "Model UPS", ("ups", 0, "model")),
     Column("ups_rated_minutes", "UPS (phút)", ("ups", 0, "rated_minutes"), _number),
+    Column("closed_days", "Ngày nghỉ riêng", ("calendar", "holidays"), _dates),
+    Column("open_days", "Ngày làm bù", ("calendar", "open_days"), _dates),
     Column("responder_name", "Người phụ trách", ("responder", "name"), _text, True),
     Column("responder_phone", "Điện thoại", ("responder", "phone"), _phone, True),
     Column("responder_confirmed_on", "Ngày xác nhận", ("responder", "confirmed_on"), _date, True),

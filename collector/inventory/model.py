@@ -9,17 +9,19 @@ Every site has a contingency plan (phương án ứng phó) for each of the five
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import BeforeValidator, Field, PrivateAttr, field_validator, model_validator
 from vietnam_provinces import Province as OfficialProvince
 
 from sansang import communes
 from sansang.configfile import load_model
 from sansang.kinds import TerminalKind
 from sansang.models import Slug, StrictModel
+from sansang.service_hours import CalendarOverride, ServiceHours, site_hours
 
 Location = tuple[int | str, ...]
 
@@ -162,6 +164,20 @@ class ContingencyPlan(StrictModel):
     responder: Responder
 
 
+# An official commune code (5 digits, quoted) in a list: each bad item is named by its index.
+CommuneCode = Annotated[str, BeforeValidator(communes.check_code)]
+
+
+@dataclass(frozen=True)
+class ConferenceDuty:
+    """What the province's list of communes that must have a video-conference endpoint says of
+    one site (``Inventory.video_conference_required``): required or not, and by when."""
+
+    required: bool
+    deadline: date | None = None  # the deadline of the list naming the commune
+    source: str = ""  # the letter that sets it
+
+
 class Site(StrictModel):
     """A one-stop centre (bộ phận một cửa), or a point of one, in the province."""
 
@@ -178,6 +194,16 @@ class Site(StrictModel):
     contingency: dict[Risk, ContingencyPlan] = Field(
         description="one plan for each of: " + ", ".join(RISKS)
     )
+    calendar: CalendarOverride | None = Field(
+        default=None,
+        description="what this site changes in the province's calendar: its own weekly hours, "
+        "days it closes or opens besides",
+    )
+    # The province's calendar, set by the Inventory this site is in (the default one alone).
+    _province_calendar: ServiceHours = PrivateAttr(default_factory=ServiceHours)
+    # The province's list of communes that must have a video-conference endpoint, as it concerns
+    # this site; set by the Inventory this site is in (None: the inventory keeps no such list).
+    _conference_duty: ConferenceDuty | None = PrivateAttr(default=None)
 
     @field_validator("commune_code", mode="before")
     @classmethod
@@ -209,6 +235,17 @@ class Site(StrictModel):
                 "`push: {credential_id: ...}`, not both and not neither"
             )
         return self
+
+    @property
+    def service_hours(self) -> ServiceHours:
+        """The site's service hours: the province's calendar with the site's ``calendar``."""
+        return site_hours(self._province_calendar, self.calendar)
+
+    @property
+    def conference_duty(self) -> ConferenceDuty | None:
+        """Must this site's commune have a video-conference endpoint, and by when (INF-HNTH);
+        None when the inventory has no ``video_conference_required``."""
+        return self._conference_duty
 
     @property
     def key(self) -> str:
@@ -244,12 +281,84 @@ class System(StrictModel):
     last_checked_on: date | None = Field(default=None, description="last inspection (kiểm tra)")
 
 
+class ConferenceRequirement(StrictModel):
+    """Communes that must have a video-conference endpoint (thiết bị đầu cuối hội nghị truyền
+    hình, HNTH) by a deadline, as a letter of the province lists them."""
+
+    deadline: date = Field(description="the last day to have one (hạn hoàn thành)")
+    source: str = Field(default="", description="the letter that sets it (số, ngày công văn)")
+    communes: list[CommuneCode] = Field(
+        min_length=1, description="official 5-digit commune codes (mã xã), quoted"
+    )
+
+    @field_validator("deadline", mode="before")
+    @classmethod
+    def _iso_day(cls, value: Any) -> Any:
+        found = (
+            re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", value) if isinstance(value, str) else None
+        )
+        if found:
+            day, month, year = found.groups()
+            raise ValueError(
+                f"write the date as YYYY-MM-DD: '{year}-{int(month):02d}-{int(day):02d}' "
+                f"for {value}"
+            )
+        return value
+
+
 class Inventory(StrictModel):
     """The province's inventory file, e.g. `inventory.yaml` in the province's repository."""
 
     province: ProvinceRef
+    calendar: ServiceHours = Field(
+        default_factory=ServiceHours,
+        description="the province's service calendar (lịch làm việc): weekly hours, public "
+        "holidays, days closed or opened besides; a site's `calendar` changes it for that site",
+    )
     sites: list[Site] = Field(min_length=1)
     systems: list[System] = Field(default_factory=list)
+    video_conference_required: list[ConferenceRequirement] | None = Field(
+        default=None,
+        description="the communes that must have a video-conference endpoint, with the deadline "
+        "(INF-HNTH); a commune on no list and without one is not required to have one. Absent: "
+        "the province keeps no list, and a site without an endpoint is unknown",
+    )
+
+    @model_validator(mode="after")
+    def _sites_follow_the_province_calendar(self) -> Inventory:
+        """Each site reads the province's calendar (``Site.service_hours``); a site given as an
+        object is copied first, so the caller's object keeps its own."""
+        sites = list(self.sites)
+        for i, site in enumerate(sites):
+            if site._province_calendar != self.calendar:
+                sites[i] = site.model_copy()
+                sites[i]._province_calendar = self.calendar
+        self.__dict__["sites"] = sites  # frozen: set once, while validating
+        return self
+
+    @model_validator(mode="after")
+    def _sites_know_their_conference_duty(self) -> Inventory:
+        """Each site reads what ``video_conference_required`` says of its commune
+        (``Site.conference_duty``); a site given as an object is copied first."""
+        sites = list(self.sites)
+        for i, site in enumerate(sites):
+            duty = self.conference_duty(site.commune_code)
+            if site._conference_duty != duty:
+                sites[i] = site.model_copy()
+                sites[i]._conference_duty = duty
+        self.__dict__["sites"] = sites  # frozen: set once, while validating
+        return self
+
+    def conference_duty(self, commune_code: str) -> ConferenceDuty | None:
+        """What the lists say of a commune; None when the inventory keeps no list."""
+        if self.video_conference_required is None:
+            return None
+        naming = [r for r in self.video_conference_required if commune_code in r.communes]
+        if not naming:
+            return ConferenceDuty(required=False)
+        # A commune is listed once (``cross_check``); built without the check, the earliest holds.
+        first = min(naming, key=lambda r: r.deadline)
+        return ConferenceDuty(required=True, deadline=first.deadline, source=first.source)
 
 
 def cross_check(inv: Inventory) -> list[tuple[Location, str]]:
@@ -291,6 +400,31 @@ def cross_check(inv: Inventory) -> list[tuple[Location, str]]:
             seen_credentials.setdefault(cred, i)
         problems += _site_problems(site, here)
     problems += _unique(("systems",), [s.id for s in inv.systems])
+    problems += _conference_problems(inv)
+    return problems
+
+
+def _conference_problems(inv: Inventory) -> list[tuple[Location, str]]:
+    """Every listed commune in the province, and listed once."""
+    problems: list[tuple[Location, str]] = []
+    seen: dict[str, str] = {}
+    for i, requirement in enumerate(inv.video_conference_required or []):
+        for j, code in enumerate(requirement.communes):
+            here: Location = ("video_conference_required", i, "communes", j)
+            commune = communes.lookup(code)
+            if commune is not None and commune.province_code != inv.province.code:
+                problems.append(
+                    (
+                        here,
+                        f"commune '{code}' ({commune.name}) is in province "
+                        f"'{commune.province_code}' ({commune.province_name}), "
+                        f"not in '{inv.province.code}' ({inv.province.name})",
+                    )
+                )
+            where = f"video_conference_required.{i}.communes.{j}"
+            if code in seen:
+                problems.append((here, f"commune '{code}' is already listed as {seen[code]}"))
+            seen.setdefault(code, where)
     return problems
 
 

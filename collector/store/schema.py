@@ -75,6 +75,8 @@ survey_points = Table(
     Column("operator", String(100)),
     Column("technology", String(40)),
     Column("site", String(80)),
+    Column("rsrp_dbm", Double),  # 0004
+    Column("rsrq_db", Double),
     UniqueConstraint("wall_time", "latitude", "longitude", "label", name="survey_points_once"),
     Index("survey_points_time", "wall_time"),
 )

@@ -11,13 +11,14 @@ import json
 import math
 import re
 import time
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
 from aiohttp import web
 
 from collector.context import Collector
-from collector.evaluate.model import STATUSES
+from collector.evaluate.model import STATUSES, Finding
 from collector.ingest import survey as survey_records
 from collector.inventory import model as inventory_model
 from collector.survey import SurveyPoint
@@ -31,6 +32,7 @@ from sansang.event_details import WALL_TIME_MAX, WALL_TIME_MIN
 MAX_NOTE_CHARS = 4000
 MAX_NOTE_BODY_BYTES = 64 * 1024
 DEFAULT_EVENTS_SPAN = 7 * 86400.0
+DEFAULT_SURVEY_SPAN = 30 * 86400.0  # INF-DZ's window
 MAX_EVENTS = 5000
 MAX_SURVEY_RECORDS = 1000
 MAX_SURVEY_BODY_BYTES = 2 * 1024 * 1024
@@ -201,15 +203,25 @@ async def findings(request: web.Request) -> web.Response:
         raise api_error(
             400, "bad_status", f"status: một trong {expected}", f"status: one of {expected}"
         )
-    chosen = [
-        views.finding(f)
-        for f in (c.evaluation.findings if c.evaluation else ())
-        if (not targets or f.target in targets)
-        and (not statuses or f.status in statuses)
-        and (not site_keys or f.site in site_keys)
-    ]
-    evaluated_at = views.iso(c.evaluation.evaluated_at) if c.evaluation else None
-    return _json({"evaluated_at": evaluated_at, "findings": chosen})
+
+    def chosen(found: Iterable[Finding]) -> list[dict[str, Any]]:
+        return [
+            views.finding(f)
+            for f in found
+            if (not targets or f.target in targets)
+            and (not statuses or f.status in statuses)
+            and (not site_keys or f.site in site_keys)
+        ]
+
+    e = c.evaluation
+    return _json(
+        {
+            "evaluated_at": views.iso(e.evaluated_at) if e else None,
+            "findings": chosen(e.findings if e else ()),
+            # About the province as a whole (site "province"): OPS-247 per central system.
+            "province_findings": chosen(e.province_findings if e else ()),
+        }
+    )
 
 
 async def targets(request: web.Request) -> web.Response:
@@ -244,13 +256,23 @@ async def inventory(request: web.Request) -> web.Response:
 async def evaluation(request: web.Request) -> web.Response:
     e = _collector(request).evaluation
     if e is None:
-        return _json({"evaluated_at": None, "window": None, "findings": 0, "rollups": []})
+        return _json(
+            {
+                "evaluated_at": None,
+                "window": None,
+                "findings": 0,
+                "rollups": [],
+                "province_findings": [],
+            }
+        )
     return _json(
         {
             "evaluated_at": views.iso(e.evaluated_at),
             "window": {"start": views.iso(e.window.start), "end": views.iso(e.window.end)},
             "findings": len(e.findings),
             "rollups": [views.rollup(r) for r in e.rollups],
+            # About the province as a whole (site PROVINCE_SITE): OPS-247 per central system.
+            "province_findings": [views.finding(f) for f in e.province_findings],
         }
     )
 
@@ -260,6 +282,63 @@ async def notes(request: web.Request) -> web.Response:
     limit = _int_param(request, "limit", 100, 1, 1000)
     found = await asyncio.to_thread(c.store.notes, key, limit)
     return _json({"site": key, "notes": [views.note(n) for n in found]})
+
+
+def _survey_point(p: SurveyPoint) -> dict[str, Any]:
+    """A coverage survey point with every figure it has (the place is a village or a site)."""
+    down = p.download_bps
+    return {
+        "label": p.label,
+        "latitude": p.latitude,
+        "longitude": p.longitude,
+        "time": views.iso(p.wall_time),
+        "wall_time_unix": p.wall_time,
+        "site": p.site,
+        "download_bps": down,
+        "download_mbps": None if down is None else round(down * 8 / 1e6, 3),
+        "upload_bps": p.upload_bps,
+        "loss_ratio": p.loss_ratio,
+        "latency_seconds": p.latency_seconds,
+        "operator": p.operator,
+        "technology": p.technology,
+        "rsrp_dbm": p.rsrp_dbm,
+        "rsrq_db": p.rsrq_db,
+    }
+
+
+async def survey_points(request: web.Request) -> web.Response:
+    """The stored survey points of a span (default: the 30 days to now), oldest first;
+    ``site=KEY,...`` keeps those taken for these sites, ``site=none`` those tied to none."""
+    c = _collector(request)
+    until = _time_param(request, "until", time.time())
+    since = _time_param(request, "since", until - DEFAULT_SURVEY_SPAN)
+    if since > until:
+        raise api_error(400, "bad_span", "since phải trước until", "since must be before until")
+    wanted = set(_list_param(request, "site"))
+    limit = _int_param(request, "limit", 1000, 1, MAX_EVENTS)
+    found = await asyncio.to_thread(c.store.survey_points, since, until)
+    if wanted:
+        found = [p for p in found if (p.site or "none") in wanted]
+    return _json(
+        {
+            "since": views.iso(since),
+            "until": views.iso(until),
+            "points": [_survey_point(p) for p in found[:limit]],
+        }
+    )
+
+
+async def dead_zone_points(request: web.Request) -> web.Response:
+    """INF-DZ's surveyed places (villages) tied to no site and below its thresholds, from the
+    newest evaluation: the province's list for the carriers, as the board shows it."""
+    e = _collector(request).evaluation
+    points = sorted(e.dead_zone_points, key=lambda p: (p.label, p.wall_time)) if e else []
+    return _json(
+        {
+            "evaluated_at": views.iso(e.evaluated_at) if e else None,
+            "points": [_survey_point(p) for p in points],
+        }
+    )
 
 
 async def audit_log(request: web.Request) -> web.Response:
@@ -431,5 +510,7 @@ def add_routes(app: web.Application) -> None:
     r.add_get("/api/v1/inventory", inventory)
     r.add_post("/api/v1/inventory/reload", reload_inventory)
     r.add_post("/api/v1/survey", add_survey)
+    r.add_get("/api/v1/survey", survey_points)
+    r.add_get("/api/v1/dead-zone-points", dead_zone_points)
     r.add_get("/api/v1/evaluation", evaluation)
     r.add_get("/api/v1/audit", audit_log)

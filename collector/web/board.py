@@ -3,7 +3,9 @@
 Pure functions over an :class:`Evaluation` and the inventory: no I/O, so the board costs no
 database query at all.  Rows are formatted once per evaluation and language
 (:func:`board_rows` keeps the newest), then filtered and sorted per request
-(``?target=INF-PWR&status=not_met&q=sa thay&sort=INF-PWR&order=desc``).
+(``?target=INF-PWR&status=not_met&q=sa thay&sort=INF-PWR&order=desc``).  A figure is written
+once, by ``texts.figure`` for its unit, and the cell, its tooltip, the map's dot and the site
+page all read that one text.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from collector.survey import SurveyPoint
 from collector.targets import Catalogue, Target
 from collector.web import texts
 from sansang import i18n
-from sansang.i18n import Lang, pick
+from sansang.i18n import Lang
 
 T = TypeVar("T")
 
@@ -45,6 +47,10 @@ class Cell:
     figure: str  # "99,2 %"; "—" when there is no value
     value: float | None
     sentence: str  # the finding in words (the cell's tooltip)
+    reading: str = ""  # the figure beside its threshold: "99,1 % (cần ≥ 99 %)"
+    # Not met in a way that makes a dead zone (the rule's ``dead_zone`` detail where it gives
+    # one: INF-PWR failing on a UPS that ran flat is the commune's equipment, not the grid).
+    dead_zone: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +69,8 @@ class Row:
 @dataclass(frozen=True)
 class Rollup:
     target: str
-    title: str
+    title: str  # the catalogue's title
+    name: str  # the short name: "Nguồn điện"
     met: int
     not_met: int
     unknown: int
@@ -138,17 +145,30 @@ def index(evaluation: Evaluation | None) -> dict[str, dict[str, Finding]]:
     return found
 
 
-def _row(site: Site, findings: Mapping[str, Finding], targets: Sequence[str], lang: Lang) -> Row:
-    cells = []
-    for target in targets:
-        f = findings.get(target)
-        if f is None:
-            cells.append(Cell(target, "unknown", "—", None, ""))
-        else:
-            sentence = f.vi if lang == "vi" else f.en
-            cells.append(
-                Cell(target, f.status, texts.finding_figures(f, lang)[0], f.value, sentence)
-            )
+def titles(catalogue: Catalogue, lang: Lang) -> dict[str, str]:
+    """The evaluated targets' short names by id (``INF-PWR`` -> ``Nguồn điện``)."""
+    return {t.id: texts.short_title(t, lang) for t in columns(catalogue)}
+
+
+def cell(target: str, f: Finding | None, lang: Lang) -> Cell:
+    """A target's cell: its figure and the same figure beside its threshold (one formatter)."""
+    if f is None:
+        return Cell(target, "unknown", "—", None, "", texts.t("no_figure", lang))
+    sentence = f.vi if lang == "vi" else f.en
+    figures = texts.finding_figures(f, lang)
+    reading = texts.reading(f, lang, figures)
+    dead_zone = f.status == "not_met" and f.details.get("dead_zone", 1) == 1
+    return Cell(target, f.status, figures[0], f.value, sentence, reading, dead_zone)
+
+
+def _row(
+    site: Site,
+    findings: Mapping[str, Finding],
+    targets: Sequence[str],
+    names: Mapping[str, str],
+    lang: Lang,
+) -> Row:
+    cells = [cell(target, findings.get(target), lang) for target in targets]
     commune = site.commune.name
     row = Row(
         key=site.key,
@@ -160,12 +180,13 @@ def _row(site: Site, findings: Mapping[str, Finding], targets: Sequence[str], la
         worst=worst([c.status for c in cells]),
         sort_name=plain(commune) + " " + site.site_id,
     )
-    return replace(row, html=row_html(row, lang))
+    return replace(row, html=row_html(row, names, lang))
 
 
-def row_html(row: Row, lang: Lang) -> str:
+def row_html(row: Row, names: Mapping[str, str], lang: Lang) -> str:
     """A board row: the commune (a link to its page), its code, then a cell per target: colour
-    (the class), symbol and figure, and the status in words for screen readers and tooltips.
+    (the class), symbol and figure, and the status in words for screen readers; the tooltip
+    names the target, the figure beside its threshold, the status and the finding.
 
     Written here rather than in the template: 23,000 cells through the template engine cost
     most of a second, as a cached string almost nothing."""
@@ -178,7 +199,9 @@ def row_html(row: Row, lang: Lang) -> str:
     ]
     for c in row.cells:
         word = words[c.status]
-        tip = f"{word}: {c.sentence}" if c.sentence else word
+        tip = f"{names.get(c.target, c.target)}: {c.reading} · {word}"
+        if c.sentence:
+            tip += f"\n{c.sentence}"
         parts.append(
             f'<td class="c {c.status}" title="{escape(tip)}">{escape(c.figure)}'
             f'<span class="sym" aria-hidden="true">{texts.STATUS_SYMBOLS[c.status]}</span>'
@@ -236,8 +259,9 @@ def board_rows(
 ) -> list[Row]:
     def make() -> list[Row]:
         targets = [t.id for t in columns(catalogue)]
+        names = titles(catalogue, lang)
         by_site = index(evaluation)
-        return [_row(s, by_site.get(s.key, {}), targets, lang) for s in inventory.sites]
+        return [_row(s, by_site.get(s.key, {}), targets, names, lang) for s in inventory.sites]
 
     return cached((inventory, catalogue, evaluation), "rows", lang, make)
 
@@ -288,23 +312,52 @@ def rollups(
     out = []
     for i, target in enumerate(columns(catalogue)):
         title = target.title.vi if lang == "vi" else target.title.en
+        name = texts.short_title(target, lang)
         r = given.get(target.id)
         if r is not None:
-            out.append(Rollup(target.id, title, r.met, r.not_met, r.unknown))
+            out.append(Rollup(target.id, title, name, r.met, r.not_met, r.unknown))
             continue
         counts = {s: 0 for s in STATUSES}
         for row in rows:
             counts[row.cells[i].status] += 1
-        out.append(Rollup(target.id, title, counts["met"], counts["not_met"], counts["unknown"]))
+        met, not_met, unknown = counts["met"], counts["not_met"], counts["unknown"]
+        out.append(Rollup(target.id, title, name, met, not_met, unknown))
     return out
 
 
+MAX_LISTED = 3  # targets a worst-coloured dot's tooltip names
+
+
+def place_name(row: Row) -> str:
+    """The commune, and the point when the commune has several: ``Xã Sa Thầy``."""
+    return row.commune if row.site_id == "main" else f"{row.commune} ({row.site_id})"
+
+
+def map_title(row: Row, column: int | None, names: Sequence[str], lang: Lang) -> str:
+    """A dot's tooltip: the commune, the target and the figure beside its threshold
+    (``Xã Sa Thầy — Nguồn điện: 5 lần mất điện (tối đa 4) · chưa đạt``); without a chosen target,
+    the targets behind the site's worst status."""
+    if column is not None:
+        c = row.cells[column]
+        word = texts.status_word(c.status, lang)
+        return f"{place_name(row)} — {names[column]}: {c.reading} · {word}"
+    if row.worst == "met":
+        return f"{place_name(row)} — {texts.t('all_met', lang)}"
+    behind = [(names[i], c) for i, c in enumerate(row.cells) if c.status == row.worst]
+    listed = [f"{name}: {c.reading}" for name, c in behind[:MAX_LISTED]]
+    if len(behind) > MAX_LISTED:
+        listed.append(texts.t("more", lang, n=len(behind) - MAX_LISTED))
+    word = texts.status_word(row.worst, lang)
+    return f"{place_name(row)} — {word}: " + "; ".join(listed)
+
+
 def dead_zones(rows: Sequence[Row], targets: Sequence[str], target: str) -> list[tuple[Row, Cell]]:
-    """The sites not meeting ``target`` (INF-PWR: power dead zones, INF-DZ: coverage)."""
+    """The sites whose ``target`` finding makes a dead zone (INF-PWR: power dead zones, INF-DZ:
+    coverage)."""
     if target not in targets:
         return []
     i = targets.index(target)
-    found = [(r, r.cells[i]) for r in rows if r.cells[i].status == "not_met"]
+    found = [(r, r.cells[i]) for r in rows if r.cells[i].dead_zone]
     return sorted(found, key=lambda rc: rc[0].sort_name)
 
 
@@ -345,32 +398,135 @@ def _dead_point(p: SurveyPoint, lang: Lang) -> DeadPoint:
     return DeadPoint(p.label, p.latitude, p.longitude, down, sentence)
 
 
-def central_outages(evaluation: Evaluation | None, lang: Lang) -> list[str]:
-    """The central outages the evaluation found (OPS-247), one sentence each, for the banner."""
+@dataclass(frozen=True, slots=True)
+class Outage:
+    """A shared system's outage as the board words it (OPS-247's central outages)."""
+
+    role: str
+    system: str  # its name: "Hệ thống Một cửa điện tử của tỉnh"
+    start: float | None
+    end: float | None  # None while it lasts
+    sites: int | None  # the sites that lost it at the worst moment
+
+    @property
+    def ongoing(self) -> bool:
+        return self.end is None
+
+
+def outages(evaluation: Evaluation | None, lang: Lang) -> list[Outage]:
+    """Every central outage of the evaluation's rollups, oldest first."""
     if evaluation is None:
         return []
-    items = []
-    for rollup in evaluation.rollups:
-        for outage in rollup.central_outages:
-            items.append(_central_sentence(outage, lang))
-    return items
+    found = [_outage(o, evaluation, lang) for r in evaluation.rollups for o in r.central_outages]
+    return sorted(found, key=lambda o: (o.start or 0.0, o.system))
 
 
-def _central_sentence(outage: Mapping[str, float | int | str], lang: Lang) -> str:
-    system = outage.get("role") or outage.get("system") or outage.get("subject") or "?"
-    start, end = outage.get("start"), outage.get("end")
-    sites = outage.get("sites", "?")
-    if outage.get("watchers"):
-        sites = f"{sites}/{outage['watchers']}"
-    if isinstance(end, int | float) and not isinstance(end, bool) and end > 0:
-        until = texts.t("central_until", lang, end=texts.when(end))
-    else:
-        until = texts.t("central_ongoing", lang)
+def _number(value: object) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def _outage(o: Mapping[str, float | int | str], evaluation: Evaluation, lang: Lang) -> Outage:
+    role = str(o.get("role") or o.get("system") or o.get("subject") or "other")
+    start, end = _number(o.get("start")), _number(o.get("end"))
+    given = o.get("ongoing")
+    if given is not None:
+        ongoing = bool(given)
+    else:  # an evaluation from before "ongoing": an end at the window's end is no end yet
+        ongoing = end is None or end <= 0 or end >= evaluation.window.end - 1
+    sites = _number(o.get("sites"))
+    return Outage(
+        role=role,
+        system=texts.system_name(role, o.get("name"), lang),
+        start=start,
+        end=None if ongoing else end,
+        sites=None if sites is None else int(sites),
+    )
+
+
+def central_outages(evaluation: Evaluation | None, lang: Lang, total: int) -> list[str]:
+    """The central outages the evaluation found (OPS-247), one sentence each, for the banner:
+    the system by its name, ``x/N`` against the board's ``total`` sites, "đang diễn ra" while
+    it lasts."""
+    return [
+        texts.t(
+            "central_item",
+            lang,
+            system=o.system,
+            sites="?" if o.sites is None else o.sites,
+            total=total,
+            start=texts.when(o.start) if o.start is not None else "?",
+            end=_until(o, lang),
+        )
+        for o in outages(evaluation, lang)
+    ]
+
+
+def _until(o: Outage, lang: Lang) -> str:
+    if o.end is None:
+        return texts.t("central_ongoing", lang)
+    return texts.t("central_until", lang, end=texts.when(o.end))
+
+
+@dataclass(frozen=True)
+class SystemLine:
+    """One shared system of the province (Evaluation.province_findings): its status, its
+    availability beside the threshold, and its outages in words."""
+
+    name: str
+    status: Status
+    reading: str  # "98,6 % (cần ≥ 99,5 %)"
+    summary: str  # "1 lần ngừng, tổng 10 giờ"
+    outages: tuple[str, ...]
+    sentence: str
+
+
+def province_systems(evaluation: Evaluation | None, lang: Lang, total: int) -> list[SystemLine]:
+    """The province's shared systems (OPS-247 at the province), from whatever the evaluation
+    holds: one line per finding about the province as a whole."""
+    if evaluation is None:
+        return []
+    every = outages(evaluation, lang)
+    lines = []
+    for f in evaluation.province_findings:
+        role = str(f.details.get("role") or "other")
+        name = texts.system_name(role, f.details.get("system"), lang)
+        mine = [o for o in every if o.role == role]
+        lines.append(
+            SystemLine(
+                name=name,
+                status=f.status,
+                reading=texts.reading(f, lang),
+                summary=_summary(f, mine, lang),
+                outages=tuple(_outage_words(o, total, lang) for o in mine),
+                sentence=f.vi if lang == "vi" else f.en,
+            )
+        )
+    return lines
+
+
+def _summary(f: Finding, mine: Sequence[Outage], lang: Lang) -> str:
+    count = _number(f.details.get("outages"))
+    n = len(mine) if count is None else int(count)
+    if n == 0:
+        return texts.t("system_no_outage", lang)
+    down = _number(f.details.get("down_seconds"))
+    if down is None:
+        down = sum(
+            (o.end if o.end is not None else f.window.end) - o.start
+            for o in mine
+            if o.start is not None
+        )
+    return texts.t("system_outages", lang, n=n, length=i18n.duration(down, lang))
+
+
+def _outage_words(o: Outage, total: int, lang: Lang) -> str:
     return texts.t(
-        "central_item",
+        "system_outage",
         lang,
-        system=pick(i18n.SERVICE_ROLES, str(system), lang),
-        sites=sites,
-        start=texts.when(start) if isinstance(start, int | float) else "?",
-        end=until,
+        start=texts.when(o.start) if o.start is not None else "?",
+        end=_until(o, lang),
+        sites="?" if o.sites is None else o.sites,
+        total=total,
     )

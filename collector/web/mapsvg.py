@@ -3,9 +3,11 @@
 An equirectangular projection of the sites' bounding box (longitude scaled by the cosine of the
 middle latitude, so distances look right), a graticule every 0.5° (or 1°) with its labels, the
 convex hull of the sites as a light outline of the province, and one dot per site coloured by
-its worst status, with its name in a ``<title>`` tooltip and a link to its page.  Surveyed
-dead-zone places tied to no site (INF-DZ, :class:`Mark`) are triangles, so they are never taken
-for a site.
+a status (the board's chosen target's, else the site's worst), with the commune, the target and
+the figure in a ``<title>`` tooltip and a link to its page.  Every site is placed once
+(:func:`draw`); the dots of the sites a view shows are written per view (:func:`circle`), so a
+filtered map keeps its frame.  Surveyed dead-zone places tied to no site (INF-DZ,
+:class:`Mark`) are triangles, so they are never taken for a site.
 """
 
 from __future__ import annotations
@@ -13,10 +15,13 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from html import escape
 
 from collector.evaluate.model import Status
 
 MARGIN = 18.0  # pixels around the dots (room for the graticule labels)
+# Worst last, so a red dot is never hidden under a green one.
+DRAW_ORDER: dict[str, int] = {"met": 0, "unknown": 1, "not_met": 2}
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,11 +158,9 @@ def draw(
     if not places and not marks:
         return SiteMap(width, 2 * MARGIN, (), (), "", 0)
     p = _Projection([*places, *marks], width, max_height)
-    # Worst last, so a red dot is never hidden under a green one.
-    order = {"met": 0, "unknown": 1, "not_met": 2}
     dots = [
         Dot(p.x(s.longitude), p.y(s.latitude), s.key, s.title, s.status)
-        for s in sorted(places, key=lambda s: order[s.status])
+        for s in sorted(places, key=lambda s: DRAW_ORDER[s.status])
     ]
     hull = _hull([(d.x, d.y) for d in dots])
     outline = ("M" + " L".join(f"{x},{y}" for x, y in hull) + " Z") if hull else ""
@@ -169,3 +172,13 @@ def draw(
         for x, y in ((p.x(m.longitude), p.y(m.latitude)),)
     ]
     return SiteMap(p.width, round(p.height, 1), dots, _graticule(p), outline, radius, triangles)
+
+
+def circle(dot: Dot, radius: float, fill: str, href: str) -> str:
+    """One site's dot as SVG (escaped): a link to its page, its status as data for the eye of a
+    test, its tooltip in ``<title>``."""
+    return (
+        f'<a href="{escape(href)}"><circle class="site {dot.status}" data-site="{escape(dot.key)}"'
+        f' data-status="{dot.status}" cx="{dot.x}" cy="{dot.y}" r="{radius}" fill="{fill}"'
+        f' stroke="#fff" stroke-width="1"><title>{escape(dot.title)}</title></circle></a>'
+    )

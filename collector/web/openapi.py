@@ -123,6 +123,34 @@ _SCHEMAS: dict[str, Any] = {
             "details": _OBJ,
         },
     },
+    "Rollup": {
+        "type": "object",
+        "required": ["target", "met", "not_met", "unknown"],
+        "properties": {
+            "target": _STR,
+            "met": _INT,
+            "not_met": _INT,
+            "unknown": _INT,
+            "central_outages": {
+                "type": "array",
+                "description": "OPS-247: systems lost by many sites at once; `end` is the "
+                "window's end while `ongoing` is 1",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "role": _STR,
+                        "name": _STR,
+                        "start": _NUM,
+                        "end": _NUM,
+                        "ongoing": {"type": "integer", "enum": [0, 1]},
+                        "sites": _INT,
+                        "watchers": _INT,
+                        "share": _NUM,
+                    },
+                },
+            },
+        },
+    },
     "Event": {
         "type": "object",
         "required": ["ref", "site", "seq", "wall_time", "kind", "subject"],
@@ -183,6 +211,28 @@ _SCHEMAS: dict[str, Any] = {
             "cellular": {"type": ["object", "null"]},
         },
     },
+    "SurveyPoint": {
+        "description": "A coverage survey point (a village, or a site's place); null: not measured",
+        "type": "object",
+        "required": ["label", "latitude", "longitude", "time", "wall_time_unix"],
+        "properties": {
+            "label": _STR,
+            "latitude": _NUM,
+            "longitude": _NUM,
+            "time": _TIME,
+            "wall_time_unix": _NUM,
+            "site": {"type": ["string", "null"], "description": "the site it was taken for"},
+            "download_bps": {"type": ["number", "null"], "description": "bytes per second"},
+            "download_mbps": {"type": ["number", "null"]},
+            "upload_bps": {"type": ["number", "null"]},
+            "loss_ratio": {"type": ["number", "null"]},
+            "latency_seconds": {"type": ["number", "null"]},
+            "operator": {"type": ["string", "null"]},
+            "technology": {"type": ["string", "null"]},
+            "rsrp_dbm": {"type": ["number", "null"], "description": "the modem's RSRP, dBm"},
+            "rsrq_db": {"type": ["number", "null"], "description": "the modem's RSRQ, dB"},
+        },
+    },
     "AuditEntry": {
         "type": "object",
         "required": ["at", "actor", "role", "action", "target", "details"],
@@ -201,6 +251,10 @@ _SCHEMAS: dict[str, Any] = {
 def _list_of(key: str, item: str, **more: Any) -> dict[str, Any]:
     return {"type": "object", "properties": {key: {"type": "array", "items": _ref(item)}, **more}}
 
+
+# Findings about the province as a whole (site "province"): OPS-247, one per central system
+# (details: role, system, watchers, outages, down_seconds, unknown_seconds, ongoing).
+_PROVINCE = {"type": "array", "items": _ref("Finding")}
 
 _SINCE = _query(
     "since", "Unix seconds or ISO 8601 with an offset, 1970 to 2100; default: until - 7 days"
@@ -331,13 +385,17 @@ _PATHS: dict[str, Any] = {
         "parameters": [_KEY],
     },
     "/api/v1/findings": _get(
-        "Findings of the newest evaluation, filtered",
-        _ok("findings", _list_of("findings", "Finding", evaluated_at=_TIME)),
+        "Findings of the newest evaluation, filtered; the province's own (site `province`: "
+        "OPS-247 per central system) in `province_findings`",
+        _ok(
+            "findings",
+            _list_of("findings", "Finding", evaluated_at=_TIME, province_findings=_PROVINCE),
+        ),
         _E400,
         params=[
             _query("target", "target ids, comma-separated"),
             _query("status", "met, not_met, unknown; comma-separated"),
-            _query("site", "site keys, comma-separated"),
+            _query("site", "site keys, comma-separated; `province` for the province's own"),
         ],
     ),
     "/api/v1/targets": _get(
@@ -361,6 +419,21 @@ _PATHS: dict[str, Any] = {
         }
     },
     "/api/v1/survey": {
+        **_get(
+            "Stored coverage survey points of a span (default: the 30 days to now), oldest first",
+            _ok("points", _list_of("points", "SurveyPoint", since=_TIME, until=_TIME)),
+            _E400,
+            params=[
+                _query(
+                    "since",
+                    "Unix seconds or ISO 8601 with an offset, 1970 to 2100; default: until - 30 "
+                    "days",
+                ),
+                _UNTIL,
+                _query("site", "site keys, comma-separated; `none` for places tied to no site"),
+                _LIMIT,
+            ],
+        ),
         "post": {
             "summary": "Add coverage survey points (technician for its own sites, admin); all or "
             "none; the same label, time and place is stored once; audited",
@@ -394,11 +467,28 @@ _PATHS: dict[str, Any] = {
                 "413": {"description": "body over 2 MiB or more than 1000 records", **_ERR},
                 "415": {"description": "not application/json", **_ERR},
             },
-        }
+        },
     },
+    "/api/v1/dead-zone-points": _get(
+        "INF-DZ: surveyed places (villages) tied to no site below the thresholds, from the "
+        "newest evaluation: the province's list for the carriers",
+        _ok("points", _list_of("points", "SurveyPoint", evaluated_at=_TIME)),
+    ),
     "/api/v1/evaluation": _get(
-        "The newest evaluation: when, its window, the province rollups",
-        _ok("evaluation", {"type": "object", "properties": {"evaluated_at": _TIME}}),
+        "The newest evaluation: when, its window, the province rollups (OPS-247's central "
+        "outages), the findings about the province as a whole",
+        _ok(
+            "evaluation",
+            {
+                "type": "object",
+                "properties": {
+                    "evaluated_at": _TIME,
+                    "findings": _INT,
+                    "rollups": {"type": "array", "items": _ref("Rollup")},
+                    "province_findings": _PROVINCE,
+                },
+            },
+        ),
     ),
     "/api/v1/audit": _get(
         "The audit log, newest first (security_reviewer, admin)",

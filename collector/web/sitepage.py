@@ -25,7 +25,8 @@ MAX_REFS_SHOWN = 10
 @dataclass(frozen=True)
 class FindingView:
     target: str
-    title: str
+    title: str  # the catalogue's title
+    name: str  # the short name: "Nguồn điện"
     status: Status
     value: str
     threshold: str
@@ -45,15 +46,16 @@ def findings(
     views = []
     for target in board.columns(catalogue):
         title = target.title.vi if lang == "vi" else target.title.en
+        name = texts.short_title(target, lang)
         f = mine.get(target.id)
         if f is None:
-            views.append(FindingView(target.id, title, "unknown", "—", "—", "", "", "", ()))
+            views.append(FindingView(target.id, title, name, "unknown", "—", "—", "", "", "", ()))
             continue
-        views.append(_view(f, title, lang))
+        views.append(_view(f, title, lang, name))
     return views
 
 
-def _view(f: Finding, title: str, lang: Lang) -> FindingView:
+def _view(f: Finding, title: str, lang: Lang, name: str = "") -> FindingView:
     evidence = [
         (
             pick(texts.EVIDENCE_KINDS, e.kind, lang),
@@ -66,9 +68,10 @@ def _view(f: Finding, title: str, lang: Lang) -> FindingView:
     return FindingView(
         target=f.target,
         title=title,
+        name=name or title,
         status=f.status,
         value=value,
-        threshold=threshold,
+        threshold=texts.bound(f, lang, threshold),
         sentence=f.vi if lang == "vi" else f.en,
         window=texts.window(f.window, lang),
         cause=pick(i18n.CAUSES, f.cause, lang) if f.cause and f.status != "met" else "",
@@ -104,13 +107,17 @@ def live_values(live: LiveSite | None, lang: Lang) -> list[tuple[str, str]]:
     return lines
 
 
-def events(stored: Sequence[StoredEvent], lang: Lang) -> list[tuple[str, str, str]]:
-    """(time, sentence, tone) per event, in the order given (the store gives newest first)."""
-    return [(_at(e.wall_time), timeline.sentence(e, lang), timeline.tone(e)) for e in stored]
+def events(
+    stored: Sequence[StoredEvent], lang: Lang, names: timeline.Names = timeline.NO_NAMES
+) -> list[tuple[str, str, str]]:
+    """(time, sentence, tone) per event, in the order given (the store gives newest first);
+    things called by ``names`` (the site's inventory), never by their ids."""
+    return [(_at(e.wall_time), timeline.sentence(e, lang, names), timeline.tone(e)) for e in stored]
 
 
 def _at(unix: float) -> str:
-    return i18n.local(unix).strftime("%H:%M:%S %d/%m/%Y")
+    """``29/05/2026 14:05:09``: the day as people write it, then the time."""
+    return i18n.local(unix).strftime("%d/%m/%Y %H:%M:%S")
 
 
 def inventory_lines(site: Site, lang: Lang) -> Mapping[str, str]:

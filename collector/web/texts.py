@@ -8,12 +8,15 @@ shared kernel's (:mod:`sansang.i18n`); this module only adds the board's and the
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from collector.evaluate.model import Finding, Status, Window
 from collector.inventory.model import RISK_NAMES
-from collector.targets import ThresholdValue
-from sansang.i18n import CAUSES, Lang, duration, local, number, percent, pick
+from collector.targets import Target, ThresholdValue
+from sansang.i18n import SERVICE_ROLES, Lang, duration, local, number, percent, pick
 
 _TEXT: dict[str, tuple[str, str]] = {
     "board_title": ("Bảng tổng hợp mức sẵn sàng", "Readiness board"),
@@ -42,14 +45,18 @@ _TEXT: dict[str, tuple[str, str]] = {
     "any_status": ("mọi trạng thái", "any status"),
     "clear": ("Bỏ lọc", "Clear"),
     "sort_by": ("Sắp xếp", "Sort"),
-    # The heading says the cause in the words of the findings and alerts.
-    "central": (CAUSES["central"][0].capitalize(), CAUSES["central"][1].capitalize()),
+    # A shared system's outage: named by the system (the province's own one-stop e-system is
+    # the province's, not the centre's), counted against the board's sites.
+    "central": (
+        "Sự cố hệ thống dùng chung: nhiều điểm mất kết nối cùng lúc",
+        "Shared system outage: many sites lost it at once",
+    ),
     "central_item": (
-        "{system}: {sites} điểm cùng mất kết nối, từ {start}{end}",
-        "{system}: {sites} sites lost it at once, from {start}{end}",
+        "{system}: {sites}/{total} điểm trên bảng cùng mất kết nối, từ {start}{end}",
+        "{system}: {sites} of the board's {total} sites lost it at once, from {start}{end}",
     ),
     "central_until": (" đến {end}", " to {end}"),
-    "central_ongoing": (" (đang tiếp diễn)", " (ongoing)"),
+    "central_ongoing": (", đang diễn ra", ", ongoing"),
     "central_hint": (
         "Đây là sự cố của hệ thống dùng chung, không phải lỗi tại từng xã.",
         "This is a fault of the shared system, not of each commune.",
@@ -71,10 +78,31 @@ _TEXT: dict[str, tuple[str, str]] = {
         "Triangles ▲: surveyed dead-zone places tied to no site.",
     ),
     "none": ("Không có.", "None."),
+    "province_systems": ("Hệ thống dùng chung của tỉnh", "The province's shared systems"),
+    "system_outages": ("{n} lần ngừng, tổng {length}", "{n} outages, {length} in all"),
+    "system_no_outage": ("không có lần ngừng nào", "no outage"),
+    "system_outage": (
+        "ngừng từ {start}{end}: {sites}/{total} điểm cùng mất kết nối",
+        "down from {start}{end}: {sites} of {total} sites lost it at once",
+    ),
+    "no_figure": ("chưa có số đo", "no figure"),
+    "at_least": ("{figure} (cần ≥ {bound})", "{figure} (needs ≥ {bound})"),
+    "at_most": ("{figure} (tối đa {bound})", "{figure} (at most {bound})"),
+    "bound_at_least": ("cần ≥ {bound}", "needs ≥ {bound}"),
+    "bound_at_most": ("tối đa {bound}", "at most {bound}"),
+    "all_met": ("đạt mọi chỉ tiêu", "meets every target"),
+    "more": ("và {n} chỉ tiêu khác", "and {n} more"),
+    "map_by_target": ("Màu theo chỉ tiêu “{target}”", "Coloured by the target '{target}'"),
+    "map_by_worst": (
+        "Màu theo chỉ tiêu kém nhất của mỗi điểm; chọn một chỉ tiêu ở bộ lọc để tô theo "
+        "chỉ tiêu đó",
+        "Coloured by each site's worst target; choose a target in the filter to colour by it",
+    ),
+    "map_shown": ("{shown}/{total} điểm trên bản đồ", "{shown} of {total} sites on the map"),
     "map": ("Bản đồ các điểm", "Map of the sites"),
     "map_note": (
-        "Mỗi chấm là một điểm, màu theo chỉ tiêu kém nhất; di chuột để xem tên.",
-        "Each dot is a site, coloured by its worst target; hover for its name.",
+        "Mỗi chấm là một điểm; di chuột để xem tên xã, chỉ tiêu và số đo.",
+        "Each dot is a site; hover for the commune, the target and the figure.",
     ),
     "back": ("← Bảng tổng hợp", "← Board"),
     "inventory": ("Danh mục", "Inventory"),
@@ -198,46 +226,111 @@ def day(unix: float) -> str:
     return local(unix).strftime("%d/%m/%Y")
 
 
-_COUNTS: dict[str, tuple[str, str]] = {
-    "outages": ("lần", "outages"),
-    "times": ("lần", "times"),
-    "count": ("", ""),
-    "tests": ("lần đo", "tests"),
-    "points": ("điểm đo", "points"),
-    "sites": ("điểm", "sites"),
-    "terminals": ("thiết bị", "terminals"),
-    "risks": ("rủi ro", "risks"),  # SEC-TEAM, SEC-CONTINGENCY
-    "days": ("ngày", "days"),  # SEC-DRILL: the last drill's age
+@dataclass(frozen=True)
+class Unit:
+    """How a person reads a figure in one unit: the figure (``6 lần mất điện``), the threshold
+    beside it (``4``, or ``99 %``: a bare count reads against the figure's own word), and
+    whether the unit's threshold is a maximum (outages, durations, ages), a minimum (speeds,
+    plans in place) or either (``None``: a ratio is an availability or a loss)."""
+
+    write: Callable[[float, Lang], str]
+    bound: Callable[[float, Lang], str]
+    at_most: bool | None
+
+
+def _count(vi: str, en: str) -> Callable[[float, Lang], str]:
+    def write(value: float, lang: Lang) -> str:
+        return f"{number(value, 0, lang)} {vi if lang == 'vi' else en}".strip()
+
+    return write
+
+
+def _bare(value: float, lang: Lang) -> str:
+    decimals = 0 if value == round(value) else 1
+    return number(value, decimals, lang)
+
+
+def _mbits(value: float, lang: Lang) -> str:
+    decimals = 0 if abs(value) >= 10 or value == round(value) else 1
+    return f"{number(value, decimals, lang)} Mbit/s"
+
+
+def _minutes(value: float, lang: Lang) -> str:
+    return duration(value * 60, lang)
+
+
+def _counted(vi: str, en: str, at_most: bool | None) -> Unit:
+    return Unit(_count(vi, en), _bare, at_most)
+
+
+# One formatter per unit: the board's cells and tooltips, the map, the site page and the
+# province's systems all write a figure through here.
+UNITS: dict[str, Unit] = {
+    "ratio": Unit(percent, percent, None),
+    "Mbit/s": Unit(_mbits, _mbits, False),
+    "seconds": Unit(duration, duration, True),
+    "s": Unit(duration, duration, True),
+    "minutes": Unit(_minutes, _minutes, True),
+    "min": Unit(_minutes, _minutes, True),
+    "days": Unit(_count("ngày", "days"), _count("ngày", "days"), True),
+    "outages": _counted("lần mất điện", "outages", True),
+    "times": _counted("lần", "times", True),
+    "count": _counted("", "", None),
+    "tests": _counted("lần đo", "tests", False),
+    "points": _counted("điểm đo", "points", False),
+    "sites": _counted("điểm", "sites", False),
+    "terminals": _counted("thiết bị", "terminals", False),
+    "risks": _counted("rủi ro", "risks", False),  # SEC-TEAM, SEC-CONTINGENCY: risks covered
 }
 
 
-def figure(value: float | None, unit: str, lang: Lang) -> str:
-    """A finding's value as a person reads it: ``99,2 %``, ``6 lần``, ``48 Mbit/s``."""
-    if value is None:
-        return "—"
-    if unit == "ratio":
-        return percent(value, lang)
-    if unit in ("seconds", "s"):
-        return duration(value, lang)
-    if unit in ("minutes", "min"):
-        return duration(value * 60, lang)
-    if unit in _COUNTS:
-        word = pick(_COUNTS, unit, lang)
-        return f"{number(value, 0, lang)} {word}".strip()
+def _as_given(value: float, unit: str, lang: Lang) -> str:
+    """A unit this module does not know: the number and the unit as the finding gives them."""
     decimals = 0 if abs(value) >= 10 or value == round(value) else 1
     return f"{number(value, decimals, lang)} {unit}".strip()
 
 
+def figure(value: float | None, unit: str, lang: Lang) -> str:
+    """A finding's value as a person reads it: ``99,2 %``, ``6 lần mất điện``, ``48 Mbit/s``."""
+    if value is None:
+        return "—"
+    known = UNITS.get(unit)
+    return known.write(value, lang) if known else _as_given(value, unit, lang)
+
+
 def threshold(value: ThresholdValue | None, unit: str, lang: Lang) -> str:
+    """A threshold as a person reads it beside its figure: ``99 %``, ``4``, ``100 Mbit/s``."""
     if value is None:
         return "—"
     if isinstance(value, bool):
         return t("yes" if value else "no", lang)
     if isinstance(value, int | float):
-        return figure(float(value), unit, lang)
+        return _bound(float(value), unit, lang)
     if isinstance(value, list):
         return ", ".join(value)
     return value
+
+
+@functools.lru_cache(maxsize=4096)
+def _bound(value: float, unit: str, lang: Lang) -> str:
+    """A numeric threshold (a few per target, written for every cell: kept once written)."""
+    known = UNITS.get(unit)
+    return known.bound(value, lang) if known else _as_given(value, unit, lang)
+
+
+def at_most(f: Finding) -> bool:
+    """Whether ``f``'s threshold is a maximum: the unit says so when it has one sense (a speed
+    is a minimum, an outage count a maximum); a ratio, or a unit this module does not know, is
+    read from the rule's own verdict (met above its threshold: a minimum)."""
+    known = UNITS.get(f.unit)
+    if known is not None and known.at_most is not None:
+        return known.at_most
+    value, bound = f.value, f.threshold
+    if value is None or isinstance(bound, bool) or not isinstance(bound, int | float):
+        return False
+    if value == bound or f.status == "unknown":
+        return False
+    return (value < bound) == (f.status == "met")
 
 
 def _slowest_line(f: Finding) -> tuple[float, float] | None:
@@ -262,6 +355,74 @@ def finding_figures(f: Finding, lang: Lang) -> tuple[str, str]:
         if line is not None:
             return figure(line[0], "Mbit/s", lang), figure(line[1], "Mbit/s", lang)
     return figure(f.value, f.unit, lang), threshold(f.threshold, f.unit, lang)
+
+
+def bound(f: Finding, lang: Lang, written: str) -> str:
+    """The threshold ``written`` with its sense: ``tối đa 4 giờ``, ``cần ≥ 99 %``."""
+    numeric = isinstance(f.threshold, int | float) and not isinstance(f.threshold, bool)
+    if not numeric or written == "—":
+        return written
+    return t("bound_at_most" if at_most(f) else "bound_at_least", lang, bound=written)
+
+
+def reading(f: Finding, lang: Lang, figures: tuple[str, str] | None = None) -> str:
+    """The figure with its threshold beside it, as every tooltip writes it:
+    ``99,1 % (cần ≥ 99 %)``, ``5 lần mất điện (tối đa 4)``; ``figures`` when the caller has
+    :func:`finding_figures` already."""
+    value, bound = figures or finding_figures(f, lang)
+    if value == "—":
+        value = t("no_figure", lang)
+    numeric = isinstance(f.threshold, int | float) and not isinstance(f.threshold, bool)
+    if not numeric or bound == "—":
+        return value
+    return t("at_most" if at_most(f) else "at_least", lang, figure=value, bound=bound)
+
+
+# Short names of the plan targets for column headers, the filter and the map (the catalogue's
+# titles are the plans' sentences); a target without one here shows its catalogue title.
+SHORT_TITLES: dict[str, tuple[str, str]] = {
+    "INF-BW": ("Băng thông", "Bandwidth"),
+    "INF-LINK": ("Đường truyền", "Link uptime"),
+    "INF-DZ": ("Sóng di động", "Mobile coverage"),
+    "INF-PWR": ("Nguồn điện", "Power"),
+    "INF-HNTH": ("Hội nghị truyền hình", "Video conference"),
+    "INF-EQUIP": ("Thiết bị đầu cuối", "Terminals"),
+    "OPS-247": ("Một cửa, DVCQG 24/7", "One-stop, portal 24/7"),
+    "OPS-CONT": ("Phục vụ liên tục", "Continuous service"),
+    "SEC-LEVEL": ("An toàn theo cấp độ", "Security level"),
+    "SEC-MEASURES": ("Biện pháp an toàn", "Security measures"),
+    "SEC-CONTINGENCY": ("Phương án dự phòng", "Contingency plans"),
+    "SEC-DRILL": ("Diễn tập", "Drills"),
+    "SEC-TEAM": ("Đội ứng cứu", "Response team"),
+    "SEC-EARLY": ("Cảnh báo sớm", "Early warning"),
+    "RPT-MONTHLY": ("Báo cáo tháng", "Monthly report"),
+}
+
+
+def short_title(target: Target, lang: Lang) -> str:
+    """``Nguồn điện`` for INF-PWR: what a column header, the filter and the map call a target."""
+    pair = SHORT_TITLES.get(target.id)
+    if pair is None:
+        return target.title.vi if lang == "vi" else target.title.en
+    return pair[0] if lang == "vi" else pair[1]
+
+
+# The province runs its own one-stop e-system: an outage of it is the province's, not the
+# centre's ("Trung ương"), and the board names it so.
+PROVINCE_SYSTEMS: dict[str, tuple[str, str]] = {
+    "one_stop_system": ("Hệ thống Một cửa điện tử của tỉnh", "The province's one-stop e-system"),
+}
+
+
+def system_name(role: str, given: object, lang: Lang) -> str:
+    """A shared system's name: the name the evaluation gives (Vietnamese), else its role's from
+    the vocabulary, the province's own systems called the province's."""
+    own = role in PROVINCE_SYSTEMS
+    if lang == "en" or not isinstance(given, str) or not given:
+        return pick(PROVINCE_SYSTEMS if own else SERVICE_ROLES, role, lang)
+    if own and "tỉnh" not in given.casefold():
+        return f"{given} của tỉnh"
+    return given
 
 
 def window(w: Window, lang: Lang) -> str:

@@ -1,21 +1,82 @@
 """A site's events as sentences a person reads (diễn biến): "Mất điện lưới", "Có điện trở lại
-sau 12 phút", "Máy in printer-1: mất kết nối – không phản hồi".
+sau 12 phút", "Máy in quầy 1: mất kết nối – không phản hồi".
 
 The words are the agent's (``sansang.i18n``), so a technician reads the same thing on the site's
-status page and on the province's site page.
+status page and on the province's site page.  Things are called by their names (:class:`Names`):
+a terminal by its name in the inventory, a link by its kind's name ("Đường truyền Internet"), a
+UPS by its model, a system by its role; an id only when nothing names it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from collector.events import StoredEvent
+from collector.inventory.model import Site
 from collector.web import texts
 from sansang import i18n
 from sansang.i18n import Lang, duration, pick
 
-_Words = Callable[[StoredEvent, Lang], str]
+
+@dataclass(frozen=True)
+class Names:
+    """What a site calls the things its agent's events name by id."""
+
+    terminals: Mapping[str, tuple[str, str]] = field(default_factory=dict)  # id: (name, kind)
+    ups: Mapping[str, str] = field(default_factory=dict)  # id: model
+    links: Mapping[str, str] = field(default_factory=dict)  # the agent's link id: its kind
+
+    @classmethod
+    def of(cls, site: Site | None, events: Iterable[StoredEvent] = ()) -> Names:
+        """From the inventory and from the events that tie a link to its kind (throughput tests
+        and quality rounds carry ``link`` and ``link_kind``); a site with one kind of link has
+        every link of that kind."""
+        links: dict[str, str] = {}
+        for e in events:
+            link, kind = e.details.get("link"), e.details.get("link_kind")
+            if isinstance(link, str) and isinstance(kind, str):
+                links.setdefault(link, kind)
+        if site is None:
+            return cls(links=links)
+        if len(site.links) == 1:
+            links.setdefault("", site.links[0])
+        return cls(
+            terminals={t.id: (t.name, t.kind) for t in site.terminals},
+            ups={u.id: u.model for u in site.ups},
+            links=links,
+        )
+
+    def terminal(self, ident: str, kind: object, lang: Lang) -> str:
+        """``Máy in quầy 1``, ``Quầy 2 (Máy tính quầy)``; ``Máy in printer-1`` without a name."""
+        name, listed = self.terminals.get(ident, ("", ""))
+        kind_key = kind if isinstance(kind, str) else listed or "other"
+        kind_name = pick(i18n.TERMINAL_KINDS, kind_key, lang)
+        if not name:
+            return f"{kind_name} {ident}"
+        if name.casefold().startswith(kind_name.casefold()):
+            return name
+        return f"{name} ({kind_name})"
+
+    def link(self, ident: str, lang: Lang) -> str:
+        """The link's kind by name (``Internet``); the id when neither the events nor the
+        inventory tie it to a kind."""
+        kind = ident if ident in i18n.LINK_KINDS else self.links.get(ident, self.links.get(""))
+        return pick(i18n.LINK_KINDS, kind, lang) if kind else ident
+
+    def power(self, ident: str) -> str:
+        """A UPS by its model (``APC Back-UPS 1100``), two of one model told apart by id."""
+        model = self.ups.get(ident)
+        if model is None:
+            return ident
+        same = sum(m == model for m in self.ups.values())
+        return model if same == 1 else f"{model} ({ident})"
+
+
+NO_NAMES = Names()
+
+_Words = Callable[[StoredEvent, Lang, Names], str]
 
 _MBIT = 8 / 1e6  # bytes per second -> Mbit/s
 
@@ -35,7 +96,7 @@ def _reason(e: StoredEvent, lang: Lang) -> str:
     return ""
 
 
-def _mains(e: StoredEvent, lang: Lang) -> str:
+def _mains(e: StoredEvent, lang: Lang, names: Names) -> str:
     if e.state == "lost":
         return "Mất điện lưới" if lang == "vi" else "Mains lost"
     seconds = e.value if e.value is not None else e.details.get("previous_duration_seconds")
@@ -50,7 +111,7 @@ def _mains(e: StoredEvent, lang: Lang) -> str:
     return text
 
 
-def _flapping(e: StoredEvent, lang: Lang) -> str:
+def _flapping(e: StoredEvent, lang: Lang, names: Names) -> str:
     word = pick(i18n.EVENT_KINDS, "mains_flapping", lang)
     if e.state == "started":
         return word
@@ -58,31 +119,40 @@ def _flapping(e: StoredEvent, lang: Lang) -> str:
     return f"{word} {end}" + (f", {duration(e.value, lang)}" if e.value is not None else "")
 
 
-def _depleted(e: StoredEvent, lang: Lang) -> str:
+def _depleted(e: StoredEvent, lang: Lang, names: Names) -> str:
     word = pick(i18n.EVENT_KINDS, "ups_depleted", lang)
     if e.value is None:
-        return f"{word} {e.subject}"
+        return f"{word} {names.power(e.subject)}"
     held = "sau" if lang == "vi" else "after"
-    return f"{word} {e.subject} {held} {duration(e.value, lang)}"
+    return f"{word} {names.power(e.subject)} {held} {duration(e.value, lang)}"
 
 
-def _job(e: StoredEvent, lang: Lang) -> str:
+def _thing(e: StoredEvent, lang: Lang, names: Names) -> str:
+    """What a state event is about, by its name."""
+    word = pick(i18n.EVENT_KINDS, e.kind, lang)
+    if e.kind == "terminal_state":
+        return names.terminal(e.subject, e.details.get("kind"), lang)
+    if e.kind == "service_state" and isinstance(e.details.get("role"), str):
+        return pick(i18n.SERVICE_ROLES, e.details["role"], lang)
+    if e.kind == "link_state":
+        return f"{word} {names.link(e.subject, lang)}"
+    if e.kind == "power_source_state":
+        return f"{word} {names.power(e.subject)}"
+    return f"{word} {e.subject}"
+
+
+def _job(e: StoredEvent, lang: Lang, names: Names) -> str:
     """check_state, service_state, terminal_state, power_source_state, link_state, ..."""
-    what = pick(i18n.EVENT_KINDS, e.kind, lang)
-    if e.kind == "terminal_state" and isinstance(e.details.get("kind"), str):
-        what = pick(i18n.TERMINAL_KINDS, e.details["kind"], lang)
-    elif e.kind == "service_state" and isinstance(e.details.get("role"), str):
-        what = pick(i18n.SERVICE_ROLES, e.details["role"], lang)
     state = pick(i18n.STATES, e.state, lang) if e.state else ""
     if e.state == "up" and e.details.get("previous") == "down":
         state = ("hoạt động trở lại" if lang == "vi" else "back up") + _after(e, lang)
-    return f"{what} {e.subject}: {state}{_reason(e, lang)}"
+    return f"{_thing(e, lang, names)}: {state}{_reason(e, lang)}"
 
 
-def _speedtest(e: StoredEvent, lang: Lang) -> str:
+def _speedtest(e: StoredEvent, lang: Lang, names: Names) -> str:
     link = e.details.get("link_kind") or e.details.get("link") or e.subject
     word = pick(i18n.EVENT_KINDS, "speedtest_result", lang)
-    head = f"{word} ({pick(i18n.LINK_KINDS, str(link), lang)})"
+    head = f"{word} ({names.link(str(link), lang)})"
     if e.state != "ok":
         return f"{head}: {pick(i18n.STATES, 'failed', lang)}{_reason_any(e.details, lang)}"
     down, up = e.details.get("download_bps"), e.details.get("upload_bps")
@@ -103,10 +173,10 @@ def _reason_any(details: Mapping[str, Any], lang: Lang) -> str:
     return f" – {pick(i18n.REASONS, reason, lang)}" if isinstance(reason, str) else ""
 
 
-def _quality(e: StoredEvent, lang: Lang) -> str:
-    link = e.details.get("link") or e.subject
+def _quality(e: StoredEvent, lang: Lang, names: Names) -> str:
+    link = e.details.get("link_kind") or e.details.get("link") or e.subject
     loss = e.details.get("loss_ratio")
-    text = f"{pick(i18n.EVENT_KINDS, 'link_quality', lang)} {link}"
+    text = f"{pick(i18n.EVENT_KINDS, 'link_quality', lang)} {names.link(str(link), lang)}"
     if isinstance(loss, int | float):
         text += f": {'mất gói' if lang == 'vi' else 'loss'} {texts.figure(loss, 'ratio', lang)}"
     if e.value is not None:
@@ -115,7 +185,7 @@ def _quality(e: StoredEvent, lang: Lang) -> str:
     return text
 
 
-def _clock_step(e: StoredEvent, lang: Lang) -> str:
+def _clock_step(e: StoredEvent, lang: Lang, names: Names) -> str:
     word = pick(i18n.EVENT_KINDS, "clock_step", lang)
     if e.value is None:
         return word
@@ -123,10 +193,14 @@ def _clock_step(e: StoredEvent, lang: Lang) -> str:
     return f"{word} {sign}{duration(abs(e.value), lang)}"
 
 
-def _plain(e: StoredEvent, lang: Lang) -> str:
+def _plain(e: StoredEvent, lang: Lang, names: Names) -> str:
     word = pick(i18n.EVENT_KINDS, e.kind, lang)
     state = f": {pick(i18n.STATES, e.state, lang)}" if e.state else ""
     subject = "" if e.subject in ("agent", "system", "site", "journal", "") else f" {e.subject}"
+    if e.subject in names.ups:  # battery_low, ups_bypass, ...: a UPS by its model
+        subject = f" {names.power(e.subject)}"
+    elif e.kind in ("backup_link_working", "link_quality"):
+        subject = f" {names.link(e.subject, lang)}"
     return f"{word}{subject}{state}"
 
 
@@ -149,9 +223,9 @@ _BY_KIND: dict[str, _Words] = {
 BAD_STATES = frozenset({"down", "lost", "low", "depleted", "failed", "on", "started"})
 
 
-def sentence(e: StoredEvent, lang: Lang) -> str:
-    """One event in words."""
-    return _BY_KIND.get(e.kind, _plain)(e, lang)
+def sentence(e: StoredEvent, lang: Lang, names: Names = NO_NAMES) -> str:
+    """One event in words, things called by ``names`` (the site's inventory)."""
+    return _BY_KIND.get(e.kind, _plain)(e, lang, names)
 
 
 def tone(e: StoredEvent) -> str:

@@ -3,11 +3,16 @@
 Vietnamese first, English with ``?lang=en``.  Server-rendered HTML (Jinja2, autoescaped), no
 script, nothing loaded from outside the collector: it works on any office PC over a weak link.
 
-- ``/``: the province board: every commune a row, every evaluated target a column (colour,
-  symbol and figure), the rollup per target, the map, the power and coverage dead zones (with
-  the surveyed dead-zone places tied to no site: a list, and triangles on the map); filters
-  and sorting are a plain query string (``?target=INF-PWR&status=not_met&sort=worst``).
-- ``/map``: the map alone, larger.
+- ``/``: the province board: the shared systems of the province (OPS-247's central outages
+  in a banner, each system's own finding in a section), every commune a row, every evaluated
+  target a column named by its short name (colour, symbol and figure; the tooltip gives the
+  figure beside its threshold), the rollup per target, the map, the power and coverage dead
+  zones (with the surveyed dead-zone places tied to no site: a list, and triangles on the map);
+  filters and sorting are a plain query string (``?target=INF-PWR&status=not_met&sort=worst``)
+  and the map follows them: only the sites shown, coloured by the chosen target (the worst
+  without one).  Under the table on a narrow screen, beside it on a wide one; printed on A4
+  landscape with every column (``@media print``).
+- ``/map``: the map alone, larger, with the same filter.
 - ``/sites/{key}``: a site's inventory, live values, findings with their evidence, timeline and
   notes; ``POST /sites/{key}/notes`` adds a note (technicians for their sites, admins).
 
@@ -20,7 +25,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +39,7 @@ from collector.events import StoredEvent
 from collector.inventory.model import RISKS, Inventory, Site
 from collector.store import Note
 from collector.targets import Catalogue
-from collector.web import auth, board, mapsvg, sitepage, texts
+from collector.web import auth, board, mapsvg, sitepage, texts, timeline
 from collector.web.api import MAX_NOTE_CHARS
 from collector.web.auth import Principal
 from sansang import i18n
@@ -91,13 +96,20 @@ def _common(lang: Lang, principal: Principal | None, other_lang_link: str) -> di
     }
 
 
-def _places(rows: list[board.Row], inventory: Inventory, lang: Lang) -> list[mapsvg.Place]:
+Sources = tuple[Inventory, Catalogue, Evaluation | None]
+
+
+def _places(
+    rows: list[board.Row], inventory: Inventory, lang: Lang, names: list[str] | None = None
+) -> list[mapsvg.Place]:
+    """Every site as the map places it, titled and coloured by its worst status."""
     by_key = {s.key: s for s in inventory.sites}
-    words = {s: texts.status_word(s, lang) for s in STATUSES}
+    if names is None:
+        names = [pick(texts.SHORT_TITLES, c.target, lang) for c in rows[0].cells] if rows else []
     return [
         mapsvg.Place(
             key=r.key,
-            title=f"{r.commune} ({r.code}) – {words[r.worst]}",
+            title=board.map_title(r, None, names, lang),
             latitude=by_key[r.key].latitude,
             longitude=by_key[r.key].longitude,
             status=r.worst,
@@ -113,25 +125,91 @@ def _marks(points: list[board.DeadPoint], lang: Lang) -> list[mapsvg.Mark]:
     ]
 
 
-def _map_svg(
-    inventory: Inventory,
-    catalogue: Catalogue,
-    evaluation: Evaluation | None,
-    lang: Lang,
-    width: float,
-    max_height: float,
-) -> markupsafe.Markup:
-    """The map as inline SVG, made once per evaluation and language (3,321 dots)."""
+@dataclass(frozen=True)
+class MapSize:
+    width: float
+    max_height: float
 
-    def make() -> markupsafe.Markup:
+
+BOARD_MAP = MapSize(440, 520)
+BIG_MAP = MapSize(900, 820)
+
+
+def _frame(sources: Sources, lang: Lang, size: MapSize) -> mapsvg.SiteMap:
+    """Every site placed once (and the surveyed dead-zone places): the frame every view of the
+    map shares, so a filtered map does not move."""
+    inventory, catalogue, evaluation = sources
+
+    def make() -> mapsvg.SiteMap:
         rows = board.board_rows(inventory, catalogue, evaluation, lang)
+        names = list(board.titles(catalogue, lang).values())
         marks = _marks(board.dead_zone_points(evaluation, lang), lang)
-        drawn = mapsvg.draw(_places(rows, inventory, lang), width, max_height, marks)
-        context = _common(lang, None, "")
-        svg = _ENV.get_template("_map.html").render(context, sitemap=drawn)
-        return markupsafe.Markup(svg)  # noqa: S704 (an autoescaping template made it)
+        places = _places(rows, inventory, lang, names)
+        return mapsvg.draw(places, size.width, size.max_height, marks)
 
-    return board.cached((inventory, catalogue, evaluation), f"map-{width}", lang, make)
+    return board.cached(sources, f"frame-{size.width}", lang, make)
+
+
+def _dots(
+    sources: Sources, lang: Lang, size: MapSize, target: str | None
+) -> dict[str, tuple[int, str]]:
+    """Each site's dot coloured by ``target``'s status (its worst without one): the drawing
+    order and the SVG by site key, made once per evaluation, language and target."""
+    inventory, catalogue, evaluation = sources
+
+    def make() -> dict[str, tuple[int, str]]:
+        frame = _frame(sources, lang, size)
+        at = {d.key: d for d in frame.dots}
+        names = board.titles(catalogue, lang)
+        ids = list(names)
+        column = ids.index(target) if target in names else None
+        suffix = "?lang=en" if lang == "en" else ""
+        made = {}
+        for r in board.board_rows(inventory, catalogue, evaluation, lang):
+            status = r.cells[column].status if column is not None else r.worst
+            title = board.map_title(r, column, list(names.values()), lang)
+            dot = mapsvg.Dot(at[r.key].x, at[r.key].y, r.key, title, status)
+            href = f"/sites/{r.key}{suffix}"
+            made[r.key] = (
+                mapsvg.DRAW_ORDER[status],
+                mapsvg.circle(dot, frame.radius, COLOURS[status].strong, href),
+            )
+        return made
+
+    return board.cached(sources, f"dots-{size.width}-{target}", lang, make)
+
+
+def _map_svg(
+    sources: Sources, lang: Lang, size: MapSize, query: board.Query, rows: list[board.Row]
+) -> markupsafe.Markup:
+    """The map of the sites the view shows, coloured by the view's target (3,321 dots: each
+    dot's SVG is made once per evaluation, language and target; a view only picks them)."""
+    frame = _frame(sources, lang, size)
+    dots = _dots(sources, lang, size, query.target)
+    shown = sorted((dots[r.key] for r in rows if r.key in dots), key=lambda d: d[0])
+    svg = _ENV.get_template("_map.html").render(
+        _common(lang, None, ""),
+        sitemap=frame,
+        # Escaped by mapsvg.circle when the dots were made.
+        dots_html=markupsafe.Markup("".join(svg for _order, svg in shown)),  # noqa: S704
+        show_marks=query.target in (None, board.COVERAGE_TARGET),
+    )
+    return markupsafe.Markup(svg)  # noqa: S704 (an autoescaping template made it)
+
+
+def _map_words(
+    catalogue: Catalogue, query: board.Query, shown: int, total: int, lang: Lang
+) -> dict[str, str]:
+    """The legend's words: what the colour is of, and how many sites the map shows."""
+    if query.target is not None:
+        name = board.titles(catalogue, lang)[query.target]
+        coloured_by = texts.t("map_by_target", lang, target=name) + f" ({query.target})"
+    else:
+        coloured_by = texts.t("map_by_worst", lang)
+    return {
+        "map_coloured_by": coloured_by,
+        "map_shown": texts.t("map_shown", lang, shown=shown, total=total),
+    }
 
 
 def render_board(
@@ -162,10 +240,13 @@ def render_board(
         province=inventory.province.name,
         evaluation=evaluation,
         window=texts.window(evaluation.window, lang) if evaluation else "",
-        central=board.central_outages(evaluation, lang),
+        central=board.central_outages(evaluation, lang, len(every)),
+        central_ongoing=any(o.ongoing for o in board.outages(evaluation, lang)),
+        systems=board.province_systems(evaluation, lang, len(every)),
         rollups=board.rollups(evaluation, every, catalogue, lang),
         columns=targets,
         titles={t.id: t.title.vi if lang == "vi" else t.title.en for t in targets},
+        names=board.titles(catalogue, lang),
         query=query,
         rows=rows,
         # Escaped by board.row_html when the rows were made (cached: the board's cost is here).
@@ -173,7 +254,8 @@ def render_board(
         total=len(every),
         sort_link=sort_link,
         arrow=arrow,
-        map_svg=_map_svg(inventory, catalogue, evaluation, lang, 440, 520),
+        map_svg=_map_svg((inventory, catalogue, evaluation), lang, BOARD_MAP, query, rows),
+        map_link="/map" + query.link(lang, sort=None, order=None).rstrip("?"),
         dead_points=dead_points,
         zones=[
             (
@@ -187,6 +269,7 @@ def render_board(
                 dead_points,
             ),
         ],
+        **_map_words(catalogue, query, len(rows), len(every), lang),
     )
     return _ENV.get_template("board.html").render(context)
 
@@ -197,13 +280,20 @@ def render_map(
     evaluation: Evaluation | None,
     lang: Lang,
     principal: Principal | None = None,
+    params: Mapping[str, str] | None = None,
 ) -> str:
-    """The map alone (``/map``), larger."""
-    context = _common(lang, principal, "?lang=en" if lang == "vi" else "?")
+    """The map alone (``/map``), larger; the board's filter (target, status, search) applies."""
+    ids = [t.id for t in board.columns(catalogue)]
+    query = board.Query.parse(params or {}, ids)
+    every = board.board_rows(inventory, catalogue, evaluation, lang)
+    rows = board.select(every, query, ids)
+    context = _common(lang, principal, query.link(i18n.other(lang)))
     context.update(
         province=inventory.province.name,
-        map_svg=_map_svg(inventory, catalogue, evaluation, lang, 900, 820),
+        map_svg=_map_svg((inventory, catalogue, evaluation), lang, BIG_MAP, query, rows),
         dead_points=board.dead_zone_points(evaluation, lang),
+        back_link="/" + query.link(lang).rstrip("?"),
+        **_map_words(catalogue, query, len(rows), len(every), lang),
     )
     return _ENV.get_template("map.html").render(context)
 
@@ -216,6 +306,9 @@ class SiteData:
     notes: list[Note]
     limited: bool = False  # the timeline was cut at TIMELINE_LIMIT
     every_kind: bool = False  # link-quality rounds included
+    # The newest throughput tests and quality rounds: they tie the agent's link ids to their
+    # kinds, so the timeline says "Đường truyền Internet", not the id.
+    link_events: list[StoredEvent] = field(default_factory=list)
 
 
 def render_site(
@@ -242,7 +335,9 @@ def render_site(
         minutes=lambda m: texts.figure(m, "minutes", lang),
         evaluation=evaluation,
         findings=views,
-        timeline=sitepage.events(data.events, lang),
+        timeline=sitepage.events(
+            data.events, lang, timeline.Names.of(site, [*data.events, *data.link_events])
+        ),
         timeline_limited=data.limited,
         every_kind=data.every_kind,
         show_personal=show_personal,
@@ -277,6 +372,8 @@ def _site_or_404(c: Collector, request: web.Request) -> Site:
 # Every kind the agent writes but the link-quality rounds: one per target every 5 minutes, they
 # would bury the changes (``?events=all`` shows them too).
 TIMELINE_KINDS = frozenset(KINDS) - {"link_quality"}
+LINK_KINDS = frozenset({"speedtest_result", "link_quality"})  # events naming a link's kind
+LINK_EVENTS = 50
 
 
 def _fetch_site_data(c: Collector, key: str, now: float, every_kind: bool) -> SiteData:
@@ -287,7 +384,9 @@ def _fetch_site_data(c: Collector, key: str, now: float, every_kind: bool) -> Si
     kinds = None if every_kind else TIMELINE_KINDS
     events = c.store.site_events(key, since, now + 86400, kinds, limit=TIMELINE_LIMIT)
     limited = len(events) >= TIMELINE_LIMIT
-    return SiteData(events, c.store.notes(key), limited=limited, every_kind=every_kind)
+    links = c.store.site_events(key, since, now + 86400, LINK_KINDS, limit=LINK_EVENTS)
+    notes = c.store.notes(key)
+    return SiteData(events, notes, limited=limited, every_kind=every_kind, link_events=links)
 
 
 def add_routes(app: web.Application, c: Collector) -> None:
@@ -302,7 +401,10 @@ def add_routes(app: web.Application, c: Collector) -> None:
 
     async def map_page(request: web.Request) -> web.Response:
         principal = auth.principal_of(request)
-        return _html(render_map(c.inventory, c.catalogue, c.evaluation, _lang(request), principal))
+        html = render_map(
+            c.inventory, c.catalogue, c.evaluation, _lang(request), principal, request.query
+        )
+        return _html(html)
 
     async def site_page(request: web.Request) -> web.Response:
         principal = auth.principal_of(request)

@@ -39,6 +39,8 @@ READS = (
     "/api/v1/targets",
     "/api/v1/inventory",
     "/api/v1/evaluation",
+    "/api/v1/survey",
+    "/api/v1/dead-zone-points",
 )
 RESPONDER = "Trần Thị Phương"  # personal data: only security_reviewer and admin see it
 

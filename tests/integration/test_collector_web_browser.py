@@ -14,7 +14,11 @@ The real evaluator turns the events into findings.  A viewer logs in through the
 Chromium and opens the board: the DOM names every commune, has a cell per site and target of the
 status the API reports and a dot per site on the map; the screenshot is not blank and its cell
 colours (met green, not met red, unknown grey) are in the proportions of those findings; nothing
-is loaded from anywhere but the collector; a site page shows its timeline in Vietnamese.
+is loaded from anywhere but the collector; a site page shows its timeline in Vietnamese.  At
+1366×768 and 1920×1080 the table and the map fit the screen without a sideways scroll, the
+columns named; the filter (a target and a status) leaves only the matching dots, coloured by that
+target and titled with the commune, the target and the figure; printed, the board is A4
+landscape pages with no cell past the printable width.
 
 ``SANSANG_SCREENSHOTS=DIR`` keeps the screenshots (``docs/img/collector-board.png`` and
 ``collector-site.png`` come from the simulated province).
@@ -24,6 +28,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import time
 import urllib.request
@@ -52,6 +57,7 @@ pytestmark = [
 DAY = 86400.0
 N_SITES = 20
 EVALUATED = {"INF-BW", "INF-LINK", "INF-DZ", "INF-PWR", "INF-HNTH", "INF-EQUIP", "OPS-247"}
+EVALUATED |= {"OPS-CONT"}  # from the same journals, in service hours
 EVALUATED |= {"SEC-TEAM", "SEC-DRILL", "SEC-CONTINGENCY"}  # Công an tỉnh's targets
 SILENT = {6, 13}  # sites that never reported: every finding unknown
 TERMINALS = (
@@ -296,8 +302,15 @@ async def test_the_board_shows_the_province_in_colour_and_figures(
         assert "Bảng tổng hợp mức sẵn sàng – Quảng Ngãi" in dom
         assert "Đăng nhập: viewer" in dom
         # the e-system lost at once from 16 sites
-        assert "Sự cố phía trung tâm, nhiều điểm cùng lúc" in dom
-        assert "Hệ thống Một cửa điện tử" in dom
+        banner = dom[dom.index('<div class="banner') :]
+        banner = banner[: banner.index("</div>")]
+        assert "Sự cố hệ thống dùng chung" in banner and "Trung ương" not in banner
+        # Named as the province's own, counted against the board's sites, with its end.
+        assert re.search(
+            rf"Hệ thống Một cửa điện tử của tỉnh: \d+/{N_SITES} điểm trên bảng cùng mất kết nối, "
+            r"từ \d\d:\d\d \d\d/\d\d/\d{4} đến \d\d:\d\d \d\d/\d\d/\d{4}",
+            banner,
+        ), banner
 
         await page.goto(c.base_url + "/?target=INF-PWR&status=not_met&lang=en")
         filtered = await page.dom()
@@ -318,6 +331,132 @@ async def test_the_board_shows_the_province_in_colour_and_figures(
         assert "0912 345 678" not in page_dom  # a viewer does not see the responders' phones
 
 
+SCREENS = ((1366, 768), (1920, 1080))
+# A4 landscape less the print stylesheet's 10 mm margins, in CSS pixels (96 per inch).
+PRINTABLE_WIDTH = (297 - 2 * 10) / 25.4 * 96
+A4_LANDSCAPE_POINTS = (841.92, 595.2)
+
+LAYOUT = """(() => {
+  const box = (el) => { const r = el.getBoundingClientRect();
+                        return {left: r.left, right: r.right, width: r.width, height: r.height}; };
+  const wrap = document.querySelector('.scroll');
+  return {scroll: document.documentElement.scrollWidth, inner: innerWidth,
+          table: box(document.querySelector('table.board')),
+          map: box(document.querySelector('svg.map')),
+          wrap: [wrap.scrollWidth, wrap.clientWidth],
+          headers: [...document.querySelectorAll('table.board th.c')].map(
+            (th) => [th.firstElementChild.firstChild.textContent.trim(),
+                     th.querySelector('.code').textContent])};
+})()"""
+
+DOTS = """[...document.querySelectorAll('svg.map circle.site')].map((c) => ({
+  site: c.dataset.site, status: c.dataset.status, fill: c.getAttribute('fill'),
+  title: c.querySelector('title').textContent}))"""
+
+
+async def _choose(page: browser.Page, target: str, status: str) -> None:
+    """As a person does: pick the target and the status in the filter, press Lọc."""
+    await page.evaluate(
+        f"document.querySelector('select[name=target]').value = {json.dumps(target)};"
+        f"document.querySelector('select[name=status]').value = {json.dumps(status)};"
+        "document.querySelector('form.filters').submit();"
+    )
+    await page.wait_for(
+        f"location.search.includes('target={target}') && document.readyState === 'complete'"
+        " && document.querySelector('svg.map') !== null"
+    )
+
+
+async def test_the_board_fits_the_screen_with_its_map_and_the_filter_applies_to_the_map(
+    province: CollectorProcess,
+) -> None:
+    """At 1366×768 and 1920×1080 the table and the map are both on screen without scrolling
+    sideways, the columns are named; a target and a status chosen in the filter leave only the
+    matching dots, coloured by that target, each naming the commune, the target and the figure."""
+    c = province
+    viewer = c.tokens["viewer"]
+    async with browser.chromium() as chrome:
+        page = await chrome.new_page()
+        await page.login(c.base_url, viewer)
+        for width, height in SCREENS:
+            await page.viewport(width, height)
+            await page.goto(c.base_url + "/")
+            seen = await page.evaluate(LAYOUT)
+            assert seen["scroll"] <= seen["inner"] == width, (width, seen)
+            for part in ("table", "map"):
+                box = seen[part]
+                assert box["width"] > 300 and box["height"] > 200, (width, part, box)
+                assert box["left"] >= 0 and box["right"] <= width, (width, part, box)
+            assert seen["wrap"][0] <= seen["wrap"][1], ("columns cut", width, seen["wrap"])
+            codes = [code for _name, code in seen["headers"]]
+            assert set(codes) == EVALUATED, codes
+            assert all(name and name != code for name, code in seen["headers"]), seen
+            _keep(f"collector-board-{width}.png", await page.screenshot(width, height))
+        assert seen["map"]["left"] >= seen["table"]["right"], f"at 1920 px, beside: {seen}"
+        names = dict((code, name) for name, code in seen["headers"])
+        assert names["INF-PWR"] == "Nguồn điện", names
+
+        await page.goto(c.base_url + "/")
+        await _choose(page, "INF-PWR", "not_met")
+        dots = await page.evaluate(DOTS)
+        body = _get(c.base_url, "/api/v1/findings?target=INF-PWR&status=not_met", viewer)
+        cut = {f["site"]: f for f in body["findings"]}
+        assert cut and len(cut) < N_SITES
+        assert {d["site"] for d in dots} == set(cut), (dots, sorted(cut))
+        for d in dots:
+            assert (d["status"], d["fill"]) == ("not_met", COLOURS["not_met"].strong), d
+            commune = communes.lookup(d["site"][:5])
+            assert commune is not None
+            outages = int(cut[d["site"]]["value"])
+            most = int(cut[d["site"]]["threshold"])
+            assert d["title"] == (
+                f"{commune.name} — Nguồn điện: {outages} lần mất điện (tối đa {most}) · chưa đạt"
+            ), d
+        legend = await page.evaluate("document.querySelector('.legend b').textContent")
+        assert legend == "Màu theo chỉ tiêu “Nguồn điện” (INF-PWR)"
+
+        # A target alone: every site, each dot in that target's colour (not its worst).
+        await _choose(page, "INF-DZ", "")
+        dots = await page.evaluate(DOTS)
+        body = _get(c.base_url, "/api/v1/findings?target=INF-DZ", viewer)
+        coverage = {f["site"]: f["status"] for f in body["findings"]}
+        assert {d["site"]: d["status"] for d in dots} == coverage
+        assert all(d["fill"] == COLOURS[d["status"]].strong for d in dots)
+        assert all(" — Sóng di động: " in d["title"] for d in dots)
+
+
+async def test_the_board_prints_every_column_on_a4_landscape(province: CollectorProcess) -> None:
+    """Printed (print media, A4 landscape as the page's @page asks), no cell passes the page's
+    printable width and the table's header repeats on every page."""
+    c = province
+    async with browser.chromium() as chrome:
+        page = await chrome.new_page()
+        await page.login(c.base_url, c.tokens["viewer"])
+        await page.viewport(int(PRINTABLE_WIDTH), 700)
+        await page.goto(c.base_url + "/")
+        await page.emulate_media("print")
+        widest = await page.evaluate(
+            "Math.max(...[...document.querySelectorAll('table.board td, table.board th')]"
+            ".map((cell) => cell.getBoundingClientRect().right))"
+        )
+        assert 0.8 * PRINTABLE_WIDTH < widest <= PRINTABLE_WIDTH, widest
+        header = await page.evaluate(
+            "getComputedStyle(document.querySelector('table.board thead')).display"
+        )
+        assert header == "table-header-group"
+        hidden = await page.evaluate(
+            "getComputedStyle(document.querySelector('form.filters')).display"
+        )
+        assert hidden == "none"  # no filter or hover chrome on paper
+        pdf = await page.print_pdf()
+        _keep("collector-board.pdf", pdf)
+        boxes = re.findall(rb"/MediaBox\s*\[\s*0 0 ([0-9.]+) ([0-9.]+)\s*\]", pdf)
+        assert boxes, "no page in the PDF"
+        for w, h in boxes:
+            assert float(w) == pytest.approx(A4_LANDSCAPE_POINTS[0], abs=1.0), boxes
+            assert float(h) == pytest.approx(A4_LANDSCAPE_POINTS[1], abs=1.0), boxes
+
+
 @pytest.fixture
 def simulated(tmp_path: Path) -> Iterator[tuple[CollectorProcess, str]]:
     """``sansang simulate --sites 20`` (three days of history, then live) pushing to a collector
@@ -333,7 +472,7 @@ def simulated(tmp_path: Path) -> Iterator[tuple[CollectorProcess, str]]:
         wait_until(lambda: (sim_dir / "tokens.txt").exists(), 60, "the simulator's files")
         config = YAML(typ="safe", pure=True).load((sim_dir / "collector.yaml").read_text())
         viewer = next(
-            line.split()[-1]
+            line.split("#")[0].split()[-1]  # "viewer (name): TOKEN  # who"
             for line in (sim_dir / "tokens.txt").read_text().splitlines()
             if line.startswith("viewer")
         )

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from collector.tokens import ROLES
 from tests.support import wait_until
 from tests.support.env import REPO, stop_process
 from tests.support.net import free_port, http_get
@@ -70,6 +71,34 @@ def test_make_run_starts_everything_prints_the_urls_and_stops_on_ctrl_c(tmp_path
             http_get(board.group(1) + "api/v1/sites", headers={"Authorization": f"Bearer {token}"})
         )
         assert len(sites["sites"]) == 5  # four simulated, and this machine's agent
+        # Each a commune of its own: the board counts the communes it shows.
+        assert len({s["commune_code"] for s in sites["sites"]}) == 5, sites
+        # The province by its official name, not its code alone.
+        assert "Tỉnh / province: Quảng Ngãi (51): 4 xã mô phỏng" in text, text
+        assert "Tỉnh / province 51" not in text
+        # A login for each role of the collector, saying in Vietnamese who it is for, and each
+        # token lets its holder in with that role.
+        logins = dict(re.findall(r"^    (.+?) / .+?: (\S+)$", text, re.M))
+        expected = {
+            "Sở KH&CN, tổ mạng (xem bảng tỉnh)": "viewer",
+            "Công an tỉnh (xem cả phương án dự phòng, nhật ký)": "security_reviewer",
+            "kỹ thuật viên (ghi chú cho điểm 23527-demo)": "technician",
+            "quản trị hệ thống": "admin",
+        }
+        assert set(logins) == set(expected), text
+        assert set(expected.values()) == set(ROLES)
+        for who, role in expected.items():
+            me = json.loads(
+                http_get(
+                    board.group(1) + "api/v1/whoami",
+                    headers={"Authorization": f"Bearer {logins[who]}"},
+                )
+            )
+            assert me["role"] == role, (who, me)
+        assert logins["Sở KH&CN, tổ mạng (xem bảng tỉnh)"] == token
+        # The tokens are for the terminal: no log file of the demo holds one.
+        for log in (tmp_path / "demo").glob("*.log"):
+            assert not any(t in log.read_text(errors="replace") for t in logins.values()), log
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=40) == 0, "".join(lines)
         reader.join(timeout=5)

@@ -124,6 +124,9 @@ def _check_findings(
         if site.no_conference:  # seed 003, footnote 1
             assert hnth[site.key]["status"] == "not_met", hnth[site.key]
             assert hnth[site.key]["cause"] == "device", hnth[site.key]
+        if site.silent:  # its agent died a third of the way in: too little data to judge
+            assert ops[site.key]["status"] == "unknown", ops[site.key]
+            continue
         if site.mountain:  # afternoon cuts: not met, or at least the outages counted
             f = pwr[site.key]
             assert f["status"] == "not_met" or f["details"]["sustained"] >= 1, f
@@ -139,8 +142,10 @@ def _check_findings(
     rollup = next(r for r in evaluation["rollups"] if r["target"] == "OPS-247")
     planned_start, planned_end = scenario.central_outages[0]
     central = [o for o in rollup["central_outages"] if o["role"] == "one_stop_system"]
+    live = [s for s in scenario.sites if not s.silent]
+    assert len(live) < len(scenario.sites)  # the scenario has a silent site at this size
     assert any(
-        o["sites"] == len(scenario.sites)
+        o["sites"] == len(live)
         and abs(o["start"] - planned_start) <= 120
         and abs(o["end"] - planned_end) <= 120
         for o in central

@@ -180,13 +180,28 @@ class Page:
         value = await self.evaluate("document.documentElement.outerHTML")
         return str(value)
 
-    async def screenshot(self, width: int = 1400, height: int = 1000) -> bytes:
+    async def viewport(self, width: int, height: int) -> None:
+        """The window's size in CSS pixels, as a screen of that size shows the page."""
         await self.send(
             "Emulation.setDeviceMetricsOverride",
             {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
         )
+
+    async def screenshot(self, width: int = 1400, height: int = 1000) -> bytes:
+        await self.viewport(width, height)
         shot = await self.send("Page.captureScreenshot", {"format": "png"})
         return base64.b64decode(shot["data"])
+
+    async def emulate_media(self, media: str) -> None:
+        """``print`` lays the page out with its print stylesheet; ``""`` goes back to screen."""
+        await self.send("Emulation.setEmulatedMedia", {"media": media})
+
+    async def print_pdf(self) -> bytes:
+        """The page printed as Chromium prints it, the page size from the page's ``@page``."""
+        reply = await self.send(
+            "Page.printToPDF", {"preferCSSPageSize": True, "printBackground": True}
+        )
+        return base64.b64decode(reply["data"])
 
 
 @contextlib.asynccontextmanager

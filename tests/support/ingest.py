@@ -117,7 +117,15 @@ AGENT_SHAPES: dict[str, tuple[str, str | None, float | None, dict[str, Any]]] = 
         "quay-1",
         "down",
         None,
-        {**_CHECK, "kind": "counter_pc", "address": "10.51.27.11", "method": "icmp"},
+        {
+            **_CHECK,
+            "kind": "video_conference",
+            "address": "10.51.27.15",
+            "method": "icmp",
+            "signalling": "answered",
+            "signalling_protocol": "sip",
+            "signalling_port": 5060,
+        },
     ),
     "interface_state": (
         "eth0",

@@ -39,6 +39,10 @@ UNITS: dict[str, tuple[str, float, float]] = {
 }
 
 
+# The threshold of the targets not measured as a ratio or an outage count.
+THRESHOLDS: dict[str, float] = {"INF-BW": 100, "INF-DZ": 10}
+
+
 def quang_ngai_codes(n: int) -> list[str]:
     """The first ``n`` official communes of Quảng Ngãi (province code 51)."""
     found = sorted(c.code for c in communes._index().values() if c.province_code == "51")
@@ -100,7 +104,11 @@ def finding(key: str, target: str, status: Status) -> Finding:
         site=key,
         status=status,
         value=value,
-        threshold=0.99 if unit == "ratio" else 4 if unit == "outages" else 100,
+        threshold=0.99
+        if unit == "ratio"
+        else 4
+        if unit == "outages"
+        else THRESHOLDS.get(target, 100),
         unit=unit,
         window=WINDOW,
         vi=f"{target}: {_VI[status]}",

@@ -238,6 +238,7 @@ async def test_every_registered_probe_emits_only_catalogued_families(
         "http": http_url,
         "dns": f"mot-cua.test@{dns_server}",
         "quality": f"tcp://127.0.0.1:{tcp_port}",
+        "conference": f"sip://127.0.0.1:{tcp_port}",
     }
     # Power probes return a reading, not samples: the exporter turns it into the power families
     # (tests/unit/test_power_exporter.py covers those).

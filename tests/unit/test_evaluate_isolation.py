@@ -206,7 +206,7 @@ def test_details_the_store_cannot_parse_fail_the_targets_that_read_them(
     assert of_site(evaluation, GOOD) == baseline
     bad = of_site(evaluation, BAD)
     targets = {e.target for e in evaluation.errors}
-    assert targets and targets <= {"INF-LINK", "OPS-247"}  # the rules that read service_state
+    assert targets and targets <= {"INF-LINK", "OPS-247", "OPS-CONT"}  # they read service_state
     for target in targets:
         assert_failed(bad[target], "UnreadableDetailsError")
         (evidence,) = bad[target].evidence
@@ -536,4 +536,4 @@ async def test_a_first_round_that_fails_as_a_whole_is_tried_again_soon(
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
-    assert len(calls) == 2 and len(got.findings) == 2 * 10
+    assert len(calls) == 2 and len(got.findings) == 2 * 11

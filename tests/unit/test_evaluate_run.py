@@ -28,6 +28,8 @@ def sa_thay() -> Journal:
         ("hnth", "video_conference"),
     ):
         j.terminal(at(-2), tid, "up", kind)
+    signalling = {"signalling": "answered", "signalling_protocol": "sip", "signalling_port": 5060}
+    j.add(at(-2), "terminal_state", "hnth", "up", kind="video_conference", **signalling)
     for day in range(6):  # afternoon power cuts: a power dead zone
         j.outage(at(day * 4 + 1, 14), 30 * 60)
     j.mains_lost(at(9, 14))
@@ -53,7 +55,7 @@ def test_every_site_and_target_once_from_the_store(store: Store) -> None:
     evaluation = evaluate_all(store, inventory, load_catalogue(), THRESHOLDS, WINDOW)
 
     keys = [(f.site, f.target) for f in evaluation.findings]
-    assert len(keys) == len(set(keys)) == 2 * 10
+    assert len(keys) == len(set(keys)) == 2 * 11
     assert {site for site, _t in keys} == {"23527-main", "21548-main"}
     by = {(f.site, f.target): f for f in evaluation.findings}
     power = by["23527-main", "INF-PWR"]
@@ -65,8 +67,13 @@ def test_every_site_and_target_once_from_the_store(store: Store) -> None:
     assert by["23527-main", "INF-HNTH"].status == "met"
     assert by["23527-main", "INF-EQUIP"].status == "not_met"  # no scanner, no queue machine
     assert by["23527-main", "OPS-247"].status == "met"
+    cont = by["23527-main", "OPS-CONT"]  # no link_state, no scanner, no queue machine: not followed
+    assert cont.status == "unknown" and cont.details["not_followed"] == (
+        "link,device:scanner,device:queue_machine"
+    )
     assert by["21548-main", "INF-LINK"].status == "unknown"  # nothing from Lý Sơn
-    assert by["21548-main", "INF-HNTH"].cause == "device"
+    hnth = by["21548-main", "INF-HNTH"]  # no endpoint, not on the example's list: not required
+    assert hnth.status == "met" and hnth.details["required"] == "no"
     assert by["21548-main", "INF-DZ"].status == "not_met"  # the survey point beside it
     rollups = {r.target: r for r in evaluation.rollups}
     assert set(rollups) == {
@@ -77,6 +84,7 @@ def test_every_site_and_target_once_from_the_store(store: Store) -> None:
         "INF-HNTH",
         "INF-EQUIP",
         "OPS-247",
+        "OPS-CONT",
         "SEC-CONTINGENCY",
         "SEC-DRILL",
         "SEC-TEAM",
@@ -132,7 +140,7 @@ async def test_run_forever_replaces_the_evaluation_on_its_interval(store: Store)
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
-    assert len(second.findings) == 2 * 10 and second.window.seconds == 30 * 86400
+    assert len(second.findings) == 2 * 11 and second.window.seconds == 30 * 86400
 
 
 def _evaluation(c: Any) -> Any:

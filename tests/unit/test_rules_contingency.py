@@ -222,7 +222,7 @@ def test_contingency_approved_and_proven_is_met_with_event_evidence() -> None:
 def test_contingency_a_missing_plan_is_named() -> None:
     f = contingency(inputs(with_plans(software=None), proven_journal()), CONT, WINDOW)
     assert (f.status, f.value) == ("not_met", 4.0)
-    assert "chưa có phương án được phê duyệt: lỗi phần mềm" in f.vi
+    assert "4/5 rủi ro sẵn sàng; lỗi phần mềm: chưa có phương án được phê duyệt" in f.vi
     assert "23527-main:software" in f.evidence[0].refs
 
 
@@ -241,14 +241,42 @@ def test_contingency_late_approval_counts_and_is_noted() -> None:
 def test_contingency_a_reporting_site_without_evidence_is_unproven() -> None:
     f = contingency(inputs(with_plans(), Journal().alive()), CONT, WINDOW)
     assert f.status == "not_met" and f.cause == "link"
-    assert "chưa thấy đường truyền dự phòng hoạt động trong 180 ngày: chưa chứng minh" in f.vi
-    assert "chưa thấy UPS giữ điện qua lần mất điện nào trong 180 ngày" in f.vi
+    assert "mất đường truyền: chưa thấy đường truyền dự phòng hoạt động trong 180 ngày" in f.vi
+    assert "mất điện: chưa thấy UPS giữ điện qua lần mất điện nào trong 180 ngày" in f.vi
     assert (f.value, f.details["unproven"]) == (3.0, 2)
+
+
+def test_contingency_the_figure_and_the_sentence_agree_and_name_the_risks_not_ready() -> None:
+    """Plans approved for all five risks, the backup link never seen and the UPS run out: the
+    value (3 risks ready of 5) is the figure the sentence gives, and the two risks that are not
+    ready are named with why; it used to say "plans for 5 risks" beside a figure of 3."""
+    j = Journal()
+    j.add(at(20), "ups_depleted", "ups-1", "depleted", 900.0, how="output_off")
+    f = contingency(inputs(with_plans(), j.alive()), CONT, WINDOW)
+    assert (f.status, f.value, f.threshold, f.unit) == ("not_met", 3.0, 5, "risks")
+    assert f.vi.startswith("Chưa đủ phương án dự phòng: 3/5 rủi ro sẵn sàng; ")
+    assert f.en.startswith("Contingency plans not ready: 3 of 5 risks ready; ")
+    assert "cho 5 rủi ro" not in f.vi and "for 5 risks" not in f.en  # the old contradiction
+    assert "mất đường truyền: chưa thấy đường truyền dự phòng hoạt động" in f.vi
+    assert "mất điện: UPS cạn pin trong lần mất điện gần nhất (21/06/2026" in f.vi
+    assert "link loss: no backup link seen working" in f.en
+    assert f.details["not_ready"] == "link_loss,power_loss"
+    # Every risk named once: the three ready by the count, the two not ready by name.
+    named = [w for w in RISK_VI.values() if f"{w}:" in f.vi]
+    assert named == [RISK_VI["link_loss"], RISK_VI["power_loss"]]
+
+
+def test_contingency_met_gives_the_full_count_and_the_fallbacks_seen() -> None:
+    f = contingency(inputs(with_plans(), proven_journal()), CONT, WINDOW)
+    assert f.vi.startswith("Đủ phương án dự phòng: 5/5 rủi ro sẵn sàng; mất đường truyền: ")
+    assert f.en.startswith("Contingency plans ready: 5 of 5 risks ready; link loss: ")
 
 
 def test_contingency_a_silent_site_is_unknown_unless_plans_are_missing() -> None:
     f = contingency(inputs(with_plans()), CONT, WINDOW)
     assert f.status == "unknown" and "điểm không gửi nhật ký trong kỳ" in f.vi
+    assert f.value is None  # no figure decided it: 3 of 5 beside "unknown" would read not met
+    assert f.vi.startswith("Chưa rõ phương án dự phòng: 3/5 rủi ro sẵn sàng; mất đường truyền:")
     assert contingency(inputs(with_plans(hardware=None)), CONT, WINDOW).status == "not_met"
 
 

@@ -33,11 +33,15 @@ def test_six_sustained_outages_make_a_power_dead_zone() -> None:
     assert power_dead_zones([f]) == [f]
 
 
-def test_too_many_minutes_alone_is_a_dead_zone() -> None:
+def test_too_many_minutes_alone_is_a_dead_zone_and_the_minutes_are_its_figure() -> None:
+    """One outage of 5 hours: it fails on the minutes, so the figure is the minutes against the
+    240 allowed, not "1 outage" against "4 outages" (which read as met)."""
     j = watched()
     j.outage(at(3, 8), 5 * HOUR)
     f = power_outages(j.inputs(), TH, WINDOW)
-    assert f.status == "not_met" and f.value == 1.0 and f.details["outage_minutes"] == 300.0
+    assert f.status == "not_met" and f.details["sustained"] == 1
+    assert (f.value, f.threshold, f.unit) == (300.0, 240, "minutes")
+    assert f.details["failed_on"] == "minutes" and f.details["dead_zone"] == 1
 
 
 def test_a_few_short_cuts_are_met() -> None:
@@ -88,14 +92,16 @@ def test_flapping_summaries_and_a_ups_that_ran_out_early() -> None:
         sustained_seconds=1800,
         momentary_seconds=600,
     )
-    j.add(at(8, 10), "ups_depleted", "ups-1", "depleted", 6 * 60, how="forced_shutdown")
+    # inside the flapping period (no single mains events there): the UPS gave up after 6 min
+    j.add(at(4, 14), "ups_depleted", "ups-1", "depleted", 6 * 60, how="forced_shutdown")
     f = power_outages(j.inputs(), TH, WINDOW)
     assert (f.details["sustained"], f.details["momentary"]) == (3, 9)
     assert f.details["flapping_periods"] == 1 and f.details["outage_minutes"] == 40.0
     assert f.details["ups_short_holdup"] == 1
+    assert (f.status, f.value, f.threshold, f.unit) == ("not_met", 6.0, 15, "minutes")
     assert f.vi == (
         "Mất điện 3 lần kéo dài trên 5 phút, tổng 40 phút trong 30 ngày (tối đa 4 lần, 4 giờ); "
-        "9 lần chập chờn ngắn; bộ lưu điện cạn sau 6 phút (tối thiểu 15 phút)"
+        "9 lần chập chờn ngắn; UPS cạn sau 6 phút (định mức 25 phút, tối thiểu 15 phút)"
     )
 
 
@@ -116,14 +122,16 @@ def test_a_retracted_depletion_gives_no_hold_up_figure() -> None:
     assert f.details["ups_depleted"] == 1 and f.details["ups_depleted_retracted"] == 1
     assert f.details["ups_short_holdup"] == 0
     assert f.details["shortest_holdup_minutes"] == 20.0  # ups-2's, not the 3 minutes taken back
-    assert "bộ lưu điện cạn" not in f.vi
+    assert "UPS cạn" not in f.vi and f.status == "met"
     assert guessed.ref not in {ref for e in f.evidence for ref in e.refs}
     # Without the retraction the guess would count: 3 minutes, under the 15 required.
     unretracted = watched()
+    unretracted.mains_lost(at(5, 9))
     unretracted.add(at(5, 9) + 180, "ups_depleted", "ups-1", "depleted", 180.0,
                     how="silent_after_low_battery")  # fmt: skip
     f = power_outages(unretracted.inputs(), TH, WINDOW)
     assert f.details["ups_short_holdup"] == 1 and f.details["shortest_holdup_minutes"] == 3.0
+    assert f.status == "not_met"
 
 
 def test_a_retraction_takes_back_only_the_newest_depletion_of_its_source() -> None:
@@ -201,7 +209,7 @@ def test_one_more_outage_never_makes_a_site_better(
         return
     j.outage(last_end + 1, length)
     second = power_outages(j.inputs(), TH, WINDOW)
-    assert (second.value or 0) >= (first.value or 0)
+    assert int(second.details["sustained"] or 0) >= int(first.details["sustained"] or 0)
     assert float(second.details["outage_minutes"] or 0) >= float(
         first.details["outage_minutes"] or 0
     )

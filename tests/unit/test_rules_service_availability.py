@@ -29,8 +29,9 @@ def test_both_systems_up_is_met() -> None:
     f = service_availability(watching().inputs(), TH, WINDOW)
     assert (f.status, f.value, f.threshold) == ("met", 1.0, 0.995)
     assert f.vi == (
-        "Hệ thống Một cửa điện tử truy cập được 100 % thời gian; "
-        "Cổng Dịch vụ công quốc gia truy cập được 100 % thời gian (tối thiểu 99,5 %)"
+        "Khả năng truy cập từ xã (không tính sự cố phía trung tâm): "
+        "Hệ thống Một cửa điện tử 100 % thời gian; "
+        "Cổng Dịch vụ công quốc gia 100 % thời gian (tối thiểu 99,5 %)"
     )
 
 

@@ -59,8 +59,11 @@ def test_time_zone_of_the_centre() -> None:
 def test_holiday_date_is_taken_in_the_centres_zone() -> None:
     every_day = {d: ["00:00-24:00"] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
     at = datetime(2025, 9, 1, 18, 0, tzinfo=UTC)  # already 2 September, 01:00, in Vietnam
-    hcm = ServiceHours(weekly=every_day, holidays=[date(2025, 9, 2)])
-    utc = ServiceHours(timezone="UTC", weekly=every_day, holidays=[date(2025, 9, 2)])
+    # 1 September 2025 is a public holiday too (Quốc khánh's second day): the listed day alone
+    hcm = ServiceHours(weekly=every_day, holidays=[date(2025, 9, 2)], public_holidays=False)
+    utc = ServiceHours(
+        timezone="UTC", weekly=every_day, holidays=[date(2025, 9, 2)], public_holidays=False
+    )
     assert not hcm.is_open(at)
     assert utc.is_open(at)
 

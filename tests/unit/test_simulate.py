@@ -67,6 +67,21 @@ def test_footnote_sites_have_no_conference_terminal_in_the_inventory() -> None:
         assert ("video_conference" in kinds) == (site.commune_code not in footnote), site.key
         assert site.push is not None
     assert len({(s.latitude, s.longitude) for s in inv.sites}) == 96
+    # The province's list of communes that must have an endpoint is the footnote's.
+    assert inv.video_conference_required is not None
+    assert {c for r in inv.video_conference_required for c in r.communes} == footnote
+    for site in inv.sites:
+        duty = site.conference_duty
+        assert duty is not None and duty.required == (site.commune_code in footnote), site.key
+
+
+def test_make_runs_own_commune_is_never_one_of_the_simulated_ones() -> None:
+    """``make run`` adds this machine's agent (Sa Thầy, 23527) beside the simulated communes:
+    the board counts communes, so none may be there twice."""
+    for seed in range(1, 8):
+        scenario = Scenario.build(20, seed, avoid={"23527"})
+        codes = [p.code for p in scenario.sites]
+        assert "23527" not in codes and len(set(codes)) == 20, seed
 
 
 @pytest.mark.parametrize(

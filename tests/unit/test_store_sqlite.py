@@ -229,11 +229,11 @@ def test_a_database_at_0001_is_upgraded_and_keeps_its_events(store_url: str) -> 
                      " VALUES (:site, 'j1', 4, :at)"),
                 {"site": SITE, "at": T0},
             )  # fmt: skip
-        with pytest.raises(SchemaError, match=r"revision 0001, this sansang needs 0003"):
+        with pytest.raises(SchemaError, match=r"revision 0001, this sansang needs 0004"):
             Store.open(store_url, migrate=False)
         store = Store.open(store_url)
         try:
-            assert migrate.current(engine) == migrate.head() == "0003"
+            assert migrate.current(engine) == migrate.head() == "0004"
             kept = list(store.iter_events(0, 2e9))
             assert [e.details for e in kept] == [{"version": "0.1"}] * 3
             assert store.add_note(SITE, "a", "b", T0).id >= 1  # a table of 0002
@@ -249,8 +249,34 @@ def test_a_database_at_0001_is_upgraded_and_keeps_its_events(store_url: str) -> 
         engine.dispose()
 
 
+def test_a_database_at_0003_keeps_its_survey_points_and_gains_the_signal(store_url: str) -> None:
+    engine = make_engine(store_url)
+    try:
+        migrate.upgrade(engine, "0003")
+        with engine.begin() as conn:
+            conn.execute(
+                text("INSERT INTO survey_points (label, latitude, longitude, wall_time,"
+                     " download_bps, loss_ratio) VALUES ('Thôn 3', 14.41, 107.78, :t, 1e5, 0.2)"),
+                {"t": T0},
+            )  # fmt: skip
+        store = Store.open(store_url)
+        try:
+            old = store.survey_points(0, 2e9)
+            assert [(p.label, p.download_bps, p.rsrp_dbm, p.rsrq_db) for p in old] == [
+                ("Thôn 3", 1e5, None, None)
+            ]
+            signal = SurveyPoint("Bản Lá", 14.5, 107.9, T0 + 1, None, None, 1.0, None,
+                                 rsrp_dbm=-118.0, rsrq_db=-17.5)  # fmt: skip
+            assert store.add_survey_points([signal]) == 1
+            assert store.survey_points(T0 + 1, T0 + 2) == [signal]
+        finally:
+            store.close()
+    finally:
+        engine.dispose()
+
+
 def test_migrate_false_on_an_empty_database_says_so(store_url: str) -> None:
-    with pytest.raises(SchemaError, match=r"none \(empty database\), this sansang needs 0003"):
+    with pytest.raises(SchemaError, match=r"none \(empty database\), this sansang needs 0004"):
         Store.open(store_url, migrate=False)
 
 

@@ -18,14 +18,16 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from collector.config import CollectorConfig
 from collector.context import Collector
+from collector.evaluate.model import Window
+from collector.evaluate.run import evaluate_all
 from collector.store import Store
 from collector.targets import effective_thresholds, load_catalogue
 from collector.tokens import TokenEntry, hash_token
-from collector.web import build_app
+from collector.web import board, build_app
 from collector.web.auth import Auth
 from tests.support import webdata
 from tests.support.net import listener
-from tests.support.survey import T_SURVEY, survey_record
+from tests.support.survey import T_SURVEY, survey_record, viettel_lte
 
 TOKENS = {"viewer": ("viewer", 0), "admin": ("admin", 0), "kt-a": ("technician", 1)}
 
@@ -148,3 +150,77 @@ async def test_too_many_records_or_bytes_is_413(
     )
     assert text.status == 415
     assert _points(c) == []
+
+
+# --- reading: the points with their signal, the villages below threshold -----------------------
+
+
+@pytest.fixture
+async def villages() -> list[dict[str, Any]]:
+    """Two villages: one weak with the modem's LTE signal, one good without a modem."""
+    async with listener() as port:
+        return [
+            await survey_record(
+                port, "Thôn Làng Rê", 14.62, 108.31, download_bps=1e5, cellular=viettel_lte()
+            ),
+            await survey_record(port, "Bản Gò", 14.80, 108.50, download_bps=6e6, at=T_SURVEY + 60),
+        ]
+
+
+SPAN = f"since={T_SURVEY - 3600:.0f}&until={T_SURVEY + 3600:.0f}"
+
+
+async def test_rsrp_and_rsrq_are_kept_from_the_record_to_the_api(
+    client: tuple[TestClient[Any, Any], Collector], villages: list[dict[str, Any]]
+) -> None:
+    http, c = client
+    own = c.inventory.sites[0].key
+    resp = await http.post("/api/v1/survey", json=villages, headers=_as("admin"))
+    assert resp.status == 200, await resp.text()
+    mine = [{**villages[0], "site": own, "label": "Sân UBND"}]
+    assert (await http.post("/api/v1/survey", json=mine, headers=_as("kt-a"))).status == 200
+    got = await http.get(f"/api/v1/survey?{SPAN}", headers=_as("viewer"))
+    assert got.status == 200, await got.text()
+    points = (await got.json())["points"]
+    assert [p["label"] for p in points] == ["Thôn Làng Rê", "Sân UBND", "Bản Gò"]  # time, id
+    weak = points[0]
+    assert (weak["rsrp_dbm"], weak["rsrq_db"]) == (-109.0, -13.0)
+    assert (weak["operator"], weak["technology"], weak["site"]) == ("Viettel", "lte", None)
+    assert weak["download_mbps"] == 0.8 and weak["time"] == "2026-05-28T20:26:40+00:00"
+    assert (points[2]["rsrp_dbm"], points[2]["rsrq_db"]) == (None, None)  # no modem
+    villages_only = await http.get(f"/api/v1/survey?{SPAN}&site=none", headers=_as("viewer"))
+    assert [p["label"] for p in (await villages_only.json())["points"]] == [
+        "Thôn Làng Rê",
+        "Bản Gò",
+    ]
+    of_site = await http.get(f"/api/v1/survey?{SPAN}&site={own}&limit=5", headers=_as("viewer"))
+    assert [p["site"] for p in (await of_site.json())["points"]] == [own]
+    later = await http.get(
+        "/api/v1/survey?since=2026-06-01T00:00:00%2B07:00", headers=_as("viewer")
+    )
+    assert later.status == 200 and (await later.json())["points"] == []
+    backwards = await http.get(f"/api/v1/survey?since={T_SURVEY}&until=0", headers=_as("viewer"))
+    assert backwards.status == 400
+    assert (await http.get(f"/api/v1/survey?{SPAN}")).status == 401
+
+
+async def test_the_villages_below_threshold_are_in_the_api_as_on_the_board(
+    client: tuple[TestClient[Any, Any], Collector], villages: list[dict[str, Any]]
+) -> None:
+    http, c = client
+    empty = await http.get("/api/v1/dead-zone-points", headers=_as("viewer"))
+    assert await empty.json() == {"evaluated_at": None, "points": []}
+    assert (await http.post("/api/v1/survey", json=villages, headers=_as("admin"))).status == 200
+    window = Window(T_SURVEY - 86400, T_SURVEY + 86400)
+    c.evaluation = evaluate_all(c.store, c.inventory, c.catalogue, c.thresholds, window)
+    resp = await http.get("/api/v1/dead-zone-points", headers=_as("viewer"))
+    assert resp.status == 200, await resp.text()
+    body = await resp.json()
+    assert body["evaluated_at"] is not None
+    assert [p["label"] for p in body["points"]] == ["Thôn Làng Rê"]  # Bản Gò: 48 Mbit/s
+    (village,) = body["points"]
+    assert (village["latitude"], village["longitude"]) == (14.62, 108.31)
+    assert (village["download_bps"], village["loss_ratio"]) == (1e5, 0.0)
+    assert (village["rsrp_dbm"], village["rsrq_db"]) == (-109.0, -13.0)
+    shown = [d.label for d in board.dead_zone_points(c.evaluation, "vi")]
+    assert shown == [p["label"] for p in body["points"]]  # the board's list, the same places

@@ -65,9 +65,12 @@ def test_the_file_sansang_survey_writes_becomes_survey_points(
         records[0]["latency"]["median_seconds"],
         operator="Viettel",
         technology="lte",
+        rsrp_dbm=-109.0,  # the modem's LTE signal, kept (it was dropped on import before)
+        rsrq_db=-13.0,
     )
     assert (weak.label, weak.wall_time, weak.download_bps) == ("Đèo Lò Xo", T_SURVEY + 60, 1e5)
     assert weak.operator is None and weak.technology is None  # no modem: null signal
+    assert weak.rsrp_dbm is None and weak.rsrq_db is None
     assert failed.download_bps is None and failed.upload_bps is None  # failing is the finding
     assert all(p.site is None for p in parsed.points)
     with_site = survey.read_file(tmp_path / "survey.jsonl", site=SA_THAY, known_sites={SA_THAY})
@@ -137,6 +140,28 @@ def test_every_bad_line_is_named_with_its_number_and_field(
     assert "no such site '99999-nowhere'" in text[9]
 
 
+def _with_modem(record: dict[str, Any], **modem: Any) -> dict[str, Any]:
+    cellular = viettel_lte()
+    cellular["modems"][0].update(modem)
+    return {**record, "cellular": cellular}
+
+
+def test_the_signal_of_the_current_technology_and_a_figure_no_modem_gives_is_named(
+    records: list[dict[str, Any]],
+) -> None:
+    both = {"lte": {"rsrp": -109.0, "rsrq": -13.0}, "5g": {"rsrp": -95.0, "rsrq": -11.0}}
+    on_lte = survey.point(_with_modem(records[1], signal=both))
+    assert (on_lte.rsrp_dbm, on_lte.rsrq_db) == (-109.0, -13.0)  # the modem is on LTE
+    on_nr = survey.point(_with_modem(records[1], signal=both, access_technologies=["5gnr"]))
+    assert (on_nr.rsrp_dbm, on_nr.rsrq_db) == (-95.0, -11.0)
+    only_rssi = survey.point(_with_modem(records[1], signal={"gsm": {"rssi": -77.0}}))
+    assert (only_rssi.rsrp_dbm, only_rssi.rsrq_db, only_rssi.operator) == (None, None, "Viettel")
+    bad = _with_modem(records[1], signal={"lte": {"rsrp": 109.0, "rsrq": -13.0}})
+    with pytest.raises(survey.BadRecord) as raised:
+        survey.point(bad)
+    assert [f for f, _m in raised.value.problems] == ["cellular.modems.0.signal.lte.rsrp"]
+
+
 # --- the command, against a real SQLite store ---------------------------------------------------
 
 
@@ -171,6 +196,7 @@ def test_the_command_stores_every_point_once(
     assert done.returncode == 0, done.stderr
     assert "đã lưu / stored 3 điểm khảo sát" in done.stdout and "0 đã có" in done.stdout
     assert [p.label for p in stored(config)] == ["Thôn 3", "Khe Nước", "Đèo Lò Xo"]  # by time
+    assert (stored(config)[0].rsrp_dbm, stored(config)[0].rsrq_db) == (-109.0, -13.0)
     again = import_survey(config, file, "--site", SA_THAY)
     assert again.returncode == 0, again.stderr
     assert "stored 0 " in again.stdout and "3 đã có / already there" in again.stdout

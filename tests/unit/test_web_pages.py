@@ -93,9 +93,10 @@ async def test_a_viewer_reads_the_board_the_map_and_a_site_page(client: Client) 
     html = await page.text()
     assert "Mất điện lưới" in html and 'action="/sites/' not in html  # no note form for a viewer
     # Link-quality rounds (one every 5 minutes) are shown only when asked for.
-    assert "Chất lượng đường truyền tslcd" not in html
+    quality = "Chất lượng đường truyền Mạng truyền số liệu chuyên dùng"  # the link by its kind
+    assert quality not in html
     everything = await (await http.get(f"/sites/{key}?events=all", headers=_as("viewer"))).text()
-    assert "Chất lượng đường truyền tslcd: mất gói 25 %" in everything
+    assert f"{quality}: mất gói 25 %" in everything
     missing = await http.get("/sites/99999-main", headers=_as("viewer"))
     assert missing.status == 404 and "99999-main" in await missing.text()
 

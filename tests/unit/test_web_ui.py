@@ -12,31 +12,22 @@ import dataclasses
 import re
 import time
 from collections import Counter
+from html import unescape
 
 import pytest
 
-from collector.evaluate.model import Evaluation, LiveSite, TargetRollup
+from collector.evaluate.model import PROVINCE_SITE, Evaluation, Finding, LiveSite, Status
 from collector.events import StoredEvent
-from collector.inventory.model import Inventory, load
+from collector.inventory.model import Inventory, Terminal, load
 from collector.store import Note
 from collector.targets import Catalogue, load_catalogue
-from collector.web import board, mapsvg, texts, timeline, ui
+from collector.web import board, mapsvg, sitepage, texts, timeline, ui
 from collector.web.auth import Principal
 from sansang import communes
 from tests.support import webdata
 
-TARGETS = [
-    "INF-BW",
-    "INF-LINK",
-    "INF-DZ",
-    "INF-PWR",
-    "INF-HNTH",
-    "INF-EQUIP",
-    "OPS-247",
-    "SEC-CONTINGENCY",
-    "SEC-DRILL",
-    "SEC-TEAM",
-]
+# Every evaluated target of the catalogue, in its order: the board's columns.
+TARGETS = [t.id for t in board.columns(load_catalogue())]
 CELL = re.compile(r'<td class="c (met|not_met|unknown)" title="([^"]*)">')
 
 
@@ -64,8 +55,9 @@ def evaluation(province: Inventory, catalogue: Catalogue) -> Evaluation:
         (0.9946, "ratio", "99,4 %", "99.4 %"),  # not 99,5 %: below a 99.5 % target
         (0.97, "ratio", "97 %", "97 %"),
         (1.0, "ratio", "100 %", "100 %"),
-        (6, "outages", "6 lần", "6 outages"),
-        (1234, "outages", "1.234 lần", "1,234 outages"),
+        (6, "outages", "6 lần mất điện", "6 outages"),
+        (1234, "outages", "1.234 lần mất điện", "1,234 outages"),
+        (3, "times", "3 lần", "3 times"),
         (48.3, "Mbit/s", "48 Mbit/s", "48 Mbit/s"),
         (3.46, "Mbit/s", "3,5 Mbit/s", "3.5 Mbit/s"),
         (240, "minutes", "4 giờ", "4 h"),  # the one duration form, as in the findings
@@ -74,6 +66,9 @@ def evaluation(province: Inventory, catalogue: Catalogue) -> Evaluation:
         (4, "risks", "4 rủi ro", "4 risks"),
         (365, "days", "365 ngày", "365 days"),
         (None, "ratio", "—", "—"),
+        # A unit the formatter does not know: the number and the unit as given, never another.
+        (42.0, "req/s", "42 req/s", "42 req/s"),
+        (0.5, "dBm", "0,5 dBm", "0.5 dBm"),
     ],
 )
 def test_figures_are_written_the_vietnamese_way(
@@ -99,7 +94,8 @@ def test_the_board_shows_every_commune_and_every_target_with_colour_symbol_and_f
     assert html.count('aria-hidden="true">✖</span>') == expected["not_met"]
     assert html.count('<span class="sr"> chưa đạt</span>') == expected["not_met"]
     sym = '<span class="sym" aria-hidden="true">'
-    assert f"148 Mbit/s{sym}✔" in html and f"98,2 %{sym}✖" in html and f"6 lần{sym}✖" in html
+    assert f"148 Mbit/s{sym}✔" in html and f"98,2 %{sym}✖" in html
+    assert f"6 lần mất điện{sym}✖" in html
     rollup = next(r for r in evaluation.rollups if r.target == "INF-PWR")
     assert f"{rollup.met}/20 xã đạt" in html
     assert "Đánh giá lúc 03:26 29/05/2026" in html  # Vietnam time (UTC+7)
@@ -150,24 +146,153 @@ def test_before_the_first_evaluation_every_cell_is_unknown(
     assert Counter(s for s, _ in CELL.findall(html)) == Counter({"unknown": 20 * len(TARGETS)})
 
 
-def test_a_central_outage_is_a_banner_not_many_local_faults(
-    province: Inventory, catalogue: Catalogue, evaluation: Evaluation
-) -> None:
-    outage = {"role": "one_stop_system", "start": webdata.T_END - 7200, "sites": 14}
+Outage = dict[str, float | int | str]  # a central outage as the rollups give it
+
+
+def _with_outages(evaluation: Evaluation, *outages: Outage) -> Evaluation:
     rollups = [
-        TargetRollup(
-            r.target, r.met, r.not_met, r.unknown, [outage] if r.target == "OPS-247" else []
-        )
+        dataclasses.replace(r, central_outages=list(outages) if r.target == "OPS-247" else [])
         for r in evaluation.rollups
     ]
-    with_outage = Evaluation(
-        evaluation.evaluated_at, evaluation.window, evaluation.findings, rollups
+    return dataclasses.replace(evaluation, rollups=rollups)
+
+
+def _banner(html: str) -> str:
+    """The banner's text, entities decoded."""
+    start = html.index('<div class="banner')
+    return unescape(html[start : html.index("</div>", start)])
+
+
+def test_a_central_outage_is_a_banner_naming_the_system_not_many_local_faults(
+    province: Inventory, catalogue: Catalogue, evaluation: Evaluation
+) -> None:
+    ongoing: Outage = {
+        "role": "one_stop_system",
+        "name": "Hệ thống Một cửa điện tử",
+        "start": webdata.T_END - 7200,
+        "end": webdata.T_END,  # the evaluation's time: the outage has no end yet
+        "ongoing": 1,
+        "sites": 14,
+        "watchers": 19,
+    }
+    past: Outage = {
+        "role": "national_portal",
+        "start": webdata.T_END - 5 * 86400,
+        "end": webdata.T_END - 5 * 86400 + 3600,
+        "ongoing": 0,
+        "sites": 12,
+        "watchers": 19,
+    }
+    html = ui.render_board(province, catalogue, _with_outages(evaluation, ongoing, past), "vi", {})
+    banner = _banner(html)
+    assert "Sự cố hệ thống dùng chung" in banner and 'role="alert"' in banner
+    assert "Trung ương" not in banner  # the one-stop e-system is the province's own
+    # Named, counted against the board's 20 sites (not the 19 watchers), still going.
+    assert (
+        "Hệ thống Một cửa điện tử của tỉnh: 14/20 điểm trên bảng cùng mất kết nối, "
+        "từ 01:26 29/05/2026, đang diễn ra"
+    ) in banner
+    assert "đến 03:26 29/05/2026" not in banner  # no end time equal to the evaluation's
+    # Without a name the role's name from the vocabulary; a past outage with its end.
+    assert (
+        "Cổng Dịch vụ công quốc gia: 12/20 điểm trên bảng cùng mất kết nối, "
+        "từ 03:26 24/05/2026 đến 04:26 24/05/2026"
+    ) in banner
+    english = _banner(
+        ui.render_board(province, catalogue, _with_outages(evaluation, ongoing), "en", {})
     )
-    html = ui.render_board(province, catalogue, with_outage, "vi", {})
-    assert "Sự cố phía trung tâm, nhiều điểm cùng lúc" in html  # the cause's own words
-    assert "Hệ thống Một cửa điện tử: 14 điểm cùng mất kết nối" in html
-    assert "(đang tiếp diễn)" in html
-    assert "Sự cố phía trung tâm" not in ui.render_board(province, catalogue, evaluation, "vi", {})
+    assert "The province's one-stop e-system: 14 of the board's 20 sites" in english
+    assert "ongoing" in english
+    assert "Sự cố hệ thống dùng chung" not in ui.render_board(
+        province, catalogue, evaluation, "vi", {}
+    )
+
+
+def test_an_outage_from_an_evaluation_without_the_ongoing_key_ends_at_the_window_end(
+    province: Inventory, catalogue: Catalogue, evaluation: Evaluation
+) -> None:
+    """An older evaluation's mapping (no "name", no "ongoing"): an end at the window's end is
+    an outage still going, not one that ended when the evaluation ran."""
+    old: Outage = {"role": "one_stop_system", "start": webdata.T_END - 7200, "end": webdata.T_END}
+    old_sites: Outage = {**old, "sites": 20, "watchers": 20}
+    banner = _banner(
+        ui.render_board(province, catalogue, _with_outages(evaluation, old_sites), "vi", {})
+    )
+    assert "Hệ thống Một cửa điện tử của tỉnh: 20/20 điểm" in banner
+    assert "đang diễn ra" in banner and " đến " not in banner
+    ended: Outage = {**old_sites, "end": webdata.T_END - 3600}
+    banner = _banner(
+        ui.render_board(province, catalogue, _with_outages(evaluation, ended), "vi", {})
+    )
+    assert "đến 02:26 29/05/2026" in banner and "đang diễn ra" not in banner
+    assert 'role="status"' in banner  # over: news, not an alert
+
+
+def _system(role: str, status: Status, value: float | None, **details: float | str) -> Finding:
+    return Finding(
+        target="OPS-247",
+        site=PROVINCE_SITE,
+        status=status,
+        value=value,
+        threshold=0.995,
+        unit="ratio",
+        window=webdata.WINDOW,
+        vi=f"{role}: câu nhận định",
+        en=f"{role}: the finding",
+        cause="central" if status == "not_met" else None,
+        details={"role": role, **details},
+    )
+
+
+def test_the_provinces_shared_systems_are_a_section_above_the_table(
+    province: Inventory, catalogue: Catalogue, evaluation: Evaluation
+) -> None:
+    one_stop = _system(
+        "one_stop_system",
+        "not_met",
+        0.98612,
+        system="Hệ thống Một cửa điện tử",
+        outages=1,
+        down_seconds=36000.0,
+    )
+    portal = _system("national_portal", "met", 1.0, system="Cổng Dịch vụ công quốc gia")
+    outage: Outage = {
+        "role": "one_stop_system",
+        "start": webdata.T_END - 20 * 86400,
+        "end": webdata.T_END - 20 * 86400 + 36000,
+        "ongoing": 0,
+        "sites": 16,
+        "watchers": 18,
+    }
+    with_systems = dataclasses.replace(
+        _with_outages(evaluation, outage), province_findings=(one_stop, portal)
+    )
+    html = ui.render_board(province, catalogue, with_systems, "vi", {})
+    section = html[html.index('<section class="systems">') : html.index("</section>")]
+    assert html.index('<section class="systems">') < html.index('<table class="board">')
+    assert "Hệ thống dùng chung của tỉnh" in section
+    lines = re.findall(
+        r'<li class="system">(.*?)</li>\s*(?=<li class="system">|</ul>)', section, re.S
+    )
+    assert len(lines) == 2
+    assert "<b>Hệ thống Một cửa điện tử của tỉnh</b>" in lines[0]
+    assert "chưa đạt" in lines[0] and "98,6 % (cần ≥ 99,5 %)" in lines[0]  # cut, not 98,7
+    assert "1 lần ngừng, tổng 10 giờ" in lines[0]
+    assert "ngừng từ 03:26 09/05/2026 đến 13:26 09/05/2026: 16/20 điểm" in lines[0]
+    assert "<b>Cổng Dịch vụ công quốc gia</b>" in lines[1] and "100 % (cần ≥ 99,5 %)" in lines[1]
+    assert "không có lần ngừng nào" in lines[1]
+    # Nothing about the province: no section.
+    assert '<section class="systems">' not in ui.render_board(
+        province, catalogue, evaluation, "vi", {}
+    )
+    # English, a role the vocabulary has not named, a finding without figure: still a line.
+    odd = _system("other", "unknown", None)
+    english = ui.render_board(
+        province, catalogue, dataclasses.replace(evaluation, province_findings=(odd,)), "en", {}
+    )
+    english = unescape(english)
+    assert "The province's shared systems" in english and "<b>Other system</b>" in english
+    assert "no figure (needs ≥ 99.5 %)" in english
 
 
 def test_the_dead_zone_lists_name_the_communes_that_miss_power_and_coverage(
@@ -181,6 +306,23 @@ def test_the_dead_zone_lists_name_the_communes_that_miss_power_and_coverage(
         zone = power if f.target == "INF-PWR" else coverage if f.target == "INF-DZ" else None
         if zone is not None:
             assert (f">{names[f.site]}</a>" in zone) == (f.status == "not_met")
+
+
+def test_a_ups_that_ran_flat_is_not_met_but_no_power_dead_zone(
+    province: Inventory, catalogue: Catalogue, evaluation: Evaluation
+) -> None:
+    """INF-PWR failing on its UPS's hold-up says ``dead_zone: 0``: the commune's equipment, not
+    the grid, so the board's list of power dead zones leaves it out."""
+    first = next(f for f in evaluation.findings if f.target == "INF-PWR")
+    flat = dataclasses.replace(first, status="not_met", details={**first.details, "dead_zone": 0})
+    grid = dataclasses.replace(first, status="not_met", details={**first.details, "dead_zone": 1})
+    name = next(s.commune.name for s in province.sites if s.key == first.site)
+    for finding, listed in ((flat, False), (grid, True)):
+        findings = [finding if f is first else f for f in evaluation.findings]
+        changed = dataclasses.replace(evaluation, findings=findings)
+        html = ui.render_board(province, catalogue, changed, "vi", {})
+        power = html[html.index("Điểm lõm điện") : html.index("Điểm lõm sóng")]
+        assert (f">{name}</a>" in power) == listed
 
 
 def test_the_map_draws_every_site_in_its_worst_colour(
@@ -200,6 +342,134 @@ def test_the_map_draws_every_site_in_its_worst_colour(
         len(mapsvg.draw(ui._places(board.board_rows(one, catalogue, None, "vi"), one, "vi")).dots)
         == 1
     )
+
+
+DOT = re.compile(
+    r'<circle class="site (met|not_met|unknown)" data-site="([^"]+)" data-status="\1"'
+    r'[^>]*fill="(#[0-9a-f]{6})"[^>]*><title>([^<]*)</title>'
+)
+
+
+def test_the_columns_and_the_filter_name_the_targets(
+    province: Inventory, catalogue: Catalogue, evaluation: Evaluation
+) -> None:
+    html = ui.render_board(province, catalogue, evaluation, "vi", {})
+    head = html[html.index("<thead>") : html.index("</thead>")]
+    headers = re.findall(
+        r'<th class="c" scope="col"><a [^>]*>([^<]*)<span class="code">([^<]*)<', head
+    )
+    assert [code for _name, code in headers] == TARGETS
+    names = dict((code, name) for name, code in headers)
+    assert names["INF-PWR"] == "Nguồn điện" and names["INF-BW"] == "Băng thông"
+    assert names["SEC-TEAM"] == "Đội ứng cứu" and names["OPS-247"] == "Một cửa, DVCQG 24/7"
+    assert all(name and name != code for code, name in names.items())
+    options = re.findall(r'<option value="([A-Z0-9-]+)"[^>]*>([^<]*)</option>', html)
+    assert options == [(code, f"{names[code]} ({code})") for code in TARGETS]
+    english = ui.render_board(province, catalogue, evaluation, "en", {})
+    assert '<option value="INF-PWR">Power (INF-PWR)</option>' in english
+
+
+def test_a_cell_and_its_tooltip_give_the_figure_beside_its_threshold(
+    province: Inventory, catalogue: Catalogue, evaluation: Evaluation
+) -> None:
+    html = ui.render_board(province, catalogue, evaluation, "vi", {})
+    tips = {unescape(tip) for _status, tip in CELL.findall(html)}
+    assert "Hội nghị truyền hình: 99,1 % (cần ≥ 99 %) · đạt\nINF-HNTH: đạt" in tips
+    assert "Nguồn điện: 6 lần mất điện (tối đa 4) · chưa đạt\nINF-PWR: không đạt" in tips
+    assert "Băng thông: 48 Mbit/s (cần ≥ 100 Mbit/s) · chưa đạt\nINF-BW: không đạt" in tips
+    assert "Nguồn điện: chưa có số đo (tối đa 4) · chưa rõ\nINF-PWR: thiếu số liệu" in tips
+
+
+@pytest.mark.parametrize(
+    ("status", "value", "threshold", "unit", "vi"),
+    [
+        ("met", 0.991, 0.99, "ratio", "99,1 % (cần ≥ 99 %)"),
+        ("not_met", 0.98999, 0.99, "ratio", "98,9 % (cần ≥ 99 %)"),  # cut, never 99 %
+        ("met", 0.01, 0.05, "ratio", "1 % (tối đa 5 %)"),  # a loss: met below its threshold
+        ("not_met", 5.0, 4, "outages", "5 lần mất điện (tối đa 4)"),
+        ("met", 4.0, 4, "outages", "4 lần mất điện (tối đa 4)"),
+        ("not_met", 3.5, 10, "Mbit/s", "3,5 Mbit/s (cần ≥ 10 Mbit/s)"),
+        ("not_met", 250.0, 240, "minutes", "4 giờ 10 phút (tối đa 4 giờ)"),
+        ("not_met", 400.0, 365, "days", "400 ngày (tối đa 365 ngày)"),
+        ("not_met", 3.0, 5, "risks", "3 rủi ro (cần ≥ 5)"),
+        ("met", 12.0, 10, "req/s", "12 req/s (cần ≥ 10 req/s)"),  # unknown unit: as given
+    ],
+)
+def test_one_formatter_per_unit_with_the_threshold_beside_the_figure(
+    status: Status, value: float, threshold: float, unit: str, vi: str
+) -> None:
+    f = dataclasses.replace(
+        webdata.finding("21025-main", "INF-PWR", "met"),
+        status=status,
+        value=value,
+        threshold=threshold,
+        unit=unit,
+    )
+    assert texts.reading(f, "vi") == vi
+
+
+def test_the_map_follows_the_filter_and_is_coloured_by_the_chosen_target(
+    province: Inventory, catalogue: Catalogue, evaluation: Evaluation
+) -> None:
+    status_of = {(f.site, f.target): f.status for f in evaluation.findings}
+    names = {s.key: s.commune.name for s in province.sites}
+    strong = {status: colour.strong for status, colour in ui.COLOURS.items()}
+
+    # No target chosen: every site, in its worst colour, and the legend says so.
+    html = ui.render_board(province, catalogue, evaluation, "vi", {})
+    dots = DOT.findall(html)
+    assert len(dots) == 20
+    rows = {r.key: r for r in board.board_rows(province, catalogue, evaluation, "vi")}
+    for status, key, fill, title in dots:
+        assert status == rows[key].worst and fill == strong[status]
+        assert title.startswith(f"{names[key]} — ")
+    assert "Màu theo chỉ tiêu kém nhất của mỗi điểm" in html
+
+    # A target and a status: only the matching sites, coloured by that target.
+    html = ui.render_board(
+        province, catalogue, evaluation, "vi", {"target": "INF-PWR", "status": "not_met"}
+    )
+    dots = DOT.findall(html)
+    expected = {k for (k, t), s in status_of.items() if t == "INF-PWR" and s == "not_met"}
+    assert {key for _s, key, _f, _t in dots} == expected and 0 < len(expected) < 20
+    for status, key, fill, title in dots:
+        assert (status, fill) == ("not_met", strong["not_met"])
+        assert unescape(title) == (
+            f"{names[key]} — Nguồn điện: 6 lần mất điện (tối đa 4) · chưa đạt"
+        )
+    assert "Màu theo chỉ tiêu “Nguồn điện” (INF-PWR)" in html
+    assert f"{len(expected)}/20 điểm trên bản đồ" in html
+
+    # A target alone colours every dot by it (a site's worst is not its power).
+    html = ui.render_board(province, catalogue, evaluation, "vi", {"target": "INF-PWR"})
+    coloured = {key: status for status, key, _f, _t in DOT.findall(html)}
+    assert coloured == {s.key: status_of[s.key, "INF-PWR"] for s in province.sites}
+    assert set(coloured.values()) == {"met", "not_met", "unknown"}
+
+    # The search hides dots too; the map page takes the same filter.
+    html = ui.render_board(province, catalogue, evaluation, "vi", {"q": "tra bong"})
+    shown = {key for _s, key, _f, _t in DOT.findall(html)}
+    assert shown and all("trà bồng" in names[k].casefold() for k in shown)
+    big = ui.render_map(province, catalogue, evaluation, "vi", None, {"target": "INF-PWR"})
+    assert {key for _s, key, _f, _t in DOT.findall(big)} == {s.key for s in province.sites}
+
+
+def test_the_same_figure_on_the_board_the_map_and_the_site_page(
+    province: Inventory, catalogue: Catalogue, evaluation: Evaluation
+) -> None:
+    site = province.sites[1]
+    f = next(x for x in evaluation.findings if x.site == site.key and x.target == "INF-PWR")
+    reading = texts.reading(f, "vi")
+    board_html = unescape(
+        ui.render_board(province, catalogue, evaluation, "vi", {"target": "INF-PWR"})
+    )
+    assert f"Nguồn điện: {reading}" in board_html  # the cell's tooltip and the dot's title
+    assert f"{site.commune.name} — Nguồn điện: {reading}" in board_html
+    view = next(
+        v for v in sitepage.findings(site, catalogue, evaluation, "vi") if v.target == "INF-PWR"
+    )
+    assert reading == f"{view.value} ({view.threshold})" == "6 lần mất điện (tối đa 4)"
+    assert view.name == "Nguồn điện"
 
 
 def _event(
@@ -254,8 +524,8 @@ EVENTS = [
         ),
         (
             2,
-            "Đường truyền tslcd: hoạt động trở lại sau 25 phút",
-            "Link tslcd: back up after 25 min",
+            "Đường truyền Mạng truyền số liệu chuyên dùng: hoạt động trở lại sau 25 phút",
+            "Link Government network (TSLCD): back up after 25 min",
         ),
         (1, "Tác tử khởi động", "Agent started"),
     ],
@@ -264,6 +534,50 @@ def test_events_read_as_sentences(seq: int, vi: str, en: str) -> None:
     event = next(e for e in EVENTS if e.seq == seq)
     assert timeline.sentence(event, "vi") == vi
     assert timeline.sentence(event, "en") == en
+
+
+def test_the_timeline_calls_things_by_their_names_in_the_inventory() -> None:
+    """Terminals by their names, links by their kind's name, a UPS by its model, a system by
+    its role: never "Máy tính quầy counter-2", "Đường truyền fibre" or "Khác this-machine"."""
+    site = webdata.site("21025", 0, 15.0, 108.5).model_copy(
+        update={
+            "links": ["internet"],
+            "terminals": [
+                Terminal(id="counter-2", name="Quầy 2", kind="counter_pc", address="10.0.0.12"),
+                Terminal(id="printer-1", name="Máy in quầy 1", kind="printer", address="10.0.0.13"),
+                Terminal(id="this-machine", name="Máy chủ tác tử", kind="other", address="::1"),
+            ],
+        }
+    )
+    quality = _event(10, 50, "link_quality", "dc", None, link="4g", link_kind="mobile")
+    events = [
+        _event(11, 40, "terminal_state", "counter-2", "down", kind="counter_pc", reason="timeout"),
+        _event(12, 30, "terminal_state", "printer-1", "up", kind="printer", previous="down"),
+        _event(13, 20, "terminal_state", "this-machine", "down", kind="other"),
+        _event(14, 10, "link_state", "fibre", "down"),  # the site's one kind of link: Internet
+        _event(15, 9, "link_state", "4g", "down"),  # tied to its kind by a quality round
+        _event(16, 8, "power_source_state", "ups-1", "down", reason="driver_not_connected"),
+        _event(17, 7, "service_state", "motcua", "down", role="one_stop_system"),
+        quality,
+    ]
+    names = timeline.Names.of(site, events)
+    said = [timeline.sentence(e, "vi", names) for e in events[:-1]]
+    assert said == [
+        "Quầy 2 (Máy tính quầy): mất kết nối – không phản hồi (quá thời gian chờ)",
+        "Máy in quầy 1: hoạt động trở lại",
+        "Máy chủ tác tử (Khác): mất kết nối",
+        "Đường truyền Internet: mất kết nối",
+        "Đường truyền Di động (3G/4G/5G): mất kết nối",
+        "Liên lạc với UPS APC Back-UPS 1100: mất kết nối – "
+        "mất liên lạc với UPS (trình điều khiển NUT không kết nối)",
+        "Hệ thống Một cửa điện tử: mất kết nối",
+    ]
+    for ident in ("counter-2", "printer-1", "this-machine", "fibre", "4g", "ups-1", "motcua"):
+        assert all(ident not in text for text in said), ident
+    assert timeline.sentence(events[0], "en", names).startswith("Quầy 2 (Counter PC): down")
+    # The site page reads the same names, and writes the day first.
+    lines = sitepage.events(events, "vi", names)
+    assert lines[0] == ("29/05/2026 03:26:00", said[0], "bad")
 
 
 def _site_page(principal: Principal, lang: str = "vi") -> str:

@@ -22,6 +22,7 @@ from collector.evaluate.rules import (
     power_outages,
     responder,
     service_availability,
+    service_continuity,
     terminal_availability,
     uptime,
 )
@@ -35,6 +36,7 @@ RULES: dict[str, RuleEntry] = {
     "conference_endpoint": conference_endpoint.RULE,
     "terminal_availability": terminal_availability.RULE,
     "service_availability": service_availability.RULE,
+    "service_continuity": service_continuity.RULE,
     "responder": responder.RULE,
     "drill": drill.RULE,
     "contingency": contingency.RULE,

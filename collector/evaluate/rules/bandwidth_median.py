@@ -6,11 +6,17 @@ government WAN (TSLCD, truyền số liệu chuyên dùng) apart.
 over the default route (no kind) counts as Internet.  Each line the inventory lists (``internet``,
 ``tslcd``) is held against its own thresholds; a site with neither (mobile only) is held against
 the Internet figures with its mobile tests.  Fewer than ``min_tests`` tests on a line: unknown.
-The value is the worst ratio median/minimum (below 1: not met); details carry every figure.
+
+The finding's value, threshold and unit are the one figure that decided it, as a person reads it
+(:class:`Decider`): not met, the median furthest below its minimum (the lowest median/minimum),
+in Mbit/s against that minimum; unknown, the line with the fewest tests against ``min_tests``
+(``tests``), or a median with no figure (Mbit/s, value none); met, the median closest to its
+minimum.  Details carry every figure and ``decided_by`` names the one given.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -39,6 +45,31 @@ class Throughput:
     download_mbps: float | None
     upload_mbps: float | None
     tests: Sequence[StoredEvent]
+
+
+@dataclass(frozen=True)
+class Decider:
+    """A figure the verdict may rest on: a median against its minimum, or a test count."""
+
+    name: str  # e.g. "tslcd_upload", "internet_tests"
+    status: Status
+    value: float | None
+    threshold: float
+    unit: str  # "Mbit/s" or "tests"
+
+    @property
+    def ratio(self) -> float:
+        """How far the figure is from its threshold: below 1 it misses it."""
+        if self.value is None or self.threshold <= 0:
+            return float("inf") if self.value is not None else 0.0
+        return self.value / self.threshold
+
+
+def decisive(deciders: Sequence[Decider], status: Status) -> Decider | None:
+    """The figure that decided ``status``: the furthest below (or, met, closest to) its
+    threshold among those with that status."""
+    same = [d for d in deciders if d.status == status]
+    return min(same, key=lambda d: (d.ratio, d.name), default=None)
 
 
 def _figure(e: StoredEvent, name: str) -> float | None:
@@ -77,8 +108,7 @@ def bandwidth_median(inputs: SiteInputs, thresholds: Thresholds, window: Window)
     min_tests = int(number(thresholds, "min_tests"))
     measured = throughput(site_index(inputs))
     details: dict[str, float | int | str | None] = {}
-    statuses: list[Status] = []
-    ratios: list[float] = []
+    deciders: list[Decider] = []
     vi_parts: list[str] = []
     en_parts: list[str] = []
     used: list[StoredEvent] = []
@@ -88,7 +118,8 @@ def bandwidth_median(inputs: SiteInputs, thresholds: Thresholds, window: Window)
         details[f"{prefix}_tests"] = len(got.tests)
         line_vi = LINE_VI[kind]
         if len(got.tests) < min_tests:
-            statuses.append("unknown")
+            count = float(len(got.tests))
+            deciders.append(Decider(f"{prefix}_tests", "unknown", count, min_tests, "tests"))
             vi_parts.append(f"{line_vi}: mới có {len(got.tests)} lần đo (cần {min_tests})")
             en_parts.append(f"{kind}: {len(got.tests)} tests (needs {min_tests})")
             continue
@@ -96,11 +127,8 @@ def bandwidth_median(inputs: SiteInputs, thresholds: Thresholds, window: Window)
             minimum = number(thresholds, f"{prefix}_{way}_mbps")
             details[f"{prefix}_{way}_mbps"] = round(value, 2) if value is not None else None
             details[f"{prefix}_{way}_min_mbps"] = minimum
-            if value is None or minimum <= 0:
-                statuses.append("unknown" if value is None else "met")
-                continue
-            ratios.append(value / minimum)
-            statuses.append("met" if value >= minimum else "not_met")
+            met: Status = "unknown" if value is None else "met" if value >= minimum else "not_met"
+            deciders.append(Decider(f"{prefix}_{way}", met, value, minimum, "Mbit/s"))
         vi_parts.append(
             f"{line_vi}: tải xuống {_mb(got.download_mbps, 'vi')}, "
             f"tải lên {_mb(got.upload_mbps, 'vi')} Mbit/s "
@@ -113,9 +141,12 @@ def bandwidth_median(inputs: SiteInputs, thresholds: Thresholds, window: Window)
             f"(minimum {_mb(number(thresholds, f'{prefix}_download_mbps'), 'en')}/"
             f"{_mb(number(thresholds, f'{prefix}_upload_mbps'), 'en')})"
         )
+    statuses = {d.status for d in deciders}
     status: Status = (
         "not_met" if "not_met" in statuses else "unknown" if "unknown" in statuses else "met"
     )
+    decider = decisive(deciders, status)
+    details["decided_by"] = decider.name if decider else None
     head_vi = {"met": "Băng thông đạt", "not_met": "Băng thông thấp", "unknown": "Chưa đủ số đo"}
     head_en = {"met": "Bandwidth meets", "not_met": "Bandwidth low", "unknown": "Too few tests"}
     note_vi, note_en = refs_note(len(used))
@@ -125,9 +156,9 @@ def bandwidth_median(inputs: SiteInputs, thresholds: Thresholds, window: Window)
         inputs,
         window,
         status,
-        value=round(min(ratios), 4) if ratios else None,
-        threshold=1.0,
-        unit="ratio",
+        value=decider.value if decider else None,
+        threshold=decider.threshold if decider else None,
+        unit=decider.unit if decider else "Mbit/s",
         vi=f"{head_vi[status]} (trung vị): " + "; ".join(vi_parts),
         en=f"{head_en[status]} (median): " + "; ".join(en_parts),
         evidence=[events_evidence(used, "Các lần đo tốc độ" + note_vi, "Speed tests" + note_en)]
@@ -139,8 +170,9 @@ def bandwidth_median(inputs: SiteInputs, thresholds: Thresholds, window: Window)
 
 
 def _mb(value: float | None, lang: i18n.Lang) -> str:
-    """A figure in Mbit/s to one decimal; ``?`` when there is none."""
-    return "?" if value is None else i18n.number(value, 1, lang)
+    """A figure in Mbit/s cut to one decimal (never rounded up to the minimum it misses);
+    ``?`` when there is none."""
+    return "?" if value is None else i18n.number(math.floor(value * 10) / 10, 1, lang)
 
 
 RULE = RuleEntry(

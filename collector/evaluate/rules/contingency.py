@@ -30,9 +30,13 @@ journal can show, the fallback seen working (001 §2.2.6.b, 000 §IV.8.3 and Ph�
    drill proves it).  If the site sent nothing in the window, it is unknown: the silence is the
    link's or the agent's finding, not proof that the fallback fails.
 
-Any part not met: not met; else any part unknown: unknown; else met.  Value: the risks with an
-approved (and where required, proven) plan, unit ``risks``.  Evidence: inventory paths (field
-names, never the plans' texts or persons) and event refs.
+Any part not met: not met; else any part unknown: unknown; else met.  Value: the risks ready,
+that is with an approved plan and, where required, its fallback seen working (unit ``risks``,
+threshold: every risk); unknown has no value (no figure decided it).  The sentence opens with the
+same figure (``3/5 rủi ro sẵn sàng``) and then names every risk that is not ready with why (no
+approved plan, fallback failed, not seen, or unknown), then the fallbacks seen working, so the
+figure and the words never disagree.  Evidence: inventory paths (field names, never the plans'
+texts or persons) and event refs.
 """
 
 from __future__ import annotations
@@ -98,20 +102,19 @@ def contingency(inputs: SiteInputs, thresholds: Thresholds, window: Window) -> F
     late = sorted((p.approved_on, r) for r, p in approved.items() if due and p.approved_on > due)
     since = window.end - max_age * DAY_SECONDS
     proofs = [_proof(r, inputs, since, max_age) for r in proven if r in approved]
-    failed = {p.risk for p in proofs if p.status != "met"}
-    ready = [r for r in risks if r in approved and r not in failed]
-    parts_vi, parts_en = _approval(len(risks), missing, late, due)
-    parts_vi += [p.vi for p in proofs]
-    parts_en += [p.en for p in proofs]
+    by_proof = {p.risk: p for p in proofs}
+    unready = [r for r in risks if r in missing or (r in by_proof and by_proof[r].status != "met")]
+    ready = [r for r in risks if r not in unready]
     statuses = ["not_met" if missing else "met", *(p.status for p in proofs)]
     status: Status = (
         "not_met" if "not_met" in statuses else "unknown" if "unknown" in statuses else "met"
     )
     cause = next((p.cause for p in proofs if p.status == "not_met" and p.cause), None)
-    head_vi = {"met": "Đủ phương án dự phòng", "not_met": "Chưa đủ phương án dự phòng"}
-    head_en = {"met": "Contingency plans ready", "not_met": "Contingency plans not ready"}
+    vi, en = _sentences(status, len(ready), len(risks), unready, by_proof, late, due)
     details: Details = {
         "risks": len(risks),
+        "ready": len(ready),
+        "not_ready": ",".join(unready),
         "approved": len(approved),
         "missing": len(missing),
         "approved_late": len(late),
@@ -124,35 +127,56 @@ def contingency(inputs: SiteInputs, thresholds: Thresholds, window: Window) -> F
         inputs,
         window,
         status,
-        value=float(len(ready)),
+        value=None if status == "unknown" else float(len(ready)),
         threshold=len(risks),
         unit="risks",
-        vi=head_vi.get(status, "Phương án dự phòng") + ": " + "; ".join(parts_vi),
-        en=head_en.get(status, "Contingency plans") + ": " + "; ".join(parts_en),
+        vi=vi,
+        en=en,
         evidence=_evidence(inputs, risks, missing, proofs),
         cause=cause,
         details=details,
     )
 
 
-def _approval(
-    count: int, missing: Sequence[str], late: Sequence[tuple[date, str]], due: date | None
-) -> tuple[list[str], list[str]]:
-    """The plans part of the sentences: the risks without an approved plan, the late ones."""
-    if missing:
-        vi, en = risk_words(missing)
-        parts_vi, parts_en = (
-            [f"chưa có phương án được phê duyệt: {vi}"],
-            [f"no approved plan for: {en}"],
-        )
-    else:
-        parts_vi, parts_en = [f"có phương án cho {count} rủi ro"], [f"plans for {count} risks"]
+_HEAD = {
+    "met": ("Đủ phương án dự phòng", "Contingency plans ready"),
+    "not_met": ("Chưa đủ phương án dự phòng", "Contingency plans not ready"),
+    "unknown": ("Chưa rõ phương án dự phòng", "Contingency plans unknown"),
+}
+
+
+def _sentences(
+    status: Status,
+    ready: int,
+    count: int,
+    unready: Sequence[str],
+    proofs: dict[str, Proof],
+    late: Sequence[tuple[date, str]],
+    due: date | None,
+) -> tuple[str, str]:
+    """The figure first (``3/5 rủi ro sẵn sàng``, the finding's value), then each risk that is
+    not ready with why, then the fallbacks seen working, then late approvals."""
+    head_vi, head_en = _HEAD.get(status, _HEAD["unknown"])
+    parts_vi = [f"{ready}/{count} rủi ro sẵn sàng"]
+    parts_en = [f"{ready} of {count} risks ready"]
+    for risk in unready:
+        word_vi, word_en = risk_words([risk])
+        proof = proofs.get(risk)
+        why_vi = proof.vi if proof else "chưa có phương án được phê duyệt"
+        why_en = proof.en if proof else "no approved plan"
+        parts_vi.append(f"{word_vi}: {why_vi}")
+        parts_en.append(f"{word_en}: {why_en}")
+    for proof in proofs.values():
+        if proof.risk not in unready:
+            word_vi, word_en = risk_words([proof.risk])
+            parts_vi.append(f"{word_vi}: {proof.vi}")
+            parts_en.append(f"{word_en}: {proof.en}")
     if late and due:
         vi, en = risk_words(r for _d, r in late)
         newest = late[-1][0]
         parts_vi.append(f"phê duyệt muộn ({vi}: đến {day_vi(newest)}, hạn {day_vi(due)})")
         parts_en.append(f"approved late ({en}: by {day_en(newest)}, due {day_en(due)})")
-    return parts_vi, parts_en
+    return f"{head_vi}: " + "; ".join(parts_vi), f"{head_en}: " + "; ".join(parts_en)
 
 
 def _evidence(
@@ -180,13 +204,7 @@ def _proof(risk: str, inputs: SiteInputs, since: float, max_age: float) -> Proof
         return _link_proof(inputs, since, max_age)
     if risk == "power_loss":
         return _power_proof(inputs, since, max_age)
-    words = risk_words([risk])
-    return Proof(
-        risk,
-        "unknown",
-        f"{words[0]}: nhật ký không chứng minh được",
-        f"{words[1]}: not in the journal",
-    )
+    return Proof(risk, "unknown", "nhật ký không chứng minh được", "not in the journal")
 
 
 def _newest(inputs: SiteInputs, kinds: Sequence[str]) -> list[StoredEvent]:
@@ -206,7 +224,7 @@ def _unproven(risk: str, inputs: SiteInputs, vi: str, en: str, cause: Cause) -> 
             f"{vi}: điểm không gửi nhật ký trong kỳ, chưa rõ",
             f"{en}: the site sent no journal in the window, unknown",
         )
-    return Proof(risk, "not_met", f"{vi}: chưa chứng minh", f"{en}: unproven", cause=cause)
+    return Proof(risk, "not_met", vi, en, cause=cause)
 
 
 def _link_proof(inputs: SiteInputs, since: float, max_age: float) -> Proof:

@@ -13,6 +13,15 @@ every request when the likely cause is power (:func:`timeline.local_cause`: main
 ran out, the link down because the power went), are left out of the loss figure; the details
 count them (``rounds_left_out_no_power``, ``rounds_left_out_power_cause``) and the sentences say
 so.  A round that lost only some requests had a working modem: it is a coverage figure and stays.
+
+The plans set a date by which the dead zones are cleared (``deadline``, ISO in the catalogue, the
+last day it allows).  A dead zone's sentence gives it as people read a date (``30/11/2025``); once
+the evaluation (the window's end, in Vietnam's time) is past that day, the dead zone is overdue:
+"quá hạn từ 30/11/2025", with ``overdue: 1`` and ``days_overdue`` in the details.
+
+Each survey point's evidence names the place (the village: thôn, bản, tổ dân phố, as the
+surveyor labelled it) and its figures: download, loss, and the modem's RSRP and RSRQ and operator
+when it had one.
 """
 
 from __future__ import annotations
@@ -20,6 +29,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from collector.evaluate.model import (
     Evidence,
@@ -39,6 +49,7 @@ from collector.evaluate.rules._common import (
     refs_note,
     text,
 )
+from collector.evaluate.rules._plans import day_vi, end_day
 from collector.evaluate.rules.bandwidth_median import throughput
 from collector.evaluate.timeline import SiteIndex, Span, local_cause, site_index, unpowered_spans
 from collector.events import StoredEvent
@@ -66,6 +77,7 @@ def dead_zone(inputs: SiteInputs, thresholds: Thresholds, window: Window) -> Fin
     low = number(thresholds, "min_download_mbps")
     max_loss = number(thresholds, "max_loss_ratio")
     deadline = text(thresholds, "deadline")
+    due = _deadline(deadline)
     index = site_index(inputs)
     mobile = throughput(index).get("mobile")
     rounds = [e for e in index.kind("link_quality") if e.details.get("link_kind") == "mobile"]
@@ -124,8 +136,16 @@ def dead_zone(inputs: SiteInputs, thresholds: Thresholds, window: Window) -> Fin
         reasons_vi.append(f"{len(dead_points)} điểm khảo sát dưới ngưỡng")
         reasons_en.append(f"{len(dead_points)} survey points below threshold")
     if dead:
-        vi = "Điểm lõm sóng: " + "; ".join(reasons_vi) + f" — cần xoá trước {deadline}"
-        en = "Coverage dead zone: " + "; ".join(reasons_en) + f" (deadline {deadline})"
+        late = _days_overdue(due, window)
+        details["overdue"] = int(late > 0)
+        details["days_overdue"] = late
+        shown = day_vi(due)
+        if late > 0:
+            vi_due, en_due = f" — quá hạn từ {shown}", f" (overdue since {shown})"
+        else:
+            vi_due, en_due = f" — cần xoá trước {shown}", f" (deadline {shown})"
+        vi = "Điểm lõm sóng: " + "; ".join(reasons_vi) + vi_due
+        en = "Coverage dead zone: " + "; ".join(reasons_en) + en_due
     else:
         vi = "Sóng di động đạt ngưỡng"
         en = "Mobile coverage meets the threshold"
@@ -215,18 +235,48 @@ def _lost_all(e: StoredEvent) -> bool:
     return (isinstance(loss, int | float) and loss >= 1.0) or e.details.get("received") == 0
 
 
+def _deadline(value: str) -> date:
+    """The catalogue's ``deadline`` (``2025-11-30``), the last day it allows."""
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"threshold 'deadline' is {value!r}, not a date (YYYY-MM-DD)") from None
+
+
+def _days_overdue(due: date, window: Window) -> int:
+    """Days from the deadline to the day the evaluation ends (0 on the day itself and before)."""
+    return max(0, (end_day(window) - due).days)
+
+
 def _survey_evidence(p: SurveyPoint) -> Evidence:
-    down, down_en = "không đo được", "failed"
-    if p.download_bps is not None:
-        down = f"{i18n.number(mbit(p.download_bps), 1, 'vi')} Mbit/s"
-        down_en = f"{i18n.number(mbit(p.download_bps), 1, 'en')} Mbit/s"
+    """The place (a village as the surveyor named it), when, and every figure it gave."""
     where = f"{p.latitude:.5f},{p.longitude:.5f}"
+    day = i18n.local(p.wall_time).strftime("%d/%m/%Y")
+    vi, en = _survey_figures(p, "vi"), _survey_figures(p, "en")
     return Evidence(
         "survey",
-        f"Khảo sát tại {p.label} ({where}): tải xuống {down}",
-        f"Survey at {p.label} ({where}): download {down_en}",
+        f"Khảo sát tại {p.label} ({where}) ngày {day}: {vi}",
+        f"Survey at {p.label} ({where}) on {day}: {en}",
         (f"survey:{p.label}@{p.wall_time:.0f}",),
     )
+
+
+def _survey_figures(p: SurveyPoint, lang: i18n.Lang) -> str:
+    vi = lang == "vi"
+    if p.download_bps is None:
+        parts = ["tải xuống không đo được" if vi else "download failed"]
+    else:
+        shown = i18n.number(mbit(p.download_bps), 1, lang)
+        parts = [f"{'tải xuống' if vi else 'download'} {shown} Mbit/s"]
+    if p.loss_ratio is not None:
+        parts.append(f"{'mất gói' if vi else 'loss'} {i18n.percent(p.loss_ratio, lang)}")
+    if p.rsrp_dbm is not None:
+        parts.append(f"RSRP {i18n.number(p.rsrp_dbm, 0, lang)} dBm")
+    if p.rsrq_db is not None:
+        parts.append(f"RSRQ {i18n.number(p.rsrq_db, 1, lang)} dB")
+    text = ", ".join(parts)
+    carrier = ", ".join(x for x in (p.operator, p.technology) if x)
+    return f"{text} ({carrier})" if carrier else text
 
 
 def province(

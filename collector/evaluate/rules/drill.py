@@ -14,8 +14,12 @@ From the inventory only, as of the day the evaluation ends (Vietnam's time):
 - Not met, with the date and result of the newest drill, or "chưa diễn tập" when there is none;
   not met too when the site has no plan for the risk.
 
-Value: the newest drill's age in days against ``max_age_days``.  Drill notes are internal
-(``read_personal``) and never copied into the finding.
+Value: the figure that decided.  The newest drill's age in days against ``max_age_days`` when the
+age decides (met, or too old); when a recent drill fails on its result alone (``partial`` not
+accepted, ``failed``) no number decided it: the value and threshold are none, the unit
+``result`` and the sentence names the result, so a 60-day-old partial drill never shows "60
+ngày" beside a met site's "61 ngày".  Drill notes are internal (``read_personal``) and never
+copied into the finding.
 """
 
 from __future__ import annotations
@@ -118,14 +122,16 @@ def drill(inputs: SiteInputs, thresholds: Thresholds, window: Window) -> Finding
         f"Inventory: {len(held)} drills, {last_en}",
         (plan_path(site, risk, f"drills[{index}]"),),
     )
+    by_result = recent and not passed  # the age would read as met: the result decided
+    details["decided_by"] = "result" if by_result else "age"
     return finding(
         TARGET,
         inputs,
         window,
         status,
-        value=float(age),
-        threshold=max_age,
-        unit="days",
+        value=None if by_result else float(age),
+        threshold=None if by_result else max_age,
+        unit="result" if by_result else "days",
         vi=vi,
         en=en,
         evidence=(evidence,),

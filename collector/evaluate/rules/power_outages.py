@@ -4,14 +4,32 @@ dead zone (điểm lõm điện).
 Counted in the window: every ``mains_state restored`` (its value is the outage in seconds; longer
 than ``sustained_after_minutes`` is sustained, else momentary: Thông tư 05/2025/TT-BCT, Điều 15),
 the outages a ``mains_flapping ended`` summarises, and an outage still in progress at the window's
-end (``lost`` with no ``restored``).  Minutes without mains are clipped to the window.  A UPS that
-ran out (``ups_depleted``) sooner than ``min_ups_holdup_minutes`` is reported; a depletion the
-agent retracted (``ups_depletion_retracted``: the UPS answered again on battery) is not: it gives
-no hold-up figure.
+end (``lost`` with no ``restored``).  Minutes without mains are clipped to the window.
 
-Unknown when nothing watches the power (no UPS in the inventory and no power event at all), or when
+The UPS's hold-up (thời gian lưu điện): a ``ups_depleted`` in the window that falls inside a
+mains outage (a ``lost``..``restored`` span, one still open, or a flapping period) ran flat after
+its value in seconds on battery.  Under ``min_ups_holdup_minutes`` the site fails on hold-up,
+cause power; the finding gives the hold-up seen beside the inventory's rated minutes
+(``Ups.rated_minutes`` of the UPS the event names, else of the site's only UPS).  A depletion the
+agent retracted (``ups_depletion_retracted``: the UPS answered again on battery) gives no hold-up
+figure; nor does one outside any outage (the outage ended before the UPS ran flat: no failure of
+hold-up).  ``host_lost_power`` is a lower bound (the agent's box went down with the UPS): the UPS
+ran flat no later than the event (journalled when the box came back), so it fails when even that
+is under the minimum, holds when the bound reaches it, and is undecided in between.
+
+The parts are judged in this order and the first that fails decides the status and gives the
+finding's value, threshold and unit: (1) sustained outages over ``max_sustained_outages``
+(``outages``), (2) minutes without mains over ``max_outage_minutes`` (``minutes``), (3) a UPS that
+ran flat before ``min_ups_holdup_minutes`` (``minutes``: the shortest hold-up seen).  Each is a
+fact more data could not undo, so it stands however much of the window is unknown.  Met gives
+the sustained outages against their maximum.  Only the first two make a power dead zone
+(điểm lõm điện, :func:`power_dead_zones`): a UPS that runs flat is the commune's equipment, not
+the grid.
+
+Unknown when nothing watches the power (no UPS in the inventory and no power event at all), when
 the power sources were not answering for more than ``max_unknown_ratio`` of the window (time
-without mains is known, even when the agent's host went down with it).
+without mains is known, even when the agent's host went down with it), or when no part fails and
+a hold-up is undecided (a lower bound under the minimum).
 """
 
 from __future__ import annotations
@@ -24,6 +42,7 @@ from collector.evaluate.model import Evidence, Finding, RuleEntry, SiteInputs, T
 from collector.evaluate.rules._common import (
     events_evidence,
     finding,
+    local_time,
     number,
     plural,
     refs_note,
@@ -65,7 +84,8 @@ class Outages:
     in_progress_since: float | None = None
     flapping: int = 0
     flapping_now: bool = False
-    spans: list[Span] | None = None
+    spans: list[Span] | None = None  # each outage from its loss, unclipped
+    flapping_spans: list[Span] | None = None  # flapping periods (no single events inside)
 
 
 def _value(e: StoredEvent) -> float | None:
@@ -74,7 +94,7 @@ def _value(e: StoredEvent) -> float | None:
 
 def count_outages(index: SiteIndex, window: Window, sustained_after: float) -> Outages:
     """Outages ended in the window, the one in progress at its end, flapping summaries."""
-    result = Outages(spans=[])
+    result = Outages(spans=[], flapping_spans=[])
     spans = result.spans
     assert spans is not None
     before = index.before("mains_state")
@@ -103,23 +123,34 @@ def count_outages(index: SiteIndex, window: Window, sustained_after: float) -> O
             result.sustained += 1
         else:
             result.momentary += 1
-    _flapping(index, result)
+    _flapping(index, result, window)
     result.seconds += sum(b - a for a, b in _clipped(spans, window))
     return result
 
 
-def _flapping(index: SiteIndex, result: Outages) -> None:
+def _flapping(index: SiteIndex, result: Outages, window: Window) -> None:
     before = index.before("mains_flapping")
     result.flapping_now = bool(before) and before[-1].state == "started"
+    since = before[-1].wall_time if result.flapping_now else None
+    periods = result.flapping_spans
+    assert periods is not None
     for e in index.kind("mains_flapping"):
         result.flapping_now = e.state == "started"
+        if e.state == "started":
+            since = e.wall_time if since is None else since
+            continue
         if e.state != "ended":
             continue
+        began = _float(e.details.get("started_wall_time_unix")) or since or e.wall_time
+        periods.append((min(began, e.wall_time), e.wall_time))
+        since = None
         result.flapping += 1
         d = e.details
         result.sustained += _int(d.get("outages_sustained"))
         result.momentary += _int(d.get("outages_momentary"))
         result.seconds += _float(d.get("sustained_seconds")) + _float(d.get("momentary_seconds"))
+    if since is not None:
+        periods.append((since, window.end))
 
 
 def _int(value: object) -> int:
@@ -150,16 +181,92 @@ def _unknown_seconds(
     def key(e: StoredEvent) -> tuple[str, str, bool | None]:
         return "power", e.subject, True if e.state == "up" else None  # down: blind, not off
 
-    changes = changes_of(index.kind("power_source_state"), key)
+    gaps = agent_gaps(inputs, window)
+    changes = changes_of(index.kind("power_source_state"), key, gaps)
     initial = changes_of(index.before("power_source_state"), key)
     if not changes and not initial:  # no source reports its own state: trust the mains events
         initial = [(window.start, "power", "", True)]
-        segments = sweep([], initial, agent_gaps(inputs, window), window)
+        segments = sweep([], initial, gaps, window)
     else:
-        segments = sweep(changes, initial, agent_gaps(inputs, window), window)
+        segments = sweep(changes, initial, gaps, window)
     unknown = [(a, b) for a, b, state in segments if state is None]
     covered = clip([(a, b, None) for a, b in unknown], merge(mains_off))
     return tally(segments).unknown - sum(b - a for a, b, _ in covered)
+
+
+@dataclass(frozen=True)
+class Holdup:
+    """One UPS that ran flat during a mains outage: how long it held, as far as is known."""
+
+    event: StoredEvent  # the ``ups_depleted``
+    outage_start: float  # the mains loss (or the flapping period's start)
+    seconds: float  # held at least this long (the event's value)
+    at_most: float  # and at most this long: the same, unless the value is a lower bound
+    rated_minutes: float | None  # the inventory's figure for that UPS
+
+    @property
+    def lower_bound(self) -> bool:
+        return self.at_most > self.seconds
+
+    def short(self, minimum: float) -> bool:
+        """Ran flat before ``minimum`` seconds, for certain."""
+        return self.at_most < minimum
+
+    def undecided(self, minimum: float) -> bool:
+        return self.seconds < minimum <= self.at_most
+
+    @property
+    def shown(self) -> float:
+        """The figure a person reads: what it held, or for a lower bound the most it can have."""
+        return self.at_most
+
+
+def _rated_minutes(inputs: SiteInputs, source: str) -> float | None:
+    """The inventory's hold-up of the UPS the agent calls ``source``; the agent's source ids need
+    not be the inventory's, so a site with one UPS gives that one's."""
+    ups = inputs.site.ups
+    named = [u for u in ups if u.id == source]
+    chosen = named[0] if named else (ups[0] if len(ups) == 1 else None)
+    return chosen.rated_minutes if chosen is not None else None
+
+
+def _lower_bound(e: StoredEvent) -> bool:
+    return e.details.get("lower_bound") is True or e.details.get("how") == "host_lost_power"
+
+
+def holdups(
+    inputs: SiteInputs, depleted: Sequence[StoredEvent], outages: Sequence[Span]
+) -> tuple[list[Holdup], int]:
+    """The depletions that fall inside a mains outage, with their hold-up; and how many fell
+    inside none (the outage had ended: not a failure of hold-up)."""
+    found: list[Holdup] = []
+    outside = 0
+    for e in depleted:
+        starts = [a for a, b in outages if a <= e.wall_time <= b]
+        if not starts:
+            outside += 1
+            continue
+        start = max(starts)  # the latest loss before it: a flapping period holds several
+        since_loss = e.wall_time - start
+        held = _value(e)
+        if held is None or held < 0:
+            low, high = (0.0, since_loss) if _lower_bound(e) else (since_loss, since_loss)
+        elif _lower_bound(e):
+            low, high = held, max(held, since_loss)
+        else:
+            low = high = held
+        found.append(Holdup(e, start, low, high, _rated_minutes(inputs, e.subject)))
+    return found, outside
+
+
+@dataclass(frozen=True)
+class _Part:
+    """One part of the target that failed: its figure decides the finding."""
+
+    name: str  # "sustained", "minutes", "holdup"
+    value: float
+    threshold: float
+    unit: str
 
 
 def power_outages(inputs: SiteInputs, thresholds: Thresholds, window: Window) -> Finding:
@@ -196,7 +303,11 @@ def power_outages(inputs: SiteInputs, thresholds: Thresholds, window: Window) ->
     minutes = counted.seconds / 60
     resolved = depletions(index)
     depleted = [e for e in resolved.standing if e.wall_time >= window.start]
-    short = [e for e in depleted if (_value(e) or 0.0) < min_holdup]
+    held, outside = holdups(inputs, depleted, [*mains_off, *(counted.flapping_spans or [])])
+    short = sorted((h for h in held if h.short(min_holdup)), key=lambda h: h.shown)
+    undecided = [h for h in held if h.undecided(min_holdup)]
+    shortest = min(held, key=lambda h: (h.shown, h.event.wall_time), default=None)
+    shown = short[0] if short else (undecided[0] if undecided else shortest)
     details: dict[str, float | int | str | None] = {
         "sustained": counted.sustained,
         "momentary": counted.momentary,
@@ -206,13 +317,29 @@ def power_outages(inputs: SiteInputs, thresholds: Thresholds, window: Window) ->
         "flapping_now": int(counted.flapping_now),
         "ups_depleted": len(depleted),
         "ups_depleted_retracted": sum(e.wall_time >= window.start for e in resolved.retracted),
+        "ups_depleted_outside_outage": outside,
         "ups_short_holdup": len(short),
+        "ups_holdup_undecided": len(undecided),
         "shortest_holdup_minutes": min(
             (round((_value(e) or 0.0) / 60, 1) for e in depleted), default=None
         ),
+        "ups_holdup_seen_minutes": _minutes(shown.shown) if shown else None,
+        "ups_holdup_lower_bound": int(shown.lower_bound) if shown else None,
+        "ups_rated_minutes": shown.rated_minutes if shown else None,
         "unknown_seconds": round(unknown, 3),
     }
-    if unknown > max_unknown * window.seconds:
+    dead = counted.sustained > max_sustained or minutes > max_minutes
+    details["dead_zone"] = int(dead)
+    failed = _first_failing(counted, minutes, short, max_sustained, max_minutes, min_holdup)
+    details["failed_on"] = failed.name if failed else None
+    vi, en = _sentences(counted, minutes, days, sustained_after, max_sustained, max_minutes, dead)
+    if shown is not None and (short or undecided):
+        more_vi, more_en = _holdup_sentence(shown, min_holdup, decided=bool(short))
+        vi, en = f"{vi}; {more_vi}", f"{en}; {more_en}"
+    evidence = _evidence(index, depleted)
+    if shown is not None and (short or undecided):
+        evidence.insert(0, _holdup_evidence(index, shown, min_holdup))
+    if failed is None and unknown > max_unknown * window.seconds:
         return finding(
             TARGET,
             inputs,
@@ -225,28 +352,113 @@ def power_outages(inputs: SiteInputs, thresholds: Thresholds, window: Window) ->
             en="Not enough power data: the UPS did not answer most of the time",
             details=details,
         )
-    dead = counted.sustained > max_sustained or minutes > max_minutes
-    details["dead_zone"] = int(dead)
-    vi, en = _sentences(counted, minutes, days, sustained_after, max_sustained, max_minutes, dead)
-    if short:
-        held = min(_value(e) or 0.0 for e in short)
-        vi += (
-            f"; bộ lưu điện cạn sau {duration(held, 'vi')} (tối thiểu {duration(min_holdup, 'vi')})"
+    if failed is None and undecided:
+        h = undecided[0]
+        return finding(
+            TARGET,
+            inputs,
+            window,
+            "unknown",
+            value=h.seconds / 60,
+            threshold=min_holdup / 60,
+            unit="minutes",
+            vi=vi + " — chưa xác định được UPS có giữ đủ thời gian tối thiểu",
+            en=en + " — whether the UPS held for the minimum cannot be told",
+            evidence=evidence,
+            details=details,
         )
-        en += f"; a UPS ran out after {duration(held, 'en')} (minimum {duration(min_holdup, 'en')})"
+    if failed is None:
+        return finding(
+            TARGET,
+            inputs,
+            window,
+            "met",
+            value=float(counted.sustained),
+            threshold=max_sustained,
+            unit="outages",
+            vi=vi,
+            en=en,
+            evidence=evidence,
+            details=details,
+        )
     return finding(
         TARGET,
         inputs,
         window,
-        "not_met" if dead else "met",
-        value=float(counted.sustained),
-        threshold=max_sustained,
-        unit="outages",
+        "not_met",
+        value=failed.value,
+        threshold=failed.threshold,
+        unit=failed.unit,
         vi=vi,
         en=en,
-        evidence=_evidence(index, depleted),
+        evidence=evidence,
         cause="power",
         details=details,
+    )
+
+
+def _minutes(seconds: float) -> float:
+    return round(seconds / 60, 1)
+
+
+def _first_failing(
+    counted: Outages,
+    minutes: float,
+    short: Sequence[Holdup],
+    max_sustained: float,
+    max_minutes: float,
+    min_holdup: float,
+) -> _Part | None:
+    """The first part that fails, in the module's order: sustained outages, minutes without
+    mains, the UPS's hold-up; None when none does."""
+    if counted.sustained > max_sustained:
+        return _Part("sustained", float(counted.sustained), max_sustained, "outages")
+    if minutes > max_minutes:
+        return _Part("minutes", minutes, max_minutes, "minutes")
+    if short:  # unrounded: 14 min 59 s must not read as the 15 required
+        return _Part("holdup", short[0].shown / 60, min_holdup / 60, "minutes")
+    return None
+
+
+def _holdup_sentence(h: Holdup, minimum: float, *, decided: bool) -> tuple[str, str]:
+    """``UPS cạn sau 3 phút (định mức 25 phút, tối thiểu 15 phút)``."""
+    if h.lower_bound and decided:
+        vi = f"UPS cạn trong vòng {duration(h.at_most, 'vi')}"
+        en = f"the UPS ran flat within {duration(h.at_most, 'en')}"
+    elif h.lower_bound:
+        vi = (
+            f"UPS cạn sau ít nhất {duration(h.seconds, 'vi')}, "
+            f"muộn nhất {duration(h.at_most, 'vi')} (máy tác tử mất điện theo)"
+        )
+        en = (
+            f"the UPS ran flat after at least {duration(h.seconds, 'en')}, "
+            f"at most {duration(h.at_most, 'en')} (the agent's box went down with it)"
+        )
+    else:
+        vi = f"UPS cạn sau {duration(h.seconds, 'vi')}"
+        en = f"the UPS ran flat after {duration(h.seconds, 'en')}"
+    rated_vi = rated_en = ""
+    if h.rated_minutes is not None:
+        rated_vi = f"định mức {duration(h.rated_minutes * 60, 'vi')}, "
+        rated_en = f"rated {duration(h.rated_minutes * 60, 'en')}, "
+    vi += f" ({rated_vi}tối thiểu {duration(minimum, 'vi')})"
+    en += f" ({rated_en}minimum {duration(minimum, 'en')})"
+    return vi, en
+
+
+def _holdup_evidence(index: SiteIndex, h: Holdup, minimum: float) -> Evidence:
+    """The outage's loss and the depletion that decided the hold-up."""
+    lost = [
+        e
+        for e in (*index.before("mains_state"), *index.kind("mains_state"))
+        if e.state == "lost" and abs(e.wall_time - h.outage_start) < 1.0
+    ]
+    vi, en = _holdup_sentence(h, minimum, decided=h.short(minimum))
+    when = local_time(h.outage_start)
+    return events_evidence(
+        [*lost, h.event],
+        f"Mất điện lúc {when}: {vi} (UPS {h.event.subject})",
+        f"Mains lost at {when}: {en} (UPS {h.event.subject})",
     )
 
 
@@ -287,9 +499,14 @@ def _sentences(
 
 
 def power_dead_zones(findings: Iterable[Finding]) -> list[Finding]:
-    """The province's power dead zones (danh sách điểm lõm điện): INF-PWR findings not met,
-    the most minutes without mains first."""
-    dead = [f for f in findings if f.target == TARGET and f.status == "not_met"]
+    """The province's power dead zones (danh sách điểm lõm điện), for the power company: INF-PWR
+    findings not met on the outages or the minutes without mains (not on a UPS that ran flat: the
+    commune's own equipment), the most minutes without mains first."""
+    dead = [
+        f
+        for f in findings
+        if f.target == TARGET and f.status == "not_met" and f.details.get("dead_zone") == 1
+    ]
     return sorted(dead, key=lambda f: (-float(f.details.get("outage_minutes") or 0), f.site))
 
 

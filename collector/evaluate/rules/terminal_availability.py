@@ -2,11 +2,12 @@
 hours.
 
 Every terminal of the inventory (and any other the journal reports) is followed through its
-``terminal_state`` events; its availability is up time over known time inside the service hours
-(the agent's default schedule: :mod:`collector.evaluate.hours`).  Not met when a kind of
-``required_kinds`` is missing from the inventory or a terminal is below
-``min_availability_in_service``; unknown when a terminal has no data for more than
-``max_unknown_ratio`` of the service hours.  The sentence names the worst terminal.
+``terminal_state`` events; its availability is up time over known time inside the site's service
+hours (the province's calendar with the site's changes, public holidays closed:
+:mod:`collector.evaluate.hours`).  Not met when a kind of ``required_kinds`` is missing from the
+inventory or a terminal is below ``min_availability_in_service``; unknown when a terminal has no
+data for more than ``max_unknown_ratio`` of the service hours.  The sentence names the worst
+terminal.
 """
 
 from __future__ import annotations
@@ -87,7 +88,7 @@ def terminal_hours(inputs: SiteInputs, window: Window) -> dict[str, TerminalHour
     for tid in dict.fromkeys([*listed, *by_id]):
         events = by_id.get(tid, [])
         kind, name = listed.get(tid, (_kind_of(events, before.get(tid)), ""))
-        changes = changes_of(events, _key)
+        changes = changes_of(events, _key, gaps)
         initial = changes_of([before[tid]] if tid in before else [], _key)
         inside = clip(sweep(changes, initial, gaps, window), spans)
         result[tid] = TerminalHours(
