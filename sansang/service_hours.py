@@ -22,7 +22,7 @@ import datetime as dt
 import functools
 import re
 from datetime import date, datetime, time
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays as holidays_lib
@@ -136,7 +136,33 @@ def _distinct(days: list[date], what: str) -> list[date]:
     return days
 
 
-class ServiceHours(StrictModel):
+class _DaysOffAndOn(StrictModel):
+    """The checks of a calendar's ``holidays`` (closed days) and ``open_days`` (days it serves
+    although closed otherwise), shared by :class:`ServiceHours` and :class:`CalendarOverride`."""
+
+    @field_validator("holidays", check_fields=False)
+    @classmethod
+    def _distinct_holidays(cls, value: list[date]) -> list[date]:
+        return _distinct(value, "holiday")
+
+    @field_validator("open_days", check_fields=False)
+    @classmethod
+    def _distinct_open_days(cls, value: list[OpenDay]) -> list[OpenDay]:
+        _distinct([d.date for d in value], "open day")
+        return value
+
+    @model_validator(mode="after")
+    def _open_or_closed(self) -> Self:
+        open_days: list[OpenDay] = getattr(self, "open_days")  # noqa: B009 (fields of subclasses)
+        holidays: list[date] = getattr(self, "holidays")  # noqa: B009
+        both = sorted({d.date for d in open_days} & set(holidays))
+        if both:
+            days = ", ".join(d.isoformat() for d in both)
+            raise ValueError(f"{days} is both in `holidays` and in `open_days`; keep one")
+        return self
+
+
+class ServiceHours(_DaysOffAndOn):
     """Giờ làm việc: when the centre serves the public."""
 
     timezone: str = Field(default=ZONE_NAME, description="IANA time zone of the centre")
@@ -173,25 +199,6 @@ class ServiceHours(StrictModel):
                 f"unknown time zone '{value}'; use an IANA name such as 'Asia/Ho_Chi_Minh'"
             ) from err
         return value
-
-    @field_validator("holidays")
-    @classmethod
-    def _distinct_holidays(cls, value: list[date]) -> list[date]:
-        return _distinct(value, "holiday")
-
-    @field_validator("open_days")
-    @classmethod
-    def _distinct_open_days(cls, value: list[OpenDay]) -> list[OpenDay]:
-        _distinct([d.date for d in value], "open day")
-        return value
-
-    @model_validator(mode="after")
-    def _open_or_closed(self) -> ServiceHours:
-        both = sorted({d.date for d in self.open_days} & set(self.holidays))
-        if both:
-            days = ", ".join(d.isoformat() for d in both)
-            raise ValueError(f"{days} is both in `holidays` and in `open_days`; keep one")
-        return self
 
     def ranges_on(self, day: date) -> Bounds:
         """The opening ranges of the local date ``day`` (empty: closed all day)."""
@@ -232,7 +239,7 @@ class ServiceHours(StrictModel):
         )
 
 
-class CalendarOverride(StrictModel):
+class CalendarOverride(_DaysOffAndOn):
     """What one site changes in the province's calendar (`calendar` of a site in the
     inventory): its own weekly hours, and days it closes or opens besides the province's."""
 
@@ -247,25 +254,6 @@ class CalendarOverride(StrictModel):
         default_factory=list,
         description="days this site serves although the province's calendar says closed",
     )
-
-    @field_validator("holidays")
-    @classmethod
-    def _distinct_holidays(cls, value: list[date]) -> list[date]:
-        return _distinct(value, "holiday")
-
-    @field_validator("open_days")
-    @classmethod
-    def _distinct_open_days(cls, value: list[OpenDay]) -> list[OpenDay]:
-        _distinct([d.date for d in value], "open day")
-        return value
-
-    @model_validator(mode="after")
-    def _open_or_closed(self) -> CalendarOverride:
-        both = sorted({d.date for d in self.open_days} & set(self.holidays))
-        if both:
-            days = ", ".join(d.isoformat() for d in both)
-            raise ValueError(f"{days} is both in `holidays` and in `open_days`; keep one")
-        return self
 
 
 def site_hours(province: ServiceHours, site: CalendarOverride | None) -> ServiceHours:

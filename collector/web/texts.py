@@ -284,6 +284,11 @@ UNITS: dict[str, Unit] = {
 }
 
 
+# Units whose threshold is the whole the value counts from (every risk has a plan): the figure
+# says "of how many" itself.
+OUT_OF_THRESHOLD = frozenset({"risks"})
+
+
 def _as_given(value: float, unit: str, lang: Lang) -> str:
     """A unit this module does not know: the number and the unit as the finding gives them."""
     decimals = 0 if abs(value) >= 10 or value == round(value) else 1
@@ -333,28 +338,14 @@ def at_most(f: Finding) -> bool:
     return (value < bound) == (f.status == "met")
 
 
-def _slowest_line(f: Finding) -> tuple[float, float] | None:
-    """INF-BW's value is the lowest ratio of a median to its minimum over the lines (Internet,
-    TSLCD); a person reads that line's download in Mbit/s against its minimum."""
-    lines = []
-    for prefix in ("internet", "tslcd"):
-        got = f.details.get(f"{prefix}_download_mbps")
-        floor = f.details.get(f"{prefix}_download_min_mbps")
-        if isinstance(got, int | float) and isinstance(floor, int | float) and floor > 0:
-            lines.append((got / floor, float(got), float(floor)))
-    if not lines:
-        return None
-    _, got, floor = min(lines)
-    return got, floor
-
-
 def finding_figures(f: Finding, lang: Lang) -> tuple[str, str]:
-    """The finding's value and threshold as a person reads them: ``(48 Mbit/s, 100 Mbit/s)``."""
-    if f.target == "INF-BW" and f.unit == "ratio":
-        line = _slowest_line(f)
-        if line is not None:
-            return figure(line[0], "Mbit/s", lang), figure(line[1], "Mbit/s", lang)
-    return figure(f.value, f.unit, lang), threshold(f.threshold, f.unit, lang)
+    """The finding's value and threshold as a person reads them: ``(48 Mbit/s, 100 Mbit/s)``;
+    a count of risks out of all of them (the threshold): ``4/5 rủi ro``."""
+    written = threshold(f.threshold, f.unit, lang)
+    total = f.threshold
+    if f.unit in OUT_OF_THRESHOLD and f.value is not None and isinstance(total, int | float):
+        return figure(f.value, f.unit, lang).replace(" ", f"/{int(total)} ", 1), written
+    return figure(f.value, f.unit, lang), written
 
 
 def bound(f: Finding, lang: Lang, written: str) -> str:
@@ -387,7 +378,8 @@ SHORT_TITLES: dict[str, tuple[str, str]] = {
     "INF-PWR": ("Nguồn điện", "Power"),
     "INF-HNTH": ("Hội nghị truyền hình", "Video conference"),
     "INF-EQUIP": ("Thiết bị đầu cuối", "Terminals"),
-    "OPS-247": ("Một cửa, DVCQG 24/7", "One-stop, portal 24/7"),
+    # Per site: the systems as reached from the commune (the systems themselves: the province row).
+    "OPS-247": ("Truy cập Một cửa, DVCQG", "One-stop, portal reached"),
     "OPS-CONT": ("Phục vụ liên tục", "Continuous service"),
     "SEC-LEVEL": ("An toàn theo cấp độ", "Security level"),
     "SEC-MEASURES": ("Biện pháp an toàn", "Security measures"),

@@ -361,7 +361,7 @@ def test_the_columns_and_the_filter_name_the_targets(
     assert [code for _name, code in headers] == TARGETS
     names = dict((code, name) for name, code in headers)
     assert names["INF-PWR"] == "Nguồn điện" and names["INF-BW"] == "Băng thông"
-    assert names["SEC-TEAM"] == "Đội ứng cứu" and names["OPS-247"] == "Một cửa, DVCQG 24/7"
+    assert names["SEC-TEAM"] == "Đội ứng cứu" and names["OPS-247"] == "Truy cập Một cửa, DVCQG"
     assert all(name and name != code for code, name in names.items())
     options = re.findall(r'<option value="([A-Z0-9-]+)"[^>]*>([^<]*)</option>', html)
     assert options == [(code, f"{names[code]} ({code})") for code in TARGETS]
@@ -391,7 +391,7 @@ def test_a_cell_and_its_tooltip_give_the_figure_beside_its_threshold(
         ("not_met", 3.5, 10, "Mbit/s", "3,5 Mbit/s (cần ≥ 10 Mbit/s)"),
         ("not_met", 250.0, 240, "minutes", "4 giờ 10 phút (tối đa 4 giờ)"),
         ("not_met", 400.0, 365, "days", "400 ngày (tối đa 365 ngày)"),
-        ("not_met", 3.0, 5, "risks", "3 rủi ro (cần ≥ 5)"),
+        ("not_met", 3.0, 5, "risks", "3/5 rủi ro (cần ≥ 5)"),
         ("met", 12.0, 10, "req/s", "12 req/s (cần ≥ 10 req/s)"),  # unknown unit: as given
     ],
 )
@@ -651,18 +651,11 @@ def test_the_national_board_renders_in_well_under_a_second(catalogue: Catalogue)
     assert first < 2.0 and again < 1.0, (first, again)
 
 
-def test_bandwidth_reads_in_mbits_of_the_slowest_line_not_as_a_ratio() -> None:
-    """INF-BW's value is the lowest median/minimum ratio; the board shows that line's figure."""
-    f = webdata.finding("21025-main", "INF-BW", "not_met")
-    details = {
-        "internet_download_mbps": 150.0,
-        "internet_download_min_mbps": 100.0,
-        "tslcd_download_mbps": 12.0,
-        "tslcd_download_min_mbps": 20.0,
-    }
-    bw = dataclasses.replace(f, unit="ratio", value=0.6, threshold=1.0, details=details)
-    assert texts.finding_figures(bw, "vi") == ("12 Mbit/s", "20 Mbit/s")
-    assert texts.finding_figures(dataclasses.replace(bw, details={}), "vi") == ("60 %", "100 %")
+def test_risks_read_as_a_share_of_all_the_risks() -> None:
+    f = webdata.finding("21025-main", "SEC-CONTINGENCY", "not_met")
+    risks = dataclasses.replace(f, unit="risks", value=4.0, threshold=5)
+    assert texts.finding_figures(risks, "vi") == ("4/5 rủi ro", "5")
+    assert texts.finding_figures(risks, "en")[0] == "4/5 risks"
 
 
 def test_the_site_page_in_english() -> None:
