@@ -4,7 +4,7 @@ Pure functions over an :class:`Evaluation` and the inventory: no I/O, so the boa
 database query at all.  Rows are formatted once per evaluation and language
 (:func:`board_rows` keeps the newest), then filtered and sorted per request
 (``?target=INF-PWR&status=not_met&q=sa thay&sort=INF-PWR&order=desc``).  A figure is written
-once, by ``texts.figure`` for its unit, and the cell, its tooltip, the map's dot and the site
+once, by ``fmt.figure`` for its unit, and the cell, its tooltip, the map's dot and the site
 page all read that one text.
 """
 
@@ -18,6 +18,7 @@ from html import escape
 from typing import Any, TypeVar, cast
 from urllib.parse import urlencode
 
+from collector import figures as fmt
 from collector.evaluate.model import (
     STATUSES,
     Evaluation,
@@ -147,7 +148,7 @@ def index(evaluation: Evaluation | None) -> dict[str, dict[str, Finding]]:
 
 def titles(catalogue: Catalogue, lang: Lang) -> dict[str, str]:
     """The evaluated targets' short names by id (``INF-PWR`` -> ``Nguồn điện``)."""
-    return {t.id: texts.short_title(t, lang) for t in columns(catalogue)}
+    return {t.id: fmt.short_title(t, lang) for t in columns(catalogue)}
 
 
 def cell(target: str, f: Finding | None, lang: Lang) -> Cell:
@@ -155,8 +156,8 @@ def cell(target: str, f: Finding | None, lang: Lang) -> Cell:
     if f is None:
         return Cell(target, "unknown", "—", None, "", texts.t("no_figure", lang))
     sentence = f.vi if lang == "vi" else f.en
-    figures = texts.finding_figures(f, lang)
-    reading = texts.reading(f, lang, figures)
+    figures = fmt.finding_figures(f, lang)
+    reading = fmt.reading(f, lang, figures)
     dead_zone = f.status == "not_met" and f.details.get("dead_zone", 1) == 1
     return Cell(target, f.status, figures[0], f.value, sentence, reading, dead_zone)
 
@@ -312,7 +313,7 @@ def rollups(
     out = []
     for i, target in enumerate(columns(catalogue)):
         title = target.title.vi if lang == "vi" else target.title.en
-        name = texts.short_title(target, lang)
+        name = fmt.short_title(target, lang)
         r = given.get(target.id)
         if r is not None:
             out.append(Rollup(target.id, title, name, r.met, r.not_met, r.unknown))
@@ -384,8 +385,8 @@ def _dead_point(p: SurveyPoint, lang: Lang) -> DeadPoint:
     if p.download_bps is None:
         down = texts.t("survey_failed", lang)
     else:
-        down = texts.figure(p.download_bps * 8 / 1e6, "Mbit/s", lang)
-    loss = texts.figure(p.loss_ratio, "ratio", lang)
+        down = fmt.figure(p.download_bps * 8 / 1e6, "Mbit/s", lang)
+    loss = fmt.figure(p.loss_ratio, "ratio", lang)
     operator = ", ".join(x for x in (p.operator, p.technology) if x)
     sentence = texts.t(
         "survey_sentence",
@@ -497,7 +498,7 @@ def province_systems(evaluation: Evaluation | None, lang: Lang, total: int) -> l
             SystemLine(
                 name=name,
                 status=f.status,
-                reading=texts.reading(f, lang),
+                reading=fmt.reading(f, lang),
                 summary=_summary(f, mine, lang),
                 outages=tuple(_outage_words(o, total, lang) for o in mine),
                 sentence=f.vi if lang == "vi" else f.en,

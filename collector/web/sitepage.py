@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from collector import figures as fmt
 from collector.evaluate.model import Evaluation, Finding, LiveSite, Status
 from collector.events import StoredEvent
 from collector.inventory.model import Site
@@ -46,7 +47,7 @@ def findings(
     views = []
     for target in board.columns(catalogue):
         title = target.title.vi if lang == "vi" else target.title.en
-        name = texts.short_title(target, lang)
+        name = fmt.short_title(target, lang)
         f = mine.get(target.id)
         if f is None:
             views.append(FindingView(target.id, title, name, "unknown", "—", "—", "", "", "", ()))
@@ -64,14 +65,14 @@ def _view(f: Finding, title: str, lang: Lang, name: str = "") -> FindingView:
         )
         for e in f.evidence
     ]
-    value, threshold = texts.finding_figures(f, lang)
+    value, threshold = fmt.finding_figures(f, lang)
     return FindingView(
         target=f.target,
         title=title,
         name=name or title,
         status=f.status,
         value=value,
-        threshold=texts.bound(f, lang, threshold),
+        threshold=fmt.bound(f, lang, threshold),
         sentence=f.vi if lang == "vi" else f.en,
         window=texts.window(f.window, lang),
         cause=pick(i18n.CAUSES, f.cause, lang) if f.cause and f.status != "met" else "",

@@ -13,9 +13,9 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from collector import figures as fmt
 from collector.events import StoredEvent
 from collector.inventory.model import Site
-from collector.web import texts
 from sansang import i18n
 from sansang.i18n import Lang, duration, pick
 
@@ -165,7 +165,7 @@ def _speedtest(e: StoredEvent, lang: Lang, names: Names) -> str:
 
 
 def _mbits(bytes_per_second: float, lang: Lang) -> str:
-    return texts.figure(bytes_per_second * _MBIT, "Mbit/s", lang)
+    return fmt.figure(bytes_per_second * _MBIT, "Mbit/s", lang)
 
 
 def _reason_any(details: Mapping[str, Any], lang: Lang) -> str:
@@ -178,7 +178,7 @@ def _quality(e: StoredEvent, lang: Lang, names: Names) -> str:
     loss = e.details.get("loss_ratio")
     text = f"{pick(i18n.EVENT_KINDS, 'link_quality', lang)} {names.link(str(link), lang)}"
     if isinstance(loss, int | float):
-        text += f": {'mất gói' if lang == 'vi' else 'loss'} {texts.figure(loss, 'ratio', lang)}"
+        text += f": {'mất gói' if lang == 'vi' else 'loss'} {fmt.figure(loss, 'ratio', lang)}"
     if e.value is not None:
         latency = i18n.number(e.value * 1000, 0, lang)
         text += f", {'độ trễ' if lang == 'vi' else 'latency'} {latency} ms"

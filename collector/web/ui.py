@@ -33,6 +33,7 @@ import jinja2
 import markupsafe
 from aiohttp import web
 
+from collector import figures as fmt
 from collector.context import Collector
 from collector.evaluate.model import STATUSES, Evaluation, LiveSite
 from collector.events import StoredEvent
@@ -105,7 +106,7 @@ def _places(
     """Every site as the map places it, titled and coloured by its worst status."""
     by_key = {s.key: s for s in inventory.sites}
     if names is None:
-        names = [pick(texts.SHORT_TITLES, c.target, lang) for c in rows[0].cells] if rows else []
+        names = [pick(fmt.SHORT_TITLES, c.target, lang) for c in rows[0].cells] if rows else []
     return [
         mapsvg.Place(
             key=r.key,
@@ -332,7 +333,7 @@ def render_site(
         live=sitepage.live_values(live.get(site.key), lang),
         has_hnth=any(term.kind == "video_conference" for term in site.terminals),
         terminal_kind=lambda kind: pick(i18n.TERMINAL_KINDS, kind, lang),
-        minutes=lambda m: texts.figure(m, "minutes", lang),
+        minutes=lambda m: fmt.figure(m, "minutes", lang),
         evaluation=evaluation,
         findings=views,
         timeline=sitepage.events(

@@ -18,6 +18,7 @@ from typing import get_args
 
 import pytest
 
+from collector import figures as fmt
 from collector.alerts import texts as alert_texts
 from collector.evaluate.model import Cause, Finding, Window
 from collector.evaluate.rules import service_availability, uptime
@@ -105,9 +106,9 @@ def test_duration_is_one_form(seconds: float, vi: str, en: str) -> None:
 
 def test_the_board_and_the_findings_write_a_span_the_same_way() -> None:
     span = 2 * 3600 + 5 * 60
-    assert web_texts.figure(span, "seconds", "vi") == "2 giờ 5 phút"
-    assert web_texts.figure(125, "minutes", "vi") == "2 giờ 5 phút"
-    assert web_texts.figure(125, "minutes", "en") == "2 h 5 min"
+    assert fmt.figure(span, "seconds", "vi") == "2 giờ 5 phút"
+    assert fmt.figure(125, "minutes", "vi") == "2 giờ 5 phút"
+    assert fmt.figure(125, "minutes", "en") == "2 h 5 min"
 
 
 # --- numbers, times, language --------------------------------------------------------------------

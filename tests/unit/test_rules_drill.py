@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from collector import figures as fmt
 from collector.evaluate.model import Finding
 from collector.evaluate.rules.drill import drill
 from collector.inventory import model
 from collector.inventory.model import RISKS
-from collector.web import texts
 from tests.support.evaluate import THRESHOLDS, WINDOW, Journal, site
 
 DRILL = THRESHOLDS["SEC-DRILL"]
@@ -44,7 +44,7 @@ def test_a_recent_partial_drill_shows_its_result_not_a_days_figure() -> None:
     assert (partial.value, partial.threshold, partial.unit) == (None, None, "result")
     assert partial.details["decided_by"] == "result" and partial.details["age_days"] == 60
     assert "(đạt một phần)" in partial.vi and "kết quả đạt một phần, cần diễn tập lại" in partial.vi
-    assert texts.finding_figures(partial, "vi") == ("—", "—")
+    assert fmt.finding_figures(partial, "vi") == ("—", "—")
 
 
 def test_a_recent_failed_drill_shows_its_result() -> None:

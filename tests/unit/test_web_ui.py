@@ -16,12 +16,13 @@ from html import unescape
 
 import pytest
 
+from collector import figures as fmt
 from collector.evaluate.model import PROVINCE_SITE, Evaluation, Finding, LiveSite, Status
 from collector.events import StoredEvent
 from collector.inventory.model import Inventory, Terminal, load
 from collector.store import Note
 from collector.targets import Catalogue, load_catalogue
-from collector.web import board, mapsvg, sitepage, texts, timeline, ui
+from collector.web import board, mapsvg, sitepage, timeline, ui
 from collector.web.auth import Principal
 from sansang import communes
 from tests.support import webdata
@@ -74,8 +75,8 @@ def evaluation(province: Inventory, catalogue: Catalogue) -> Evaluation:
 def test_figures_are_written_the_vietnamese_way(
     value: float | None, unit: str, vi: str, en: str
 ) -> None:
-    assert texts.figure(value, unit, "vi") == vi
-    assert texts.figure(value, unit, "en") == en
+    assert fmt.figure(value, unit, "vi") == vi
+    assert fmt.figure(value, unit, "en") == en
 
 
 def test_the_board_shows_every_commune_and_every_target_with_colour_symbol_and_figure(
@@ -405,7 +406,7 @@ def test_one_formatter_per_unit_with_the_threshold_beside_the_figure(
         threshold=threshold,
         unit=unit,
     )
-    assert texts.reading(f, "vi") == vi
+    assert fmt.reading(f, "vi") == vi
 
 
 def test_the_map_follows_the_filter_and_is_coloured_by_the_chosen_target(
@@ -459,7 +460,7 @@ def test_the_same_figure_on_the_board_the_map_and_the_site_page(
 ) -> None:
     site = province.sites[1]
     f = next(x for x in evaluation.findings if x.site == site.key and x.target == "INF-PWR")
-    reading = texts.reading(f, "vi")
+    reading = fmt.reading(f, "vi")
     board_html = unescape(
         ui.render_board(province, catalogue, evaluation, "vi", {"target": "INF-PWR"})
     )
@@ -654,8 +655,8 @@ def test_the_national_board_renders_in_well_under_a_second(catalogue: Catalogue)
 def test_risks_read_as_a_share_of_all_the_risks() -> None:
     f = webdata.finding("21025-main", "SEC-CONTINGENCY", "not_met")
     risks = dataclasses.replace(f, unit="risks", value=4.0, threshold=5)
-    assert texts.finding_figures(risks, "vi") == ("4/5 rủi ro", "5")
-    assert texts.finding_figures(risks, "en")[0] == "4/5 risks"
+    assert fmt.finding_figures(risks, "vi") == ("4/5 rủi ro", "5")
+    assert fmt.finding_figures(risks, "en")[0] == "4/5 risks"
 
 
 def test_the_site_page_in_english() -> None:
