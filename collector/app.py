@@ -71,12 +71,16 @@ def load(path: Path) -> Loaded:
 
 def _loops(c: Collector) -> dict[str, Coroutine[Any, Any, None]]:
     from collector import alerts, live
+    from collector.evaluate import months
     from collector.evaluate import run as evaluate
     from collector.ingest import pull
+    from collector.report import archive
 
     loops: dict[str, Coroutine[Any, Any, None]] = {
         "pull": pull.run_forever(c),
         "evaluate": evaluate.run_forever(c),
+        "reports": archive.run_forever(c),  # the previous month's, on reports.day
+        "months": months.keep_forever(c),  # findings kept per month (periods:)
     }
     if c.config.prometheus.url:
         loops["live"] = live.refresh_forever(c)

@@ -6,10 +6,13 @@ sansang collector check-inventory FILE
 sansang collector import-inventory FILE.xlsx|FILE.csv --out inventory.yaml [--province CODE]
                                    [--skip-bad]
 sansang collector import-survey FILE.jsonl --config collector.yaml [--site KEY] [--skip-bad]
+sansang collector evaluate-month --month YYYY-MM --config collector.yaml
 sansang collector token new --name NAME --role ROLE [--sites KEY,...] (--file F | --config F)
 sansang collector credential new ID [--file push-credentials.yaml]
 sansang collector file-sd --inventory inventory.yaml --out DIR [--site-label site]
 sansang collector ansible-inventory --inventory inventory.yaml [--list | --host KEY]
+sansang collector report --month YYYY-MM --format xlsx|docx|pdf|csv|json [--out PATH]
+                         [--config collector.yaml]
 """
 
 from __future__ import annotations
@@ -46,10 +49,42 @@ def add_parser(top: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         help="write the good rows even when some are bad (the bad ones are still listed; exit 1)",
     )
     _survey_parser(sub)
+    month = sub.add_parser(
+        "evaluate-month",
+        help="(re-)evaluate one calendar month from the stored events and keep its findings",
+    )
+    month.add_argument("--month", required=True, help="the month, YYYY-MM (e.g. 2026-11)")
+    month.add_argument("--config", required=True, type=Path, help="collector config file (YAML)")
     _file_sd_parser(sub)
     _token_parser(sub)
     _credential_parser(sub)
     _ansible_parser(sub)
+    _report_parser(sub)
+
+
+def _report_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    rep = sub.add_parser(
+        "report",
+        help="viết báo cáo tháng hoặc tệp số liệu gửi Trung ương từ kết quả đã lưu / write a "
+        "month's report (docx, pdf, xlsx) or central export (csv, json) from the stored findings",
+    )
+    rep.add_argument("--month", required=True, help="tháng / the month, YYYY-MM (e.g. 2026-11)")
+    rep.add_argument(
+        "--format",
+        required=True,
+        choices=("xlsx", "docx", "pdf", "csv", "json"),
+        help="định dạng / format: báo cáo / report (docx, pdf, xlsx), số liệu Trung ương / "
+        "central export (csv, json)",
+    )
+    rep.add_argument(
+        "--out", type=Path, help="chép thêm ra tệp này / also copy it to this file ('-': stdout)"
+    )
+    rep.add_argument(
+        "--config",
+        type=Path,
+        default=Path("/etc/sansang/collector.yaml"),
+        help="collector config file (YAML); default /etc/sansang/collector.yaml",
+    )
 
 
 def _ansible_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -126,6 +161,8 @@ def run(args: argparse.Namespace) -> int:
         return _check(args.file)
     if args.command == "import-inventory":
         return _import(args.file, args.out, args.province, args.skip_bad)
+    if args.command == "evaluate-month":
+        return _evaluate_month(args.month, args.config)
     if args.command == "import-survey":
         return _import_survey(args.file, args.config, args.site, args.skip_bad)
     if args.command == "file-sd":
@@ -134,6 +171,10 @@ def run(args: argparse.Namespace) -> int:
         return _ansible_inventory(args.inventory, args.host)
     if args.command == "credential" and args.action == "new":
         return _new_credential(args.id, args.file)
+    if args.command == "report":
+        from collector.report import cli as report_cli
+
+        return report_cli.run(args.config, args.month, args.format, args.out)
     return EXIT_INVALID
 
 
@@ -282,6 +323,54 @@ def _import_survey(path: Path, config_path: Path, site: str | None, skip_bad: bo
         f"{again} đã có / already there{skipped}"
     )
     return EXIT_PARTIAL if bad else EXIT_OK
+
+
+def _evaluate_month(text: str, config_path: Path) -> int:
+    import time
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from collector import app
+    from collector.evaluate.months import evaluate_month
+    from collector.periods import Month
+    from collector.store import SchemaError, Store
+    from sansang.i18n import number
+
+    try:
+        month = Month.parse(text)
+    except ValueError as err:
+        print(f"--month: {err}", file=sys.stderr)
+        return EXIT_INVALID
+    now = time.time()
+    if now <= month.start:
+        print(f"--month: tháng {month.label} chưa bắt đầu / {month} has not begun", file=sys.stderr)
+        return EXIT_INVALID
+    loaded = app.load(config_path)
+    try:
+        store = Store.open(loaded.config.database)
+    except (SchemaError, SQLAlchemyError) as err:
+        print(f"cơ sở dữ liệu / database: {err}", file=sys.stderr)
+        return EXIT_INVALID
+    try:
+        kept = evaluate_month(
+            store, loaded.inventory, loaded.catalogue, loaded.thresholds, month, now
+        )
+        store.save_month(kept)
+    except SQLAlchemyError as err:
+        print(f"không lưu được / cannot store: {err}", file=sys.stderr)
+        return EXIT_INVALID
+    finally:
+        store.close()
+    counts = {s: sum(f.status == s for f in kept.findings) for s in ("met", "not_met", "unknown")}
+    n = {k: number(v, 0, "vi") for k, v in counts.items()}
+    state = "đã chốt" if kept.closed else "tháng chưa kết thúc, tính đến nay"
+    print(
+        f"Tháng {month.label}: đã đánh giá và lưu {number(len(kept.findings), 0, 'vi')} kết quả "
+        f"của {number(len(loaded.inventory.sites), 0, 'vi')} điểm ({n['met']} đạt, "
+        f"{n['not_met']} chưa đạt, {n['unknown']} chưa rõ; {len(kept.province_findings)} kết quả "
+        f"cấp tỉnh), {state}."
+    )
+    return EXIT_OK
 
 
 def _run(path: Path) -> int:

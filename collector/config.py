@@ -8,6 +8,7 @@ token carries its own entropy, so a slow hash buys nothing and would cost every 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 
@@ -44,6 +45,21 @@ class EvaluateConfig(StrictModel):
     window: Seconds = Field(default=30 * 86400.0, description="the span findings cover")
 
 
+class PeriodsConfig(StrictModel):
+    """Findings kept per calendar month (the trend, `?month=`, the monthly report)."""
+
+    refresh: Seconds = Field(
+        default=3600.0, gt=0, description="between two evaluations of the current month so far"
+    )
+    close_after_hours: float = Field(
+        default=48.0,
+        ge=0,
+        le=24 * 27,
+        description="hours into a new month when the previous one is evaluated a last time and "
+        "closed (late pushes from agents that were offline still count)",
+    )
+
+
 class PrometheusConfig(StrictModel):
     """Where live values come from: any server with Prometheus' HTTP query API."""
 
@@ -65,6 +81,36 @@ class AlertmanagerConfig(StrictModel):
     playbook_base_url: str = Field(
         default="https://github.com/sansang-vn/sansang/blob/main/playbooks/",
         description="where the playbook of each incident kind lives (`<base><kind>.md`)",
+    )
+
+
+class ReportsConfig(StrictModel):
+    """The monthly report (RPT-MONTHLY) and the central export (RPT-CENTRAL), written on `day`."""
+
+    dir: Path | None = Field(
+        default=None,
+        description="where written reports are kept (default: `reports/` beside the SQLite "
+        "database, or beside this file with PostgreSQL)",
+    )
+    day: int = Field(
+        default=13,
+        ge=1,
+        le=28,
+        description="day of the month the previous month's reports are written on (13: the "
+        "earliest deadline of the plans, the communes')",
+    )
+    formats: list[Literal["docx", "xlsx", "pdf"]] = Field(
+        default_factory=lambda: ["docx", "xlsx", "pdf"],  # type: ignore[arg-type]
+        description="the report's formats written on `day`",
+    )
+    central_export: list[Literal["csv", "json"]] = Field(
+        default_factory=lambda: ["csv", "json"],  # type: ignore[arg-type]
+        description="the central export's formats written on `day` (RPT-CENTRAL)",
+    )
+    central_mapping: Path | None = Field(
+        default=None,
+        description="the province's mapping of targets to the central dashboard's indicators "
+        "(default: the one shipped, collector/report/central_mapping.yaml)",
     )
 
 
@@ -90,8 +136,10 @@ class CollectorConfig(StrictModel):
     pull: PullConfig = Field(default_factory=PullConfig)
     ingest: IngestConfig = Field(default_factory=IngestConfig)
     evaluate: EvaluateConfig = Field(default_factory=EvaluateConfig)
+    periods: PeriodsConfig = Field(default_factory=PeriodsConfig)
     prometheus: PrometheusConfig = Field(default_factory=PrometheusConfig)
     alertmanager: AlertmanagerConfig = Field(default_factory=AlertmanagerConfig)
+    reports: ReportsConfig = Field(default_factory=ReportsConfig)
 
     @property
     def host(self) -> str:
@@ -121,6 +169,13 @@ def load(path: Path | str) -> CollectorConfig:
             update={"credentials_file": base / config.ingest.credentials_file}
         )
         updates["ingest"] = ingest
+    rel_reports = {
+        name: base / value
+        for name in ("dir", "central_mapping")
+        if (value := getattr(config.reports, name)) is not None and not value.is_absolute()
+    }
+    if rel_reports:
+        updates["reports"] = config.reports.model_copy(update=rel_reports)
     if config.database.startswith("sqlite:///") and not config.database.startswith("sqlite:////"):
         updates["database"] = f"sqlite:///{base / config.database.removeprefix('sqlite:///')}"
     return config.model_copy(update=updates)

@@ -64,6 +64,10 @@ def _minutes(value: float, lang: Lang) -> str:
     return duration(value * 60, lang)
 
 
+def _day_of_month(value: float, lang: Lang) -> str:
+    return f"ngày {value:.0f}" if lang == "vi" else f"day {value:.0f}"
+
+
 def _counted(vi: str, en: str, at_most: bool | None) -> Unit:
     return Unit(_count(vi, en), _bare, at_most)
 
@@ -78,6 +82,8 @@ UNITS: dict[str, Unit] = {
     "minutes": Unit(_minutes, _minutes, True),
     "min": Unit(_minutes, _minutes, True),
     "days": Unit(_count("ngày", "days"), _count("ngày", "days"), True),
+    # RPT-*: the day of the month a report was written, against the deadline day.
+    "day_of_month": Unit(_day_of_month, _day_of_month, True),
     "outages": _counted("lần mất điện", "outages", True),
     "times": _counted("lần", "times", True),
     "count": _counted("", "", None),

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from collector.evaluate.model import Finding, Window
+from collector.findings import Finding, Window
 from collector.survey import SurveyPoint
 from sansang.i18n import ZONE
 

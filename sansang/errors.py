@@ -35,6 +35,10 @@ class SansangError(Exception):
         ├── CellError (collector.inventory.columns)    also a ValueError: a cell's value is unusable
         ├── SheetError (collector.inventory.importer)  a site list cannot be imported at all
         ├── PromError (collector.live.promapi)         a query to Prometheus failed
+        ├── NoFindings (collector.report.archive)      also a LookupError: no findings kept for the
+        │                                              month a report is asked for
+        ├── FontMissing (collector.report.pdf)         also a FileNotFoundError: a font the PDF
+        │                                              embeds is not installed (names the package)
         ├── SeqConflict (collector.store.contiguous)   seqs held with other content: the journal
         │                                              went back (a 409)
         ├── SchemaError (collector.store.migrate)      also a RuntimeError: the database's schema

@@ -24,7 +24,8 @@ apt_install() {
 if ! python3 -c 'import ensurepip, venv' 2>/dev/null; then apt_install python3-venv; fi
 
 case "$what" in
-  run) extras="[collector]" ;;  # make run starts the collector too
+  run) extras="[collector]"  # make run starts the collector too
+       apt_install fonts-dejavu-core ;;  # the fonts the PDF report embeds (collector/report/pdf.py)
   test) extras="[dev,collector]"
         # promtool (checks a real scrape), ip (network namespaces), dnsmasq (a real DNS server),
         # chromium and a font with Vietnamese glyphs (the status page as a technician sees it),

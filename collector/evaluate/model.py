@@ -10,32 +10,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Generic, Literal, TypeVar
+from typing import Any, Generic, TypeVar
 
 from collector.events import StoredEvent
+from collector.findings import PROVINCE_SITE as PROVINCE_SITE
+from collector.findings import STATUSES as STATUSES
+from collector.findings import Cause as Cause
+from collector.findings import Evidence as Evidence
+from collector.findings import Finding as Finding
+from collector.findings import Status as Status
+from collector.findings import Window as Window
 from collector.inventory.model import Site
 from collector.survey import SurveyPoint
 from collector.targets import ThresholdValue
-
-# The ``site`` of a finding about the province as a whole (a central system seen by every site,
-# OPS-247): such findings are in ``province_findings``, never among the sites' ``findings``.
-PROVINCE_SITE = "province"
-
-Status = Literal["met", "not_met", "unknown"]
-STATUSES: tuple[Status, ...] = ("met", "not_met", "unknown")
-Cause = Literal["power", "link", "device", "central", "agent", "unknown"]
-
-
-@dataclass(frozen=True)
-class Window:
-    """The span a finding covers, Unix seconds, ``start <= t < end``."""
-
-    start: float
-    end: float
-
-    @property
-    def seconds(self) -> float:
-        return self.end - self.start
 
 
 @dataclass(frozen=True)
@@ -63,33 +50,6 @@ class SiteInputs:
     # OPS-247: the province's central outages by system role (``rules.service_availability``):
     # a loss inside one is not the site's fault.
     central: Mapping[str, Sequence[tuple[float, float]]] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """What a finding rests on: journal events, a PromQL query, inventory fields, survey points;
-    or, for a finding the rule could not give, the error (``collector.evaluate.failure``)."""
-
-    kind: Literal["events", "query", "inventory", "survey", "error"]
-    vi: str  # one sentence, Vietnamese
-    en: str
-    refs: tuple[str, ...] = ()  # StoredEvent.ref values, PromQL text, inventory paths
-
-
-@dataclass(frozen=True)
-class Finding:
-    target: str  # catalogue id, e.g. INF-PWR
-    site: str  # site key, e.g. 23527-main
-    status: Status
-    value: float | None  # the measured figure, in `unit`
-    threshold: ThresholdValue | None  # the figure it is held against
-    unit: str  # "ratio", "Mbit/s", "outages", "minutes", ...
-    window: Window
-    vi: str  # the finding in a sentence a person reads: cause, not raw numbers
-    en: str
-    evidence: tuple[Evidence, ...] = ()
-    cause: Cause | None = None  # for not met: the likely cause
-    details: Mapping[str, float | int | str | None] = field(default_factory=dict)
 
 
 Thresholds = Mapping[str, ThresholdValue]

@@ -35,6 +35,7 @@ from operator import attrgetter
 from typing import Any, Protocol
 
 from collector.config import CollectorConfig
+from collector.evaluate import reporting
 from collector.evaluate.failure import FailureLog, Failures, checked
 from collector.evaluate.isolate import Outcome, finish_isolating
 from collector.evaluate.model import (
@@ -181,6 +182,7 @@ def _evaluate_all(
         if result.central_outages:
             rollup_extra[target.id] = result.central_outages
         dead += result.dead_zone_points
+    province += _reports_kept(store, catalogue, thresholds, window, failures)
     order = {t.id: i for i, t in enumerate(targets)}
     findings.sort(key=lambda f: (f.site, order.get(f.target, len(order))))
     rollups = _rollups(targets, findings, rollup_extra)
@@ -242,6 +244,22 @@ def _about_province(result: ProvinceResult, target: Target, failures: Failures) 
         except Exception as err:
             found.append(failures.of_site(err, PROVINCE_SITE, target.id))
     return found
+
+
+def _reports_kept(
+    store: Store,
+    catalogue: Catalogue,
+    thresholds: Mapping[str, Mapping[str, ThresholdValue]],
+    window: Window,
+    failures: Failures,
+) -> list[Finding]:
+    """RPT-MONTHLY and RPT-CENTRAL, from the reports table (:mod:`collector.evaluate.reporting`);
+    unknown with why when it cannot be read."""
+    try:
+        return reporting.province_findings(store.reports(), catalogue, thresholds, window)
+    except Exception as err:
+        judged = [t.id for t in catalogue.targets if t.rule in reporting.THRESHOLDS_READ]
+        return [failures.of_site(err, PROVINCE_SITE, target) for target in judged]
 
 
 def _grouped(events: Iterable[StoredEvent]) -> Iterator[tuple[str, Iterator[StoredEvent]]]:

@@ -14,4 +14,27 @@ committee's dashboard (RPT-CENTRAL).
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, BinaryIO
+
+if TYPE_CHECKING:
+    from collector.report.content import MonthReport
+
 FORMATS = ("xlsx", "docx", "pdf")
+
+MEDIA_TYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "pdf": "application/pdf",
+    "csv": "text/csv; charset=utf-8",
+    "json": "application/json",
+}
+
+
+def write(report: MonthReport, fmt: str, out: BinaryIO) -> None:
+    """Write ``report`` in ``fmt`` (one of :data:`FORMATS`) to ``out`` with that format's writer,
+    imported only when asked for (each pulls in its own library)."""
+    if fmt not in FORMATS:
+        raise ValueError(f"'{fmt}' is not a report format ({', '.join(FORMATS)})")
+    writer = importlib.import_module(f"collector.report.{fmt}")
+    writer.write(report, out)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections import Counter
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -20,10 +21,16 @@ from typing import Any
 from sqlalchemy import Connection, Engine, func, select
 
 from collector.events import EventIn, StoredEvent
+from collector.findings import Finding
+from collector.periods import Month, MonthFindings
 from collector.store import migrate as migrations
+from collector.store import months as month_rows
 from collector.store import queries
+from collector.store import reports as report_rows
 from collector.store.contiguous import InsertResult, SeqConflict, insert
 from collector.store.migrate import SchemaError
+from collector.store.months import MonthEntry
+from collector.store.reports import ReportRecord
 from collector.store.schema import audit_log, events, journals, notes, survey_points
 from collector.survey import SurveyPoint
 
@@ -31,7 +38,9 @@ __all__ = [
     "AuditEntry",
     "InsertResult",
     "JournalCursor",
+    "MonthEntry",
     "Note",
+    "ReportRecord",
     "SchemaError",
     "SeqConflict",
     "Store",
@@ -255,6 +264,31 @@ class Store:
         with self.engine.connect() as conn:
             return [SurveyPoint(**row._asdict()) for row in conn.execute(stmt)]
 
+    # --- findings kept per month (collector.evaluate.months) -----------------------------
+    def save_month(self, findings: MonthFindings) -> None:
+        """Keep one month's evaluation, replacing what was kept of that month."""
+        month_rows.save(self.engine, findings)
+
+    def month(self, month: Month) -> MonthFindings | None:
+        """The month's kept evaluation, every finding as it was saved; None: none kept."""
+        return month_rows.load(self.engine, month)
+
+    def months(self) -> list[Month]:
+        """The months kept, newest first."""
+        return [e.month for e in month_rows.entries(self.engine)]
+
+    def month_entries(self) -> list[MonthEntry]:
+        """The months kept, newest first, without their findings (when, window, versions)."""
+        return month_rows.entries(self.engine)
+
+    def site_months(self, site: str, months: Collection[Month]) -> dict[Month, list[Finding]]:
+        """A site's kept findings in each of ``months`` (the site page's trend)."""
+        return month_rows.site_findings(self.engine, site, months)
+
+    def month_tallies(self, months: Collection[Month]) -> dict[Month, dict[str, Counter[str]]]:
+        """Per month and target, the sites' kept findings counted by status (the board's trend)."""
+        return month_rows.tallies(self.engine, months)
+
     # --- people's writes ---------------------------------------------------------------------
     def add_note(self, site: str, author: str, text: str, at: float) -> Note:
         stmt = (
@@ -286,6 +320,17 @@ class Store:
         }
         with self.engine.begin() as conn:
             conn.execute(audit_log.insert().values(**values))
+
+    # --- reports written (collector.report.archive) ----------------------------------------
+    def add_report(self, record: ReportRecord) -> ReportRecord:
+        """Keep a written report's row; returns it with its id."""
+        return report_rows.add(self.engine, record)
+
+    def reports(
+        self, month: str | None = None, fmt: str | None = None, scope: str | None = None
+    ) -> list[ReportRecord]:
+        """The reports written (of ``month``, ``fmt``, ``scope`` when given), oldest first."""
+        return report_rows.listed(self.engine, month, fmt, scope)
 
     def audit_log(self, limit: int = 100) -> list[AuditEntry]:
         cols = [audit_log.c[n] for n in ("at", "actor", "role", "action", "target", "details")]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     Double,
     Index,
@@ -103,4 +104,80 @@ audit_log = Table(
     Column("target", String(200), nullable=False),
     Column("details", Text, nullable=False),  # JSON text
     Index("audit_log_at", "at"),
+)
+
+# 0005: findings kept per calendar month (collector.store.months): the month's evaluation, its
+# findings in the order evaluated (the sites', then the province's: site "province"), and copies
+# of its coverage dead-zone places (survey points tied to no site).
+months = Table(
+    "months",
+    metadata,
+    Column("month", String(7), primary_key=True),  # 2026-11
+    Column("evaluated_at", Double, nullable=False),
+    Column("window_start", Double, nullable=False),
+    Column("window_end", Double, nullable=False),  # the month's end, or when it was evaluated
+    Column("closed", Boolean, nullable=False),
+    Column("inventory_version", String(64), nullable=False),  # sha256
+    Column("catalogue_version", String(64), nullable=False),
+    Column("extra", Text, nullable=False),  # JSON object
+)
+
+month_findings = Table(
+    "month_findings",
+    metadata,
+    Column("month", String(7), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("target", String(40), nullable=False),
+    Column("site", String(80), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("value", Double),
+    Column("threshold", Text),  # JSON: a number, a string, a list of strings, true/false
+    Column("unit", String(40), nullable=False),
+    Column("window_start", Double, nullable=False),
+    Column("window_end", Double, nullable=False),
+    Column("vi", Text, nullable=False),
+    Column("en", Text, nullable=False),
+    Column("cause", String(16)),
+    Column("details", Text, nullable=False),  # JSON object
+    Column("evidence", Text, nullable=False),  # JSON list of {kind, vi, en, refs}
+    PrimaryKeyConstraint("month", "position", name="month_findings_pkey"),
+    Index("month_findings_site", "site", "month"),
+)
+
+month_dead_zones = Table(
+    "month_dead_zones",
+    metadata,
+    Column("month", String(7), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("label", String(200), nullable=False),
+    Column("latitude", Double, nullable=False),
+    Column("longitude", Double, nullable=False),
+    Column("wall_time", Double, nullable=False),
+    Column("download_bps", Double),
+    Column("upload_bps", Double),
+    Column("loss_ratio", Double),
+    Column("latency_seconds", Double),
+    Column("operator", String(100)),
+    Column("technology", String(40)),
+    Column("site", String(80)),
+    Column("rsrp_dbm", Double),
+    Column("rsrq_db", Double),
+    PrimaryKeyConstraint("month", "position", name="month_dead_zones_pkey"),
+)
+
+reports = Table(  # 0006: every report and central export written, the file kept with its hash
+    "reports",
+    metadata,
+    Column("id", _ID, primary_key=True, autoincrement=True),
+    Column("month", String(7), nullable=False),  # 2026-11
+    Column("format", String(8), nullable=False),  # docx, pdf, xlsx; csv, json (the export)
+    Column("scope", String(40), nullable=False),  # "tinh" (every site) or "xa-<hash of sites>"
+    Column("path", Text, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("written_at", Double, nullable=False),
+    Column("written_by", String(200), nullable=False),  # a token's name, or "schedule"
+    Column("scheduled", Boolean, nullable=False),
+    Column("evaluated_at", Double, nullable=False),  # of the month's findings it was made from
+    Index("reports_month", "month", "format", "scope", "written_at"),
 )

@@ -51,6 +51,9 @@ class Target(StrictModel):
     owner: str
     sources: list[Source] = Field(min_length=1)
     status: Literal["evaluated", "planned", "tracked"]
+    # ``site``: a finding per site (a board column); ``province``: findings about the province as
+    # a whole only (``Evaluation.province_findings``: the monthly report written, the export made).
+    scope: Literal["site", "province"] = "site"
     reason: str = ""
     rule: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     window: Seconds | None = None

@@ -15,7 +15,7 @@ from sqlalchemy.exc import OperationalError
 
 from collector import tokens
 from collector.context import Collector
-from collector.web import api, auth, metrics
+from collector.web import api, auth, metrics, reports
 from collector.web.auth import AUTH, COLLECTOR, Auth, Handler
 from collector.web.errors import api_error
 
@@ -99,6 +99,7 @@ def build_app(c: Collector, auth_: Auth | None = None) -> web.Application:
     app.router.add_get("/metrics", metrics.metrics)
     auth.add_routes(app)
     api.add_routes(app)
+    reports.add_routes(app)
     push.add_routes(app, c)
     ui.add_routes(app, c)
     return app

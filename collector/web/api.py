@@ -18,9 +18,10 @@ from typing import Any
 from aiohttp import web
 
 from collector.context import Collector
-from collector.evaluate.model import STATUSES, Finding
+from collector.evaluate.model import STATUSES, Finding, TargetRollup
 from collector.ingest import survey as survey_records
 from collector.inventory import model as inventory_model
+from collector.periods import Month, MonthFindings
 from collector.survey import SurveyPoint
 from collector.web import views
 from collector.web.auth import AUTH, COLLECTOR, allowed, audit, principal_of, require, require_write
@@ -129,6 +130,43 @@ def _kinds_param(request: web.Request) -> list[str] | None:
     return kinds or None
 
 
+def _month_param(request: web.Request) -> Month | None:
+    """``month=YYYY-MM``: a calendar month in Vietnam's time; absent: the newest evaluation."""
+    text = request.query.get("month")
+    if text is None or text == "":
+        return None
+    try:
+        return Month.parse(text)
+    except ValueError:
+        raise api_error(
+            400,
+            "bad_month",
+            f"month: cần tháng dạng YYYY-MM (ví dụ 2026-11), không phải '{text}'",
+            f"month: expected a month written YYYY-MM (e.g. 2026-11), not '{text}'",
+        ) from None
+
+
+async def _kept_month(c: Collector, month: Month) -> MonthFindings:
+    kept = await asyncio.to_thread(c.store.month, month)
+    if kept is None:
+        raise api_error(
+            404,
+            "no_month",
+            f"Chưa lưu kết quả đánh giá của tháng {month.label} ({month})",
+            f"No findings kept for the month {month}",
+        )
+    return kept
+
+
+def _month_fields(kept: MonthFindings) -> dict[str, Any]:
+    return {
+        "month": str(kept.month),
+        "closed": kept.closed,
+        "inventory_version": kept.inventory_version,
+        "catalogue_version": kept.catalogue_version,
+    }
+
+
 # --- reading ---------------------------------------------------------------------------------
 
 
@@ -213,6 +251,17 @@ async def findings(request: web.Request) -> web.Response:
             and (not site_keys or f.site in site_keys)
         ]
 
+    month = _month_param(request)
+    if month is not None:
+        kept = await _kept_month(c, month)
+        return _json(
+            {
+                **_month_fields(kept),
+                "evaluated_at": views.iso(kept.evaluated_at),
+                "findings": chosen(kept.findings),
+                "province_findings": chosen(kept.province_findings),
+            }
+        )
     e = c.evaluation
     return _json(
         {
@@ -253,8 +302,57 @@ async def inventory(request: web.Request) -> web.Response:
     )
 
 
+def _month_rollups(c: Collector, kept: MonthFindings) -> list[TargetRollup]:
+    """Per target, the month's sites counted by status (catalogue order)."""
+    order = [t.id for t in c.catalogue.targets if t.status == "evaluated" and t.scope == "site"]
+    counts: dict[str, dict[str, int]] = {}
+    for f in kept.findings:
+        counts.setdefault(f.target, dict.fromkeys(STATUSES, 0))[f.status] += 1
+    ids = [t for t in order if t in counts] + sorted(set(counts) - set(order))
+    return [
+        TargetRollup(t, counts[t]["met"], counts[t]["not_met"], counts[t]["unknown"]) for t in ids
+    ]
+
+
+async def months(request: web.Request) -> web.Response:
+    """The months whose findings are kept, newest first."""
+    entries = await asyncio.to_thread(_collector(request).store.month_entries)
+    return _json(
+        {
+            "months": [
+                {
+                    "month": str(e.month),
+                    "label": e.month.label,
+                    "closed": e.closed,
+                    "evaluated_at": views.iso(e.evaluated_at),
+                    "window": {"start": views.iso(e.window.start), "end": views.iso(e.window.end)},
+                    "inventory_version": e.inventory_version,
+                    "catalogue_version": e.catalogue_version,
+                }
+                for e in entries
+            ]
+        }
+    )
+
+
 async def evaluation(request: web.Request) -> web.Response:
-    e = _collector(request).evaluation
+    c = _collector(request)
+    month = _month_param(request)
+    if month is not None:
+        kept = await _kept_month(c, month)
+        w = kept.window
+        return _json(
+            {
+                **_month_fields(kept),
+                "evaluated_at": views.iso(kept.evaluated_at),
+                "window": {"start": views.iso(w.start), "end": views.iso(w.end)},
+                "findings": len(kept.findings),
+                "rollups": [views.rollup(r) for r in _month_rollups(c, kept)],
+                "province_findings": [views.finding(f) for f in kept.province_findings],
+                "dead_zone_points": len(kept.dead_zone_points),
+            }
+        )
+    e = c.evaluation
     if e is None:
         return _json(
             {
@@ -513,4 +611,5 @@ def add_routes(app: web.Application) -> None:
     r.add_get("/api/v1/survey", survey_points)
     r.add_get("/api/v1/dead-zone-points", dead_zone_points)
     r.add_get("/api/v1/evaluation", evaluation)
+    r.add_get("/api/v1/months", months)
     r.add_get("/api/v1/audit", audit_log)

@@ -27,6 +27,8 @@ from collector.evaluate.model import (
     TargetRollup,
 )
 from collector.inventory.model import Inventory, Site
+from collector.periods import Month
+from collector.store import MonthEntry, Store
 from collector.survey import SurveyPoint
 from collector.targets import Catalogue, Target
 from collector.web import texts
@@ -127,8 +129,8 @@ def plain(text: str) -> str:
 
 
 def columns(catalogue: Catalogue) -> list[Target]:
-    """The evaluated targets, in catalogue order."""
-    return [t for t in catalogue.targets if t.status == "evaluated"]
+    """The evaluated targets with a finding per site, in catalogue order."""
+    return [t for t in catalogue.targets if t.status == "evaluated" and t.scope == "site"]
 
 
 def worst(statuses: Sequence[Status]) -> Status:
@@ -531,3 +533,59 @@ def _outage_words(o: Outage, total: int, lang: Lang) -> str:
         sites="?" if o.sites is None else o.sites,
         total=total,
     )
+
+
+# --- the trend: each target month by month (findings kept per month) --------------------------
+
+TREND_MONTHS = 6  # the last months kept that the board and the site page show
+
+
+@dataclass(frozen=True, slots=True)
+class TrendPoint:
+    """One target in one kept month across the province: ``10/2026: 2.900/3.321 đạt``."""
+
+    month: Month
+    label: str  # "10/2026"
+    met: int
+    total: int
+    closed: bool  # False: the month so far
+
+    @property
+    def text(self) -> str:
+        return f"{self.label}: {self.met}/{self.total}" + ("" if self.closed else "*")
+
+
+def trend(
+    entries: Sequence[MonthEntry],
+    tallies: Mapping[Month, Mapping[str, Mapping[str, int]]],
+    catalogue: Catalogue,
+) -> dict[str, list[TrendPoint]]:
+    """Per evaluated target, its met count in each of the kept months ``entries`` (newest first,
+    as the store lists them; the last :data:`TREND_MONTHS`), oldest first."""
+    shown = list(reversed(entries[:TREND_MONTHS]))
+    out: dict[str, list[TrendPoint]] = {}
+    for target in columns(catalogue):
+        points = []
+        for e in shown:
+            counts = tallies.get(e.month, {}).get(target.id)
+            if not counts:
+                continue
+            total = sum(counts.values())
+            points.append(TrendPoint(e.month, e.month.label, counts.get("met", 0), total, e.closed))
+        out[target.id] = points
+    return out
+
+
+def read_trend(
+    store: Store,
+    sources: tuple[Inventory, Catalogue, Evaluation | None],
+) -> dict[str, list[TrendPoint]]:
+    """:func:`trend` from the store, read once per evaluation (two small queries; every request
+    in between reads it from the cache, as the rows)."""
+
+    def make() -> dict[str, list[TrendPoint]]:
+        entries = store.month_entries()[:TREND_MONTHS]
+        tallies = store.month_tallies([e.month for e in entries])
+        return trend(entries, tallies, sources[1])
+
+    return cached(sources, "trend", "vi", make)

@@ -52,6 +52,19 @@ def _get(summary: str, ok: Any, *extra: dict[str, Any], params: list[Any] | None
 
 
 _SCHEMAS: dict[str, Any] = {
+    "Month": {
+        "type": "object",
+        "required": ["month", "closed", "evaluated_at"],
+        "properties": {
+            "month": {"type": "string", "description": "YYYY-MM"},
+            "label": {"type": "string", "description": "MM/YYYY, as a report writes it"},
+            "closed": {"type": "boolean", "description": "evaluated after the month's end"},
+            "evaluated_at": _TIME,
+            "window": {"type": "object", "properties": {"start": _TIME, "end": _TIME}},
+            "inventory_version": _STR,
+            "catalogue_version": _STR,
+        },
+    },
     "Error": {
         "type": "object",
         "required": ["error"],
@@ -112,7 +125,7 @@ _SCHEMAS: dict[str, Any] = {
                     "properties": {
                         "kind": {
                             "type": "string",
-                            "enum": ["events", "query", "inventory", "survey", "error"],
+                            "enum": ["events", "query", "inventory", "survey", "report", "error"],
                         },
                         "vi": _STR,
                         "en": _STR,
@@ -252,6 +265,22 @@ def _list_of(key: str, item: str, **more: Any) -> dict[str, Any]:
     return {"type": "object", "properties": {key: {"type": "array", "items": _ref(item)}, **more}}
 
 
+# ?month=YYYY-MM: a calendar month's kept findings (collector.evaluate.months) instead of the
+# newest evaluation's.
+_MONTH = _query(
+    "month",
+    "a calendar month in Vietnam's time, `YYYY-MM`: its kept findings (404 when none are kept)",
+    {"type": "string", "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])$"},
+)
+_E404_MONTH = {"404": {"description": "no findings kept for that month", **_ERR}}
+_MONTH_FIELDS: dict[str, Any] = {
+    "month": {"type": "string", "description": "with `?month=`: the month, YYYY-MM"},
+    "closed": {"type": "boolean", "description": "with `?month=`: evaluated after its end"},
+    "inventory_version": {"type": "string", "description": "sha256 of the inventory used"},
+    "catalogue_version": {"type": "string", "description": "sha256 of catalogue + thresholds"},
+    "dead_zone_points": _INT,
+}
+
 # Findings about the province as a whole (site "province"): OPS-247, one per central system
 # (details: role, system, watchers, outages, down_seconds, unknown_seconds, ongoing).
 _PROVINCE = {"type": "array", "items": _ref("Finding")}
@@ -389,14 +418,30 @@ _PATHS: dict[str, Any] = {
         "OPS-247 per central system) in `province_findings`",
         _ok(
             "findings",
-            _list_of("findings", "Finding", evaluated_at=_TIME, province_findings=_PROVINCE),
+            _list_of(
+                "findings",
+                "Finding",
+                evaluated_at=_TIME,
+                province_findings=_PROVINCE,
+                **{k: v for k, v in _MONTH_FIELDS.items() if k != "dead_zone_points"},
+            ),
         ),
         _E400,
+        _E404_MONTH,
         params=[
             _query("target", "target ids, comma-separated"),
             _query("status", "met, not_met, unknown; comma-separated"),
             _query("site", "site keys, comma-separated; `province` for the province's own"),
+            _MONTH,
         ],
+    ),
+    "/api/v1/months": _get(
+        "The calendar months whose findings are kept, newest first (`?month=` of /findings "
+        "and /evaluation)",
+        _ok(
+            "months",
+            {"type": "object", "properties": {"months": {"type": "array", "items": _ref("Month")}}},
+        ),
     ),
     "/api/v1/targets": _get(
         "The target catalogue with the province's effective thresholds",
@@ -476,7 +521,8 @@ _PATHS: dict[str, Any] = {
     ),
     "/api/v1/evaluation": _get(
         "The newest evaluation: when, its window, the province rollups (OPS-247's central "
-        "outages), the findings about the province as a whole",
+        "outages), the findings about the province as a whole; with `month`, that month's kept "
+        "evaluation (rollups without central outages)",
         _ok(
             "evaluation",
             {
@@ -486,9 +532,49 @@ _PATHS: dict[str, Any] = {
                     "findings": _INT,
                     "rollups": {"type": "array", "items": _ref("Rollup")},
                     "province_findings": _PROVINCE,
+                    **_MONTH_FIELDS,
                 },
             },
         ),
+        _E400,
+        _E404_MONTH,
+        params=[_MONTH],
+    ),
+    "/api/v1/reports": _get(
+        "The month's report (docx, pdf, xlsx) or central export (csv, json); every role, a "
+        "technician's of its sites only; written, kept and audited at the first request "
+        "(docs/central-export.md)",
+        {
+            "description": "the file (Content-Disposition: attachment; X-Report-SHA256: its hash)",
+            "content": {
+                media: {"schema": {"type": "string", "format": "binary"}}
+                for media in (
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    "application/pdf",
+                    "text/csv",
+                    "application/json",
+                )
+            },
+        },
+        _E400,
+        {"404": {"description": "no findings kept for that month", **_ERR}},
+        params=[
+            {**_query("month", "the month, YYYY-MM"), "required": True},
+            {
+                **_query(
+                    "format",
+                    "report or export format",
+                    {"type": "string", "enum": ["docx", "pdf", "xlsx", "csv", "json"]},
+                ),
+                "required": True,
+            },
+        ],
+    ),
+    "/api/v1/reports/index": _get(
+        "The reports kept, newest first, with their SHA-256 (written_by: security_reviewer, "
+        "admin only)",
+        _ok("reports", {"type": "object", "properties": {"reports": {"type": "array"}}}),
     ),
     "/api/v1/audit": _get(
         "The audit log, newest first (security_reviewer, admin)",

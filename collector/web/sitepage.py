@@ -14,6 +14,7 @@ from collector import figures as fmt
 from collector.evaluate.model import Evaluation, Finding, LiveSite, Status
 from collector.events import StoredEvent
 from collector.inventory.model import Site
+from collector.periods import Month
 from collector.targets import Catalogue
 from collector.web import board, texts, timeline
 from sansang import i18n
@@ -131,3 +132,47 @@ def inventory_lines(site: Site, lang: Lang) -> Mapping[str, str]:
         way_in = "—"
     coordinates = f"{site.latitude:.4f}°N, {site.longitude:.4f}°E"
     return {"links": links, "way_in": way_in, "coordinates": coordinates}
+
+
+@dataclass(frozen=True)
+class TrendCell:
+    """A target's finding in one kept month: symbol and figure, the figure beside its
+    threshold and the sentence as the tooltip."""
+
+    status: Status
+    figure: str  # "99,2 %", "—"
+    title: str  # "5 lần mất điện (tối đa 4) · chưa đạt"
+
+
+@dataclass(frozen=True)
+class TrendRow:
+    target: str
+    name: str  # the short name: "Nguồn điện"
+    cells: tuple[TrendCell | None, ...]  # one per month, oldest first; None: no finding kept
+
+
+def trend(
+    site: Site,
+    catalogue: Catalogue,
+    months: Sequence[Month],
+    kept: Mapping[Month, Sequence[Finding]],
+    lang: Lang,
+) -> list[TrendRow]:
+    """Each evaluated target month by month: ``months`` oldest first (their labels, "11/2026",
+    head the columns), the site's findings kept in each (``Store.site_months``)."""
+    by_month = {m: {f.target: f for f in kept.get(m, ()) if f.site == site.key} for m in months}
+    rows = []
+    for target in board.columns(catalogue):
+        cells: list[TrendCell | None] = []
+        for m in months:
+            f = by_month[m].get(target.id)
+            if f is None:
+                cells.append(None)
+                continue
+            figures = fmt.finding_figures(f, lang)
+            word = texts.status_word(f.status, lang)
+            sentence = f.vi if lang == "vi" else f.en
+            title = f"{m.label}: {fmt.reading(f, lang, figures)} · {word}\n{sentence}"
+            cells.append(TrendCell(f.status, figures[0], title))
+        rows.append(TrendRow(target.id, fmt.short_title(target, lang), tuple(cells)))
+    return rows

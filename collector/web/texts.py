@@ -165,6 +165,10 @@ _TEXT: dict[str, tuple[str, str]] = {
     "save": ("Lưu", "Save"),
     "logged_in_as": ("Đăng nhập: {name} ({role})", "Signed in: {name} ({role})"),
     "logout": ("Đăng xuất", "Sign out"),
+    "trend": ("Theo tháng", "Month by month"),
+    "trend_so_far": ("* tháng đang diễn ra, tính đến nay", "* the month so far"),
+    "trend_none": ("Chưa lưu kết quả đánh giá theo tháng.", "No monthly findings kept yet."),
+    "trend_met": ("Số xã đạt theo tháng", "Communes meeting it, by month"),
     "not_found": ("Không có điểm {site} trong danh mục.", "No site {site} in the inventory."),
 }
 

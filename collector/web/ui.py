@@ -13,11 +13,14 @@ script, nothing loaded from outside the collector: it works on any office PC ove
   without one).  Under the table on a narrow screen, beside it on a wide one; printed on A4
   landscape with every column (``@media print``).
 - ``/map``: the map alone, larger, with the same filter.
-- ``/sites/{key}``: a site's inventory, live values, findings with their evidence, timeline and
-  notes; ``POST /sites/{key}/notes`` adds a note (technicians for their sites, admins).
+- ``/sites/{key}``: a site's inventory, live values, findings with their evidence, each target
+  month by month, timeline and notes; ``POST /sites/{key}/notes`` adds a note (technicians
+  for their sites, admins).
 
-The board reads only the newest evaluation in memory (no database query); a site page makes two
-queries (its events, its notes).  Who may see and write what is ``collector.web.auth``'s call.
+The board reads the newest evaluation in memory, and the trend of the last months kept (each
+target's met count per month) from the store once per evaluation (cached, as the rows); a site
+page queries its events, its notes and its findings in the last months kept (the table of each
+target month by month).  Who may see and write what is ``collector.web.auth``'s call.
 """
 
 from __future__ import annotations
@@ -35,9 +38,10 @@ from aiohttp import web
 
 from collector import figures as fmt
 from collector.context import Collector
-from collector.evaluate.model import STATUSES, Evaluation, LiveSite
+from collector.evaluate.model import STATUSES, Evaluation, Finding, LiveSite
 from collector.events import StoredEvent
 from collector.inventory.model import RISKS, Inventory, Site
+from collector.periods import Month
 from collector.store import Note
 from collector.targets import Catalogue
 from collector.web import auth, board, mapsvg, sitepage, texts, timeline
@@ -220,8 +224,10 @@ def render_board(
     lang: Lang,
     params: Mapping[str, str],
     principal: Principal | None = None,
+    trend: Mapping[str, list[board.TrendPoint]] | None = None,
 ) -> str:
-    """The province board (``/``)."""
+    """The province board (``/``); ``trend``: each target's met count in the last months kept
+    (:func:`board.read_trend`)."""
     targets = board.columns(catalogue)
     ids = [t.id for t in targets]
     query = board.Query.parse(params, ids)
@@ -245,6 +251,7 @@ def render_board(
         central_ongoing=any(o.ongoing for o in board.outages(evaluation, lang)),
         systems=board.province_systems(evaluation, lang, len(every)),
         rollups=board.rollups(evaluation, every, catalogue, lang),
+        trend=trend or {},
         columns=targets,
         titles={t.id: t.title.vi if lang == "vi" else t.title.en for t in targets},
         names=board.titles(catalogue, lang),
@@ -310,6 +317,10 @@ class SiteData:
     # The newest throughput tests and quality rounds: they tie the agent's link ids to their
     # kinds, so the timeline says "Đường truyền Internet", not the id.
     link_events: list[StoredEvent] = field(default_factory=list)
+    # The last months kept (oldest first) and the site's findings in each: the trend.
+    months: list[Month] = field(default_factory=list)
+    month_findings: dict[Month, list[Finding]] = field(default_factory=dict)
+    open_months: frozenset[Month] = frozenset()  # the months so far (not closed)
 
 
 def render_site(
@@ -336,6 +347,9 @@ def render_site(
         minutes=lambda m: fmt.figure(m, "minutes", lang),
         evaluation=evaluation,
         findings=views,
+        trend_months=data.months,
+        open_months=data.open_months,
+        trend=sitepage.trend(site, catalogue, data.months, data.month_findings, lang),
         timeline=sitepage.events(
             data.events, lang, timeline.Names.of(site, [*data.events, *data.link_events])
         ),
@@ -387,7 +401,18 @@ def _fetch_site_data(c: Collector, key: str, now: float, every_kind: bool) -> Si
     limited = len(events) >= TIMELINE_LIMIT
     links = c.store.site_events(key, since, now + 86400, LINK_KINDS, limit=LINK_EVENTS)
     notes = c.store.notes(key)
-    return SiteData(events, notes, limited=limited, every_kind=every_kind, link_events=links)
+    entries = list(reversed(c.store.month_entries()[: board.TREND_MONTHS]))
+    months = [e.month for e in entries]
+    return SiteData(
+        events,
+        notes,
+        limited=limited,
+        every_kind=every_kind,
+        link_events=links,
+        months=months,
+        month_findings=c.store.site_months(key, months),
+        open_months=frozenset(e.month for e in entries if not e.closed),
+    )
 
 
 def add_routes(app: web.Application, c: Collector) -> None:
@@ -395,9 +420,9 @@ def add_routes(app: web.Application, c: Collector) -> None:
 
     async def board_page(request: web.Request) -> web.Response:
         principal = auth.principal_of(request)
-        html = render_board(
-            c.inventory, c.catalogue, c.evaluation, _lang(request), request.query, principal
-        )
+        sources = (c.inventory, c.catalogue, c.evaluation)
+        trend = await asyncio.to_thread(board.read_trend, c.store, sources)
+        html = render_board(*sources, _lang(request), request.query, principal, trend)
         return _html(html)
 
     async def map_page(request: web.Request) -> web.Response:

@@ -123,7 +123,7 @@ def finding(key: str, target: str, status: Status) -> Finding:
 def evaluation(
     inv: Inventory, catalogue: Catalogue, status_of: Callable[[int, int], Status] = pattern
 ) -> Evaluation:
-    targets = [t.id for t in catalogue.targets if t.status == "evaluated"]
+    targets = [t.id for t in catalogue.targets if t.status == "evaluated" and t.scope == "site"]
     findings = [
         finding(s.key, target, status_of(i, j))
         for i, s in enumerate(inv.sites)

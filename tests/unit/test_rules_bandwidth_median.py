@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collector.evaluate.rules.bandwidth_median import bandwidth_median
-from collector.web.texts import finding_figures
+from collector.figures import finding_figures
 from tests.support.evaluate import THRESHOLDS, WINDOW, Journal, at, site
 
 BW = THRESHOLDS["INF-BW"]

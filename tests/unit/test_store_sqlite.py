@@ -16,6 +16,8 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, inspect, select, text
 
 from collector.events import EventIn, StoredEvent
+from collector.findings import PROVINCE_SITE, Evidence, Finding, Status, Window
+from collector.periods import Month, MonthFindings
 from collector.store import AuditEntry, SchemaError, Store, migrate
 from collector.store.engine import make_engine
 from collector.store.schema import events as events_table
@@ -199,6 +201,7 @@ def test_an_empty_database_migrates_to_the_schema_of_schema_py(store_url: str) -
             tables = set(inspect(conn).get_table_names())
         assert diff == []
         assert {"events", "journals", "survey_points", "notes", "audit_log"} <= tables
+        assert {"months", "month_findings", "month_dead_zones"} <= tables
     finally:
         engine.dispose()
 
@@ -229,11 +232,13 @@ def test_a_database_at_0001_is_upgraded_and_keeps_its_events(store_url: str) -> 
                      " VALUES (:site, 'j1', 4, :at)"),
                 {"site": SITE, "at": T0},
             )  # fmt: skip
-        with pytest.raises(SchemaError, match=r"revision 0001, this sansang needs 0004"):
+        with pytest.raises(
+            SchemaError, match=rf"revision 0001, this sansang needs {migrate.head()}"
+        ):
             Store.open(store_url, migrate=False)
         store = Store.open(store_url)
         try:
-            assert migrate.current(engine) == migrate.head() == "0004"
+            assert migrate.current(engine) == migrate.head()
             kept = list(store.iter_events(0, 2e9))
             assert [e.details for e in kept] == [{"version": "0.1"}] * 3
             assert store.add_note(SITE, "a", "b", T0).id >= 1  # a table of 0002
@@ -276,7 +281,9 @@ def test_a_database_at_0003_keeps_its_survey_points_and_gains_the_signal(store_u
 
 
 def test_migrate_false_on_an_empty_database_says_so(store_url: str) -> None:
-    with pytest.raises(SchemaError, match=r"none \(empty database\), this sansang needs 0004"):
+    with pytest.raises(
+        SchemaError, match=rf"none \(empty database\), this sansang needs {migrate.head()}"
+    ):
         Store.open(store_url, migrate=False)
 
 
@@ -284,3 +291,122 @@ def test_opening_twice_migrates_once(store_url: str) -> None:
     Store.open(store_url).close()
     store = Store.open(store_url, migrate=False)
     store.close()
+
+
+def test_a_database_at_0004_keeps_its_events_and_gains_the_month_tables(store_url: str) -> None:
+    engine = make_engine(store_url)
+    try:
+        migrate.upgrade(engine, "0004")
+        assert "months" not in inspect(engine).get_table_names()
+        with engine.begin() as conn:
+            conn.execute(
+                text("INSERT INTO survey_points (label, latitude, longitude, wall_time)"
+                     " VALUES ('Thôn 3', 14.41, 107.78, :t)"),
+                {"t": T0},
+            )  # fmt: skip
+        store = Store.open(store_url)
+        try:
+            assert migrate.current(engine) == migrate.head()
+            assert {"months", "month_findings"} <= set(inspect(engine).get_table_names())
+            assert [p.label for p in store.survey_points(0, 2e9)] == ["Thôn 3"]
+            assert store.months() == []
+            store.save_month(_month_findings(Month(2026, 10)))
+            assert store.months() == [Month(2026, 10)]
+        finally:
+            store.close()
+    finally:
+        engine.dispose()
+
+
+# --- findings kept per month -------------------------------------------------------------------
+
+
+def _month_findings(month: Month, status: Status = "not_met", closed: bool = True) -> MonthFindings:
+    """A month's evaluation with every kind of field a finding has."""
+    window = month.window()
+    refs = (f"{SITE}:j1:7", f"{SITE}:j1:9")
+    evidence = (
+        Evidence("events", "Mất điện lưới 3 lần", "Mains lost 3 times", refs),
+        Evidence("inventory", "Danh mục", "Inventory", ()),
+    )
+    details: dict[str, float | int | str | None] = {
+        "dead_zone": 1,
+        "worst_minutes": 42.5,
+        "note": "lưới",
+        "none": None,
+    }
+    power = Finding(
+        "INF-PWR", SITE, status, 3.0, 2, "outages", window, "Mất điện 3 lần", "3 outages",
+        evidence, "power", details,
+    )  # fmt: skip
+    first_day = Window(window.start, window.start + 86400)
+    hnth = Finding(
+        "INF-HNTH", SITE, "met", None, ["h323", "sip"], "count", first_day, "Có", "Has one"
+    )
+    other = Finding("INF-PWR", OTHER, "unknown", None, None, "outages", window, "Chưa rõ", "?")
+    central = Finding(
+        "OPS-247", PROVINCE_SITE, "met", 0.999, 0.995, "ratio", window, "Một cửa ổn định",
+        "One-stop steady", details={"role": "one_stop_system"},
+    )  # fmt: skip
+    point = SurveyPoint(
+        "Thôn Bản Lá", 14.5, 107.9, window.start + 3600, 1e5, None, 0.25, None, "Viettel", "4G",
+        None, rsrp_dbm=-118.0, rsrq_db=-17.5,
+    )  # fmt: skip
+    return MonthFindings(
+        month=month,
+        evaluated_at=window.end + 3600,
+        window=window,
+        findings=(power, hnth, other),
+        province_findings=(central,),
+        dead_zone_points=(point,),
+        inventory_version="a" * 64,
+        catalogue_version="b" * 64,
+        closed=closed,
+        extra={"note": "thử"},
+    )
+
+
+def test_a_month_read_back_equals_the_month_saved(store: Store) -> None:
+    saved = _month_findings(Month(2026, 10))
+    store.save_month(saved)
+    back = store.month(Month(2026, 10))
+    assert back is not None
+    assert back.findings == saved.findings  # dataclass equality: tuples, JSON fields, windows
+    assert back.province_findings == saved.province_findings
+    assert back.dead_zone_points == saved.dead_zone_points
+    assert back == saved
+    assert isinstance(back.findings[0].evidence[0].refs, tuple)
+    assert back.findings[1].threshold == ["h323", "sip"] and back.findings[0].threshold == 2
+    assert store.month(Month(2026, 9)) is None
+
+
+def test_saving_a_month_again_replaces_it_and_months_are_newest_first(store: Store) -> None:
+    for m in (Month(2026, 10), Month(2025, 12), Month(2026, 11)):
+        store.save_month(_month_findings(m))
+    again = replace(_month_findings(Month(2026, 10), status="met", closed=False), findings=())
+    store.save_month(again)
+    assert store.months() == [Month(2026, 11), Month(2026, 10), Month(2025, 12)]
+    assert store.month(Month(2026, 10)) == again
+    entry = store.month_entries()[1]
+    assert (entry.month, entry.closed, entry.inventory_version) == (
+        Month(2026, 10),
+        False,
+        "a" * 64,
+    )
+    assert store.month(Month(2026, 11)) == _month_findings(Month(2026, 11))
+
+
+def test_a_sites_months_and_the_months_tallies(store: Store) -> None:
+    store.save_month(_month_findings(Month(2026, 10), status="not_met"))
+    store.save_month(_month_findings(Month(2026, 11), status="met"))
+    wanted = [Month(2026, 10), Month(2026, 11), Month(2026, 12)]
+    mine = store.site_months(SITE, wanted)
+    assert {m: [(f.target, f.status) for f in fs] for m, fs in mine.items()} == {
+        Month(2026, 10): [("INF-PWR", "not_met"), ("INF-HNTH", "met")],
+        Month(2026, 11): [("INF-PWR", "met"), ("INF-HNTH", "met")],
+    }
+    counts = store.month_tallies(wanted)
+    assert dict(counts[Month(2026, 10)]["INF-PWR"]) == {"not_met": 1, "unknown": 1}
+    assert dict(counts[Month(2026, 11)]["INF-PWR"]) == {"met": 1, "unknown": 1}
+    assert "OPS-247" not in counts[Month(2026, 11)]  # the province's own finding is no site's
+    assert store.month_tallies([]) == {} and store.site_months(SITE, []) == {}

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import time
 from collections import Counter
 from html import unescape
 
@@ -393,6 +392,7 @@ def test_a_cell_and_its_tooltip_give_the_figure_beside_its_threshold(
         ("not_met", 250.0, 240, "minutes", "4 giờ 10 phút (tối đa 4 giờ)"),
         ("not_met", 400.0, 365, "days", "400 ngày (tối đa 365 ngày)"),
         ("not_met", 3.0, 5, "risks", "3/5 rủi ro (cần ≥ 5)"),
+        ("met", 9.0, 13, "day_of_month", "ngày 9 (tối đa ngày 13)"),  # a report written on the 9th
         ("met", 12.0, 10, "req/s", "12 req/s (cần ≥ 10 req/s)"),  # unknown unit: as given
     ],
 )
@@ -634,22 +634,20 @@ def test_the_note_form_only_for_those_who_may_write_here() -> None:
     assert form not in _site_page(Principal("ca", "security_reviewer"))
 
 
-def test_the_national_board_renders_in_well_under_a_second(catalogue: Catalogue) -> None:
-    """3,321 sites × 10 targets: formatted once per evaluation, then every request is cheap."""
+def test_the_national_board_is_formatted_once_per_evaluation(catalogue: Catalogue) -> None:
+    """3,321 sites: the rows are formatted once per evaluation and language, then every request
+    only filters and sorts them (the time it takes is measured by ``python -m bench.web_board``,
+    not here: a timed test fails on a busy machine)."""
     codes = sorted(c for c in communes._index())
     assert len(codes) == 3321
     inv = webdata.inventory(codes)
     evaluation = webdata.evaluation(inv, catalogue)
-    start = time.perf_counter()
     html = ui.render_board(inv, catalogue, evaluation, "vi", {})
-    first = time.perf_counter() - start
-    start = time.perf_counter()
     ui.render_board(inv, catalogue, evaluation, "vi", {"sort": "worst"})
-    again = time.perf_counter() - start
     assert len(CELL.findall(html)) == 3321 * len(TARGETS)
-    # Measured 0.2 s first and 0.06–0.15 s after on the development machine; the bound leaves
-    # room for a slow CI runner and still catches a quadratic slip.
-    assert first < 2.0 and again < 1.0, (first, again)
+    rows = board.board_rows(inv, catalogue, evaluation, "vi")
+    assert board.board_rows(inv, catalogue, evaluation, "vi") is rows
+    assert board.board_rows(inv, catalogue, evaluation, "en") is not rows
 
 
 def test_risks_read_as_a_share_of_all_the_risks() -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from collector.evaluate import reporting
 from collector.evaluate.model import RuleEntry
 from collector.evaluate.rules import (
     bandwidth_median,
@@ -43,7 +44,12 @@ RULES: dict[str, RuleEntry] = {
 }
 
 # What ``collector.targets.load_catalogue`` checks every evaluated target's block against.
-THRESHOLDS_READ: dict[str, frozenset[str]] = {name: e.thresholds for name, e in RULES.items()}
+# RPT-MONTHLY and RPT-CENTRAL are judged from the reports kept, not events: not rules here, but
+# their thresholds are declared like the rules' (collector.evaluate.reporting).
+THRESHOLDS_READ: dict[str, frozenset[str]] = {
+    **{name: e.thresholds for name, e in RULES.items()},
+    **reporting.THRESHOLDS_READ,
+}
 
 
 def kinds_for(rules: Iterable[str]) -> frozenset[str]:
