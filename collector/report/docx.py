@@ -87,7 +87,7 @@ def write(report: MonthReport, out: BinaryIO) -> None:
     )
     frame = io.BytesIO()
     doc.save(frame)
-    _fill(frame.getvalue(), "".join(parts), out)
+    _fill(frame.getvalue(), parts, out)
 
 
 # -- the document's frame --------------------------------------------------------------------------
@@ -172,28 +172,48 @@ def _section_end(*, landscape: bool, head: str = "") -> str:
     )
 
 
-def _fill(frame: bytes, body: str, out: BinaryIO) -> None:
+def _fill(frame: bytes, body: Iterable[str], out: BinaryIO) -> None:
     """The document python-docx wrote, its marker paragraph replaced by ``body``: written as
     text into the package, since moving thousands of parsed rows into python-docx's tree grows
-    with the square of the rows."""
+    with the square of the rows.  The body is streamed into the zip entry in chunks, never held
+    whole (as one string the national report's body took 550 MiB)."""
     with (
         zipfile.ZipFile(io.BytesIO(frame)) as source,
         zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
     ):
         for item in source.infolist():
             data = source.read(item)
-            if item.filename == "word/document.xml":
-                data = _replace_marker(data.decode("utf-8"), body).encode("utf-8")
-            target.writestr(item, data, zipfile.ZIP_DEFLATED)
+            if item.filename != "word/document.xml":
+                target.writestr(item, data, zipfile.ZIP_DEFLATED)
+                continue
+            before, after = _around_marker(data.decode("utf-8"))
+            entry = zipfile.ZipInfo(item.filename, date_time=item.date_time)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            with target.open(entry, "w", force_zip64=True) as stream:
+                stream.write(before.encode("utf-8"))
+                chunk: list[str] = []
+                size = 0
+                for part in body:
+                    chunk.append(part)
+                    size += len(part)
+                    if size >= CHUNK_CHARS:
+                        stream.write("".join(chunk).encode("utf-8"))
+                        chunk, size = [], 0
+                stream.write("".join(chunk).encode("utf-8"))
+                stream.write(after.encode("utf-8"))
 
 
-def _replace_marker(document: str, body: str) -> str:
+CHUNK_CHARS = 1 << 20  # characters of the body encoded and compressed at a time
+
+
+def _around_marker(document: str) -> tuple[str, str]:
+    """The document before and after the marker's paragraph."""
     at = document.index(_MARKER)
     start = document.rindex("<w:p>", 0, at) if "<w:p>" in document[:at] else -1
     if start < 0:
         start = document.rindex("<w:p ", 0, at)
     end = document.index("</w:p>", at) + len("</w:p>")
-    return document[:start] + body + document[end:]
+    return document[:start], document[end:]
 
 
 # -- WordprocessingML text -------------------------------------------------------------------------

@@ -7,6 +7,8 @@ record themselves, allowed or refused, in the audit log.  Described in ``openapi
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 import json
 import math
 import re
@@ -251,9 +253,12 @@ async def findings(request: web.Request) -> web.Response:
             and (not site_keys or f.site in site_keys)
         ]
 
+    as_csv = _format_param(request)
     month = _month_param(request)
     if month is not None:
         kept = await _kept_month(c, month)
+        if as_csv:
+            return _findings_csv([*chosen(kept.findings), *chosen(kept.province_findings)])
         return _json(
             {
                 **_month_fields(kept),
@@ -263,6 +268,9 @@ async def findings(request: web.Request) -> web.Response:
             }
         )
     e = c.evaluation
+    if as_csv:
+        every = [*(e.findings if e else ()), *(e.province_findings if e else ())]
+        return _findings_csv(chosen(every))
     return _json(
         {
             "evaluated_at": views.iso(e.evaluated_at) if e else None,
@@ -270,6 +278,35 @@ async def findings(request: web.Request) -> web.Response:
             # About the province as a whole (site "province"): OPS-247 per central system.
             "province_findings": chosen(e.province_findings if e else ()),
         }
+    )
+
+
+CSV_COLUMNS = ("site", "target", "status", "value", "unit", "threshold", "cause", "vi", "en")
+
+
+def _format_param(request: web.Request) -> bool:
+    """``?format=csv`` (a spreadsheet's columns, one finding a row) or json, the default."""
+    fmt = request.query.get("format", "json")
+    if fmt not in ("json", "csv"):
+        raise api_error(400, "bad_format", "format: json hoặc csv", "format: json or csv")
+    return fmt == "csv"
+
+
+def _findings_csv(rows: list[dict[str, Any]]) -> web.Response:
+    """The findings as CSV (UTF-8 with a byte-order mark, so a spreadsheet reads Vietnamese)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for row in rows:
+        threshold = row["threshold"]
+        if isinstance(threshold, list):
+            threshold = ", ".join(str(v) for v in threshold)
+        writer.writerow([row[k] if k != "threshold" else threshold for k in CSV_COLUMNS])
+    return web.Response(
+        body=("\ufeff" + out.getvalue()).encode(),
+        content_type="text/csv",
+        charset="utf-8",
+        headers={"Content-Disposition": 'attachment; filename="findings.csv"'},
     )
 
 

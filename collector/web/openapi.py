@@ -433,6 +433,11 @@ _PATHS: dict[str, Any] = {
             _query("status", "met, not_met, unknown; comma-separated"),
             _query("site", "site keys, comma-separated; `province` for the province's own"),
             _MONTH,
+            _query(
+                "format",
+                "`json` (default) or `csv`: one finding a row (site, target, status, value, "
+                "unit, threshold, cause, vi, en), UTF-8 with a byte-order mark",
+            ),
         ],
     ),
     "/api/v1/months": _get(

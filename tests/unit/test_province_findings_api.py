@@ -96,3 +96,21 @@ async def test_findings_keep_the_province_apart_and_filter_it(client: TestClient
     assert [f["details"]["role"] for f in failing["province_findings"]] == ["one_stop_system"]
     other = await _get(client, "/api/v1/findings?target=INF-PWR")
     assert other["province_findings"] == []
+
+
+async def test_findings_download_as_csv_a_spreadsheet_reads(client: TestClient[Any, Any]) -> None:
+    import csv
+    import io
+
+    resp = await client.get("/api/v1/findings?format=csv&target=OPS-247", headers=VIEWER)
+    assert resp.status == 200, await resp.text()
+    assert resp.content_type == "text/csv"
+    text = (await resp.read()).decode("utf-8")
+    assert text.startswith("\ufeff")  # a spreadsheet then reads the Vietnamese as UTF-8
+    rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
+    assert {r["target"] for r in rows} == {"OPS-247"}
+    sites = {r["site"] for r in rows}
+    assert PROVINCE_SITE in sites and len(sites) == 4  # the three communes and the province
+    assert any("Hệ thống Một cửa điện tử" in r["vi"] for r in rows)
+    bad = await client.get("/api/v1/findings?format=xml", headers=VIEWER)
+    assert bad.status == 400
