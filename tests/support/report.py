@@ -79,17 +79,16 @@ class SimulatedProvince:
     survey: Sequence[SurveyPoint]
 
 
-async def simulate_history(
-    tmp: Path, store: Store
-) -> tuple[Scenario, inventory_model.Inventory, list[SurveyPoint]]:
-    """``make run``'s province from :data:`START` to :data:`END` into ``store``: every site's
-    journal as its agent wrote it, and the survey points."""
-    scenario = Scenario.build(SITES, SEED)
-    scenario.plan_history(START, END)
+async def run_into_store(
+    scenario: Scenario, tmp: Path, store: Store, start: float, end: float
+) -> None:
+    """The scenario's sites run headless through the agent's own code from ``start`` to
+    ``end`` (simulated time), and every site's journal stored as its agent wrote it."""
+    scenario.plan_history(start, end)
     prepared = prepare(scenario, tmp, collector_listen="127.0.0.1:1")
-    clock = SimClock(START)
+    clock = SimClock(start)
     runs = site_runs(scenario, prepared.configs, clock)
-    await Driver(runs, clock).run_until(END, Progress(), asyncio.Event())
+    await Driver(runs, clock).run_until(end, Progress(), asyncio.Event())
     for site in runs:
         await site.stop()
         journal = Journal(site.config.journal.path, boot_id="reader")
@@ -97,9 +96,18 @@ async def simulate_history(
             events = [
                 EventIn.model_validate(e.to_json(site.plan.key)) for e in journal.read(0, 10**6)
             ]
-            store.insert_events(site.plan.key, journal.journal_id, events, END)
+            store.insert_events(site.plan.key, journal.journal_id, events, end)
         finally:
             journal.close()
+
+
+async def simulate_history(
+    tmp: Path, store: Store
+) -> tuple[Scenario, inventory_model.Inventory, list[SurveyPoint]]:
+    """``make run``'s province from :data:`START` to :data:`END` into ``store``: every site's
+    journal as its agent wrote it, and the survey points."""
+    scenario = Scenario.build(SITES, SEED)
+    await run_into_store(scenario, tmp, store, START, END)
     day = datetime.fromtimestamp(END, ZONE).date()
     inventory = inventory_model.Inventory.model_validate(inventory_data(scenario, today=day))
     points = survey_points(inventory)

@@ -146,9 +146,9 @@ def test_idle_rtt_waits_for_a_server_that_reopens() -> None:
 
 
 def test_idle_rtt_address_of_a_url() -> None:
-    assert idle_rtt.address_of("http://10.1.2.3:8080/speedtest") == ("10.1.2.3", 8080)
-    assert idle_rtt.address_of("https://speed.example.vn/") == ("speed.example.vn", 443)
-    assert idle_rtt.address_of("http://speed.example.vn") == ("speed.example.vn", 80)
+    assert idle_rtt.address_of("http://192.0.2.10:8080/speedtest") == ("192.0.2.10", 8080)
+    assert idle_rtt.address_of("https://speed.tinh.example/") == ("speed.tinh.example", 443)
+    assert idle_rtt.address_of("http://speed.tinh.example") == ("speed.tinh.example", 80)
 
 
 async def test_run_backend_counts_link_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -160,7 +160,7 @@ async def test_run_backend_counts_link_bytes(monkeypatch: pytest.MonkeyPatch) ->
         return SpeedResult("selfhosted", url, 1e6, 1e6, 0.001, 1_000_000, 3.0)
 
     monkeypatch.setattr(selfhosted, "run", payload_test)
-    backend = SpeedtestBackend(id="p", kind="selfhosted", url="http://10.1.2.3:8080/")
+    backend = SpeedtestBackend(id="p", kind="selfhosted", url="http://192.0.2.10:8080/")
     result = await backends.run_backend(backend, None, duration=8.0, max_bytes=11_000_000)
     assert given == [10_000_000]
     assert result.bytes_used == 1_100_000 == wire.on_wire(1_000_000)

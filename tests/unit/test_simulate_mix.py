@@ -5,25 +5,22 @@ findings.  A target uniformly one way would be the simulator's doing, not the pr
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from agent.journal.store import Journal
 from collector.evaluate.model import Window
 from collector.evaluate.rules import RULES
 from collector.evaluate.run import evaluate_all
-from collector.events import EventIn
 from collector.inventory import model as inventory_model
 from collector.store import Store
 from collector.targets import effective_thresholds, load_catalogue
 from simulate.demo import _parser, _this_agent_site
-from simulate.driver import Driver, Progress, SimClock, site_runs
-from simulate.files import inventory_data, prepare
+from simulate.files import inventory_data
 from simulate.scenario import Scenario
 from tests.support.env import REPO
+from tests.support.report import run_into_store
 
 # A Wednesday afternoon: the history spans a weekend and working days (service hours).
 END = datetime(2026, 11, 11, 15, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh")).timestamp()
@@ -34,21 +31,7 @@ async def _history(tmp: Path, store: Store) -> tuple[Scenario, inventory_model.I
     this_site, _url = _this_agent_site(REPO / "deploy/examples/agent-local.yaml")
     scenario = Scenario.build(args.sites, args.seed, avoid={this_site["commune_code"]})
     start = END - args.backfill_days * 86400
-    scenario.plan_history(start, END)
-    prepared = prepare(scenario, tmp, collector_listen="127.0.0.1:1")
-    clock = SimClock(start)
-    runs = site_runs(scenario, prepared.configs, clock)
-    await Driver(runs, clock).run_until(END, Progress(), asyncio.Event())
-    for site in runs:
-        await site.stop()
-        journal = Journal(site.config.journal.path, boot_id="reader")
-        try:
-            events = [
-                EventIn.model_validate(e.to_json(site.plan.key)) for e in journal.read(0, 10**6)
-            ]
-            store.insert_events(site.plan.key, journal.journal_id, events, END)
-        finally:
-            journal.close()
+    await run_into_store(scenario, tmp, store, start, END)
     today = datetime.fromtimestamp(END, ZoneInfo("Asia/Ho_Chi_Minh")).date()
     inventory = inventory_model.Inventory.model_validate(inventory_data(scenario, today=today))
     return scenario, inventory, Window(start, END)
