@@ -1,5 +1,5 @@
 """Turn the config into scheduled jobs: one per check, service, terminal, power source, quality
-target and link, and the host probe."""
+target and link, machine of ``security.hosts``, and the host probe."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ from typing import Any, Literal
 
 from agent.config import AgentConfig
 from agent.config.links import Link, QualityConfig, QualityTarget
+from agent.config.security import SecurityConfig
 from agent.probes import PROBES
 from agent.probes.base import ProbeKind, ProbeSpec
 
-Role = Literal["host", "check", "service", "terminal", "power", "quality"]
+Role = Literal["host", "check", "service", "terminal", "power", "quality", "security"]
 DEFAULT_LINK = "default"  # the `link` label of a round over the default route
 
 # Event kind written when a job of this role changes state.
@@ -20,6 +21,7 @@ STATE_EVENT: dict[Role, str] = {
     "service": "service_state",
     "terminal": "terminal_state",
     "power": "power_source_state",
+    "security": "security_state",
 }
 
 
@@ -79,7 +81,27 @@ def build_jobs(config: AgentConfig) -> list[Job]:
         )
     jobs += [job(p.id, "power", p.source, p.name) for p in config.power.sources]
     jobs += quality_jobs(config.quality, config.links)
+    jobs += security_jobs(config.security)
     return jobs
+
+
+def security_jobs(security: SecurityConfig) -> list[Job]:
+    """One job per machine of ``security.hosts``: its security measures over SSH, on the
+    section's own interval and timeout (an hour and 30 s by default, not a network check's)."""
+    kind = PROBES["security"]
+    return [
+        Job(
+            id=host.id,
+            role="security",
+            probe=kind,
+            spec=kind.spec.model_validate(host.spec_fields()),
+            interval=security.interval,
+            timeout=security.timeout,
+            name=host.name,
+            attributes={"os": host.os, "name": host.name or host.id},
+        )
+        for host in security.hosts
+    ]
 
 
 def quality_jobs(quality: QualityConfig, links: list[Link]) -> list[Job]:

@@ -33,7 +33,7 @@ class JobRecord:
     last_run_mono_ns: int = 0
     runs: int = 0
     errors: int = 0
-    state: str | None = None  # "up" / "down"; None before the first run
+    state: str | None = None  # "up" / "down" ("checked" / "failed": security); None: not run
     since_wall: float = 0.0
     since_mono_ns: int = 0
     state_details: dict[str, Any] = field(default_factory=dict)  # Outcome.state_details journalled
@@ -66,6 +66,14 @@ def _with_counter_totals(
     kept = [s for s in outcome.samples if not s.increment]
     running = [Sample(name, total, dict(labels)) for (name, labels), total in totals.items()]
     return replace(outcome, samples=kept + running)
+
+
+def _state_of(job: Job, outcome: Outcome) -> str:
+    """A job's state: ``up``/``down``; a security check's ``checked`` (the machine answered over
+    SSH, whatever it said) or ``failed`` (it could not be asked)."""
+    if job.role == "security":
+        return "checked" if outcome.success else "failed"
+    return "up" if outcome.success else "down"
 
 
 def _link_tracker(jobs: list[Job], links: Sequence[Link]) -> LinkTracker:
@@ -123,7 +131,7 @@ class SiteState:
         rec.errors += int(errored)
         changes: list[Change] = []
         if job.role in STATE_EVENT:
-            new_state = "up" if outcome.success else "down"
+            new_state = _state_of(job, outcome)
             if new_state != rec.state:
                 changes.append(self._job_change(rec, new_state, wall, mono_ns))
                 rec.state, rec.since_wall, rec.since_mono_ns = new_state, wall, mono_ns

@@ -4,10 +4,12 @@ sansang collector run --config collector.yaml
 sansang collector check-config collector.yaml
 sansang collector check-inventory FILE
 sansang collector import-inventory FILE.xlsx|FILE.csv --out inventory.yaml [--province CODE]
-                                   [--skip-bad]
+                                   [--drills DRILLS.csv] [--systems SYSTEMS.csv]
+                                   [--certificates CERTIFICATES.csv] [--skip-bad]
 sansang collector import-survey FILE.jsonl --config collector.yaml [--site KEY] [--skip-bad]
 sansang collector evaluate-month --month YYYY-MM --config collector.yaml
-sansang collector token new --name NAME --role ROLE [--sites KEY,...] (--file F | --config F)
+sansang collector token new --name NAME --role ROLE [--sites KEY,...] [--communes CODE,...]
+    (--file F | --config F)
 sansang collector credential new ID [--file push-credentials.yaml]
 sansang collector file-sd --inventory inventory.yaml --out DIR [--site-label site]
 sansang collector ansible-inventory --inventory inventory.yaml [--list | --host KEY]
@@ -43,6 +45,24 @@ def add_parser(top: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     imp.add_argument("file", type=Path, help="the spreadsheet (.xlsx) or .csv (UTF-8)")
     imp.add_argument("--out", required=True, type=Path, help="inventory YAML to write")
     imp.add_argument("--province", help="2-digit province code; default: that of the communes")
+    imp.add_argument(
+        "--drills",
+        type=Path,
+        help="drills the province held for many communes, one row per drill (.csv or .xlsx); "
+        "a workbook's sheet named 'Diễn tập' is read without it",
+    )
+    imp.add_argument(
+        "--systems",
+        type=Path,
+        help="the information systems and their security level, one row per system (.csv or "
+        ".xlsx); a workbook's sheet named 'Hệ thống' is read without it",
+    )
+    imp.add_argument(
+        "--certificates",
+        type=Path,
+        help="the officials' signature certificates, one row per certificate (.csv or .xlsx); "
+        "a workbook's sheet named 'Chứng thư số' is read without it",
+    )
     imp.add_argument(
         "--skip-bad",
         action="store_true",
@@ -131,7 +151,18 @@ def _token_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     new.add_argument("--name", required=True, help="who holds it (shown in the audit log)")
     new.add_argument("--role", required=True, choices=ROLES)
-    new.add_argument("--sites", default="", help="technician: site keys, comma-separated")
+    new.add_argument(
+        "--sites",
+        default="",
+        help="technician: the site keys it writes for (required); viewer, security_reviewer: "
+        "the only sites it reads (none: the whole province); comma-separated",
+    )
+    new.add_argument(
+        "--communes",
+        default="",
+        help="viewer, security_reviewer: it reads only every site of these communes (5-digit "
+        "codes, comma-separated), e.g. a commune's police",
+    )
     where = new.add_mutually_exclusive_group(required=True)
     where.add_argument("--file", type=Path, help="the tokens file (YAML)")
     where.add_argument("--config", type=Path, help="collector.yaml: its tokens_file, sites checked")
@@ -160,7 +191,7 @@ def run(args: argparse.Namespace) -> int:
     if args.command == "check-inventory":
         return _check(args.file)
     if args.command == "import-inventory":
-        return _import(args.file, args.out, args.province, args.skip_bad)
+        return _import(args)
     if args.command == "evaluate-month":
         return _evaluate_month(args.month, args.config)
     if args.command == "import-survey":
@@ -250,17 +281,26 @@ def _check(path: Path) -> int:
     return EXIT_OK
 
 
-def _import(path: Path, out: Path, province: str | None, skip_bad: bool) -> int:
+def _import(args: argparse.Namespace) -> int:
     from collector.inventory import importer
 
+    path: Path = args.file
+    out: Path = args.out
     try:
-        result = importer.import_sites(path, province=province, skip_bad=skip_bad)
+        result = importer.import_sites(
+            path,
+            province=args.province,
+            skip_bad=args.skip_bad,
+            drills=args.drills,
+            systems=args.systems,
+            certificates=args.certificates,
+        )
     except importer.SheetError as err:
         print(err, file=sys.stderr)
         return EXIT_INVALID
     for problem in result.problems:
         print(problem.render(str(path)), file=sys.stderr)
-    bad = len({p.row for p in result.problems})
+    bad = result.bad_rows
     if result.yaml_text is None:
         print(
             f"{path}: {bad} dòng lỗi, chưa ghi gì / {bad} bad rows, nothing written",
@@ -273,7 +313,13 @@ def _import(path: Path, out: Path, province: str | None, skip_bad: bool) -> int:
         print(f"không ghi được / cannot write {out}: {err.strerror}", file=sys.stderr)
         return EXIT_INVALID
     skipped = f", bỏ qua / skipped {bad} bad rows" if bad else ""
-    print(f"{out}: đã ghi / wrote {result.good_rows} sites{skipped}")
+    counted = [
+        (result.good_drills, "drills"),
+        (result.good_systems, "systems"),
+        (result.good_certificates, "certificates"),
+    ]
+    others = "".join(f", {n} {what}" for n, what in counted if n)
+    print(f"{out}: đã ghi / wrote {result.good_rows} sites{others}{skipped}")
     return EXIT_PARTIAL if bad else EXIT_OK
 
 
@@ -393,11 +439,29 @@ def _run(path: Path) -> int:
     return EXIT_OK if ok else EXIT_PARTIAL
 
 
+def _scope_problem(role: str, sites: list[str], codes: list[str]) -> str:
+    """What is wrong with ``--sites``/``--communes`` for ``role`` (collector.tokens), or ""."""
+    if role == "technician" and not sites:
+        return "--sites: bắt buộc cho technician / required for a technician (where it writes)"
+    if role == "technician" and codes:
+        return (
+            "--communes: chỉ cho viewer, security_reviewer / for viewer and security_reviewer "
+            "only (a technician writes for --sites)"
+        )
+    if role == "admin" and (sites or codes):
+        return (
+            "--sites, --communes: không dùng cho admin (quản trị cả tỉnh) / not for admin (an "
+            "admin covers the whole province)"
+        )
+    return ""
+
+
 def _token_new(args: argparse.Namespace) -> int:
     from collector import tokens
     from collector.events import SITE_KEY_PATTERN
 
     sites = [s.strip() for s in args.sites.split(",") if s.strip()]
+    codes = [s.strip() for s in args.communes.split(",") if s.strip()]
     if args.config is not None:
         from collector import config
         from collector.inventory import model
@@ -418,14 +482,18 @@ def _token_new(args: argparse.Namespace) -> int:
         listed = ", ".join(sorted(set(bad)))
         print(f"không có điểm / no such site: {listed}", file=sys.stderr)
         return EXIT_INVALID
-    if (args.role == "technician") != bool(sites):
-        print(
-            "--sites: bắt buộc cho technician, không dùng cho vai trò khác / "
-            "required for technician, not allowed for other roles",
-            file=sys.stderr,
-        )
+    known_codes = {tokens.commune_of(k) for k in known} if known is not None else None
+    bad = [c for c in codes if not re.match(tokens.COMMUNE_PATTERN, c)]
+    bad += [c for c in codes if known_codes is not None and c not in known_codes]
+    if bad:
+        listed = ", ".join(sorted(set(bad)))
+        print(f"không có xã nào trong danh mục / no such commune: {listed}", file=sys.stderr)
         return EXIT_INVALID
-    token = tokens.add(path, args.name, args.role, sites)
+    problem = _scope_problem(args.role, sites, codes)
+    if problem:
+        print(problem, file=sys.stderr)
+        return EXIT_INVALID
+    token = tokens.add(path, args.name, args.role, sites, codes)
     print(
         f"Mã truy cập của {args.name} ({args.role}) — chỉ hiện một lần / shown once; "
         f"đã ghi SHA-256 vào / SHA-256 written to {path}:",

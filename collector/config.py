@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from sansang.configfile import load_model
 from sansang.models import StrictModel
@@ -82,6 +82,27 @@ class AlertmanagerConfig(StrictModel):
         default="https://github.com/sansang-vn/sansang/blob/main/playbooks/",
         description="where the playbook of each incident kind lives (`<base><kind>.md`)",
     )
+    certificate_warning_days: int = Field(
+        default=30,
+        ge=1,
+        le=366,
+        description="a registered signature certificate raises a warning this many days before "
+        "its last valid day",
+    )
+    certificate_critical_days: int = Field(
+        default=7,
+        ge=0,
+        le=366,
+        description="... and a critical alert this many days before it (and once expired)",
+    )
+
+    @model_validator(mode="after")
+    def _critical_after_warning(self) -> AlertmanagerConfig:
+        if self.certificate_critical_days >= self.certificate_warning_days:
+            raise ValueError(
+                "certificate_critical_days must be fewer than certificate_warning_days"
+            )
+        return self
 
 
 class ReportsConfig(StrictModel):

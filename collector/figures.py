@@ -91,13 +91,17 @@ UNITS: dict[str, Unit] = {
     "points": _counted("điểm đo", "points", False),
     "sites": _counted("điểm", "sites", False),
     "terminals": _counted("thiết bị", "terminals", False),
-    "risks": _counted("rủi ro", "risks", False),  # SEC-TEAM, SEC-CONTINGENCY: risks covered
+    "risks": _counted("rủi ro", "risks", False),  # SEC-CONTINGENCY: risks covered
+    "people": _counted("người", "people", False),  # SEC-TEAM: the response team's members
+    "systems": _counted("hệ thống", "systems", False),  # SEC-LEVEL: systems protected by level
+    "hosts": _counted("máy", "hosts", False),  # SEC-MEASURES: machines meeting every measure
+    "incidents": _counted("sự cố", "incidents", None),  # SEC-EARLY: incidents judged
 }
 
 
 # Units whose threshold is the whole the value counts from (every risk has a plan): the figure
 # says "of how many" itself.
-OUT_OF_THRESHOLD = frozenset({"risks"})
+OUT_OF_THRESHOLD = frozenset({"systems", "risks", "hosts"})
 
 
 def _as_given(value: float, unit: str, lang: Lang) -> str:

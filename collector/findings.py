@@ -39,10 +39,11 @@ class Window:
 @dataclass(frozen=True)
 class Evidence:
     """What a finding rests on: journal events, a PromQL query, inventory fields, survey points,
-    a report kept (RPT-MONTHLY, RPT-CENTRAL); or, for a finding the rule could not give, the
-    error (``collector.evaluate.failure``)."""
+    a report kept (RPT-MONTHLY, RPT-CENTRAL), incidents kept (SEC-EARLY: refs are their pages,
+    ``/incidents/12``); or, for a finding the rule could not give, the error
+    (``collector.evaluate.failure``)."""
 
-    kind: Literal["events", "query", "inventory", "survey", "report", "error"]
+    kind: Literal["events", "query", "inventory", "survey", "report", "incident", "error"]
     vi: str  # one sentence, Vietnamese
     en: str
     refs: tuple[str, ...] = ()  # StoredEvent.ref values, PromQL text, inventory paths

@@ -24,9 +24,14 @@ class SansangError(Exception):
     │   ├── NutError (agent.power.nut.client)          upsd answered ERR
     │   ├── NutProtocolError (agent.power.nut.protocol)      upsd's answer is not NUT's protocol
     │   ├── SnmpFailure (agent.power.snmp.client)      an SNMP poll that read nothing, and why
-    │   └── MibValueError (agent.power.snmp.mibs)      also a ValueError: a value of the wrong kind
+    │   ├── MibValueError (agent.power.snmp.mibs)      also a ValueError: a value of the wrong kind
+    │   ├── UnreadableOutput (agent.probes._security_parse)  also a ValueError: a machine's answer
+    │   │                                                    is not what the fixed command prints
+    │   └── CheckFailed (agent.probes.security)        a machine could not be asked over SSH
     └── collector
         ├── AlertmanagerError (collector.alerts.alertmanager)  Alertmanager refused or is silent
+        ├── BadNotification (collector.incidents.webhook)    also a ValueError: not an
+        │                                                    Alertmanager notification
         ├── UnusableFinding (collector.evaluate.failure)     also a ValueError: a rule gave a
         │                                                    finding that cannot be published
         ├── PullError (collector.ingest.pull)          one pull of an agent's journal failed
@@ -43,8 +48,9 @@ class SansangError(Exception):
         │                                              went back (a 409)
         ├── SchemaError (collector.store.migrate)      also a RuntimeError: the database's schema
         │                                              is not this version's
-        └── UnreadableDetailsError (collector.store.unreadable)  also a ValueError: a stored
-                                                       event's details cannot be read
+        ├── UnreadableDetailsError (collector.store.unreadable)  also a ValueError: a stored
+        │                                              event's details cannot be read
+        └── Invalid (collector.web.incidents)          an incident's write refused (a 400)
     """
 
 

@@ -215,6 +215,31 @@ class SpeedtestDetails(Details):
     detail: Text | None = None
 
 
+class SecurityDetails(StateDetails):
+    """``security_state`` (agent/probes/security.py): what a machine of the centre said over SSH.
+
+    The checks are true/false, null when the machine does not have the thing or could not say
+    (no antivirus on a Linux server, BitLocker unreadable without rights); the times are when the
+    newest signature, OS update and backup were made, so an age is always the collector's own
+    arithmetic at the end of its window (a replay or a late push never makes it look younger).
+    """
+
+    probe: Name | None = None  # `security`
+    name: Text | None = None  # the machine's name in the agent config, e.g. "Máy tính quầy 1"
+    os: Name | None = None  # windows | linux
+    reason: Name | None = None  # state `failed`: unreachable, timeout, auth_failed, host_key...
+    detail: Text | None = None
+    firewall: bool | None = None  # on for every profile (Windows) / a firewall active (Linux)
+    antivirus: bool | None = None  # an antivirus present and enabled
+    realtime: bool | None = None  # its real-time protection on
+    encryption: bool | None = None  # the system disk encrypted (BitLocker, LUKS)
+    time_sync: bool | None = None  # the clock synchronised
+    signature_at: UnixTime | None = None  # the antivirus signatures' last update
+    update_at: UnixTime | None = None  # the newest OS update installed
+    backup_at: UnixTime | None = None  # the newest backup at the configured place
+    backup_expected: bool | None = None  # a backup place is configured for this machine
+
+
 # Every kind of sansang.events.KINDS (tests/unit/test_event_details.py holds the two together).
 DETAILS: dict[str, type[Details]] = {
     "agent_started": AgentStartedDetails,
@@ -238,6 +263,7 @@ DETAILS: dict[str, type[Details]] = {
     "link_state": StateDetails,
     "backup_link_working": BackupLinkDetails,
     "speedtest_result": SpeedtestDetails,
+    "security_state": SecurityDetails,
 }
 
 # What ``value`` can be, for the kinds that give it a meaning (docs/events.md); any other kind's

@@ -54,6 +54,11 @@ KINDS: dict[str, str] = {
     "speedtest_result": "a throughput test (subject: backend id; state ok/failed; value: download "
     "bytes per second; details: link, server, download_bps, upload_bps, latency_seconds, "
     "bytes_used, duration_seconds, or reason and detail when it failed)",
+    "security_state": "what a security check over SSH found on a machine of the centre, journalled "
+    "when any of it changes (subject: host id; state `checked`, or `failed` when the machine could "
+    "not be asked, with reason; details: os, firewall, antivirus, realtime, encryption, "
+    "time_sync (true/false, null when not known), signature_at, update_at, backup_at (Unix "
+    "times: the collector computes the ages at its own evaluation), backup_expected)",
 }
 
 

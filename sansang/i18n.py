@@ -66,6 +66,20 @@ REASONS: dict[str, tuple[str, str]] = {
         "đã dùng hết hạn mức dữ liệu đo băng thông của tháng",
         "the month's data budget for speed tests is used up",
     ),
+    "auth_failed": ("máy từ chối khoá đăng nhập của tác tử", "the machine refused the agent's key"),
+    "host_key_mismatch": (
+        "khoá định danh của máy KHÁC khoá đã ghim (có thể bị giả mạo hoặc máy được cài lại)",
+        "the machine's host key DIFFERS from the pinned one (spoofed, or reinstalled)",
+    ),
+    "host_key_unknown": ("máy đưa ra khoá định danh chưa được ghim", "the host key is not pinned"),
+    "command_failed": (
+        "máy không trả lời đúng lệnh kiểm tra",
+        "the machine did not answer the check's commands",
+    ),
+    "key_unreadable": (
+        "tác tử không đọc được tệp khoá đăng nhập",
+        "the agent cannot read its login key file",
+    ),
     "error": ("lỗi kiểm tra (xem nhật ký)", "check failed (see the log)"),
 }
 
@@ -86,6 +100,7 @@ STATES: dict[str, tuple[str, str]] = {
     "depleted": ("cạn pin", "ran out"),
     "ok": ("thành công", "ok"),
     "failed": ("thất bại", "failed"),
+    "checked": ("đã kiểm tra", "checked"),
 }
 
 TERMINAL_KINDS: dict[str, tuple[str, str]] = {

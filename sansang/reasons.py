@@ -23,6 +23,12 @@ Reason = Literal[
     "unknown_device",  # NUT: no such UPS on that upsd; SNMP: the agent has no UPS MIB
     "no_device",  # battery: the machine has no battery or mains adapter to read
     "budget_exhausted",  # throughput test skipped: the month's data budget is used up
+    # A machine asked over SSH (agent/probes/security.py):
+    "auth_failed",  # it refused the agent's key
+    "host_key_mismatch",  # its host key differs from the pinned one
+    "host_key_unknown",  # it offered a key type nobody pinned
+    "command_failed",  # it did not answer the fixed commands
+    "key_unreadable",  # the agent cannot read its own private key
     "error",
 ]
 

@@ -34,9 +34,10 @@ case "$what" in
         # PostgreSQL (the collector's shared store; tests/integration/pglab.py runs its own)
         # systemd (systemd-analyze verify/security on deploy/systemd's units)
         # libfaketime (a real agent's wall clock stepped while it runs, its monotonic clock not)
+        # openssh-server (a real sshd for the security checks over SSH, tests/integration/sshlab.py)
         apt_install prometheus iproute2 dnsmasq-base openssl chromium fonts-dejavu-core \
           nut-server nut-client iperf3 iptables victoria-metrics prometheus-alertmanager postgresql \
-          systemd libfaketime ;;
+          systemd libfaketime openssh-server ;;
   bench) extras="[dev,collector]"
         apt_install prometheus iproute2 dnsmasq-base prometheus-node-exporter prometheus-blackbox-exporter \
           nut-server nut-client iperf3 iptables postgresql prometheus-alertmanager ;;

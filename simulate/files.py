@@ -29,8 +29,10 @@ from collector import tokens
 from collector.ingest import credentials as push_credentials
 from collector.inventory.model import official_province_name
 from collector.tokens import Role
+from sansang import communes
+from simulate import readiness
 from simulate.places import match_footnote
-from simulate.scenario import TIMEZONE, Scenario, SitePlan, TerminalPlan, _unit
+from simulate.scenario import COUNTER_PC, TIMEZONE, Scenario, SitePlan, TerminalPlan, _unit
 
 SPEEDTEST_URL = "http://speedtest.tinh.example:8080/"  # never contacted: the backend is simulated
 # The province's list of communes that must have a video-conference endpoint: the letter's
@@ -38,6 +40,13 @@ SPEEDTEST_URL = "http://speedtest.tinh.example:8080/"  # never contacted: the ba
 # "trong tháng 8 năm 2025", the end of August.
 CONFERENCE_SOURCE = "Công văn 472/SKHCN-BCVT&CĐS ngày 27/7/2025"
 CONFERENCE_DEADLINE = "2025-08-31"
+# The simulated counter PCs' SSH host key (made once with ssh-keygen -t ed25519; nothing ever
+# connects: the security checks' answers are simulated), and the account the agent would use.
+SIMULATED_HOST_KEY = (
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB1TpKQTLFTeZd4xp1bQkB9odgiJ9FT21svcTyFRPUPB"
+)
+SECURITY_USER = "sansang-check"
+SECURITY_KEY_TEXT = "# mô phỏng / simulated: not a key, never read (the checks are simulated)\n"
 
 
 @dataclass(frozen=True)
@@ -78,6 +87,7 @@ class Login:
     en: str
     token: str
     sites: tuple[str, ...] = ()
+    communes: tuple[str, ...] = ()  # a token that reads only these communes' sites
 
 
 @dataclass(frozen=True)
@@ -86,7 +96,9 @@ class Prepared:
 
     workdir: Workdir
     configs: dict[str, AgentConfig]  # by site key
-    logins: tuple[Login, ...]  # one per role of the collector, in tokens.ROLES' order
+    # One per role of the collector, in tokens.ROLES' order, and a commune's police (a security
+    # reviewer reading one commune) after the province's.
+    logins: tuple[Login, ...]
     collector_url: str
 
     def login(self, role: Role) -> Login:
@@ -177,6 +189,21 @@ def agent_config_data(site: SitePlan, wd: Workdir, collector_url: str) -> dict[s
                 },
             ],
         },
+        # SEC-MEASURES: the first counter PC over SSH (answered by the scenario).
+        "security": {
+            "hosts": [
+                {
+                    "id": COUNTER_PC.id,
+                    "name": COUNTER_PC.name,
+                    "host": f"{site.lan}.10",
+                    "user": SECURITY_USER,
+                    "key_file": str(here / "security-key"),
+                    "host_key": SIMULATED_HOST_KEY,
+                    "os": COUNTER_PC.os,
+                    "backup_path": "/D:/SaoLuu",
+                }
+            ]
+        },
         "speedtest": {
             "mean_interval": "8h",
             "monthly_budget_mib": 65536,
@@ -216,21 +243,32 @@ def inventory_data(
     province's today), so the demo never ages."""
     name = official_province_name(scenario.province) or scenario.province
     day = today or datetime.now(ZoneInfo(TIMEZONE)).date()
-    # Each site's place in the province's drill draws (0 to 1): the shares below hold for any
-    # number of sites, not only on average.
-    order = sorted(scenario.sites, key=lambda x: _unit(scenario.seed, x.key, "drill"))
-    ranks = {x.key: (i + 0.5) / len(order) for i, x in enumerate(order)}
+    ready = readiness.build(scenario, day)  # plans, the province's drill, the communes' teams
     data: dict[str, Any] = {
         "province": {"code": scenario.province, "name": name},
-        "sites": [_inventory_site(s, scenario.seed, day, ranks[s.key]) for s in scenario.sites]
+        "sites": [_inventory_site(s, ready.plans[s.key]) for s in scenario.sites]
         + list(extra_sites),
+        "drills": ready.drills,
+        "response_teams": ready.teams,
         "systems": [
+            # SEC-LEVEL: the one-stop system protected and checked within its year; the
+            # video-conference system approved but its check overdue at the communes using it.
             {"id": "motcua", "name": "Hệ thống thông tin giải quyết TTHC tỉnh",
-             "security_level": 3},
+             "security_level": 3, "owner": "Văn phòng UBND tỉnh",
+             "dossier": {"decision": "2150/QĐ-UBND", "authority": "UBND tỉnh",
+                         "approved_on": (day - timedelta(days=400)).isoformat()},
+             "protection_plan_deployed": True,
+             "last_checked_on": (day - timedelta(days=120)).isoformat()},
             {"id": "hnth", "name": "Hệ thống hội nghị truyền hình trực tuyến tỉnh",
-             "security_level": 2},
+             "security_level": 2, "owner": "Sở Khoa học và Công nghệ",
+             "dossier": {"decision": "88/QĐ-SKHCN", "authority": "Sở Khoa học và Công nghệ",
+                         "approved_on": (day - timedelta(days=900)).isoformat()},
+             "protection_plan_deployed": True,
+             "last_checked_on": (day - timedelta(days=800)).isoformat(),
+             "communes": list(dict.fromkeys(s.code for s in scenario.sites[::3]))},
         ],
     }  # fmt: skip
+    data["signature_certificates"] = _signature_certificates(scenario, day)
     footnote = [c.code for c in match_footnote(scenario.province)[0]]
     if footnote:
         data["video_conference_required"] = [
@@ -239,7 +277,28 @@ def inventory_data(
     return data
 
 
-def _inventory_site(s: SitePlan, seed: int, today: date, drill: float) -> dict[str, Any]:
+def _signature_certificates(scenario: Scenario, today: date) -> list[dict[str, Any]]:
+    """The commune chairmen's signature certificates: most valid for a year or more, one site in
+    ten within 30 days of its last day, one within a week (the demo's expiry alerts)."""
+    codes = list(dict.fromkeys(s.code for s in scenario.sites))
+    found = []
+    for i, code in enumerate(codes):
+        unit = _unit(scenario.seed, code, "certificate")
+        left = 5 if i == 0 else 12 + int(unit * 15) if unit < 0.1 else 60 + int(unit * 900)
+        found.append(
+            {
+                "id": f"chu-tich-{code}",
+                "holder": f"Chủ tịch UBND xã ({code})",
+                "position": "Chủ tịch UBND xã",
+                "commune_code": code,
+                "not_after": (today + timedelta(days=left)).isoformat(),
+                "agency": "so_khcn",
+            }
+        )
+    return found
+
+
+def _inventory_site(s: SitePlan, plans: dict[str, Any]) -> dict[str, Any]:
     kinds = list(dict.fromkeys(link.kind for link in s.links))
     return {
         "commune_code": s.code,
@@ -254,42 +313,8 @@ def _inventory_site(s: SitePlan, seed: int, today: date, drill: float) -> dict[s
             for i, t in enumerate(s.terminals)
         ],
         "ups": [{"id": "ups-1", "model": "APC Back-UPS 1100", "rated_minutes": s.ups_minutes}],
-        "contingency": {risk: _plan(risk, s.key, seed, today, drill) for risk in _FALLBACKS},
+        "contingency": plans,
     }
-
-
-_FALLBACKS = {
-    "hardware": ("spare_device", "Máy dự phòng tại kho xã"),
-    "software": ("restore_procedure", "Cài lại từ ảnh đĩa chuẩn của tỉnh"),
-    "cyberattack": ("isolation_procedure", "Ngắt máy khỏi mạng, báo Sở KH&CN"),
-    "link_loss": ("backup_link", "Chuyển sang bộ phát 4G"),
-    "power_loss": ("ups_generator", "UPS và máy phát của UBND xã"),
-}
-
-
-def _plan(risk: str, key: str, seed: int, today: date, draw: float) -> dict[str, Any]:
-    """One risk's plan, varied across sites (Công an tỉnh's targets get a mix to show): the
-    site's responder confirmed 20–230 days ago (about a quarter are past SEC-TEAM's 180 days);
-    the cyberattack plan's newest drill: none at one site in eight, 18 months old at one in
-    eight, "partial" at one in eight, otherwise passed within the year."""
-    kind, text = _FALLBACKS[risk]
-    confirmed = today - timedelta(days=20 + int(_unit(seed, key, "confirmed") * 210))
-    plan: dict[str, Any] = {
-        "approved_on": "2025-08-15",
-        "fallback": {"kind": kind, "text": text},
-        "responder": {"name": "Cán bộ CNTT xã", "phone": "0912 345 678",
-                      "confirmed_on": confirmed.isoformat()},
-    }  # fmt: skip
-    if risk != "cyberattack" or draw < 1 / 8:
-        return plan
-    if draw < 2 / 8:
-        ago, result = 540, "passed"
-    elif draw < 3 / 8:
-        ago, result = 60, "partial"
-    else:
-        ago, result = 30 + int(_unit(seed, key, "drill age") * 300), "passed"
-    plan["drills"] = [{"held_on": (today - timedelta(days=ago)).isoformat(), "result": result}]
-    return plan
 
 
 def collector_config_data(
@@ -338,6 +363,7 @@ def prepare(
         # What `sansang collector credential new ID` does: the hash to the file, the token out.
         token = push_credentials.new_credential(wd.credentials, site.key)
         _write_secret(here / "push-token", token + "\n")
+        _write_secret(here / "security-key", SECURITY_KEY_TEXT)
         path = here / "agent.yaml"
         path.write_text(_dump(agent_config_data(site, wd, url)), encoding="utf-8")
         configs[site.key] = agent_config.load(path)
@@ -366,10 +392,27 @@ def _logins(
         "technician": ("ky-thuat-vien", f"kỹ thuật viên (ghi chú cho điểm {where})",
                        f"a technician (notes for {where})", tech_sites),
         "admin": ("quan-tri", "quản trị hệ thống", "administrator", []),
+        "alertmanager": ("alertmanager", "Alertmanager (gửi cảnh báo về bộ thu thập)",
+                         "Alertmanager (its webhook to the collector)", []),
     }  # fmt: skip
     found = []
     for role in tokens.ROLES:
+        if role not in who:
+            continue  # a role no person logs in with (Alertmanager's token is the deployment's)
         name, vi, en, sites = who[role]
         token = tokens.add(wd.tokens, name, role, sites)
         found.append(Login(name, role, vi, en, token, tuple(sites)))
+        if role == "security_reviewer":
+            found.append(_commune_police(wd, tech_sites[0][:5]))
     return tuple(found)
+
+
+def _commune_police(wd: Workdir, code: str) -> Login:
+    """A commune's police: a security reviewer token reading one commune (``communes:``), the
+    commune of the technician's site (``make run``'s own machine)."""
+    found = communes.lookup(code)
+    name = found.name if found is not None else code
+    place = name[:1].lower() + name[1:]  # "xã Sa Thầy", "phường Cẩm Thành"
+    vi, en = f"Công an {place} (chỉ xem {place})", f"commune police ({name} only)"
+    token = tokens.add(wd.tokens, f"cong-an-{code}", "security_reviewer", [], [code])
+    return Login(f"cong-an-{code}", "security_reviewer", vi, en, token, communes=(code,))

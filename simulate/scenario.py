@@ -37,6 +37,12 @@ What happens:
 - **A blocked endpoint** (from 8 sites): its HNTH endpoint answers ping but never on its SIP
   port (a firewall), so it cannot take the province's call (INF-HNTH).
 - Terminals otherwise drop out now and then, for 20 minutes (a device restarted).
+- **Security measures** of each site's counter PC (SEC-MEASURES), asked over SSH every hour:
+  antivirus signatures updated every morning, OS updates weekly, a backup every evening, so the
+  journal shows the machine re-checked as they change.  About seven sites in ten are in order;
+  each of the others has one fault (real-time protection off, signatures 10–20 days old, no OS
+  update for 45 days, a firewall profile off, the newest backup 12 days old, or the machine never
+  answering SSH).  A PC without power or restarting does not answer (``timeout``).
 
 :meth:`Scenario.plan_history` places what needs the history's span (the central outage, the
 broken device, the silent site's end, the UPS tests).
@@ -52,6 +58,7 @@ from datetime import time
 from functools import cached_property
 
 from agent.power.reading import PowerReading
+from agent.probes._security_parse import SecurityFacts
 from sansang.i18n import ZONE_NAME
 from sansang.reasons import Reason
 from simulate.places import Place, match_footnote, place, province_communes
@@ -73,6 +80,18 @@ LIVE_CENTRAL_AFTER, LIVE_CENTRAL_MINUTES = 180.0, 10.0
 UPS_RECHARGE_SECONDS = 4 * 3600.0
 LOW_BATTERY_CHARGE = 0.2
 MBIT = 125_000.0  # bytes per second in one Mbit/s
+# SEC-MEASURES: the faults, one per faulty site, in the order they are handed out.
+SECURITY_FAULTS = (
+    "realtime_off",
+    "old_signatures",
+    "no_updates",
+    "firewall_off",
+    "old_backup",
+    "unreachable",
+)
+SECURITY_FAULT_SHARE = 0.3  # of the sites
+SIGNATURES_AT, BACKUP_AT = time(7, 0), time(18, 0)  # plus up to two hours, per site
+ENCRYPTED_SHARE = 0.4  # of the counter PCs with BitLocker on (licensed)
 
 
 @dataclass(frozen=True)
@@ -87,6 +106,22 @@ class TerminalPlan:
     id: str
     kind: str
     name: str
+
+
+@dataclass(frozen=True)
+class SecurityHostPlan:
+    """A machine the agent checks over SSH (``security.hosts``): its id (unique among the agent's
+    ids, so not the terminal's own) and the terminal it is."""
+
+    id: str
+    name: str
+    terminal: str
+    os: str = "windows"
+
+
+# Every simulated site's agent checks its first counter PC.
+COUNTER_PC = SecurityHostPlan("pc-quay-1", "Máy tính quầy 1", "counter-1")
+SECURITY_HOSTS = {COUNTER_PC.id: COUNTER_PC}
 
 
 @dataclass(frozen=True)
@@ -106,6 +141,7 @@ class SitePlan:
     silent: bool = False  # its agent dies during the history (plan_history says when)
     broken: str | None = None  # a terminal broken at the end of the history
     sip_blocked: bool = False  # its HNTH endpoint answers ping, never on its SIP port
+    security_fault: str | None = None  # one of SECURITY_FAULTS: its counter PC's
 
     @property
     def code(self) -> str:
@@ -137,6 +173,7 @@ def _rng(seed: int, *parts: object) -> random.Random:
 
 
 UTC_OFFSET = 7 * 3600  # Vietnam keeps UTC+7 all year (no daylight saving)
+DAY = 86400.0
 
 
 def day_number(t: float) -> int:
@@ -162,6 +199,8 @@ class Scenario:
     silent_from: dict[str, float] = field(default_factory=dict)  # site key -> agent dies
     ups_tests: dict[str, float] = field(default_factory=dict)  # site key -> mains switched off
     broken_spans: dict[str, tuple[str, float, float]] = field(default_factory=dict)
+    # SEC-MEASURES: the history's end; the faulty machines' stuck times count back from it.
+    security_anchor: float | None = None
 
     # --- building --------------------------------------------------------------------------------
     @classmethod
@@ -195,12 +234,14 @@ class Scenario:
             _site(i, p, traits[i], p.commune.code in no_conf, rng) for i, p in enumerate(places)
         ]
         sites = _mishaps(sites, rng)
+        sites = _security_faults(sites, seed)
         return cls(seed, province, sites, unmatched)
 
     def plan_history(self, history_start: float, history_end: float) -> None:
         """What needs the history's span: the central outage, the broken device's span, the
         moment the silent site's agent dies."""
         self.plan_central_outage(history_start, history_end)
+        self.security_anchor = history_end
         span = history_end - history_start
         for site in self.sites:
             if site.silent:
@@ -272,6 +313,18 @@ def _mishaps(sites: list[SitePlan], rng: random.Random) -> list[SitePlan]:
     return out
 
 
+def _security_faults(sites: list[SitePlan], seed: int) -> list[SitePlan]:
+    """One security fault each at about three sites in ten (from 2 sites), handed out in the
+    order of a hash of the seed and the site: the other draws of the scenario stay as they were."""
+    n = len(sites)
+    k = min(n, max(1, round(n * SECURITY_FAULT_SHARE))) if n >= 2 else 0
+    order = sorted(range(n), key=lambda i: _unit(seed, sites[i].key, "security"))
+    out = list(sites)
+    for j, i in enumerate(order[:k]):
+        out[i] = replace(out[i], security_fault=SECURITY_FAULTS[j % len(SECURITY_FAULTS)])
+    return out
+
+
 def _site(
     i: int, p: Place, traits: tuple[bool, bool, bool], no_conf: bool, rng: random.Random
 ) -> SitePlan:
@@ -316,6 +369,15 @@ def _reading(flags: set[str], charge: float, runtime: float, volts: float) -> Po
 class Cut:
     start: float
     end: float
+
+
+@dataclass(frozen=True)
+class SecurityCheck:
+    """What asking a machine over SSH gives: ``reason`` None when it answered, with what it said
+    (as the agent's parser gives it), else why it could not be asked."""
+
+    reason: str | None
+    facts: SecurityFacts = field(default_factory=SecurityFacts)
 
 
 class SiteWorld:
@@ -473,6 +535,59 @@ class SiteWorld:
         """The agent's box runs (the silent site's dies at the moment planned for it)."""
         dies = self.scenario.silent_from.get(self.site.key)
         return dies is None or t < dies
+
+    # --- security measures -----------------------------------------------------------------------
+    def security(self, host: str, t: float) -> SecurityCheck:
+        """A check at ``t`` of the machine ``host`` of ``security.hosts`` (the counter PC)."""
+        fault = self.site.security_fault
+        plan = SECURITY_HOSTS.get(host)
+        terminal = next((x for x in self.site.terminals if plan and x.id == plan.terminal), None)
+        if fault == "unreachable":  # its SSH server stopped: the PC answers ping, not SSH
+            return SecurityCheck("timeout")
+        if terminal is not None and not self.terminal_up(terminal, t):
+            return SecurityCheck("timeout")  # off, without power, or restarting
+        key, seed = self.site.key, self.seed
+        anchor = self.scenario.security_anchor
+        stuck_from = anchor if anchor is not None else day_start(day_number(t))
+        signature = self._daily(t, SIGNATURES_AT, "signatures")
+        if fault == "old_signatures":  # the update broke 10-20 days before the history's end
+            signature = min(signature, stuck_from - (10 + 10 * _unit(seed, key, "stuck")) * DAY)
+        update = self._weekly_update(t)
+        if fault == "no_updates":
+            update = min(update, stuck_from - 45 * DAY)
+        backup = self._daily(t, BACKUP_AT, "backup")
+        if fault == "old_backup":
+            backup = min(backup, stuck_from - 12 * DAY)
+        facts = SecurityFacts(
+            firewall=fault != "firewall_off",
+            antivirus=True,
+            realtime=fault != "realtime_off",
+            encryption=_unit(seed, key, "bitlocker") < ENCRYPTED_SHARE,
+            time_sync=True,
+            signature_at=int(signature),
+            update_at=int(update),
+            backup_at=int(backup),
+        )
+        return SecurityCheck(None, facts)
+
+    def _daily(self, t: float, at: time, what: str) -> float:
+        """The newest moment at or before ``t`` of a daily event at ``at`` plus up to two hours
+        (drawn per site and day)."""
+        day = day_number(t)
+        for d in (day, day - 1):
+            moment = _at(d, at) + _unit(self.seed, self.site.key, what, d) * 2 * 3600
+            if moment <= t:
+                return moment
+        return _at(day - 2, at)
+
+    def _weekly_update(self, t: float) -> float:
+        """The newest OS update at or before ``t``: weekly, on the site's own weekday at noon."""
+        offset = int(_unit(self.seed, self.site.key, "update day") * 7)
+        day = day_number(t)
+        for d in range(day, day - 8, -1):
+            if (d + offset) % 7 == 0 and _at(d, time(12, 0)) <= t:
+                return _at(d, time(12, 0))
+        return _at(day - 8, time(12, 0))
 
     @cached_property
     def links_by_id(self) -> dict[str, LinkPlan]:

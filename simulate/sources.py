@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
+from typing import Any, cast
 
 from agent.config.links import Link, SpeedtestBackend
 from agent.jobs import Job
 from agent.links.bandwidth.result import SpeedResult, SpeedtestError
-from agent.probes import quality
+from agent.probes import quality, security
 from agent.probes.base import Outcome, ProbeContext, ProbeKind, ProbeSpec
 from agent.probes.conference import ANSWERED, ConferenceSpec
 from simulate.scenario import SiteWorld
@@ -50,7 +50,37 @@ def _answer(job: Job, world: SiteWorld, wall: Clock) -> Callable[[Any, ProbeCont
             return quality._outcome(spec, ctx, rtts, [])
 
         return round_
+    if job.role == "security":
+        return _security(job, world, wall)
     return _reachability(job, world, wall)
+
+
+def _security(job: Job, world: SiteWorld, wall: Clock) -> Callable[[Any, ProbeContext], Any]:
+    """As ``agent.probes.security.run`` once the machine has answered (or not): the outcome and
+    its samples from the probe's own code, what the machine says from the scenario."""
+
+    async def run(spec: security.SecuritySpec, ctx: ProbeContext) -> Outcome:
+        answer = world.security(job.id, wall())
+        where = f"{spec.user}@{spec.host}:{spec.port}"
+        if answer.reason is not None:
+            reason = cast(security.SecurityReason, answer.reason)
+            detail = f"{where}: no answer within {ctx.timeout:g}s ({SIMULATED})"
+            return security._failed(spec, reason, detail)
+        facts = answer.facts
+        if spec.backup_path is None:  # the probe looks for backups only where told
+            facts = replace(facts, backup_at=None)
+        return Outcome(
+            True,
+            detail=SIMULATED,
+            samples=security._samples(facts),
+            state_details={
+                "os": spec.os,
+                **facts.known(),
+                "backup_expected": spec.backup_path is not None,
+            },
+        )
+
+    return run
 
 
 def _reachability(job: Job, world: SiteWorld, wall: Clock) -> Callable[[Any, ProbeContext], Any]:

@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import Field, field_validator, model_validator
 
 from agent.config.links import Link, QualityConfig, SpeedtestConfig
+from agent.config.security import SecurityConfig
 from agent.probes import PROBES
 from agent.probes.base import ProbeSpec
 from agent.probes.conference import DEFAULT_PORTS, SignallingProtocol
@@ -399,6 +400,10 @@ class AgentConfig(StrictModel):
     speedtest: SpeedtestConfig = Field(
         default_factory=SpeedtestConfig, description="throughput tests and their data budget"
     )
+    security: SecurityConfig = Field(
+        default_factory=SecurityConfig,
+        description="security measures of the centre's machines, read over SSH; none by default",
+    )
     push: PushConfig | None = Field(
         default=None,
         description="send the journal to the province collector; none: the collector pulls",
@@ -406,14 +411,16 @@ class AgentConfig(StrictModel):
 
 
 def cross_check(config: AgentConfig) -> list[tuple[tuple[int | str, ...], str]]:
-    """Problems that span fields: ids must be unique across checks, services, terminals and power
-    sources (an id is the ``check`` label of its series and the subject of its events)."""
+    """Problems that span fields: ids must be unique across checks, services, terminals, power
+    sources and security hosts (an id is the ``check`` label of its series and the subject of its
+    events)."""
     problems: list[tuple[tuple[int | str, ...], str]] = []
     seen: dict[str, str] = {"host": "the host probe"}
     ids = [("checks", i, c.id) for i, c in enumerate(config.checks)]
     ids += [("services", i, s.id) for i, s in enumerate(config.services)]
     ids += [("terminals", i, t.id) for i, t in enumerate(config.terminals)]
     ids += [("power.sources", i, p.id) for i, p in enumerate(config.power.sources)]
+    ids += [("security.hosts", i, h.id) for i, h in enumerate(config.security.hosts)]
     for section, i, ident in ids:
         if ident in seen:
             message = f"id '{ident}' is already used by {seen[ident]}; ids must be unique"

@@ -234,6 +234,21 @@ CATALOGUE: tuple[MetricDef, ...] = (
     _m("sansang_link_rtt_seconds", "histogram", "seconds",
        "Round-trip times of the replies (percentiles with histogram_quantile).", "target", "link",
        source="probe:quality", buckets=RTT_BUCKETS),
+    # --- security measures of the centre's machines (over SSH; security.hosts) -----------------
+    _m("sansang_security_measure_ok", "gauge", "",
+       "1 when the machine's security measure is in place, 0 when it is not; absent when the "
+       "machine could not say (measure: firewall, antivirus, realtime, encryption, time_sync).",
+       "check", "measure", source="probe:security"),
+    _m("sansang_security_signature_timestamp_seconds", "gauge", "seconds",
+       "When the machine's newest antivirus signatures were made (Unix time); the age is "
+       "time() - this.", "check", source="probe:security"),
+    _m("sansang_security_update_timestamp_seconds", "gauge", "seconds",
+       "When the newest OS update was installed on the machine (Unix time).", "check",
+       source="probe:security"),
+    _m("sansang_security_backup_timestamp_seconds", "gauge", "seconds",
+       "When the newest file in the machine's backup folder was written (Unix time); absent "
+       "when no backup folder is configured or it holds no file.", "check",
+       source="probe:security"),
     # --- throughput tests ------------------------------------------------------------------------
     _m("sansang_speedtest_download_bytes_per_second", "gauge", "bytes_per_second",
        "Download throughput of the last successful test.", "backend", "link",

@@ -5,7 +5,8 @@ export ``KIND``, and add it here.  Its spec then becomes a valid ``check:`` in t
 (``category="network"``) or a valid ``source:`` of ``power.sources`` (``category="power"``);
 ``category="quality"`` is the loss/latency/jitter rounds that ``agent/jobs.py`` builds from
 ``quality.targets``; ``category="terminal"`` a probe the config builds from a terminal's own fields
-(``conference``: a video-conference endpoint with ``signalling``).
+(``conference``: a video-conference endpoint with ``signalling``); ``category="security"`` the
+checks of ``security.hosts`` (a machine's security measures over SSH).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from agent.probes import (
     icmp,
     nut,
     quality,
+    security,
     snmp_ups,
     tcp,
 )
@@ -37,4 +39,5 @@ PROBES: dict[str, ProbeKind[Any]] = {
     battery.KIND.name: battery.KIND,
     quality.KIND.name: quality.KIND,
     conference.KIND.name: conference.KIND,
+    security.KIND.name: security.KIND,
 }

@@ -116,5 +116,6 @@ class ProbeKind(Generic[SpecT]):
     # "network": a `check:` of checks, services and terminals; "power": a `source:` of
     # `power.sources`; "host": the host section only; "quality": the jobs of `quality.targets`
     # (built by agent/jobs.py, never a `check:`); "terminal": built by agent/config from a
-    # terminal's own fields (a video-conference endpoint with `signalling`), never a `check:`.
-    category: Literal["network", "power", "host", "quality", "terminal"] = "network"
+    # terminal's own fields (a video-conference endpoint with `signalling`), never a `check:`;
+    # "security": the jobs of `security.hosts` (a machine's security measures over SSH).
+    category: Literal["network", "power", "host", "quality", "terminal", "security"] = "network"

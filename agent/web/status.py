@@ -18,6 +18,7 @@ from agent.journal.push import PushStats
 from agent.state import JobRecord, SiteState
 from agent.web import links as linkpage
 from agent.web import power as power_page
+from agent.web import security as security_page
 from agent.web.texts import HINTS, t
 from sansang import i18n
 from sansang.events import Event
@@ -73,6 +74,7 @@ class StatusPage:
         parts.append(self._terminals(lang, now))
         parts.append(power_page.section(self.state, lang, now, clock.monotonic_ns()))
         parts.append(linkpage.section(self.state, lang, now))
+        parts.append(security_page.section(self.state, lang, now))
         parts.append(self._host(lang))
         parts.append(self._push(lang, now, events))
         parts.append(self._events(lang, events))
@@ -83,6 +85,7 @@ class StatusPage:
         down = self.state.down()
         extra = power_page.banner_items(self.state, lang, now, clock.monotonic_ns(), self._when)
         extra += linkpage.banner_items(self.state, lang)
+        extra += security_page.banner_items(self.state, lang, now)
         if journal_pending:
             extra.append(f"<li>{escape(t('journal_pending', lang, n=journal_pending))}</li>")
         sync = self.state.observed.get(("clock_sync_state", "system"))
@@ -244,6 +247,8 @@ class StatusPage:
 
     @staticmethod
     def _event_state(e: Event, lang: Lang) -> str:
+        if e.kind == "security_state":
+            return security_page.event_text(e.state, e.details.get("reason"), lang)
         text = i18n.pick(i18n.STATES, e.state, lang) if e.state else ""
         reason = e.details.get("reason")
         if e.state == "down" and isinstance(reason, str):

@@ -139,6 +139,26 @@ _TEXT: dict[str, tuple[str, str]] = {
     ),
     "push_never": ("chưa có", "none yet"),
     "push_error": ("lỗi: {error}", "error: {error}"),
+    "security": ("An toàn thông tin các máy", "Security of the machines"),
+    "sec_machine": ("Máy", "Machine"),
+    "sec_checked": ("đã kiểm tra", "checked"),
+    "sec_failed": ("không kiểm tra được", "could not be checked"),
+    "sec_firewall": ("Tường lửa", "Firewall"),
+    "sec_antivirus": ("Chống virus", "Antivirus"),
+    "sec_realtime": ("Bảo vệ thời gian thực", "Real-time protection"),
+    "sec_encryption": ("Mã hoá ổ đĩa", "Disk encryption"),
+    "sec_time_sync": ("Đồng bộ giờ", "Clock sync"),
+    "sec_signature": ("Chữ ký chống virus", "Antivirus signatures"),
+    "sec_update": ("Cập nhật hệ điều hành", "OS update"),
+    "sec_backup": ("Sao lưu", "Backup"),
+    "sec_on": ("bật", "on"),
+    "sec_off": ("tắt", "off"),
+    "sec_unknown": ("không rõ", "unknown"),
+    "sec_none": ("chưa có", "none"),
+    "sec_age": ("{age} trước", "{age} ago"),
+    "sec_off_item": ("{measure} tắt", "{measure} off"),
+    "sec_old_item": ("{what} {age}", "{what} {age} old"),
+    "sec_no_backup": ("không thấy bản sao lưu", "no backup found"),
     "journal_pending": (
         "Không ghi được nhật ký (ổ đĩa đầy?): {n} sự kiện đang chờ",
         "Journal cannot be written (disk full?): {n} event(s) waiting",
@@ -194,6 +214,24 @@ HINTS: dict[str, tuple[str, str]] = {
     "unknown_device": (
         "Tên UPS hoặc MIB khai báo không đúng: xem `upsc -l` hoặc cấu hình thẻ mạng UPS.",
         "Wrong UPS name or MIB: see `upsc -l` or the UPS card's settings.",
+    ),
+}
+
+
+# Why a machine could not be checked over SSH (the reason codes of `security_state`, beside the
+# shared ones), and what a technician does next.
+SSH_HINTS: dict[str, tuple[str, str]] = {
+    "auth_failed": (
+        "Kiểm tra tài khoản kiểm tra và tệp authorized_keys trên máy (docs/security-checks.md).",
+        "Check the check account and its authorized_keys on the machine (docs/security-checks.md).",
+    ),
+    "host_key_mismatch": (
+        "Không ghim lại khoá khi chưa xác minh: đọc khoá ngay trên màn hình máy đó rồi so sánh.",
+        "Do not re-pin before verifying: read the key on that machine's own screen and compare.",
+    ),
+    "key_unreadable": (
+        "Kiểm tra đường dẫn key_file và quyền đọc của người dùng chạy tác tử.",
+        "Check key_file's path and that the agent's user may read it.",
     ),
 }
 

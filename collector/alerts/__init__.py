@@ -27,13 +27,14 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from collector.alerts.alert import Alert, AlertInputs, AlertKey
 from collector.alerts.alertmanager import (
     AlertmanagerClient,
     AlertmanagerError,
     PostableAlert,
     postable,
 )
-from collector.alerts.build import Alert, AlertInputs, AlertKey, build_alerts
+from collector.alerts.build import build_alerts
 from collector.alerts.recent import RecentReader
 from collector.events import StoredEvent
 
@@ -121,6 +122,10 @@ def current_inputs(
         thresholds=c.thresholds,
         playbook_base_url=c.config.alertmanager.playbook_base_url,
         public_url=c.config.public_url,
+        certificate_days=(
+            float(c.config.alertmanager.certificate_warning_days),
+            float(c.config.alertmanager.certificate_critical_days),
+        ),
     )
 
 

@@ -29,7 +29,10 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from collector.alerts import texts
+from collector.alerts import certificates, texts
+from collector.alerts.alert import Alert as Alert
+from collector.alerts.alert import AlertInputs as AlertInputs
+from collector.alerts.alert import make_alert
 from collector.alerts.catalogue import (
     CENTRAL_OUTAGE,
     LINK_DOWN,
@@ -37,20 +40,14 @@ from collector.alerts.catalogue import (
     SERVICE_DOWN,
     SITE_UNREACHABLE,
     TARGET_NOT_MET,
-    AlertDef,
-    not_met_playbook,
-    not_met_severity,
 )
-from collector.alerts.texts import at_en, at_vi, clip, place
+from collector.alerts.texts import at_en, at_vi, place
 from collector.evaluate import timeline
 from collector.evaluate.cause import Interval, likely_cause
-from collector.evaluate.model import Cause, Evaluation, Finding, LiveSite
+from collector.evaluate.model import Cause, Finding
 from collector.events import StoredEvent
-from collector.inventory.model import Inventory, Site
-from collector.targets import Catalogue, ThresholdValue
+from collector.inventory.model import Site
 from sansang import i18n
-
-AlertKey = frozenset[tuple[str, str]]
 
 # What the likely cause reads (the evaluation's list, so a retracted depletion is one here too),
 # and the services' states for the central-outage check.
@@ -59,35 +56,6 @@ STATE_KINDS = ("mains_state", "mains_flapping", "link_state", "service_state")
 DEFAULT_ROLES = ("one_stop_system", "national_portal")
 CENTRAL_MIN_SITES = 3
 CAUSE_LOOKBACK = 600.0
-
-
-@dataclass(frozen=True)
-class Alert:
-    labels: Mapping[str, str]
-    annotations: Mapping[str, str]
-    starts_at: float  # when the incident began, as far as the collector knows
-    generator_url: str = ""
-
-    @property
-    def key(self) -> AlertKey:
-        """Alertmanager's identity of an alert: its label set."""
-        return frozenset(self.labels.items())
-
-
-@dataclass(frozen=True)
-class AlertInputs:
-    now: float
-    inventory: Inventory
-    catalogue: Catalogue
-    evaluation: Evaluation | None = None
-    live: Mapping[str, LiveSite] = field(default_factory=dict)
-    recent: Mapping[str, Sequence[StoredEvent]] = field(default_factory=dict)
-    last_received: Mapping[str, float] = field(default_factory=dict)
-    thresholds: Mapping[str, Mapping[str, ThresholdValue]] = field(default_factory=dict)
-    playbook_base_url: str = ""
-    public_url: str | None = None
-    silent_after: float = 1800.0  # nothing received for this long: unreachable
-    live_max_age: float = 300.0  # live values older than this are ignored
 
 
 @dataclass
@@ -135,6 +103,7 @@ def build_alerts(inputs: AlertInputs) -> list[Alert]:
     for sn in now_by_site:
         alerts += _site_alerts(sn, central_services, inputs)
     alerts += _target_alerts(inputs)
+    alerts += certificates.certificate_alerts(inputs)
     return alerts
 
 
@@ -298,7 +267,7 @@ def _power_alert(sn: SiteNow, since: float, inputs: AlertInputs) -> Alert:
             "đường truyền."
         )
     resp_vi, resp_en = texts.responder(sn.site, "power_loss")
-    return _alert(
+    return make_alert(
         inputs,
         POWER_LOST,
         sn.site,
@@ -334,7 +303,7 @@ def _unreachable_alert(sn: SiteNow, cause: Cause, inputs: AlertInputs) -> Alert:
     cause_vi, cause_en = texts.cause_sentence(cause)
     s_vi, s_en = _since(since, "unreachable" in sn.approx)
     resp_vi, resp_en = texts.responder(sn.site, "link_loss")
-    return _alert(
+    return make_alert(
         inputs,
         SITE_UNREACHABLE,
         sn.site,
@@ -365,7 +334,7 @@ def _link_alert(sn: SiteNow, cause: Cause, inputs: AlertInputs) -> Alert:
         up = ", ".join(sorted(sn.links_known - set(sn.links_down)))
         scope_vi, scope_en = f"Còn đường truyền: {up}.", f"Still up: {up}."
     resp_vi, resp_en = texts.responder(sn.site, "link_loss")
-    return _alert(
+    return make_alert(
         inputs,
         LINK_DOWN,
         sn.site,
@@ -393,7 +362,7 @@ def _service_alert(
     name_vi, name_en = texts.service_name(role, service)
     cause_vi, cause_en = texts.cause_sentence(cause)
     resp_vi, resp_en = texts.responder(sn.site, "software")
-    return _alert(
+    return make_alert(
         inputs,
         SERVICE_DOWN,
         sn.site,
@@ -420,7 +389,7 @@ def _central_alert(c: Central, inputs: AlertInputs) -> Alert:
     count = f"{len(c.sites)}/{c.reporting}"
     communes = ", ".join(s.commune.name for s in c.sites[:12])
     more = "…" if len(c.sites) > 12 else ""
-    return _alert(
+    return make_alert(
         inputs,
         CENTRAL_OUTAGE,
         None,
@@ -465,7 +434,7 @@ def _target_alert(
     figure = ""
     if finding.value is not None and finding.threshold is not None:
         figure = f" ({finding.value:g} / {finding.threshold} {finding.unit})"
-    return _alert(
+    return make_alert(
         inputs,
         TARGET_NOT_MET,
         site,
@@ -481,57 +450,3 @@ def _target_alert(
             f"{finding.en} See the site's page for the figures and evidence.",
         ),
     )
-
-
-def _alert(
-    inputs: AlertInputs,
-    entry: AlertDef,
-    site: Site | None,
-    *,
-    cause: str,
-    since: float,
-    summary: tuple[str, str],
-    description: tuple[str, str],
-    target_id: str | None = None,
-    worst: bool = False,
-    extra: Mapping[str, str] | None = None,
-) -> Alert:
-    """The alert ``entry`` of the catalogue: its name, severity (``worst``: at the incident's
-    worst), agency and playbook from there; ``target_id`` is the target of an entry that has
-    none of its own (a target not met), whose owner is then the agency."""
-    target_id = entry.target or target_id or ""
-    severity, playbook = entry.severity, entry.playbook
-    if entry.target is None:  # a target not met: that target's severity and playbook
-        severity = not_met_severity(target_id)
-        playbook = not_met_playbook(target_id)
-    if worst and entry.worst is not None:
-        severity = entry.worst
-    target = inputs.catalogue.get(target_id)
-    labels = {
-        "alertname": entry.name,
-        "province": inputs.inventory.province.name,
-        "target": target_id,
-        "severity": severity,
-        "agency": entry.agency or (target.owner if target else ""),
-        **(extra or {}),
-    }
-    if site is not None:
-        labels |= {"site": site.key, "commune_code": site.commune_code}
-        labels["commune"] = site.commune.name
-    runbook = inputs.playbook_base_url + playbook
-    annotations = {
-        "summary": clip(summary[0], texts.SUMMARY_MAX),
-        "summary_en": clip(summary[1], texts.SUMMARY_MAX),
-        "description": clip(description[0], texts.DESCRIPTION_MAX),
-        "description_en": clip(description[1], texts.DESCRIPTION_MAX),
-        "runbook_url": runbook,
-        "cause": cause,
-    }
-    return Alert(labels, annotations, since, _generator_url(inputs, site))
-
-
-def _generator_url(inputs: AlertInputs, site: Site | None) -> str:
-    if not inputs.public_url:
-        return ""
-    base = inputs.public_url.rstrip("/")
-    return f"{base}/sites/{site.key}" if site is not None else base + "/"

@@ -37,6 +37,7 @@ KINDS = (
     "hardware",
     "software",
     "cyberattack",
+    "certificate",
 )
 PLAYBOOK_INDEX = "README.md"
 
@@ -134,7 +135,50 @@ TARGET_NOT_MET = _def(
     vi="Một chỉ tiêu chưa đạt tại một điểm; cơ quan chủ trì và sổ tay là của chỉ tiêu đó.",
 )
 
+# The officials' signature certificates of the inventory (collector/alerts/certificates.py): the
+# agency is the certificate's own (`agency:` in the inventory), this one only when it names none.
+SIGNATURE_CERTIFICATE_EXPIRING = _def(
+    "SansangSignatureCertificateExpiring",
+    COLLECTOR,
+    severity="warning",
+    agency="so_khcn",
+    kind="certificate",
+    target="SEC-MEASURES",
+    vi="Chứng thư số chữ ký số của một cán bộ/cơ quan sắp hết hạn (trong 30 ngày): làm thủ tục "
+    "gia hạn ngay.",
+)
+SIGNATURE_CERTIFICATE_EXPIRES_SOON = _def(
+    "SansangSignatureCertificateExpiresSoon",
+    COLLECTOR,
+    severity="critical",
+    agency="so_khcn",
+    kind="certificate",
+    target="SEC-MEASURES",
+    vi="Chứng thư số chữ ký số hết hạn trong 7 ngày hoặc đã hết hạn: kết quả TTHC không ký số "
+    "được.",
+)
+
 # --- the Prometheus rules' (deploy/prometheus/sansang.rules.yml) ---------------------------------
+TLS_CERTIFICATE_EXPIRING = _def(
+    "SansangTLSCertificateExpiring",
+    PROMETHEUS,
+    severity="warning",
+    agency="so_khcn",
+    kind="certificate",
+    target="OPS-247",
+    vi="Chứng chỉ TLS (HTTPS) của hệ thống Một cửa điện tử hoặc Cổng DVC mà các điểm kiểm tra sắp "
+    "hết hạn (trong 30 ngày).",
+)
+TLS_CERTIFICATE_EXPIRES_SOON = _def(
+    "SansangTLSCertificateExpiresSoon",
+    PROMETHEUS,
+    severity="critical",
+    agency="so_khcn",
+    kind="certificate",
+    target="OPS-247",
+    vi="Chứng chỉ TLS hết hạn trong 7 ngày hoặc đã hết hạn: trình duyệt của cán bộ sẽ chặn hệ "
+    "thống.",
+)
 ON_BATTERY = _def(
     "SansangOnBattery",
     PROMETHEUS,
@@ -216,6 +260,10 @@ ALERTS: tuple[AlertDef, ...] = (
     SERVICE_DOWN,
     CENTRAL_OUTAGE,
     TARGET_NOT_MET,
+    SIGNATURE_CERTIFICATE_EXPIRING,
+    SIGNATURE_CERTIFICATE_EXPIRES_SOON,
+    TLS_CERTIFICATE_EXPIRING,
+    TLS_CERTIFICATE_EXPIRES_SOON,
     ON_BATTERY,
     BATTERY_LOW,
     UPS_COMMUNICATION_LOST,

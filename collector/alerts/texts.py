@@ -28,15 +28,28 @@ def place(site: Site) -> str:
 
 
 def responder(site: Site, risk: str) -> tuple[str, str]:
-    """The named responder of the site's plan for ``risk``, as a Vietnamese and an English
-    sentence ("" when the inventory names none)."""
+    """The named responder of the site's plan for ``risk`` and its fallback, as a Vietnamese and
+    an English sentence; without a responder (no plan, or a draft naming none) the commune's
+    focal point; "" when the inventory names no one."""
     plan = site.contingency.get(risk)  # type: ignore[call-overload]
-    if plan is None:
-        return "", ""
-    r = plan.responder
+    fallback = plan.fallback if plan is not None and plan.status != "missing" else None
+    r = plan.responder if plan is not None and plan.status != "missing" else None
+    focal = site.response_team.focal_point if site.response_team is not None else None
+    if r is not None:
+        who_vi, who_en = (
+            f" Người phụ trách: {r.name}, {r.phone}.",
+            f" Responder: {r.name}, {r.phone}.",
+        )
+    elif focal is not None:
+        who_vi = f" Đầu mối phối hợp của xã: {focal.name}, {focal.phone}."
+        who_en = f" The commune's focal point: {focal.name}, {focal.phone}."
+    else:
+        who_vi = who_en = ""
+    if fallback is None:
+        return who_vi, who_en
     return (
-        f" Người phụ trách: {r.name}, {r.phone}. Phương án dự phòng: {plan.fallback.text}",
-        f" Responder: {r.name}, {r.phone}. Fallback: {plan.fallback.text}",
+        f"{who_vi} Phương án dự phòng: {fallback.text}",
+        f"{who_en} Fallback: {fallback.text}",
     )
 
 

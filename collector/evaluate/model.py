@@ -20,7 +20,9 @@ from collector.findings import Evidence as Evidence
 from collector.findings import Finding as Finding
 from collector.findings import Status as Status
 from collector.findings import Window as Window
+from collector.incidents.model import SiteIncidents
 from collector.inventory.model import Site
+from collector.inventory.systems import System
 from collector.survey import SurveyPoint
 from collector.targets import ThresholdValue
 
@@ -50,6 +52,12 @@ class SiteInputs:
     # OPS-247: the province's central outages by system role (``rules.service_availability``):
     # a loss inside one is not the site's fault.
     central: Mapping[str, Sequence[tuple[float, float]]] = field(default_factory=dict)
+    # SEC-LEVEL: the inventory's information systems the site's centre uses
+    # (``Inventory.systems_of``).
+    systems: Sequence[System] = ()
+    # SEC-EARLY: the site's incidents the store keeps and when the incident intake was heard
+    # (``rules.incident_times``); None: not read.
+    incidents: SiteIncidents | None = None
 
 
 Thresholds = Mapping[str, ThresholdValue]

@@ -51,6 +51,7 @@ from collector.evaluate.model import (
 )
 from collector.evaluate.rules import RULES, kinds_for
 from collector.events import StoredEvent
+from collector.incidents.model import Incident, SiteIncidents
 from collector.inventory.model import Inventory, Site
 from collector.store import Store
 from collector.survey import SurveyPoint
@@ -126,6 +127,8 @@ def _evaluate_all(
     keys = sorted(sites)
     before = _by_site(store.state_before(window.start, kinds, keys))
     points = store.survey_points(window.start, window.end)
+    incidents = _incidents_by_site(store.incidents_touching(window.start, window.end))
+    intake = store.incident_intake()
     survey = _survey_by_site(points, inventory.sites)
     live = live or {}
     findings: list[Finding] = []
@@ -142,6 +145,8 @@ def _evaluate_all(
             before.get(site.key, ()),
             survey.get(site.key, ()),
             live.get(site.key),
+            systems=inventory.systems_of(site),
+            incidents=SiteIncidents(incidents.get(site.key, ()), intake),
         )
         for target in targets:
             entry = RULES[target.rule]
@@ -288,6 +293,15 @@ def _rollups(
         )
         for t in targets
     ]
+
+
+def _incidents_by_site(found: Iterable[Incident]) -> dict[str, list[Incident]]:
+    """SEC-EARLY's input: each site's incidents (the store's, not the journal's)."""
+    by_site: dict[str, list[Incident]] = {}
+    for i in found:
+        if i.site is not None:
+            by_site.setdefault(i.site, []).append(i)
+    return by_site
 
 
 def _by_site(events: Iterable[StoredEvent]) -> dict[str, list[StoredEvent]]:

@@ -3,7 +3,9 @@
 The province keeps it as YAML in its own repository; ``load(path)`` validates it and raises
 :class:`sansang.configfile.ConfigError` naming file, line and field of every problem.  Commune
 codes are checked against the official list (QĐ 19/2025/QĐ-TTg) and must belong to the province.
-Every site has a contingency plan (phương án ứng phó) for each of the five risks of :data:`RISKS`.
+Each site keeps a contingency plan (phương án ứng phó) per risk of :data:`RISKS`, missing, draft or
+approved; the province's drills and the communes' response teams are top-level lists
+(:mod:`collector.inventory.readiness`), which each site reads as its own.
 """
 
 from __future__ import annotations
@@ -17,6 +19,18 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, Field, PrivateAttr, field_validator, model_validator
 from vietnam_provinces import Province as OfficialProvince
 
+from collector.inventory.certificates import SignatureCertificate
+from collector.inventory.readiness import RISK_NAMES as RISK_NAMES
+from collector.inventory.readiness import RISKS as RISKS
+from collector.inventory.readiness import ContingencyPlan as ContingencyPlan
+from collector.inventory.readiness import Drill as Drill
+from collector.inventory.readiness import DrillResult as DrillResult
+from collector.inventory.readiness import Fallback as Fallback
+from collector.inventory.readiness import FallbackKind as FallbackKind
+from collector.inventory.readiness import ProvinceDrill, ResponseTeam
+from collector.inventory.readiness import Responder as Responder
+from collector.inventory.readiness import Risk as Risk
+from collector.inventory.systems import System
 from sansang import communes
 from sansang.configfile import load_model
 from sansang.kinds import TerminalKind
@@ -25,26 +39,11 @@ from sansang.service_hours import CalendarOverride, ServiceHours, site_hours
 
 Location = tuple[int | str, ...]
 
-Risk = Literal["hardware", "software", "cyberattack", "link_loss", "power_loss"]
-RISKS: tuple[str, ...] = Risk.__args__  # type: ignore[attr-defined]
-# What a person reads for each risk (Vietnamese, English): the site page and the findings.
-RISK_NAMES: dict[str, tuple[str, str]] = {
-    "hardware": ("Hỏng phần cứng", "Hardware failure"),
-    "software": ("Lỗi phần mềm", "Software failure"),
-    "cyberattack": ("Tấn công mạng", "Cyberattack"),
-    "link_loss": ("Mất đường truyền", "Link loss"),
-    "power_loss": ("Mất điện", "Power loss"),
-}
-FallbackKind = Literal[
-    "spare_device", "backup_link", "ups_generator", "restore_procedure", "isolation_procedure"
-]
 LinkKind = Literal["internet", "tslcd", "mobile"]
-DrillResult = Literal["passed", "partial", "failed"]
 
 # Rough bounding box of Vietnam including Hoàng Sa and Trường Sa (both are đặc khu).
 LATITUDE_RANGE = (6.0, 23.5)
 LONGITUDE_RANGE = (102.0, 117.5)
-_PHONE = re.compile(r"^\+?[0-9][0-9 .]{7,16}[0-9]$")
 
 
 def official_province_name(code: str) -> str | None:
@@ -121,49 +120,6 @@ class Ups(StrictModel):
     rated_minutes: float = Field(gt=0, description="hold-up time at the site's load, minutes")
 
 
-class Fallback(StrictModel):
-    """What the site falls back on (phương án dự phòng)."""
-
-    kind: FallbackKind
-    text: str = Field(min_length=1, description="the plan in a sentence or two")
-
-
-class Drill(StrictModel):
-    """A rehearsal of the plan (diễn tập)."""
-
-    held_on: date
-    result: DrillResult
-    notes: str = ""
-
-
-class Responder(StrictModel):
-    """The named person who acts when the risk happens (người chịu trách nhiệm)."""
-
-    name: str = Field(min_length=1)
-    phone: str
-    confirmed_on: date = Field(description="when the person last confirmed the duty")
-
-    @field_validator("phone", mode="before")
-    @classmethod
-    def _phone(cls, value: Any) -> str:
-        if isinstance(value, int) and not isinstance(value, bool):
-            raise ValueError(
-                f"write the phone number quoted, e.g. '0{value}' (as a number it loses its 0)"
-            )
-        if not isinstance(value, str) or not _PHONE.match(value):
-            raise ValueError(f"'{value}' is not a phone number, e.g. '0912 345 678'")
-        return value
-
-
-class ContingencyPlan(StrictModel):
-    """The plan for one risk at one site."""
-
-    approved_on: date = Field(description="when the plan was approved (ngày phê duyệt)")
-    fallback: Fallback
-    drills: list[Drill] = Field(default_factory=list)
-    responder: Responder
-
-
 # An official commune code (5 digits, quoted) in a list: each bad item is named by its index.
 CommuneCode = Annotated[str, BeforeValidator(communes.check_code)]
 
@@ -192,7 +148,9 @@ class Site(StrictModel):
     terminals: list[Terminal] = Field(default_factory=list)
     ups: list[Ups] = Field(default_factory=list)
     contingency: dict[Risk, ContingencyPlan] = Field(
-        description="one plan for each of: " + ", ".join(RISKS)
+        default_factory=dict,
+        description="the plan of each risk (" + ", ".join(RISKS) + "); a risk left out has none "
+        "yet (status `missing`)",
     )
     calendar: CalendarOverride | None = Field(
         default=None,
@@ -204,6 +162,10 @@ class Site(StrictModel):
     # The province's list of communes that must have a video-conference endpoint, as it concerns
     # this site; set by the Inventory this site is in (None: the inventory keeps no such list).
     _conference_duty: ConferenceDuty | None = PrivateAttr(default=None)
+    # The commune's response team, and the province's drills covering the commune with their
+    # index in ``Inventory.drills``; set by the Inventory this site is in.
+    _response_team: ResponseTeam | None = PrivateAttr(default=None)
+    _province_drills: tuple[tuple[int, ProvinceDrill], ...] = PrivateAttr(default=())
 
     @field_validator("commune_code", mode="before")
     @classmethod
@@ -248,6 +210,18 @@ class Site(StrictModel):
         return self._conference_duty
 
     @property
+    def response_team(self) -> ResponseTeam | None:
+        """The commune's focal point and response team (SEC-TEAM); None when the inventory's
+        ``response_teams`` lists none for the commune."""
+        return self._response_team
+
+    @property
+    def province_drills(self) -> tuple[tuple[int, ProvinceDrill], ...]:
+        """The province's drills that covered this site's commune, each with its index in the
+        inventory's ``drills`` (SEC-DRILL counts them with the site's own)."""
+        return self._province_drills
+
+    @property
     def key(self) -> str:
         """``23527-main``: the site's identity in events and URLs (as in the agent)."""
         return f"{self.commune_code}-{self.site_id}"
@@ -267,18 +241,6 @@ def _in_range(value: float, bounds: tuple[float, float], what: str, hemi: str) -
             "check the sign and that latitude and longitude are not swapped"
         )
     return value
-
-
-class System(StrictModel):
-    """An information system (hệ thống thông tin) with its security level (cấp độ, NĐ 85/2016)."""
-
-    id: Slug
-    name: str = Field(min_length=1)
-    security_level: int = Field(ge=1, le=5, description="cấp độ an toàn hệ thống thông tin, 1–5")
-    dossier_approved_on: date | None = Field(
-        default=None, description="when the level dossier (hồ sơ đề xuất cấp độ) was approved"
-    )
-    last_checked_on: date | None = Field(default=None, description="last inspection (kiểm tra)")
 
 
 class ConferenceRequirement(StrictModel):
@@ -317,12 +279,46 @@ class Inventory(StrictModel):
     )
     sites: list[Site] = Field(min_length=1)
     systems: list[System] = Field(default_factory=list)
+    signature_certificates: list[SignatureCertificate] = Field(
+        default_factory=list,
+        description="the officials' digital-signature certificates to watch for expiry",
+    )
     video_conference_required: list[ConferenceRequirement] | None = Field(
         default=None,
         description="the communes that must have a video-conference endpoint, with the deadline "
         "(INF-HNTH); a commune on no list and without one is not required to have one. Absent: "
         "the province keeps no list, and a site without an endpoint is unknown",
     )
+    drills: list[ProvinceDrill] = Field(
+        default_factory=list,
+        description="drills the province held for many communes at once (diễn tập), written "
+        "once: `held_on`, `result`, `risks`, `communes` or `all_sites: true`, `participants`, "
+        "`minutes`; SEC-DRILL counts each for every site it covers",
+    )
+    response_teams: list[ResponseTeam] = Field(
+        default_factory=list,
+        description="each commune's focal point (đầu mối phối hợp) and incident response team "
+        "(đội ứng cứu sự cố), one entry per commune, shared by its sites (SEC-TEAM)",
+    )
+
+    @model_validator(mode="after")
+    def _sites_know_their_team_and_drills(self) -> Inventory:
+        """Each site reads its commune's response team (``Site.response_team``) and the
+        province's drills that covered it (``Site.province_drills``); a site given as an object
+        is copied first.  A commune listed twice (``cross_check``): the first entry holds."""
+        teams: dict[str, ResponseTeam] = {}
+        for team in self.response_teams:
+            teams.setdefault(team.commune_code, team)
+        sites = list(self.sites)
+        for i, site in enumerate(sites):
+            own = teams.get(site.commune_code)
+            drills = tuple((j, d) for j, d in enumerate(self.drills) if d.covers(site.commune_code))
+            if site._response_team != own or site._province_drills != drills:
+                sites[i] = site.model_copy()
+                sites[i]._response_team = own
+                sites[i]._province_drills = drills
+        self.__dict__["sites"] = sites  # frozen: set once, while validating
+        return self
 
     @model_validator(mode="after")
     def _sites_follow_the_province_calendar(self) -> Inventory:
@@ -349,6 +345,10 @@ class Inventory(StrictModel):
         self.__dict__["sites"] = sites  # frozen: set once, while validating
         return self
 
+    def systems_of(self, site: Site) -> list[System]:
+        """The information systems the site's centre uses (SEC-LEVEL)."""
+        return [s for s in self.systems if s.used_by(site.commune_code)]
+
     def conference_duty(self, commune_code: str) -> ConferenceDuty | None:
         """What the lists say of a commune; None when the inventory keeps no list."""
         if self.video_conference_required is None:
@@ -362,7 +362,7 @@ class Inventory(StrictModel):
 
 
 def cross_check(inv: Inventory) -> list[tuple[Location, str]]:
-    """Problems across fields: unique ids, communes of the province, a plan for every risk."""
+    """Problems across fields: unique ids, communes of the province, response teams and drills."""
     problems: list[tuple[Location, str]] = []
     seen_sites: dict[str, int] = {}
     seen_credentials: dict[str, int] = {}
@@ -400,7 +400,68 @@ def cross_check(inv: Inventory) -> list[tuple[Location, str]]:
             seen_credentials.setdefault(cred, i)
         problems += _site_problems(site, here)
     problems += _unique(("systems",), [s.id for s in inv.systems])
+    problems += _systems_and_certificates_problems(inv)
     problems += _conference_problems(inv)
+    problems += _readiness_problems(inv)
+    return problems
+
+
+def _readiness_problems(inv: Inventory) -> list[tuple[Location, str]]:
+    """Each response team's commune in the province, listed once and with a site here (else
+    the entry is a typo no site reads); each drill's communes in the province, each once."""
+    problems: list[tuple[Location, str]] = []
+    with_sites = {s.commune_code for s in inv.sites}
+    seen: dict[str, int] = {}
+    for i, team in enumerate(inv.response_teams):
+        here: Location = ("response_teams", i, "commune_code")
+        code = team.commune_code
+        elsewhere = _in_province(inv, here, code)
+        problems += elsewhere
+        if code in seen:
+            message = f"commune '{code}' is already listed as response_teams.{seen[code]}"
+            problems.append((here, message))
+        elif code not in with_sites and not elsewhere:
+            problems.append((here, f"commune '{code}' has no site in this inventory"))
+        seen.setdefault(code, i)
+    for i, drill in enumerate(inv.drills):
+        listed: set[str] = set()
+        for j, code in enumerate(drill.communes or []):
+            here = ("drills", i, "communes", j)
+            problems += _in_province(inv, here, code)
+            if code in listed:
+                problems.append((here, f"commune '{code}' is listed twice in this drill"))
+            listed.add(code)
+    return problems
+
+
+def _in_province(inv: Inventory, here: Location, code: str) -> list[tuple[Location, str]]:
+    commune = communes.lookup(code)
+    if commune is None or commune.province_code == inv.province.code:
+        return []
+    message = (
+        f"commune '{code}' ({commune.name}) is in province '{commune.province_code}' "
+        f"({commune.province_name}), not in '{inv.province.code}' ({inv.province.name})"
+    )
+    return [(here, message)]
+
+
+def _systems_and_certificates_problems(inv: Inventory) -> list[tuple[Location, str]]:
+    """The communes systems and signature certificates name are the province's; ids unique."""
+    problems = _unique(("signature_certificates",), [c.id for c in inv.signature_certificates])
+    named: list[tuple[Location, str]] = [
+        (("signature_certificates", i, "commune_code"), c.commune_code)
+        for i, c in enumerate(inv.signature_certificates)
+        if c.commune_code
+    ]
+    named += [
+        (("systems", i, "communes", j), code)
+        for i, system in enumerate(inv.systems)
+        for j, code in enumerate(system.communes or [])
+    ]
+    for where, code in named:
+        found = communes.lookup(code)
+        if found is not None and found.province_code != inv.province.code:
+            problems.append((where, f"commune '{code}' is not in province {inv.province.code}"))
     return problems
 
 
@@ -430,11 +491,6 @@ def _conference_problems(inv: Inventory) -> list[tuple[Location, str]]:
 
 def _site_problems(site: Site, here: Location) -> list[tuple[Location, str]]:
     problems: list[tuple[Location, str]] = []
-    missing = [r for r in RISKS if r not in site.contingency]
-    if missing:
-        listed = ", ".join(f"'{r}'" for r in missing)
-        message = f"no plan for risk {listed}; every site needs one"
-        problems.append(((*here, "contingency"), message))
     ids: dict[str, str] = {}
     listed_ids = [("terminals", j, t.id) for j, t in enumerate(site.terminals)]
     listed_ids += [("ups", j, u.id) for j, u in enumerate(site.ups)]

@@ -6,11 +6,13 @@ and the schedule that writes the previous month's on the province's day (``repor
                            by="so-khcn", directory=reports_dir(config))
 
 A report is built from the month's findings kept by the store (``Store.month``; the month
-before gives each target's change) with :func:`collector.report.content.build`; a report for a
-token limited to some sites (a technician) is built from the findings of those sites only and
-kept under its own scope tag.  Files are named from the month, the format, the scope and the
-time written (never from a request's text), under ``<dir>/<YYYY-MM>/``, written atomically
-(a temporary file, fsync, rename, fsync of the folder).
+before gives each target's change) and the incidents touching the month's window (for the
+police's part) with :func:`collector.report.content.build`; a report for a token limited to
+some sites (a technician) is built from the findings, incidents and signature certificates of
+those sites only (a province-wide incident or a province body's certificate only in the
+province's report) and kept under its own scope tag.  Files are named from the month, the
+format, the scope and the time written (never from a request's text), under
+``<dir>/<YYYY-MM>/``, written atomically (a temporary file, fsync, rename, fsync of the folder).
 """
 
 from __future__ import annotations
@@ -31,10 +33,12 @@ from typing import Any, Protocol
 
 from collector import report as report_pkg
 from collector.config import CollectorConfig
+from collector.evaluate.model import Window
+from collector.incidents import Incident
 from collector.inventory.model import Inventory
 from collector.periods import Month, MonthFindings
 from collector.report import central
-from collector.report.content import MonthReport, build
+from collector.report.content import CERTIFICATE_DAYS, MonthReport, build
 from collector.store import AuditEntry, Store
 from collector.store.reports import EXPORT_FORMATS, PROVINCE_SCOPE, ReportRecord
 from collector.targets import Catalogue, ThresholdValue
@@ -106,6 +110,34 @@ def _scoped(found: MonthFindings | None, sites: Collection[str] | None) -> Month
     )
 
 
+def _settled_before(i: Incident, start: float) -> bool:
+    """Restored and reported before ``start``: nothing of it is left for the window."""
+    return (
+        i.restored_at is not None
+        and i.restored_at < start
+        and i.reported_at is not None
+        and i.reported_at < start
+    )
+
+
+def month_incidents(store: Store, window: Window, sites: Collection[str] | None) -> list[Incident]:
+    """The incidents touching ``window`` (begun before its end, not both restored and reported
+    before its start), as SEC-EARLY judges them: of ``sites`` only when given; every site's and
+    the province-wide ones (a central outage, no site) for the province's report."""
+    found = [
+        i
+        for i in store.incidents_touching(window.start, window.end)
+        if sites is None or i.site in sites
+    ]
+    if sites is None:  # incidents_touching gives the sites' only
+        found += [
+            i
+            for i in store.incidents(sites=(), province_wide=True)
+            if i.site is None and i.started_at < window.end and not _settled_before(i, window.start)
+        ]
+    return found
+
+
 def build_report(
     store: Store,
     inventory: Inventory,
@@ -113,8 +145,10 @@ def build_report(
     month: Month,
     now: float,
     sites: Collection[str] | None = None,
+    certificate_days: int = CERTIFICATE_DAYS,
 ) -> tuple[MonthReport, MonthFindings]:
-    """The month's report (of ``sites`` only when given) from the findings kept."""
+    """The month's report (of ``sites`` only when given) from the findings kept and the
+    incidents; ``certificate_days``: the config's ``alertmanager.certificate_warning_days``."""
     current = store.month(month)
     if current is None:
         raise NoFindings(
@@ -123,14 +157,21 @@ def build_report(
         )
     previous = store.month(month.previous())
     survey = store.survey_points(month.start, month.end)
+    incidents = month_incidents(store, current.window, sites)
     if sites is not None:
+        kept = [s for s in inventory.sites if s.key in sites]
+        codes = {s.commune_code for s in kept}
+        certificates = [c for c in inventory.signature_certificates if c.commune_code in codes]
         inventory = inventory.model_copy(
-            update={"sites": [s for s in inventory.sites if s.key in sites]}
+            update={"sites": kept, "signature_certificates": certificates}
         )
         survey = [p for p in survey if p.site in sites]
     scoped = _scoped(current, sites)
     assert scoped is not None
-    report = build(scoped, _scoped(previous, sites), inventory, catalogue, survey, now)
+    report = build(
+        scoped, _scoped(previous, sites), inventory, catalogue, survey, now, incidents,
+        certificate_days,
+    )  # fmt: skip
     return report, current
 
 
@@ -187,12 +228,13 @@ def write_report(
     directory: Path,
     mapping: central.CentralMapping | None = None,
     scheduled: bool = False,
+    certificate_days: int = CERTIFICATE_DAYS,
 ) -> WrittenReport:
     """Write the month's report (or central export) in ``fmt``, keep it and audit it
     (``report.write``, or ``report.export`` for csv/json); :class:`NoFindings` when the store
     keeps no findings of the month."""
     check_format(fmt)
-    report, current = build_report(store, inventory, catalogue, month, now, sites)
+    report, current = build_report(store, inventory, catalogue, month, now, sites, certificate_days)
     data = render(report, fmt, mapping)
     scope = scope_of(sites)
     name = download_name(month, fmt, scope).rpartition(".")
@@ -246,6 +288,7 @@ def kept_or_write(
     role: str,
     directory: Path,
     mapping: central.CentralMapping | None = None,
+    certificate_days: int = CERTIFICATE_DAYS,
 ) -> WrittenReport:
     """The report kept of the month's findings as they are now (same ``evaluated_at``, the file
     still matching its SHA-256), else a new one written (and kept, and audited)."""
@@ -277,6 +320,7 @@ def kept_or_write(
         role=role,
         directory=directory,
         mapping=mapping,
+        certificate_days=certificate_days,
     )
 
 
@@ -354,6 +398,7 @@ def write_due(c: Host, now: float) -> list[WrittenReport]:
                 directory=reports_dir(c.config),
                 mapping=mapping,
                 scheduled=True,
+                certificate_days=c.config.alertmanager.certificate_warning_days,
             )
         except Exception:
             log.exception(

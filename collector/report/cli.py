@@ -63,6 +63,7 @@ def run(config_path: Path, month_text: str, fmt: str, out: Path | None) -> int:
             role="cli",
             directory=archive.reports_dir(cfg),
             mapping=mapping,
+            certificate_days=cfg.alertmanager.certificate_warning_days,
         )
     except archive.NoFindings as err:
         print(f"{err} ({fmt})", file=sys.stderr)

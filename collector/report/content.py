@@ -11,11 +11,13 @@ import unicodedata
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from collector.evaluate.model import Cause, Finding, Status, Window
+from collector.evaluate.rules.drill import RESULT_VI
 from collector.figures import finding_figures, reading, short_title
-from collector.inventory.model import Inventory
+from collector.incidents.model import INCIDENT_KINDS, Incident
+from collector.inventory.model import RISK_NAMES, Inventory
 from collector.periods import Month, MonthFindings
 from collector.survey import SurveyPoint
 from collector.targets import Catalogue, Target
@@ -137,6 +139,69 @@ class ProvinceLine:
 
 
 @dataclass(frozen=True)
+class SecurityOverdue:
+    """A periodic duty of incident readiness not done in time (the police's targets): a plan
+    not approved by its deadline, a system's periodic check, a drill, a contact's confirmation."""
+
+    target: str
+    key: str
+    commune: str
+    what: str  # "phê duyệt phương án ứng phó: tấn công mạng, mất điện"
+    since: date | None  # the day the rule says it fell overdue; None: it does not say
+    days: int | None  # days overdue at the window's end; None: not known (never done)
+    note: str = ""  # the facts behind it: "hạn 31/12/2025", "lần gần nhất 02/09/2025 (đạt)"
+
+
+@dataclass(frozen=True)
+class IncidentLine:
+    """An incident (sự cố) touching the month, as the police read it."""
+
+    id: int
+    key: str  # the site, "" for a province-wide incident
+    commune: str  # "" for a province-wide incident
+    kind: str  # the code: "power_loss"
+    kind_name: str  # "Mất điện lưới" (with the service or terminal: "... – dvc")
+    summary: str
+    started_at: float  # Unix seconds
+    detect_minutes: float  # detected after
+    restore_minutes: float | None  # restored after; None: not restored yet
+    reported_at: float | None
+    report_ref: str  # số công văn / biên bản, "" when not reported
+    deadline: date  # the last day to report (the report is due by its end)
+    late: bool  # not reported by the deadline, or reported after it (at the report's making)
+
+
+@dataclass(frozen=True)
+class CertificateLine:
+    """An official's signature certificate expiring soon or expired.  The holder's name is
+    personal data and not here: the report goes to every role that may download it."""
+
+    commune: str  # "" for a province body
+    position: str  # the holder's position (chức danh); the certificate's id when none is given
+    serial: str
+    issuer: str
+    not_after: date  # the last valid day
+    days_left: int  # from the window's end; negative: expired that many days before it
+    agency: str  # who renews it: "Sở Khoa học và Công nghệ"
+
+
+@dataclass(frozen=True)
+class Security:
+    """The part of the report Công an tỉnh follows (AN TOÀN THÔNG TIN VÀ SẴN SÀNG ỨNG PHÓ SỰ
+    CỐ): its targets, what is overdue, the month's incidents, the machines failing the security
+    checks and the signature certificates about to expire, in one place."""
+
+    agency: str = "Công an tỉnh"
+    targets: Sequence[TargetSummary] = ()  # the police's targets of ``MonthReport.targets``
+    overdue: Sequence[SecurityOverdue] = ()  # by commune, then target
+    incidents: Sequence[IncidentLine] = ()  # by start
+    machines: Sequence[NotMet] = ()  # SEC-MEASURES not met (also in ``MonthReport.not_met``)
+    certificates: Sequence[CertificateLine] = ()  # soonest first
+    report_within_days: float = 5.0  # SEC-EARLY's threshold the deadlines are counted with
+    certificate_days: int = 30  # certificates expiring within this many days are listed
+
+
+@dataclass(frozen=True)
 class MonthReport:
     province_code: str  # "51"
     province_name: str  # "Quảng Ngãi"
@@ -164,11 +229,16 @@ class MonthReport:
     signer_authority: str = ""  # "KT. GIÁM ĐỐC" above the title when a deputy signs; "" none
     signer_name: str = ""  # the signer's full name, "" to be written in by hand
     window: Window | None = None  # the span the findings cover (the month, or so far)
+    security: Security = field(default_factory=Security)  # the police's part
 
 
 # -- build ----------------------------------------------------------------------------------------
 
 ISSUER_AGENCY = "so_khcn"  # the catalogue's agency that issues the report
+POLICE_AGENCY = "cong_an_tinh"  # the catalogue's agency of Công an tỉnh (the SEC-* targets)
+# The collector's ``alertmanager.certificate_warning_days`` by default: a certificate expiring
+# within this many days of the window's end is listed.
+CERTIFICATE_DAYS = 30
 _DZ = "INF-DZ"
 _PWR = "INF-PWR"
 _HNTH = "INF-HNTH"
@@ -185,9 +255,14 @@ def build(
     catalogue: Catalogue,
     survey: Sequence[SurveyPoint],
     generated_at: float,
+    incidents: Sequence[Incident] = (),
+    certificate_days: int = CERTIFICATE_DAYS,
 ) -> MonthReport:
     """What the report of ``current``'s month says, ``previous`` (the month before, None when
-    none is kept) giving each target's change.  Pure: no I/O, no clock."""
+    none is kept) giving each target's change; ``incidents`` those touching the month (of the
+    report's sites), whose reporting is judged at ``generated_at``; ``certificate_days`` the
+    alerts' warning days for the signature certificates (those of ``inventory``).  Pure: no
+    I/O, no clock."""
     targets = _evaluated(catalogue, current)
     sites = _rows(current, inventory, targets)
     communes = {row.key: row.commune for row in sites}
@@ -195,6 +270,8 @@ def build(
     kind, bare = province_words(inventory.province.name)
     coverage = _coverage(current, found, communes, survey)
     issuer = catalogue.agencies.get(ISSUER_AGENCY)
+    summaries = [_summary(t, catalogue, current, previous) for t in targets]
+    not_met = _not_met(targets, sites, found)
     return MonthReport(
         province_code=inventory.province.code,
         province_name=inventory.province.name,
@@ -204,9 +281,9 @@ def build(
         closed=current.closed,
         inventory_version=current.inventory_version,
         catalogue_version=current.catalogue_version,
-        targets=[_summary(t, catalogue, current, previous) for t in targets],
+        targets=summaries,
         sites=sites,
-        not_met=_not_met(targets, sites, found),
+        not_met=not_met,
         province=_province(catalogue, current),
         power_dead_zones=_power(sites, found),
         coverage_dead_zones=coverage,
@@ -217,6 +294,18 @@ def build(
         recipients=recipients(bare, kind, coverage),
         managing_body=f"UBND {kind} {bare}",
         window=current.window,
+        security=_security(
+            catalogue,
+            current,
+            summaries,
+            not_met,
+            found,
+            sites,
+            inventory,
+            incidents,
+            generated_at,
+            certificate_days,
+        ),
     )
 
 
@@ -497,3 +586,275 @@ def _overdue(
             if late and today > due:
                 out.append(Overdue(target, row.key, row.commune, _WHAT[target], due))
     return out
+
+
+# -- the police's part: incident readiness (Công an tỉnh) ----------------------------------------
+
+_LEVEL, _MEASURES, _CONTINGENCY = "SEC-LEVEL", "SEC-MEASURES", "SEC-CONTINGENCY"
+_DRILL, _TEAM, _EARLY = "SEC-DRILL", "SEC-TEAM", "SEC-EARLY"
+REPORT_DAYS = 5.0  # SEC-EARLY's report_within_days when neither the findings nor the catalogue say
+# What one overdue duty is, before it is tied to its commune: (what, since, days, note).
+Duty = tuple[str, date | None, int | None, str]
+
+
+def _security(
+    catalogue: Catalogue,
+    current: MonthFindings,
+    summaries: Sequence[TargetSummary],
+    not_met: Sequence[NotMet],
+    found: Mapping[tuple[str, str], Finding],
+    sites: Sequence[SiteRow],
+    inventory: Inventory,
+    incidents: Sequence[Incident],
+    generated_at: float,
+    certificate_days: int,
+) -> Security:
+    """The police's part: their targets (owner ``cong_an_tinh``) and the lists behind them."""
+    police = catalogue.agencies.get(POLICE_AGENCY)
+    owned = {t.id for t in catalogue.targets if t.owner == POLICE_AGENCY}
+    days = report_days(current, catalogue)
+    today = local(current.window.end).date()  # as the rules count a plan's date
+    return Security(
+        agency=police.vi if police is not None else "Công an tỉnh",
+        targets=[s for s in summaries if s.target in owned],
+        overdue=_security_overdue(sites, found, catalogue, today),
+        incidents=_incidents(
+            incidents, {row.key: row.commune for row in sites}, days, generated_at
+        ),
+        machines=[n for n in not_met if n.target == _MEASURES],
+        certificates=_certificates(inventory, catalogue, today, certificate_days),
+        report_within_days=days,
+        certificate_days=certificate_days,
+    )
+
+
+def report_days(current: MonthFindings, catalogue: Catalogue) -> float:
+    """SEC-EARLY's ``report_within_days`` as the month was evaluated with (its findings carry
+    it, the province's override included), else the catalogue's default."""
+    for f in current.findings:
+        value = f.details.get("report_within_days") if f.target == _EARLY else None
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+    target = catalogue.get(_EARLY)
+    threshold = target.thresholds.get("report_within_days") if target is not None else None
+    value = threshold.default if threshold is not None else None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    return REPORT_DAYS
+
+
+def _day_of(value: object) -> date | None:
+    """A rule's ``YYYY-MM-DD`` detail as a date (None when absent or not a date)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _whole(details: Mapping[str, object], key: str) -> int | None:
+    value = _number(details, key)
+    return int(value) if value is not None else None
+
+
+def _risks(value: object) -> list[str]:
+    """``cyberattack,power_loss`` (a rule's detail) as risk names."""
+    return [r for r in value.split(",") if r] if isinstance(value, str) else []
+
+
+def risk_words(risks: Sequence[str]) -> str:
+    """``tấn công mạng, mất điện``: the inventory's names of the risks, inside a sentence."""
+    return ", ".join(RISK_NAMES[r][0].lower() if r in RISK_NAMES else r for r in risks)
+
+
+def _vi_day(d: date) -> str:
+    return d.strftime("%d/%m/%Y")
+
+
+def _plans_overdue(f: Finding, today: date, drill: str) -> list[Duty]:
+    """SEC-CONTINGENCY: risks without an approved plan past the deadline (``overdue``)."""
+    d = f.details
+    if d.get("overdue") != "yes":
+        return []
+    missing, drafts = _risks(d.get("missing_risks")), _risks(d.get("draft_risks"))
+    groups = [f"{risk_words(missing)} (chưa có)"] if missing else []
+    groups += [f"{risk_words(drafts)} (dự thảo)"] if drafts else []
+    later = (_whole(d, "not_approved") or 0) - len(missing) - len(drafts)
+    if later > 0:  # approved with a day after the window's end: not approved yet on it
+        groups.append(f"{later} phương án ghi ngày phê duyệt sau kỳ báo cáo")
+    due = _day_of(d.get("deadline"))
+    what = "phê duyệt phương án ứng phó sự cố" + (f": {'; '.join(groups)}" if groups else "")
+    since = _day_of(d.get("overdue_since"))
+    return [(what, since, _whole(d, "days_overdue"), f"hạn {_vi_day(due)}" if due else "")]
+
+
+def _level_overdue(f: Finding, today: date, drill: str) -> list[Duty]:
+    """SEC-LEVEL: a system's periodic check overdue (``overdue_since``); the rule's sentence
+    names each system and its dates."""
+    since = _day_of(f.details.get("overdue_since"))
+    if since is None:
+        return []
+    what = "kiểm tra, đánh giá định kỳ hệ thống thông tin theo cấp độ"
+    return [(what, since, max(0, (today - since).days), f.vi)]
+
+
+def _drill_overdue(f: Finding, today: date, drill: str) -> list[Duty]:
+    """SEC-DRILL: no drill held, or the newest older than ``max_age_days``."""
+    d = f.details
+    if d.get("overdue") != "yes":
+        return []
+    held = _day_of(d.get("last_held_on"))
+    if held is None:
+        return [(drill, None, None, "chưa diễn tập lần nào")]
+    max_age, age = _whole(d, "max_age_days"), _whole(d, "age_days")
+    since = held + timedelta(days=max_age + 1) if max_age is not None else None
+    result = str(d.get("last_result") or "")
+    note = f"lần gần nhất {_vi_day(held)} ({RESULT_VI.get(result, result)})"
+    if age is not None and max_age is not None:
+        note += f", cách {age} ngày; tối đa {max_age} ngày"
+    return [(drill, since, _whole(d, "days_overdue"), note)]
+
+
+def _team_overdue(f: Finding, today: date, drill: str) -> list[Duty]:
+    """SEC-TEAM: the focal point or plans' responders not confirmed again in time (the rule's
+    sentence gives the days and the last confirmations; never a person's name)."""
+    d = f.details
+    parts = ["đầu mối phối hợp"] if d.get("focal_point") == "stale" else []
+    stale = _whole(d, "stale") or 0
+    if stale:
+        parts.append(f"người phụ trách {stale} phương án ứng phó")
+    if not parts:
+        return []
+    return [(f"xác nhận lại {' và '.join(parts)}", None, None, f.vi)]
+
+
+_DUTIES = (
+    (_LEVEL, _level_overdue),
+    (_CONTINGENCY, _plans_overdue),
+    (_DRILL, _drill_overdue),
+    (_TEAM, _team_overdue),
+)
+
+
+def _security_overdue(
+    sites: Sequence[SiteRow],
+    found: Mapping[tuple[str, str], Finding],
+    catalogue: Catalogue,
+    today: date,
+) -> list[SecurityOverdue]:
+    """What the police's targets say is overdue, by commune then target, from what each rule
+    gives in its details (the days counted to the window's end, as the rules count them)."""
+    target = catalogue.get(_DRILL)
+    risks = target.thresholds.get("risks") if target is not None else None
+    listed = risks.default if risks is not None and isinstance(risks.default, list) else []
+    drill = f"diễn tập phòng chống {risk_words(listed) or 'sự cố'}"
+    out = []
+    for row in sites:
+        for target_id, duties in _DUTIES:
+            f = found.get((row.key, target_id))
+            if f is None or f.status != "not_met":
+                continue
+            for what, since, days, note in duties(f, today, drill):
+                out.append(
+                    SecurityOverdue(target_id, row.key, row.commune, what, since, days, note)
+                )
+    return out
+
+
+def _place_name(key: str, communes_by_key: Mapping[str, str]) -> str:
+    """The commune of a site key: the report's row, else the official list, else the key."""
+    if key in communes_by_key:
+        return communes_by_key[key]
+    known = communes.lookup(key.split("-", 1)[0])
+    return known.name if known is not None else key
+
+
+def _incidents(
+    incidents: Sequence[Incident],
+    communes_by_key: Mapping[str, str],
+    days: float,
+    now: float,
+) -> list[IncidentLine]:
+    """The incidents by start; late: not reported by the deadline at ``now`` (the report's
+    making), or reported after it."""
+    out = []
+    for i in sorted(incidents, key=lambda i: (i.started_at, i.id)):
+        due = i.deadline(days)
+        restore = i.time_to_restore
+        reported_late = i.reported_at is not None and i.reported_at >= due
+        out.append(
+            IncidentLine(
+                id=i.id,
+                key=i.site or "",
+                commune=_place_name(i.site, communes_by_key) if i.site else "",
+                kind=i.kind,
+                kind_name=pick(INCIDENT_KINDS, i.kind, "vi")
+                + (f" – {i.subject}" if i.subject else ""),
+                summary=i.summary,
+                started_at=i.started_at,
+                detect_minutes=i.time_to_detect / 60,
+                restore_minutes=restore / 60 if restore is not None else None,
+                reported_at=i.reported_at,
+                report_ref=i.report_ref or "",
+                deadline=local(due - 1).date(),  # the deadline is the midnight after that day
+                late=i.overdue(days, now) or reported_late,
+            )
+        )
+    return out
+
+
+def _certificates(
+    inventory: Inventory, catalogue: Catalogue, today: date, days: int
+) -> list[CertificateLine]:
+    """The signature certificates whose last valid day is at most ``days`` after ``today`` (or
+    passed), soonest first: the holder's position and unit, never the name."""
+    names = {s.commune_code: s.commune.name for s in inventory.sites}
+    out = []
+    for c in inventory.signature_certificates:
+        left = (c.not_after - today).days
+        if left > days:
+            continue
+        agency = catalogue.agencies.get(c.agency)
+        code = c.commune_code
+        out.append(
+            CertificateLine(
+                commune="" if code is None else names.get(code) or _place_name(code, {}),
+                position=c.position or c.id,
+                serial=c.serial,
+                issuer=c.issuer,
+                not_after=c.not_after,
+                days_left=left,
+                agency=agency.vi if agency is not None else c.agency,
+            )
+        )
+    out.sort(key=lambda c: (c.days_left, plain(c.commune), c.position))
+    return out
+
+
+# -- words the writers share for the police's part --------------------------------------------------
+
+
+def _short_day(d: date) -> str:
+    return d.strftime("%d/%m")
+
+
+def reported_words(i: IncidentLine) -> str:
+    """``15/BC-UBND (12/06/2026)``; ``chưa báo cáo — quá hạn 28/06`` once the deadline passed
+    at the report's making, else ``chưa báo cáo — hạn 02/07``; a late report says so."""
+    if i.reported_at is not None:
+        when = local(i.reported_at).strftime("%d/%m/%Y")
+        late = ", quá hạn" if i.late else ""
+        return f"{i.report_ref or 'đã báo cáo'} ({when}{late})"
+    if i.late:
+        return f"chưa báo cáo — quá hạn {_short_day(i.deadline)}"
+    return f"chưa báo cáo — hạn {_short_day(i.deadline)}"
+
+
+def certificate_left(days_left: int) -> str:
+    """``còn 10 ngày``, ``hết hạn hôm nay``, ``đã hết hạn 11 ngày``."""
+    if days_left > 0:
+        return f"còn {days_left} ngày"
+    if days_left == 0:
+        return "hết hạn hôm nay"
+    return f"đã hết hạn {-days_left} ngày"

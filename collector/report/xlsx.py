@@ -84,6 +84,7 @@ MEASURES: dict[str, Measure] = {
     "sites": Measure(WHOLE, "điểm"),
     "terminals": Measure(WHOLE, "thiết bị"),
     "risks": Measure(WHOLE, "rủi ro"),
+    "incidents": Measure(WHOLE, "sự cố"),  # SEC-EARLY
 }
 OTHER = Measure("0.##", "")
 

@@ -22,12 +22,15 @@ from sqlalchemy import Connection, Engine, func, select
 
 from collector.events import EventIn, StoredEvent
 from collector.findings import Finding
+from collector.incidents.model import AlertSignal, Incident, IncidentNote, Intake
 from collector.periods import Month, MonthFindings
+from collector.store import incident_alerts, queries
+from collector.store import incidents as incident_rows
 from collector.store import migrate as migrations
 from collector.store import months as month_rows
-from collector.store import queries
 from collector.store import reports as report_rows
 from collector.store.contiguous import InsertResult, SeqConflict, insert
+from collector.store.incident_alerts import Receipt
 from collector.store.migrate import SchemaError
 from collector.store.months import MonthEntry
 from collector.store.reports import ReportRecord
@@ -40,6 +43,7 @@ __all__ = [
     "JournalCursor",
     "MonthEntry",
     "Note",
+    "Receipt",
     "ReportRecord",
     "SchemaError",
     "SeqConflict",
@@ -331,6 +335,46 @@ class Store:
     ) -> list[ReportRecord]:
         """The reports written (of ``month``, ``fmt``, ``scope`` when given), oldest first."""
         return report_rows.listed(self.engine, month, fmt, scope)
+
+    # --- incidents (collector.incidents; the rows' rules: collector.store.incidents) ---------
+    def receive_alerts(self, signals: Sequence[AlertSignal], now: float) -> Receipt:
+        """Open, join, reopen and restore incidents from Alertmanager's alerts (one
+        transaction; a repeated notification changes nothing: collector.store.incident_alerts)."""
+        return incident_alerts.receive(self.engine, signals, now)
+
+    def open_incident_by_hand(self, **fields: Any) -> int:
+        """An incident a person records (:func:`collector.store.incidents.open_by_hand`)."""
+        return incident_rows.open_by_hand(self.engine, **fields)
+
+    def incident(self, incident_id: int) -> Incident | None:
+        """With its alerts and notes."""
+        return incident_rows.get(self.engine, incident_id)
+
+    def incidents(self, **filters: Any) -> list[Incident]:
+        """Open first, then newest (:func:`collector.store.incidents.listed`'s filters)."""
+        return incident_rows.listed(self.engine, **filters)
+
+    def incidents_touching(self, start: float, end: float) -> list[Incident]:
+        """The sites' incidents that matter to an evaluation window (SEC-EARLY)."""
+        return incident_rows.touching(self.engine, start, end)
+
+    def incident_intake(self) -> Intake | None:
+        """When Alertmanager's webhook was first and last heard from (None: never)."""
+        return incident_rows.intake(self.engine)
+
+    def acknowledge_incident(self, incident_id: int, by: str, at: float) -> bool:
+        return incident_rows.acknowledge(self.engine, incident_id, by, at)
+
+    def restore_incident(self, incident_id: int, by: str, at: float) -> bool:
+        return incident_rows.restore(self.engine, incident_id, by, at)
+
+    def report_incident(self, incident_id: int, by: str, at: float, ref: str) -> bool:
+        return incident_rows.report(self.engine, incident_id, by, at, ref)
+
+    def add_incident_note(
+        self, incident_id: int, author: str, text: str, at: float
+    ) -> IncidentNote:
+        return incident_rows.add_note(self.engine, incident_id, author, text, at)
 
     def audit_log(self, limit: int = 100) -> list[AuditEntry]:
         cols = [audit_log.c[n] for n in ("at", "actor", "role", "action", "target", "details")]

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     Double,
+    ForeignKey,
     Index,
     Integer,
     MetaData,
@@ -180,4 +181,72 @@ reports = Table(  # 0006: every report and central export written, the file kept
     Column("scheduled", Boolean, nullable=False),
     Column("evaluated_at", Double, nullable=False),  # of the month's findings it was made from
     Index("reports_month", "month", "format", "scope", "written_at"),
+)
+
+# 0007: incidents (sự cố, collector.incidents): one row each, the alerts that make it (by
+# Alertmanager's identity of an alert: fingerprint and start, stored once however often it is
+# notified) and people's notes.  ``open_key`` is the incident's key while it is open and NULL
+# once restored: its UNIQUE constraint is what keeps two open incidents of one key from ever
+# existing, whichever collector or request writes (NULLs are distinct in SQLite and PostgreSQL).
+incidents = Table(
+    "incidents",
+    metadata,
+    Column("id", _ID, primary_key=True, autoincrement=True),
+    Column("key", String(200), nullable=False),
+    Column("open_key", String(200)),
+    Column("site", String(80)),  # NULL: province-wide
+    Column("kind", String(40), nullable=False),
+    Column("subject", String(200), nullable=False),
+    Column("alertname", String(120), nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    Column("severity", String(16), nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("started_at", Double, nullable=False),
+    Column("detected_at", Double, nullable=False),
+    Column("acknowledged_at", Double),
+    Column("acknowledged_by", String(200)),
+    Column("restored_at", Double),
+    Column("restored_by", String(200)),
+    Column("reported_at", Double),
+    Column("reported_by", String(200)),
+    Column("report_ref", String(200)),
+    Column("opened_by", String(200), nullable=False),
+    UniqueConstraint("open_key", name="incidents_open_key"),
+    Index("incidents_key", "key", "started_at"),
+    Index("incidents_started", "started_at"),
+    Index("incidents_site", "site", "started_at"),
+)
+
+incident_alerts = Table(
+    "incident_alerts",
+    metadata,
+    Column("fingerprint", String(64), nullable=False),
+    Column("starts_at", Double, nullable=False),
+    Column("incident_id", BigInteger, ForeignKey("incidents.id"), nullable=False),
+    Column("alertname", String(120), nullable=False),
+    Column("severity", String(16), nullable=False),
+    Column("ends_at", Double),
+    Column("received_at", Double, nullable=False),
+    PrimaryKeyConstraint("fingerprint", "starts_at", name="incident_alerts_pkey"),
+    Index("incident_alerts_incident", "incident_id"),
+)
+
+incident_notes = Table(
+    "incident_notes",
+    metadata,
+    Column("id", _ID, primary_key=True, autoincrement=True),
+    Column("incident_id", BigInteger, ForeignKey("incidents.id"), nullable=False),
+    Column("at", Double, nullable=False),
+    Column("author", String(200), nullable=False),
+    Column("text", Text, nullable=False),
+    Index("incident_notes_incident", "incident_id", "at"),
+)
+
+incident_intake = Table(  # when each source (Alertmanager's webhook) was first and last heard
+    "incident_intake",
+    metadata,
+    Column("source", String(40), primary_key=True),
+    Column("first_at", Double, nullable=False),
+    Column("last_at", Double, nullable=False),
+    Column("notifications", BigInteger, nullable=False),
 )

@@ -1,5 +1,6 @@
 """The collector's HTTP side: the ingest (``collector.ingest.push``), the REST API (``api.py``),
-``/metrics`` (``metrics.py``), the HTML pages (``ui.py``), login and roles (``auth.py``).
+``/metrics`` (``metrics.py``), the HTML pages (``ui.py``), login and roles (``auth.py``),
+incidents and Alertmanager's webhook (``incidents.py``, pages ``incidentpages.py``).
 
     app = build_app(c)      # every route, behind the auth middleware
 """
@@ -15,7 +16,7 @@ from sqlalchemy.exc import OperationalError
 
 from collector import tokens
 from collector.context import Collector
-from collector.web import api, auth, metrics, reports
+from collector.web import api, auth, incidentpages, incidents, metrics, reports
 from collector.web.auth import AUTH, COLLECTOR, Auth, Handler
 from collector.web.errors import api_error
 
@@ -100,6 +101,8 @@ def build_app(c: Collector, auth_: Auth | None = None) -> web.Application:
     auth.add_routes(app)
     api.add_routes(app)
     reports.add_routes(app)
+    incidents.add_routes(app)
+    incidentpages.add_routes(app)
     push.add_routes(app, c)
     ui.add_routes(app, c)
     return app

@@ -1,6 +1,7 @@
 """The REST API under ``/api/v1/`` (JSON; errors in Vietnamese and English).
 
-Reading needs a token of any role (``auth.py`` says who may see what); writes are POSTs that
+Reading needs a token of any role (``auth.py`` says who may see what: a token scoped to some
+sites reads those only, every handler asking ``auth.may_read_site``); writes are POSTs that
 record themselves, allowed or refused, in the audit log.  Described in ``openapi.py``.
 """
 
@@ -20,13 +21,25 @@ from typing import Any
 from aiohttp import web
 
 from collector.context import Collector
-from collector.evaluate.model import STATUSES, Finding, TargetRollup
+from collector.evaluate.model import PROVINCE_SITE, STATUSES, Finding, TargetRollup
 from collector.ingest import survey as survey_records
 from collector.inventory import model as inventory_model
 from collector.periods import Month, MonthFindings
 from collector.survey import SurveyPoint
 from collector.web import views
-from collector.web.auth import AUTH, COLLECTOR, allowed, audit, principal_of, require, require_write
+from collector.web.auth import (
+    AUTH,
+    COLLECTOR,
+    Principal,
+    allowed,
+    audit,
+    may_read_site,
+    principal_of,
+    require,
+    require_province,
+    require_site,
+    require_write,
+)
 from collector.web.errors import api_error
 from collector.web.openapi import SPEC
 from sansang.configfile import ConfigError
@@ -53,8 +66,12 @@ def _collector(request: web.Request) -> Collector:
 
 
 def _site_or_404(request: web.Request) -> tuple[Collector, str]:
+    """The site of the path, when the principal may read it (403 first: a scoped token gets
+    the same answer for another commune's site and for no site, so it learns no key), else
+    404."""
     c = _collector(request)
     key = request.match_info["key"]
+    require_site(request, key)
     if c.site(key) is None:
         raise api_error(404, "no_site", f"Không có điểm '{key}'", f"No site '{key}'")
     return c, key
@@ -174,18 +191,40 @@ def _month_fields(kept: MonthFindings) -> dict[str, Any]:
 
 async def whoami(request: web.Request) -> web.Response:
     p = principal_of(request)
-    return _json({"name": p.name, "role": p.role, "sites": sorted(p.sites)})
+    return _json(
+        {
+            "name": p.name,
+            "role": p.role,
+            "sites": sorted(p.sites),
+            "communes": sorted(p.communes),
+            # "sites": it reads only `sites` and the sites of `communes`; "province": every site.
+            "reads": "sites" if p.scoped else "province",
+        }
+    )
 
 
 async def sites(request: web.Request) -> web.Response:
     c = _collector(request)
+    principal = principal_of(request)
     by_site = views.findings_by_site(c)
     return _json(
         {
             "evaluated_at": views.iso(c.evaluation.evaluated_at) if c.evaluation else None,
-            "sites": [views.site_summary(c, s, by_site.get(s.key, ())) for s in c.inventory.sites],
+            "sites": [
+                views.site_summary(c, s, by_site.get(s.key, ()))
+                for s in c.inventory.sites
+                if may_read_site(principal, s.key)
+            ],
         }
     )
+
+
+def _finding(principal: Principal, f: Finding) -> dict[str, Any]:
+    """A finding as the API writes it; for a scoped token the evidence refs naming another
+    site are left out (a province finding's refs are every site's events)."""
+    if not principal.scoped:
+        return views.finding(f)
+    return views.finding(f, lambda key: may_read_site(principal, key))
 
 
 async def site(request: web.Request) -> web.Response:
@@ -200,7 +239,7 @@ async def site(request: web.Request) -> web.Response:
         personal=allowed(principal, "read_personal"),
         admin=allowed(principal, "admin"),
     )
-    body["findings"] = [views.finding(f) for f in findings]
+    body["findings"] = [_finding(principal, f) for f in findings]
     return _json(body)
 
 
@@ -230,7 +269,10 @@ async def site_events(request: web.Request) -> web.Response:
 
 
 async def findings(request: web.Request) -> web.Response:
+    """Every readable site's findings, and the province's own (``province_findings``: about
+    its central systems, read by every token; a scoped token's evidence refs cut to its sites)."""
     c = _collector(request)
+    principal = principal_of(request)
     targets = set(_list_param(request, "target"))
     statuses = set(_list_param(request, "status"))
     site_keys = set(_list_param(request, "site"))
@@ -246,11 +288,12 @@ async def findings(request: web.Request) -> web.Response:
 
     def chosen(found: Iterable[Finding]) -> list[dict[str, Any]]:
         return [
-            views.finding(f)
+            _finding(principal, f)
             for f in found
             if (not targets or f.target in targets)
             and (not statuses or f.status in statuses)
             and (not site_keys or f.site in site_keys)
+            and (f.site == PROVINCE_SITE or may_read_site(principal, f.site))
         ]
 
     as_csv = _format_param(request)
@@ -332,22 +375,31 @@ async def inventory(request: web.Request) -> web.Response:
             "province": c.inventory.province.model_dump(mode="json"),
             "personal_data": personal,
             "sites": [
-                views.site_inventory(s, personal=personal, admin=admin) for s in c.inventory.sites
+                views.site_inventory(s, personal=personal, admin=admin)
+                for s in c.inventory.sites
+                if may_read_site(principal, s.key)
             ],
             "systems": [s.model_dump(mode="json") for s in c.inventory.systems],
         }
     )
 
 
-def _month_rollups(c: Collector, kept: MonthFindings) -> list[TargetRollup]:
-    """Per target, the month's sites counted by status (catalogue order)."""
+def _month_rollups(
+    c: Collector, found: Iterable[Finding], given: Iterable[TargetRollup] = ()
+) -> list[TargetRollup]:
+    """Per target, the sites of ``found`` counted by status (catalogue order); the central
+    outages of the ``given`` rollups kept (counts of the whole province's sites, no names)."""
     order = [t.id for t in c.catalogue.targets if t.status == "evaluated" and t.scope == "site"]
     counts: dict[str, dict[str, int]] = {}
-    for f in kept.findings:
+    for f in found:
         counts.setdefault(f.target, dict.fromkeys(STATUSES, 0))[f.status] += 1
     ids = [t for t in order if t in counts] + sorted(set(counts) - set(order))
+    outages = {r.target: r.central_outages for r in given}
     return [
-        TargetRollup(t, counts[t]["met"], counts[t]["not_met"], counts[t]["unknown"]) for t in ids
+        TargetRollup(
+            t, counts[t]["met"], counts[t]["not_met"], counts[t]["unknown"], outages.get(t, ())
+        )
+        for t in ids
     ]
 
 
@@ -373,26 +425,37 @@ async def months(request: web.Request) -> web.Response:
 
 
 async def evaluation(request: web.Request) -> web.Response:
+    """The newest evaluation (or a kept month's) in counts; a scoped token's counts are of its
+    sites only (``scope: "sites"``), the province's ``"province"``."""
     c = _collector(request)
+    principal = principal_of(request)
+    scope = {"scope": "sites" if principal.scoped else "province"}
+
+    def mine(found: Iterable[Finding]) -> list[Finding]:
+        return [f for f in found if may_read_site(principal, f.site)]
+
     month = _month_param(request)
     if month is not None:
         kept = await _kept_month(c, month)
         w = kept.window
+        own = mine(kept.findings)
         return _json(
             {
                 **_month_fields(kept),
+                **scope,
                 "evaluated_at": views.iso(kept.evaluated_at),
                 "window": {"start": views.iso(w.start), "end": views.iso(w.end)},
-                "findings": len(kept.findings),
-                "rollups": [views.rollup(r) for r in _month_rollups(c, kept)],
-                "province_findings": [views.finding(f) for f in kept.province_findings],
-                "dead_zone_points": len(kept.dead_zone_points),
+                "findings": len(own),
+                "rollups": [views.rollup(r) for r in _month_rollups(c, own)],
+                "province_findings": [_finding(principal, f) for f in kept.province_findings],
+                "dead_zone_points": 0 if principal.scoped else len(kept.dead_zone_points),
             }
         )
     e = c.evaluation
     if e is None:
         return _json(
             {
+                **scope,
                 "evaluated_at": None,
                 "window": None,
                 "findings": 0,
@@ -400,14 +463,17 @@ async def evaluation(request: web.Request) -> web.Response:
                 "province_findings": [],
             }
         )
+    own = mine(e.findings) if principal.scoped else list(e.findings)
+    rollups = _month_rollups(c, own, e.rollups) if principal.scoped else e.rollups
     return _json(
         {
+            **scope,
             "evaluated_at": views.iso(e.evaluated_at),
             "window": {"start": views.iso(e.window.start), "end": views.iso(e.window.end)},
-            "findings": len(e.findings),
-            "rollups": [views.rollup(r) for r in e.rollups],
+            "findings": len(own),
+            "rollups": [views.rollup(r) for r in rollups],
             # About the province as a whole (site PROVINCE_SITE): OPS-247 per central system.
-            "province_findings": [views.finding(f) for f in e.province_findings],
+            "province_findings": [_finding(principal, f) for f in e.province_findings],
         }
     )
 
@@ -443,8 +509,11 @@ def _survey_point(p: SurveyPoint) -> dict[str, Any]:
 
 async def survey_points(request: web.Request) -> web.Response:
     """The stored survey points of a span (default: the 30 days to now), oldest first;
-    ``site=KEY,...`` keeps those taken for these sites, ``site=none`` those tied to none."""
+    ``site=KEY,...`` keeps those taken for these sites, ``site=none`` those tied to none.  A
+    scoped token reads the points of its sites only (a point tied to no site is in no commune
+    it covers)."""
     c = _collector(request)
+    principal = principal_of(request)
     until = _time_param(request, "until", time.time())
     since = _time_param(request, "since", until - DEFAULT_SURVEY_SPAN)
     if since > until:
@@ -454,6 +523,8 @@ async def survey_points(request: web.Request) -> web.Response:
     found = await asyncio.to_thread(c.store.survey_points, since, until)
     if wanted:
         found = [p for p in found if (p.site or "none") in wanted]
+    if principal.scoped:
+        found = [p for p in found if p.site is not None and may_read_site(principal, p.site)]
     return _json(
         {
             "since": views.iso(since),
@@ -465,9 +536,12 @@ async def survey_points(request: web.Request) -> web.Response:
 
 async def dead_zone_points(request: web.Request) -> web.Response:
     """INF-DZ's surveyed places (villages) tied to no site and below its thresholds, from the
-    newest evaluation: the province's list for the carriers, as the board shows it."""
+    newest evaluation: the province's list for the carriers, as the board shows it.  None for a
+    scoped token: a place tied to no site is in no commune it covers."""
     e = _collector(request).evaluation
     points = sorted(e.dead_zone_points, key=lambda p: (p.label, p.wall_time)) if e else []
+    if principal_of(request).scoped:
+        points = []
     return _json(
         {
             "evaluated_at": views.iso(e.evaluated_at) if e else None,
@@ -478,6 +552,7 @@ async def dead_zone_points(request: web.Request) -> web.Response:
 
 async def audit_log(request: web.Request) -> web.Response:
     require(request, "read_audit")
+    require_province(request)  # every site's writes and every token's logins
     limit = _int_param(request, "limit", 100, 1, 1000)
     entries = await asyncio.to_thread(_collector(request).store.audit_log, limit)
     return _json({"entries": [views.audit_entry(a) for a in entries]})
@@ -515,8 +590,12 @@ async def _json_body(request: web.Request, limit: int) -> Any:
 
 
 async def add_note(request: web.Request) -> web.Response:
-    c, key = _site_or_404(request)
+    c, key = _collector(request), request.match_info["key"]
+    # Refused (and audited) before the site is looked up: a role that may not write learns
+    # nothing of which keys exist.
     principal = await require_write(request, "write_notes", "note.create", key, site=key)
+    if c.site(key) is None:
+        raise api_error(404, "no_site", f"Không có điểm '{key}'", f"No site '{key}'")
     body = await _json_body(request, MAX_NOTE_BODY_BYTES)
     text = body.get("text") if isinstance(body, dict) else None
     if not isinstance(body, dict) or set(body) != {"text"} or not isinstance(text, str):

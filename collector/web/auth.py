@@ -11,19 +11,53 @@ THE INTERFACE for every handler of the collector (API and HTML pages):
   without a principal.
 - Roles (:data:`collector.tokens.ROLES`) and what they may do, :func:`allowed`:
 
-  =================  =====================================================================
-  ``read``           every role: sites, findings, events, notes, inventory without persons
-  ``read_personal``  security_reviewer, admin: contingency plans, drills, responders (names,
-                     phones)
-  ``read_audit``     security_reviewer, admin: the audit log
-  ``write_notes``    technician (ONLY the sites of its token), admin
-  ``write_survey``   coverage survey points: technician (ONLY for the sites of its token),
-                     admin (also points tied to no site)
-  ``admin``          admin: reload the inventory, ...
-  =================  =====================================================================
+  ========================  ====================================================================
+  ``read``                  every role but alertmanager: sites, findings, events, notes, inventory
+                            without persons
+  ``read_personal``         security_reviewer, admin: contingency plans, drills, responders
+                            (names, phones)
+  ``read_audit``            security_reviewer, admin: the audit log
+  ``write_notes``           technician (ONLY the sites of its token), admin
+  ``write_survey``          coverage survey points: technician (ONLY for the sites of its token),
+                            admin (also points tied to no site)
+  ``admin``                 admin: reload the inventory, ...
+  ``write_incidents``       security_reviewer, admin: acknowledge, restore, report, record an
+                            incident (``collector.web.incidents``)
+  ``write_incident_notes``  technician (ONLY the sites of its token), security_reviewer, admin
+  ``receive_alerts``        alertmanager (Alertmanager's token, which reaches
+                            ``/api/v1/alertmanager/webhook`` only: :data:`ONLY_PATHS`), admin
+  ========================  ====================================================================
 
   ``allowed(principal, "read_personal")`` to decide what to show; ``require(request,
   "read_audit")`` to refuse (raises 403 with a JSON error).
+- Reading limited to some sites: a viewer's or security reviewer's token may carry ``sites``
+  and ``communes`` (``collector.tokens``); it then reads those sites only (a commune's police:
+  their commune).  EVERY read path asks one helper: :func:`may_read_site` (``principal``, a site
+  key) or :func:`readable_sites` (filters keys, keeps their order); :func:`require_site`
+  refuses a site (403, JSON ``forbidden_site``, naming no site: an unknown key gets the same
+  answer, so a scoped token cannot probe which keys exist); :func:`require_province` refuses
+  what carries every site (``/metrics``, the audit log).  What follows the scope:
+
+  ==========================================  =============================================
+  ``/api/v1/sites``, ``/inventory``,          only the readable sites
+  ``/findings`` (json and csv, ``?month=``),
+  ``/evaluation`` (its rollups counted over
+  them), ``/survey``
+  ``/api/v1/sites/{key}``, ``.../findings``,  403 for another site
+  ``.../events``, ``.../notes``, ``/sites/
+  {key}`` (a Vietnamese 403 page)
+  ``/``, ``/map``, ``/police``                their rows, dots and counts only
+  ``/api/v1/reports``, ``/reports``           a report of the readable sites (as a
+                                              technician's is of its sites)
+  ``/api/v1/dead-zone-points``                none: a place tied to no site is in no commune
+  ``/metrics``, ``/api/v1/audit``             403: they carry every site
+  ==========================================  =============================================
+
+  The province's own findings (OPS-247 for the province's central systems, ``site:
+  "province"``) are about systems every commune depends on and name no commune: a scoped token
+  reads them, their evidence refs cut to its sites' events.  ``/api/v1/targets``,
+  ``/api/v1/months`` and ``/api/v1/openapi.json`` hold no site's data.  A technician's
+  ``sites`` are where it WRITES; it reads the whole province.
 - A write: ``principal = await require_write(request, "write_notes", "note.create", site_key,
   site=site_key)`` refuses (403) and records the refusal in the audit log; after the write,
   ``await audit(request, "note.create", site_key, {"note_id": 7})`` records it.  Every
@@ -63,14 +97,24 @@ from aiohttp import web
 
 from collector.context import Collector
 from collector.store import AuditEntry
-from collector.tokens import ROLES, Role, TokenEntry, hash_token
+from collector.tokens import READ_SCOPED_ROLES, ROLES, Role, TokenEntry, commune_of, hash_token
 from collector.web.errors import api_error
 from sansang import i18n
 from sansang.i18n import Lang
 
 log = logging.getLogger(__name__)
 
-Permission = Literal["read", "read_personal", "read_audit", "write_notes", "write_survey", "admin"]
+Permission = Literal[
+    "read",
+    "read_personal",
+    "read_audit",
+    "write_notes",
+    "write_survey",
+    "admin",
+    "write_incidents",
+    "write_incident_notes",
+    "receive_alerts",
+]
 COOKIE = "sansang_session"
 SESSION_SECONDS = 8 * 3600
 PUBLIC = frozenset({"/healthz", "/login", "/logout"})
@@ -78,18 +122,28 @@ PUBLIC_PREFIXES = ("/static/", "/api/v1/ingest")  # the ingest checks its own cr
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 _GRANTS: dict[Permission, frozenset[Role]] = {
-    "read": frozenset(ROLES),
+    "read": frozenset(r for r in ROLES if r != "alertmanager"),
     "read_personal": frozenset({"security_reviewer", "admin"}),
     "read_audit": frozenset({"security_reviewer", "admin"}),
     "write_notes": frozenset({"technician", "admin"}),
     "write_survey": frozenset({"technician", "admin"}),
     "admin": frozenset({"admin"}),
+    # Incidents (collector.web.incidents): Công an tỉnh acknowledges, records the restore and
+    # the report; the technician on site adds notes for its sites; Alertmanager only posts.
+    "write_incidents": frozenset({"security_reviewer", "admin"}),
+    "write_incident_notes": frozenset({"technician", "security_reviewer", "admin"}),
+    "receive_alerts": frozenset({"alertmanager", "admin"}),
+}
+# A role that may reach these paths only (Alertmanager's token: its webhook, nothing to read).
+ONLY_PATHS: dict[str, frozenset[str]] = {
+    "alertmanager": frozenset({"/api/v1/alertmanager/webhook"}),
 }
 _ROLE_NAMES: dict[str, tuple[str, str]] = {
     "viewer": ("người xem (Sở KH&CN)", "viewer"),
     "security_reviewer": ("kiểm tra an ninh (Công an tỉnh)", "security reviewer"),
     "technician": ("kỹ thuật viên", "technician"),
     "admin": ("quản trị", "admin"),
+    "alertmanager": ("Alertmanager (gửi cảnh báo)", "Alertmanager (posts alerts)"),
 }
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -97,13 +151,20 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 @dataclass(frozen=True)
 class Principal:
-    """The holder of a token: its name (the audit log's actor), role, and for a technician the
-    site keys it may write for."""
+    """The holder of a token: its name (the audit log's actor), role, its ``sites`` (for a
+    technician where it may write; for a viewer or security reviewer, with ``communes``, the
+    only sites it may read: see :attr:`scoped`)."""
 
     name: str
     role: Role
     sites: frozenset[str] = frozenset()
     via: Literal["bearer", "session"] = "bearer"
+    communes: frozenset[str] = frozenset()
+
+    @property
+    def scoped(self) -> bool:
+        """It reads only some sites (a viewer or security reviewer with sites or communes)."""
+        return self.role in READ_SCOPED_ROLES and bool(self.sites or self.communes)
 
 
 # request[PRINCIPAL]: the Principal of the request (an aiohttp RequestKey named "principal";
@@ -112,13 +173,66 @@ PRINCIPAL = web.RequestKey("principal", Principal)
 
 
 def allowed(principal: Principal, permission: Permission, site: str | None = None) -> bool:
-    """May ``principal`` do this (to ``site``, for a write)?  A technician writes only for the
-    sites of its token."""
+    """May ``principal`` do this (to ``site``)?  A technician writes only for the sites of its
+    token; a scoped token reads only its sites (:func:`may_read_site`)."""
     if principal.role not in _GRANTS[permission]:
         return False
     if principal.role == "technician" and permission.startswith("write"):
         return site is not None and site in principal.sites
+    if site is not None and permission.startswith("read"):
+        return may_read_site(principal, site)
     return True
+
+
+def may_read_site(principal: Principal, site_key: str) -> bool:
+    """Whether ``principal`` may read ``site_key``'s data: every site unless the token is
+    scoped, then its sites and every site of its communes."""
+    if not principal.scoped:
+        return True
+    return site_key in principal.sites or commune_of(site_key) in principal.communes
+
+
+def readable_sites(principal: Principal, keys: Iterable[str]) -> list[str]:
+    """The keys of ``keys`` that ``principal`` may read, in their order."""
+    return [k for k in keys if may_read_site(principal, k)]
+
+
+def read_scope(principal: Principal, keys: Iterable[str]) -> frozenset[str] | None:
+    """None when ``principal`` reads the whole province, else the keys of ``keys`` (the
+    inventory's) it may read: what a report for it covers."""
+    return frozenset(readable_sites(principal, keys)) if principal.scoped else None
+
+
+def require_site(request: web.Request, site_key: str) -> Principal:
+    """The principal, when it may read ``site_key``; else 403 (JSON, naming no site)."""
+    principal = principal_of(request)
+    if not may_read_site(principal, site_key):
+        raise forbidden_site()
+    return principal
+
+
+def require_province(request: web.Request) -> Principal:
+    """The principal, unless its token is scoped to some sites: 403 for what carries every
+    site of the province (``/metrics``, the audit log)."""
+    principal = principal_of(request)
+    if principal.scoped:
+        raise api_error(
+            403,
+            "forbidden_scope",
+            "Mã truy cập này chỉ được xem các điểm của mình; nội dung này gồm mọi điểm của tỉnh",
+            "This token may read only its own sites; this covers every site of the province",
+        )
+    return principal
+
+
+def forbidden_site() -> web.HTTPException:
+    """A scoped token asked for a site not its own (or for no site at all: the same answer)."""
+    return api_error(
+        403,
+        "forbidden_site",
+        "Mã truy cập này chỉ được xem các điểm của mình",
+        "This token may read only its own sites",
+    )
 
 
 def role_name(role: str, lang: Lang = "vi") -> str:
@@ -257,7 +371,7 @@ class Auth:
 
 
 def _principal(entry: TokenEntry, via: Literal["bearer", "session"]) -> Principal:
-    return Principal(entry.name, entry.role, frozenset(entry.sites), via)
+    return Principal(entry.name, entry.role, frozenset(entry.sites), via, frozenset(entry.communes))
 
 
 def _origin(url: str) -> str:
@@ -322,6 +436,9 @@ async def middleware(request: web.Request, handler: Handler) -> web.StreamRespon
             "Từ chối yêu cầu ghi từ trang khác (dùng Authorization: Bearer cho script)",
             "Cross-site write refused (scripts should send Authorization: Bearer)",
         )
+    only = ONLY_PATHS.get(principal.role)
+    if only is not None and request.path not in only:
+        raise _forbidden(principal, "read", None)
     request[PRINCIPAL] = principal
     return await handler(request)
 

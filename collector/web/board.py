@@ -10,6 +10,7 @@ page all read that one text.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
@@ -164,16 +165,17 @@ def cell(target: str, f: Finding | None, lang: Lang) -> Cell:
     return Cell(target, f.status, figures[0], f.value, sentence, reading, dead_zone)
 
 
-def _row(
+def row(
     site: Site,
     findings: Mapping[str, Finding],
     targets: Sequence[str],
     names: Mapping[str, str],
     lang: Lang,
 ) -> Row:
+    """A site's row: a cell per target of ``targets``, formatted once (:func:`row_html`)."""
     cells = [cell(target, findings.get(target), lang) for target in targets]
     commune = site.commune.name
-    row = Row(
+    made = Row(
         key=site.key,
         name=site.name,
         commune=commune,
@@ -183,7 +185,7 @@ def _row(
         worst=worst([c.status for c in cells]),
         sort_name=plain(commune) + " " + site.site_id,
     )
-    return replace(row, html=row_html(row, names, lang))
+    return replace(made, html=row_html(made, names, lang))
 
 
 def row_html(row: Row, names: Mapping[str, str], lang: Lang) -> str:
@@ -193,25 +195,36 @@ def row_html(row: Row, names: Mapping[str, str], lang: Lang) -> str:
 
     Written here rather than in the template: 23,000 cells through the template engine cost
     most of a second, as a cached string almost nothing."""
-    suffix = "?lang=en" if lang == "en" else ""
-    words = {s: texts.status_word(s, lang) for s in STATUSES}
-    extra = f' <span class="small">{escape(row.site_id)}</span>' if row.site_id != "main" else ""
-    parts = [
-        f'<tr><td><a href="/sites/{escape(row.key)}{suffix}" title="{escape(row.name)}">'
-        f"{escape(row.commune)}</a>{extra}</td><td>{escape(row.code)}</td>"
-    ]
-    for c in row.cells:
-        word = words[c.status]
-        tip = f"{names.get(c.target, c.target)}: {c.reading} · {word}"
-        if c.sentence:
-            tip += f"\n{c.sentence}"
-        parts.append(
-            f'<td class="c {c.status}" title="{escape(tip)}">{escape(c.figure)}'
-            f'<span class="sym" aria-hidden="true">{texts.STATUS_SYMBOLS[c.status]}</span>'
-            f'<span class="sr"> {word}</span></td>'
-        )
+    parts = [f"<tr>{place_html(row, lang)}"]
+    parts += [cell_html(c, names, lang) for c in row.cells]
     parts.append("</tr>")
     return "".join(parts)
+
+
+def place_html(row: Row, lang: Lang) -> str:
+    """A row's first two cells: the commune (a link to its page; the point when not ``main``)
+    and its code."""
+    suffix = "?lang=en" if lang == "en" else ""
+    extra = f' <span class="small">{escape(row.site_id)}</span>' if row.site_id != "main" else ""
+    return (
+        f'<td><a href="/sites/{escape(row.key)}{suffix}" title="{escape(row.name)}">'
+        f"{escape(row.commune)}</a>{extra}</td><td>{escape(row.code)}</td>"
+    )
+
+
+def cell_html(c: Cell, names: Mapping[str, str], lang: Lang) -> str:
+    """A target's cell: colour (the class), figure, symbol and the status in words for screen
+    readers; the tooltip names the target, the figure beside its threshold, the status and the
+    finding."""
+    word = texts.status_word(c.status, lang)
+    tip = f"{names.get(c.target, c.target)}: {c.reading} · {word}"
+    if c.sentence:
+        tip += f"\n{c.sentence}"
+    return (
+        f'<td class="c {c.status}" title="{escape(tip)}">{escape(c.figure)}'
+        f'<span class="sym" aria-hidden="true">{texts.STATUS_SYMBOLS[c.status]}</span>'
+        f'<span class="sr"> {word}</span></td>'
+    )
 
 
 class _Cache:
@@ -264,7 +277,7 @@ def board_rows(
         targets = [t.id for t in columns(catalogue)]
         names = titles(catalogue, lang)
         by_site = index(evaluation)
-        return [_row(s, by_site.get(s.key, {}), targets, names, lang) for s in inventory.sites]
+        return [row(s, by_site.get(s.key, {}), targets, names, lang) for s in inventory.sites]
 
     return cached((inventory, catalogue, evaluation), "rows", lang, make)
 
@@ -448,13 +461,15 @@ def _outage(o: Mapping[str, float | int | str], evaluation: Evaluation, lang: La
     )
 
 
-def central_outages(evaluation: Evaluation | None, lang: Lang, total: int) -> list[str]:
+def central_outages(
+    evaluation: Evaluation | None, lang: Lang, total: int, *, of_province: bool = False
+) -> list[str]:
     """The central outages the evaluation found (OPS-247), one sentence each, for the banner:
-    the system by its name, ``x/N`` against the board's ``total`` sites, "đang diễn ra" while
-    it lasts."""
+    the system by its name, ``x/N`` against the board's ``total`` sites (``of_province``: the
+    province's, for a board that shows only some of them), "đang diễn ra" while it lasts."""
     return [
         texts.t(
-            "central_item",
+            "central_item_province" if of_province else "central_item",
             lang,
             system=o.system,
             sites="?" if o.sites is None else o.sites,
@@ -589,3 +604,27 @@ def read_trend(
         return trend(entries, tallies, sources[1])
 
     return cached(sources, "trend", "vi", make)
+
+
+def read_scoped_trend(
+    store: Store,
+    sources: tuple[Inventory, Catalogue, Evaluation | None],
+    keys: Sequence[str],
+) -> dict[str, list[TrendPoint]]:
+    """:func:`trend` counted over ``keys`` only (the board of a token scoped to some sites: its
+    communes' counts, not the province's), from each site's kept findings: one small query per
+    site (a scope is a commune or a few), read once per evaluation and scope."""
+
+    def make() -> dict[str, list[TrendPoint]]:
+        entries = store.month_entries()[:TREND_MONTHS]
+        months = [e.month for e in entries]
+        tallies: dict[Month, dict[str, dict[str, int]]] = {}
+        for key in keys:
+            for month, found in store.site_months(key, months).items():
+                for f in found:
+                    counts = tallies.setdefault(month, {}).setdefault(f.target, {})
+                    counts[f.status] = counts.get(f.status, 0) + 1
+        return trend(entries, tallies, sources[1])
+
+    scope = hashlib.sha256(",".join(sorted(keys)).encode()).hexdigest()[:16]
+    return cached(sources, f"trend-{scope}", "vi", make)

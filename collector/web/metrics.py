@@ -15,7 +15,7 @@ from aiohttp import web
 from collector.catalogue import BY_NAME
 from collector.context import Collector
 from collector.evaluate.model import STATUSES
-from collector.web.auth import COLLECTOR
+from collector.web.auth import COLLECTOR, require_province
 from sansang import __version__, exposition
 from sansang.exposition import Family, Labels
 
@@ -118,7 +118,8 @@ STARTED_AT = web.AppKey("sansang_started_at", float)
 
 
 async def metrics(request: web.Request) -> web.Response:
-    """``GET /metrics`` (any role)."""
+    """``GET /metrics`` (any role; not a token scoped to some sites: it carries every site)."""
+    require_province(request)
     openmetrics, content_type = exposition.negotiate(request.headers.get("Accept"))
     c = request.app[COLLECTOR]
     body = exposition.render(families(c, request.app[STARTED_AT]), openmetrics=openmetrics)

@@ -28,6 +28,23 @@ _E400 = {"400": {"description": "bad parameter or body", **_ERR}}
 _E401 = {"401": {"description": "no token, or a token that is not valid", **_ERR}}
 _E403 = {"403": {"description": "the token's role may not do this", **_ERR}}
 _E404 = {"404": {"description": "no such site", **_ERR}}
+# A token scoped to some sites (collector/web/auth.py): another site's (or no site's: the same
+# answer) is `forbidden_site`, naming no site; what carries every site is `forbidden_scope`.
+_E403_SITE = {
+    "403": {
+        "description": "`forbidden_site`: the token is scoped to other sites (also for a key "
+        "that does not exist, so the answer names no site)",
+        **_ERR,
+    }
+}
+_E403_SCOPE = {
+    "403": {
+        "description": "`forbidden_scope`: a token scoped to some sites may not read what "
+        "covers every site",
+        **_ERR,
+    }
+}
+_SCOPED = " A token scoped to some sites gets its sites only."
 _KEY = {
     "name": "key",
     "in": "path",
@@ -125,7 +142,15 @@ _SCHEMAS: dict[str, Any] = {
                     "properties": {
                         "kind": {
                             "type": "string",
-                            "enum": ["events", "query", "inventory", "survey", "report", "error"],
+                            "enum": [
+                                "events",
+                                "query",
+                                "inventory",
+                                "survey",
+                                "report",
+                                "incident",
+                                "error",
+                            ],
                         },
                         "vi": _STR,
                         "en": _STR,
@@ -300,8 +325,10 @@ _PATHS: dict[str, Any] = {
         }
     },
     "/metrics": _get(
-        "The collector's metrics (Prometheus text or OpenMetrics); docs/collector-metrics.md",
+        "The collector's metrics (Prometheus text or OpenMetrics); docs/collector-metrics.md. "
+        "Not for a token scoped to some sites (every site's series)",
         _ok("exposition", _STR, "text/plain"),
+        _E403_SCOPE,
     ),
     "/login": {
         "get": {
@@ -339,17 +366,35 @@ _PATHS: dict[str, Any] = {
     },
     "/api/v1/openapi.json": _get("This document", _ok("OpenAPI 3.1", _OBJ)),
     "/api/v1/whoami": _get(
-        "The token's name, role and (technician) sites",
-        _ok("principal", {"type": "object", "properties": {"name": _STR, "role": _STR}}),
+        "The token's name, role, sites and communes, and whether it reads every site",
+        _ok(
+            "principal",
+            {
+                "type": "object",
+                "properties": {
+                    "name": _STR,
+                    "role": _STR,
+                    "sites": {
+                        "type": "array",
+                        "items": _STR,
+                        "description": "technician: where it writes; viewer, security_reviewer: "
+                        "the only sites it reads (with those of `communes`)",
+                    },
+                    "communes": {"type": "array", "items": _STR},
+                    "reads": {"enum": ["province", "sites"]},
+                },
+            },
+        ),
     ),
     "/api/v1/sites": _get(
-        "Every site: inventory, live values, status per target",
+        "Every site: inventory, live values, status per target." + _SCOPED,
         _ok("sites", _list_of("sites", "SiteSummary", evaluated_at=_TIME)),
     ),
     "/api/v1/sites/{key}": {
         **_get(
             "One site with its findings; contingency plans only for security_reviewer and admin",
             _ok("site", {"allOf": [_ref("SiteSummary")], "type": "object"}),
+            _E403_SITE,
             _E404,
         ),
         "parameters": [_KEY],
@@ -358,6 +403,7 @@ _PATHS: dict[str, Any] = {
         **_get(
             "A site's findings with evidence",
             _ok("findings", _list_of("findings", "Finding")),
+            _E403_SITE,
             _E404,
         ),
         "parameters": [_KEY],
@@ -367,6 +413,7 @@ _PATHS: dict[str, Any] = {
             "A site's events from the store, newest first",
             _ok("events", _list_of("events", "Event")),
             _E400,
+            _E403_SITE,
             _E404,
             params=[
                 _SINCE,
@@ -381,6 +428,7 @@ _PATHS: dict[str, Any] = {
         **_get(
             "A site's notes, newest first",
             _ok("notes", _list_of("notes", "Note")),
+            _E403_SITE,
             _E404,
             params=[_LIMIT],
         ),
@@ -415,7 +463,8 @@ _PATHS: dict[str, Any] = {
     },
     "/api/v1/findings": _get(
         "Findings of the newest evaluation, filtered; the province's own (site `province`: "
-        "OPS-247 per central system) in `province_findings`",
+        "OPS-247 per central system) in `province_findings`." + _SCOPED + " It reads the "
+        "province's own too, their evidence refs cut to its sites' events",
         _ok(
             "findings",
             _list_of(
@@ -454,7 +503,7 @@ _PATHS: dict[str, Any] = {
     ),
     "/api/v1/inventory": _get(
         "The inventory; contingency plans, drills and responders only for security_reviewer "
-        "and admin",
+        "and admin." + _SCOPED,
         _ok("inventory", {"type": "object", "properties": {"sites": {"type": "array"}}}),
     ),
     "/api/v1/inventory/reload": {
@@ -470,7 +519,8 @@ _PATHS: dict[str, Any] = {
     },
     "/api/v1/survey": {
         **_get(
-            "Stored coverage survey points of a span (default: the 30 days to now), oldest first",
+            "Stored coverage survey points of a span (default: the 30 days to now), oldest "
+            "first." + _SCOPED,
             _ok("points", _list_of("points", "SurveyPoint", since=_TIME, until=_TIME)),
             _E400,
             params=[
@@ -521,13 +571,15 @@ _PATHS: dict[str, Any] = {
     },
     "/api/v1/dead-zone-points": _get(
         "INF-DZ: surveyed places (villages) tied to no site below the thresholds, from the "
-        "newest evaluation: the province's list for the carriers",
+        "newest evaluation: the province's list for the carriers (none for a token scoped to "
+        "some sites: such a place is in no commune it covers)",
         _ok("points", _list_of("points", "SurveyPoint", evaluated_at=_TIME)),
     ),
     "/api/v1/evaluation": _get(
         "The newest evaluation: when, its window, the province rollups (OPS-247's central "
         "outages), the findings about the province as a whole; with `month`, that month's kept "
-        "evaluation (rollups without central outages)",
+        "evaluation (rollups without central outages); a token scoped to some sites: counts "
+        "of its sites only (`scope: sites`)",
         _ok(
             "evaluation",
             {
@@ -547,7 +599,8 @@ _PATHS: dict[str, Any] = {
     ),
     "/api/v1/reports": _get(
         "The month's report (docx, pdf, xlsx) or central export (csv, json); every role, a "
-        "technician's of its sites only; written, kept and audited at the first request "
+        "technician's of its sites only, a token scoped to some sites of those; written, kept "
+        "and audited at the first request "
         "(docs/central-export.md)",
         {
             "description": "the file (Content-Disposition: attachment; X-Report-SHA256: its hash)",
@@ -582,9 +635,10 @@ _PATHS: dict[str, Any] = {
         _ok("reports", {"type": "object", "properties": {"reports": {"type": "array"}}}),
     ),
     "/api/v1/audit": _get(
-        "The audit log, newest first (security_reviewer, admin)",
+        "The audit log, newest first (security_reviewer, admin; not a token scoped to some "
+        "sites: it covers every site)",
         _ok("entries", _list_of("entries", "AuditEntry")),
-        _E403,
+        {"403": {"description": "`forbidden` (the role) or `forbidden_scope`", **_ERR}},
         params=[_LIMIT],
     ),
     # The ingest (docs/ingest.md): per-site push credentials instead of API tokens.
@@ -615,6 +669,154 @@ _PATHS: dict[str, Any] = {
     },
 }
 
+# --- incidents (collector/web/incidents.py; docs/incidents.md) ----------------------------------
+_SCHEMAS["Incident"] = {
+    "type": "object",
+    "required": ["id", "site", "kind", "severity", "summary", "state", "open", "started_at"],
+    "properties": {
+        "id": _INT,
+        "url": {"type": "string", "description": "its page, /incidents/{id}"},
+        "site": {"type": ["string", "null"], "description": "null: province-wide"},
+        "commune": {"type": ["string", "null"]},
+        "kind": {"type": "string", "description": "power_loss, link_loss, cyberattack, ..."},
+        "kind_vi": _STR,
+        "subject": {"type": ["string", "null"], "description": "a service or a terminal"},
+        "alertname": {"type": ["string", "null"], "description": "null: recorded by hand"},
+        "severity": {"type": "string", "enum": ["critical", "warning"]},
+        "summary": _STR,
+        "state": {"type": "string", "enum": ["new", "acknowledged", "restored", "reported"]},
+        "open": {"type": "boolean"},
+        "started_at": _TIME,
+        "detected_at": _TIME,
+        "time_to_detect_seconds": _NUM,
+        "acknowledged_at": _TIME,
+        "acknowledged_by": {"type": ["string", "null"]},
+        "restored_at": _TIME,
+        "restored_by": {"type": ["string", "null"], "description": "alertmanager or a token"},
+        "time_to_restore_seconds": {"type": ["number", "null"]},
+        "reported_at": _TIME,
+        "reported_by": {"type": ["string", "null"]},
+        "report_ref": {"type": ["string", "null"], "description": "số công văn / biên bản"},
+        "report_deadline": _TIME,
+        "report_deadline_day": {"type": "string", "format": "date"},
+        "overdue": {"type": "boolean", "description": "not reported, deadline passed"},
+        "opened_by": _STR,
+        "alerts": {"type": "array", "items": _OBJ, "description": "one incident only"},
+        "notes": {"type": "array", "items": _OBJ, "description": "one incident only"},
+        "changed": {"type": "boolean", "description": "a write: whether it changed anything"},
+    },
+}
+_ID_PARAM = {"name": "id", "in": "path", "required": True, "schema": _INT}
+_E404_INCIDENT = {"404": {"description": "no such incident, or not one the token reads", **_ERR}}
+_AT = {"type": ["number", "string"], "description": "Unix seconds or ISO 8601; default now"}
+
+
+def _incident_write(summary: str, fields: dict[str, Any], required: list[str]) -> Any:
+    body = {"type": "object", "additionalProperties": False, "properties": fields}
+    if required:
+        body["required"] = required
+    return {
+        "post": {
+            "summary": summary,
+            "requestBody": {"content": {"application/json": {"schema": body}}},
+            "responses": {
+                "200": _ok("the incident after the change", _ref("Incident")),
+                "201": _ok("the incident with the new note", _ref("Incident")),
+                **_E400,
+                **_E401,
+                **_E403,
+                **_E404_INCIDENT,
+                "409": {"description": "already reported with another reference", **_ERR},
+            },
+        },
+        "parameters": [_ID_PARAM],
+    }
+
+
+_PATHS |= {
+    "/api/v1/alertmanager/webhook": {
+        "post": {
+            "summary": "Alertmanager's webhook (version 4): firing alerts open or join "
+            "incidents, resolved ones restore them; a repeat changes nothing. Role alertmanager "
+            "(reaches this path only) or admin; body at most 1 MiB",
+            "requestBody": {"required": True, "content": {"application/json": {"schema": _OBJ}}},
+            "responses": {
+                "200": _ok(
+                    "what changed (incident ids) and the alerts skipped with why",
+                    {
+                        "type": "object",
+                        "properties": {
+                            k: {"type": "array", "items": _INT}
+                            for k in ("opened", "reopened", "joined", "restored")
+                        }
+                        | {"unchanged": _INT, "skipped": {"type": "array", "items": _OBJ}},
+                    },
+                ),
+                **_E400,
+                **_E401,
+                **_E403,
+                "413": {"description": "body too large", **_ERR},
+                "415": {"description": "not application/json", **_ERR},
+            },
+        }
+    },
+    "/api/v1/incidents": {
+        **_get(
+            "Incidents the token reads, open first then newest (docs/incidents.md)",
+            _ok(
+                "incidents",
+                _list_of("incidents", "Incident", report_within_days=_NUM),
+            ),
+            _E400,
+            _E403,
+            params=[
+                _query("open", "1: open ones only", {"type": "string", "enum": ["0", "1"]}),
+                _query("site", "site keys, comma-separated or repeated"),
+                _query("since", "started since (Unix seconds or ISO 8601), or still open"),
+                _LIMIT,
+            ],
+        ),
+        **{
+            "post": _incident_write(
+                "Record an incident by hand, e.g. a cyberattack (security_reviewer, admin); "
+                "audited",
+                {
+                    "site": {"type": ["string", "null"]},
+                    "kind": _STR,
+                    "started_at": _AT,
+                    "summary": {"type": "string", "minLength": 1, "maxLength": 300},
+                    "severity": {"type": "string", "enum": ["critical", "warning"]},
+                },
+                ["kind", "summary"],
+            )["post"]
+        },
+    },
+    "/api/v1/incidents/{id}": {
+        **_get(
+            "One incident with its alerts and notes",
+            _ok("incident", _ref("Incident")),
+            _E404_INCIDENT,
+        ),
+        "parameters": [_ID_PARAM],
+    },
+    "/api/v1/incidents/{id}/ack": _incident_write(
+        "Acknowledge (security_reviewer, admin); once; audited", {}, []
+    ),
+    "/api/v1/incidents/{id}/restore": _incident_write(
+        "Record the restore (security_reviewer, admin); audited", {"at": _AT}, []
+    ),
+    "/api/v1/incidents/{id}/report": _incident_write(
+        "Record the report sent, with its reference (security_reviewer, admin); audited",
+        {"ref": {"type": "string", "minLength": 1, "maxLength": 200}, "at": _AT},
+        ["ref"],
+    ),
+    "/api/v1/incidents/{id}/notes": _incident_write(
+        "Add a note (technician for its own sites, security_reviewer, admin); audited",
+        {"text": _NOTE_TEXT},
+        ["text"],
+    ),
+}
+
 SPEC: dict[str, Any] = {
     "openapi": "3.1.0",
     "info": {
@@ -622,8 +824,8 @@ SPEC: dict[str, Any] = {
         "version": "1",
         "description": "The province collector: sites, findings, events, inventory, notes and "
         "the audit log. Roles: viewer (Sở KH&CN), security_reviewer (Công an tỉnh), technician "
-        "(writes for its own sites), admin. Errors are JSON with a Vietnamese and an English "
-        "message.",
+        "(writes for its own sites), admin, alertmanager (its webhook only). Errors are JSON "
+        "with a Vietnamese and an English message.",
     },
     "servers": [{"url": "/"}],
     "security": [{"bearer": []}, {"session": []}],

@@ -3,13 +3,18 @@ tháng" (``/reports``).
 
 - ``GET /api/v1/reports?month=YYYY-MM&format=docx|pdf|xlsx|csv|json``: the report (or central
   export) of the month; every role may read it (the findings it prints are what every role
-  reads).  A token limited to some sites (a technician) gets a report of its sites only.  The
+  reads).  A token limited to some sites gets a report of those sites only: a technician of
+  the sites it writes for (as always), a viewer or security reviewer scoped to some sites or
+  communes of the sites it may read (a province-wide report names every commune, which such a
+  token may not read; a report of its own sites is what a commune's police need, so it is
+  served rather than refused).  The
   report kept of the month's findings as they are now is served; when there is none (or the
   findings were evaluated again since) it is written first, kept and audited
   (``report.write`` / ``report.export``, with the token's name), by
   :func:`collector.report.archive.kept_or_write`.  A download itself is a read and, like every
   read of the API, is not audited (the audit log records writes).
-- ``GET /api/v1/reports/index``: the reports kept (a technician: those of its sites' scope),
+- ``GET /api/v1/reports/index``: the reports kept (a token limited to some sites: those of
+  its sites' scope),
   with their SHA-256; who wrote each only for the roles that read the audit log.
 """
 
@@ -28,13 +33,16 @@ from collector.periods import Month
 from collector.report import MEDIA_TYPES, archive, central
 from collector.store.reports import ReportRecord
 from collector.web import views
-from collector.web.auth import COLLECTOR, Principal, allowed, principal_of
+from collector.web.auth import COLLECTOR, Principal, allowed, principal_of, read_scope
 from collector.web.errors import api_error
 
 
-def _sites(principal: Principal) -> frozenset[str] | None:
-    """The sites a report for ``principal`` covers: None (every site) but for a technician."""
-    return principal.sites if principal.role == "technician" else None
+def _sites(c: Collector, principal: Principal) -> frozenset[str] | None:
+    """The sites a report for ``principal`` covers: None (every site) but for a technician
+    (its sites) and a token scoped to some sites (those it may read)."""
+    if principal.role == "technician":
+        return principal.sites
+    return read_scope(principal, (s.key for s in c.inventory.sites))
 
 
 def _month(request: web.Request) -> Month:
@@ -75,7 +83,7 @@ def _written(c: Collector, principal: Principal, month: Month, fmt: str) -> arch
         month,
         fmt,
         time.time(),
-        sites=_sites(principal),
+        sites=_sites(c, principal),
         by=principal.name,
         role=principal.role,
         directory=archive.reports_dir(c.config),
@@ -128,7 +136,7 @@ def record(r: ReportRecord, *, who: bool) -> dict[str, Any]:
 async def index(request: web.Request) -> web.Response:
     principal = principal_of(request)
     c = request.app[COLLECTOR]
-    sites = _sites(principal)
+    sites = _sites(c, principal)
     scope = archive.scope_of(sites) if sites is not None else None
     kept = await asyncio.to_thread(c.store.reports, None, None, scope)
     who = allowed(principal, "read_audit")
@@ -166,7 +174,7 @@ async def page(request: web.Request) -> web.Response:
     principal = principal_of(request)
     c = request.app[COLLECTOR]
     months = await asyncio.to_thread(c.store.months)
-    sites = _sites(principal)
+    sites = _sites(c, principal)
     scope = archive.scope_of(sites) if sites is not None else None
     kept = await asyncio.to_thread(c.store.reports, None, None, scope)
 

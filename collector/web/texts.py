@@ -159,6 +159,33 @@ _TEXT: dict[str, tuple[str, str]] = {
     "fallback": ("Phương án dự phòng", "Fallback"),
     "drills": ("Diễn tập", "Drills"),
     "responder": ("Người phụ trách", "Responder"),
+    # The site page's readiness (SEC-CONTINGENCY, SEC-DRILL, SEC-TEAM): collector/web/sitepage.py.
+    "plan_status": ("Trạng thái", "Status"),
+    "risk_level": ("Cấp độ rủi ro", "Risk level"),
+    "plan_approved": ("Đã phê duyệt{decision} ngày {day}", "Approved{decision} on {day}"),
+    "plan_decision": (" số {decision}", " by decision {decision}"),
+    "province_drills": ("Diễn tập do tỉnh tổ chức", "Drills held by the province"),
+    "province_drills_none": (
+        "Chưa ghi lần diễn tập chung nào của tỉnh có xã này.",
+        "No province drill that included this commune is recorded.",
+    ),
+    "drill_people": ("{n} người tham gia", "{n} taking part"),
+    "drill_minutes": ("biên bản {ref}", "minutes {ref}"),
+    "team": ("Đầu mối phối hợp và đội ứng cứu sự cố của xã", "The commune's focal point and team"),
+    "focal_point": ("Đầu mối phối hợp", "Focal point"),
+    "focal_none": ("Chưa có", "None yet"),
+    "focal_confirmed": ("xác nhận {day}", "confirmed {day}"),
+    "team_members": ("Đội ứng cứu", "Response team"),
+    "team_size": ("{n} người", "{n} members"),
+    "team_decision": ("Quyết định thành lập", "Set up by decision"),
+    "team_none": (
+        "Danh mục chưa ghi đầu mối phối hợp và đội ứng cứu của xã.",
+        "The inventory lists no focal point or response team for this commune.",
+    ),
+    "personal_hidden": (
+        "Họ tên, số điện thoại và nội dung phương án chỉ hiển thị cho Công an tỉnh và quản trị.",
+        "Names, phones and the plans' texts are shown to the security reviewer and admins only.",
+    ),
     "notes": ("Ghi chú", "Notes"),
     "notes_none": ("Chưa có ghi chú.", "No notes yet."),
     "add_note": ("Thêm ghi chú", "Add a note"),
@@ -170,6 +197,136 @@ _TEXT: dict[str, tuple[str, str]] = {
     "trend_none": ("Chưa lưu kết quả đánh giá theo tháng.", "No monthly findings kept yet."),
     "trend_met": ("Số xã đạt theo tháng", "Communes meeting it, by month"),
     "not_found": ("Không có điểm {site} trong danh mục.", "No site {site} in the inventory."),
+    # A token scoped to some sites (a commune's police): what its pages show, and a refusal.
+    "central_item_province": (
+        "{system}: {sites}/{total} điểm của tỉnh cùng mất kết nối, từ {start}{end}",
+        "{system}: {sites} of the province's {total} sites lost it at once, from {start}{end}",
+    ),
+    "scope_note": (
+        "Mã truy cập này chỉ được xem {n} điểm: {places}. Số liệu tổng hợp chỉ tính các điểm này.",
+        "This token may read {n} sites only: {places}. The counts are of these sites only.",
+    ),
+    "forbidden_title": ("Không được xem trang này", "You may not see this page"),
+    "forbidden_site": (
+        "Mã truy cập của bạn chỉ được xem các điểm của mình; trang này thuộc điểm khác "
+        "(hoặc không có).",
+        "Your token may read its own sites only; this page is another site's (or none's).",
+    ),
+    "forbidden_yours": ("Các điểm bạn được xem: {places}.", "The sites you may read: {places}."),
+    "police_link": ("An ninh thông tin", "Information security"),
+    "reports_link": ("Báo cáo tháng", "Monthly reports"),
+    # The police page (/police): Công an tỉnh's review of every commune's readiness.
+    "police_title": (
+        "An ninh thông tin — Công an tỉnh",
+        "Information security — provincial police",
+    ),
+    "police_intro": (
+        "Các chỉ tiêu an toàn thông tin của kế hoạch (do Công an tỉnh theo dõi) cho từng xã; "
+        "mỗi ô là kết quả đánh giá mới nhất, di chuột để xem nhận định.",
+        "The plan's information-security targets (the provincial police's) for every commune; "
+        "each cell is the newest finding, hover for its sentence.",
+    ),
+    "not_evaluated": ("chưa đánh giá", "not evaluated"),
+    "not_evaluated_note": (
+        "«chưa đánh giá»: hệ thống chưa đo được chỉ tiêu này; lý do ghi ở tiêu đề cột.",
+        "'not evaluated': the system does not measure this target yet; the column says why.",
+    ),
+    "police_met": ("{met}/{total} đạt", "{met}/{total} met"),
+    "overdue": ("Quá hạn", "Overdue"),
+    "overdue_none": ("Không có việc quá hạn.", "Nothing overdue."),
+    "overdue_what": ("Việc quá hạn", "What is overdue"),
+    "overdue_plan_missing": (
+        "{n} rủi ro chưa có phương án được phê duyệt: quá hạn từ {since} ({days} ngày, hạn {due})",
+        "{n} risks without an approved plan: overdue since {since} ({days} days, due {due})",
+    ),
+    "overdue_plan_late": (
+        "{n} phương án phê duyệt sau hạn {due}",
+        "{n} plans approved after the deadline {due}",
+    ),
+    "overdue_unproven": (
+        "{n} phương án dự phòng chưa thấy hoạt động trong {days} ngày",
+        "{n} fallbacks not seen working in {days} days",
+    ),
+    "overdue_no_drill": ("chưa diễn tập lần nào", "no drill held"),
+    "overdue_drill_old": (
+        "lần diễn tập gần nhất cách đây {age} ngày (tối đa {days} ngày)",
+        "the last drill was {age} days ago (at most {days} days)",
+    ),
+    "overdue_focal": (
+        "đầu mối phối hợp chưa xác nhận lại trong {days} ngày (lần cuối {day})",
+        "the focal point not confirmed within {days} days (last {day})",
+    ),
+    "overdue_confirm": (
+        "{n} người phụ trách phương án chưa xác nhận lại trong {days} ngày",
+        "{n} plan responders not confirmed within {days} days",
+    ),
+    "contacts": ("Người phụ trách", "Responders"),
+    "contacts_hidden": (
+        "Tên và số điện thoại người phụ trách chỉ hiển thị cho Công an tỉnh và quản trị.",
+        "Responders' names and phones are shown to the security reviewer and admins only.",
+    ),
+    "confirmed_on": ("xác nhận {day}", "confirmed {day}"),
+    "machines": ("Máy không đạt kiểm tra an ninh", "Machines failing security checks"),
+    "machines_none": (
+        "Không có máy nào không đạt trong lần đánh giá này.",
+        "No machine failed in this evaluation.",
+    ),
+    "machines_not_evaluated": (
+        "Chưa đánh giá ({target}): {reason}",
+        "Not evaluated ({target}): {reason}",
+    ),
+    "certificates": ("Chứng chỉ sắp hết hạn", "Certificates about to expire"),
+    "certificates_no_data": (
+        "Chưa có dữ liệu. Tác tử tại mỗi điểm đo ngày hết hạn chứng chỉ TLS của Hệ thống Một "
+        "cửa điện tử và Cổng Dịch vụ công (chỉ số sansang_tls_certificate_expiry_timestamp_seconds "
+        "trên Prometheus), nhưng máy chủ tổng hợp chưa đọc chỉ số này.",
+        "No data yet. Each site's agent measures the TLS certificate expiry of the one-stop "
+        "system and the public-service portal (the metric "
+        "sansang_tls_certificate_expiry_timestamp_seconds in Prometheus), but the collector "
+        "does not read it yet.",
+    ),
+    "incidents": ("Sự cố đang mở", "Open incidents"),
+    "incidents_none": ("Không có sự cố nào đang mở.", "No incident is open."),
+    "incident_started": ("Bắt đầu", "Began"),
+    "incident_kind": ("Loại", "Kind"),
+    "incident_state": ("Xử lý", "Handling"),
+    "incident_taken": ("{who} đã nhận xử lý", "taken on by {who}"),
+    "incident_new": ("chưa ai nhận xử lý", "nobody has taken it on"),
+    "province_wide": ("Toàn tỉnh", "Province-wide"),
+    "commune_col": ("Xã / điểm", "Commune / site"),
+    "more_places": ("và {n} điểm khác", "and {n} more"),
+    "cert_signatures": (
+        "Chứng thư số (chữ ký số) đăng ký trong danh mục, hết hạn trong {days} ngày tới",
+        "Signature certificates registered in the inventory, expiring within {days} days",
+    ),
+    "cert_none_soon": (
+        "Không có chứng thư số nào hết hạn trong {days} ngày tới.",
+        "No certificate expires within {days} days.",
+    ),
+    "cert_none_registered": (
+        "Danh mục chưa đăng ký chứng thư số nào.",
+        "The inventory registers no signature certificate.",
+    ),
+    "cert_holder": ("Chủ thể", "Holder"),
+    "cert_until": ("Hạn cuối", "Valid until"),
+    "cert_left": ("còn {n} ngày", "{n} days left"),
+    "cert_expired": ("đã hết hạn {n} ngày", "expired {n} days ago"),
+    "cert_province": ("cơ quan cấp tỉnh", "a province body"),
+    "cert_tls": (
+        "Chứng chỉ TLS của hệ thống (Một cửa điện tử, Cổng Dịch vụ công)",
+        "TLS certificates of the systems (one-stop system, public-service portal)",
+    ),
+}
+
+# Why a target of the catalogue is not evaluated, in Vietnamese (the catalogue's ``reason`` is
+# the English); a target missing here shows the catalogue's words.
+NOT_EVALUATED: dict[str, str] = {
+    "SEC-LEVEL": "lấy từ danh mục (cấp độ, hồ sơ, lần kiểm tra gần nhất); chưa đo",
+    "SEC-MEASURES": (
+        "cần tác tử kiểm tra an ninh từng máy (tường lửa, chống virus, mã hoá ổ đĩa, sao lưu)"
+    ),
+    "SEC-EARLY": "thời gian phát hiện và khắc phục từng sự cố, từ cảnh báo và sự kiện: "
+    "có cùng hệ thống cảnh báo",
 }
 
 STATUS_WORDS: dict[str, tuple[str, str]] = {
@@ -200,6 +357,7 @@ EVIDENCE_KINDS: dict[str, tuple[str, str]] = {
     "query": ("Prometheus", "Prometheus"),
     "inventory": ("Danh mục", "Inventory"),
     "survey": ("Khảo sát sóng", "Coverage survey"),
+    "incident": ("Sổ sự cố", "Incident log"),
     "error": ("Lỗi đánh giá", "Evaluation error"),
 }
 

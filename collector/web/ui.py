@@ -16,6 +16,15 @@ script, nothing loaded from outside the collector: it works on any office PC ove
 - ``/sites/{key}``: a site's inventory, live values, findings with their evidence, each target
   month by month, timeline and notes; ``POST /sites/{key}/notes`` adds a note (technicians
   for their sites, admins).
+- ``/police``: "An ninh thông tin — Công an tỉnh", the provincial police's review
+  (:mod:`collector.web.police`): every commune's SEC targets, what is overdue, machines failing
+  security checks, certificates about to expire, open incidents.  Every role reads it (the
+  findings are every role's); the responders' names and phones only ``read_personal``; linked
+  at the top for the security reviewer and admins.
+
+A token scoped to some sites (``auth.may_read_site``: a commune's police) sees only its rows,
+dots, dead zones and counts on ``/``, ``/map`` and ``/police``, with a line saying so; another
+site's page is a Vietnamese 403 page naming none of that site.
 
 The board reads the newest evaluation in memory, and the trend of the last months kept (each
 target's met count per month) from the store once per evaluation (cached, as the rows); a site
@@ -27,8 +36,9 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -40,11 +50,12 @@ from collector import figures as fmt
 from collector.context import Collector
 from collector.evaluate.model import STATUSES, Evaluation, Finding, LiveSite
 from collector.events import StoredEvent
+from collector.incidents import Incident
 from collector.inventory.model import RISKS, Inventory, Site
 from collector.periods import Month
 from collector.store import Note
 from collector.targets import Catalogue
-from collector.web import auth, board, mapsvg, sitepage, texts, timeline
+from collector.web import auth, board, mapsvg, police, readiness, sitepage, texts, timeline
 from collector.web.api import MAX_NOTE_CHARS
 from collector.web.auth import Principal
 from sansang import i18n
@@ -52,6 +63,7 @@ from sansang.events import KINDS
 from sansang.i18n import Lang, pick
 
 TEMPLATES = Path(__file__).with_name("templates")
+POLICE_NAV_ROLES = frozenset({"security_reviewer", "admin"})  # the link at the top of each page
 TIMELINE_DAYS = 30
 TIMELINE_LIMIT = 500
 NOTE_MAX_CHARS = MAX_NOTE_CHARS  # as the API's
@@ -95,6 +107,7 @@ def _common(lang: Lang, principal: Principal | None, other_lang_link: str) -> di
         "status_word": lambda s: texts.status_word(s, lang),
         "principal": principal,
         "role_name": auth.role_name(principal.role, lang) if principal else "",
+        "police_link": principal is not None and principal.role in POLICE_NAV_ROLES,
         "other_lang": i18n.other(lang),
         "other_lang_link": other_lang_link,
         "link_suffix": "?lang=en" if lang == "en" else "",
@@ -102,6 +115,34 @@ def _common(lang: Lang, principal: Principal | None, other_lang_link: str) -> di
 
 
 Sources = tuple[Inventory, Catalogue, Evaluation | None]
+MAX_SCOPE_NAMED = 5  # places a scope line names before "và N điểm khác"
+
+
+def _readable(rows: list[board.Row], principal: Principal | None) -> list[board.Row]:
+    """The rows ``principal`` may read (every row for a token of the whole province)."""
+    if principal is None or not principal.scoped:
+        return rows
+    return [r for r in rows if auth.may_read_site(principal, r.key)]
+
+
+def _scope_note(inventory: Inventory, principal: Principal | None, lang: Lang) -> str:
+    """ "Mã truy cập này chỉ được xem 1 điểm: Xã Sa Thầy. ..." for a scoped token, else ""."""
+    if principal is None or not principal.scoped:
+        return ""
+    return texts.t("scope_note", lang, **_scope_places(inventory, principal, lang))
+
+
+def _scope_places(inventory: Inventory, principal: Principal, lang: Lang) -> dict[str, Any]:
+    """The sites ``principal`` may read, named as the board names them (its own only)."""
+    mine = [s for s in inventory.sites if auth.may_read_site(principal, s.key)]
+    named = [
+        s.commune.name if s.site_id == "main" else f"{s.commune.name} ({s.site_id})"
+        for s in sorted(mine, key=lambda s: board.plain(s.commune.name))
+    ]
+    places = ", ".join(named[:MAX_SCOPE_NAMED])
+    if len(named) > MAX_SCOPE_NAMED:
+        places += " " + texts.t("more_places", lang, n=len(named) - MAX_SCOPE_NAMED)
+    return {"n": len(mine), "places": places or "—"}
 
 
 def _places(
@@ -185,10 +226,18 @@ def _dots(
 
 
 def _map_svg(
-    sources: Sources, lang: Lang, size: MapSize, query: board.Query, rows: list[board.Row]
+    sources: Sources,
+    lang: Lang,
+    size: MapSize,
+    query: board.Query,
+    rows: list[board.Row],
+    *,
+    marks: bool = True,
 ) -> markupsafe.Markup:
     """The map of the sites the view shows, coloured by the view's target (3,321 dots: each
-    dot's SVG is made once per evaluation, language and target; a view only picks them)."""
+    dot's SVG is made once per evaluation, language and target; a view only picks them);
+    ``marks``: the surveyed dead-zone places tied to no site too (when the view's target is
+    coverage or none)."""
     frame = _frame(sources, lang, size)
     dots = _dots(sources, lang, size, query.target)
     shown = sorted((dots[r.key] for r in rows if r.key in dots), key=lambda d: d[0])
@@ -197,7 +246,7 @@ def _map_svg(
         sitemap=frame,
         # Escaped by mapsvg.circle when the dots were made.
         dots_html=markupsafe.Markup("".join(svg for _order, svg in shown)),  # noqa: S704
-        show_marks=query.target in (None, board.COVERAGE_TARGET),
+        show_marks=marks and query.target in (None, board.COVERAGE_TARGET),
     )
     return markupsafe.Markup(svg)  # noqa: S704 (an autoescaping template made it)
 
@@ -231,9 +280,12 @@ def render_board(
     targets = board.columns(catalogue)
     ids = [t.id for t in targets]
     query = board.Query.parse(params, ids)
-    every = board.board_rows(inventory, catalogue, evaluation, lang)
+    every = _readable(board.board_rows(inventory, catalogue, evaluation, lang), principal)
     rows = board.select(every, query, ids)
-    dead_points = board.dead_zone_points(evaluation, lang)
+    scoped = principal is not None and principal.scoped
+    # A surveyed place tied to no site is in no commune a scoped token covers.
+    dead_points = [] if scoped else board.dead_zone_points(evaluation, lang)
+    province_total = len(inventory.sites)
 
     def sort_link(column: str) -> str:
         descending = query.sort == column and not query.descending
@@ -247,10 +299,16 @@ def render_board(
         province=inventory.province.name,
         evaluation=evaluation,
         window=texts.window(evaluation.window, lang) if evaluation else "",
-        central=board.central_outages(evaluation, lang, len(every)),
+        scope_note=_scope_note(inventory, principal, lang),
+        # The shared systems' outages are counted against the province's sites, named so on
+        # a board showing only some of them.
+        central=board.central_outages(
+            evaluation, lang, province_total if scoped else len(every), of_province=scoped
+        ),
         central_ongoing=any(o.ongoing for o in board.outages(evaluation, lang)),
-        systems=board.province_systems(evaluation, lang, len(every)),
-        rollups=board.rollups(evaluation, every, catalogue, lang),
+        systems=board.province_systems(evaluation, lang, province_total),
+        # A scoped board counts its own rows (the evaluation's rollups are the province's).
+        rollups=board.rollups(None if scoped else evaluation, every, catalogue, lang),
         trend=trend or {},
         columns=targets,
         titles={t.id: t.title.vi if lang == "vi" else t.title.en for t in targets},
@@ -262,7 +320,9 @@ def render_board(
         total=len(every),
         sort_link=sort_link,
         arrow=arrow,
-        map_svg=_map_svg((inventory, catalogue, evaluation), lang, BOARD_MAP, query, rows),
+        map_svg=_map_svg(
+            (inventory, catalogue, evaluation), lang, BOARD_MAP, query, rows, marks=not scoped
+        ),
         map_link="/map" + query.link(lang, sort=None, order=None).rstrip("?"),
         dead_points=dead_points,
         zones=[
@@ -293,13 +353,17 @@ def render_map(
     """The map alone (``/map``), larger; the board's filter (target, status, search) applies."""
     ids = [t.id for t in board.columns(catalogue)]
     query = board.Query.parse(params or {}, ids)
-    every = board.board_rows(inventory, catalogue, evaluation, lang)
+    every = _readable(board.board_rows(inventory, catalogue, evaluation, lang), principal)
     rows = board.select(every, query, ids)
+    scoped = principal is not None and principal.scoped
     context = _common(lang, principal, query.link(i18n.other(lang)))
     context.update(
         province=inventory.province.name,
-        map_svg=_map_svg((inventory, catalogue, evaluation), lang, BIG_MAP, query, rows),
-        dead_points=board.dead_zone_points(evaluation, lang),
+        scope_note=_scope_note(inventory, principal, lang),
+        map_svg=_map_svg(
+            (inventory, catalogue, evaluation), lang, BIG_MAP, query, rows, marks=not scoped
+        ),
+        dead_points=[] if scoped else board.dead_zone_points(evaluation, lang),
         back_link="/" + query.link(lang).rstrip("?"),
         **_map_words(catalogue, query, len(rows), len(every), lang),
     )
@@ -356,13 +420,8 @@ def render_site(
         timeline_limited=data.limited,
         every_kind=data.every_kind,
         show_personal=show_personal,
-        contingency=[
-            (pick(texts.RISKS, risk, lang), plan)
-            for risk in RISKS
-            if (plan := site.contingency.get(risk)) is not None  # type: ignore[call-overload]
-        ],
+        readiness=readiness.view(site, lang, show_personal),
         risk_count=len(RISKS),
-        drill_result=lambda r: pick(texts.DRILL_RESULTS, r, lang),
         notes=data.notes,
         can_write=can_write,
         note_max=NOTE_MAX_CHARS,
@@ -376,12 +435,96 @@ def _html(text: str, status: int = 200) -> web.Response:
 
 
 def _site_or_404(c: Collector, request: web.Request) -> Site:
+    """The site of the path; a scoped token asking for a site not its own (or for none: the
+    same answer, so it learns no key) gets a 403 page, naming only its own sites."""
     key = request.match_info["key"]
+    lang = _lang(request)
+    principal = auth.principal_of(request)
+    if not auth.may_read_site(principal, key):
+        page = render_forbidden(c.inventory, principal, lang)
+        raise web.HTTPForbidden(text=page, content_type="text/html")
     site = c.site(key)
     if site is None:
-        lang = _lang(request)
         raise web.HTTPNotFound(text=texts.t("not_found", lang, site=key))
     return site
+
+
+def render_forbidden(inventory: Inventory, principal: Principal, lang: Lang) -> str:
+    """The 403 page of a scoped token: what it may not see, and the sites it may."""
+    context = _common(lang, principal, "?lang=en" if lang == "vi" else "?")
+    places = _scope_places(inventory, principal, lang)
+    context.update(yours=texts.t("forbidden_yours", lang, **places))
+    return _ENV.get_template("forbidden.html").render(context)
+
+
+def render_police(
+    c: Collector,
+    lang: Lang,
+    principal: Principal,
+    incidents: Sequence[Incident] = (),
+    today: date | None = None,
+) -> str:
+    """The police page (``/police``) for ``principal``'s readable sites; ``incidents``: the
+    open ones it may read (:func:`fetch_incidents`)."""
+    sources = (c.inventory, c.catalogue, c.evaluation)
+    cols = police.columns(c.catalogue, lang)
+    shown = [r for r in police.rows(*sources, lang) if auth.may_read_site(principal, r.key)]
+    personal = auth.allowed(principal, "read_personal")
+
+    def readable(key: str) -> bool:
+        return auth.may_read_site(principal, key)
+
+    readable_communes = {r.key.partition("-")[0] for r in shown}
+
+    def commune_readable(code: str | None) -> bool:
+        if not principal.scoped:
+            return True
+        return code is not None and code in readable_communes
+
+    days = (
+        c.config.alertmanager.certificate_warning_days,
+        c.config.alertmanager.certificate_critical_days,
+    )
+    measures = c.catalogue.get(police.MEASURES)
+    context = _common(lang, principal, "?lang=en" if lang == "vi" else "?")
+    evaluation = c.evaluation
+    context.update(
+        province=c.inventory.province.name,
+        evaluation=evaluation,
+        window=texts.window(evaluation.window, lang) if evaluation else "",
+        scope_note=_scope_note(c.inventory, principal, lang),
+        columns=cols,
+        any_not_evaluated=any(not col.evaluated for col in cols),
+        tallies=police.tallies(cols, shown),
+        # Escaped by board.cell_html and police.rows when the rows were made (cached).
+        rows_html=markupsafe.Markup("\n".join(r.html for r in shown)),  # noqa: S704
+        shown=len(shown),
+        overdue=police.overdue(*sources, c.thresholds, lang, readable=readable, personal=personal),
+        personal=personal,
+        measures=measures,
+        measures_reason=police.reason(measures, lang) if measures else "",
+        machines=police.machines(c.inventory, evaluation, lang, readable),
+        certificates=police.certificates(
+            c.inventory,
+            today or i18n.local(time.time()).date(),
+            days,
+            commune_readable,
+            personal,
+        ),
+        certificates_registered=any(
+            commune_readable(cert.commune_code) for cert in c.inventory.signature_certificates
+        ),
+        warning_days=days[0],
+        incidents=police.open_incidents(c.inventory, incidents, lang),
+    )
+    return _ENV.get_template("police.html").render(context)
+
+
+def fetch_incidents(c: Collector, principal: Principal) -> list[Incident]:
+    """The open incidents ``principal`` may read: a scoped token its sites' only (a
+    province-wide incident's text comes from an alert about many sites)."""
+    keys = auth.read_scope(principal, (s.key for s in c.inventory.sites))
+    return c.store.incidents(open_only=True, sites=keys, province_wide=keys is None)
 
 
 # Every kind the agent writes but the link-quality rounds: one per target every 5 minutes, they
@@ -416,12 +559,16 @@ def _fetch_site_data(c: Collector, key: str, now: float, every_kind: bool) -> Si
 
 
 def add_routes(app: web.Application, c: Collector) -> None:
-    """``/``, ``/map``, ``/sites/{key}`` and ``POST /sites/{key}/notes``."""
+    """``/``, ``/map``, ``/police``, ``/sites/{key}`` and ``POST /sites/{key}/notes``."""
 
     async def board_page(request: web.Request) -> web.Response:
         principal = auth.principal_of(request)
         sources = (c.inventory, c.catalogue, c.evaluation)
-        trend = await asyncio.to_thread(board.read_trend, c.store, sources)
+        if principal.scoped:  # its sites' counts month by month, not the province's
+            keys = auth.readable_sites(principal, (s.key for s in c.inventory.sites))
+            trend = await asyncio.to_thread(board.read_scoped_trend, c.store, sources, keys)
+        else:
+            trend = await asyncio.to_thread(board.read_trend, c.store, sources)
         html = render_board(*sources, _lang(request), request.query, principal, trend)
         return _html(html)
 
@@ -442,10 +589,10 @@ def add_routes(app: web.Application, c: Collector) -> None:
         return _html(html)
 
     async def add_note(request: web.Request) -> web.Response:
+        key = request.match_info["key"]
+        # Refused (and audited) before the site is looked up, as the API's note.
+        principal = await auth.require_write(request, "write_notes", "note.create", key, site=key)
         site = _site_or_404(c, request)
-        principal = await auth.require_write(
-            request, "write_notes", "note.create", site.key, site=site.key
-        )
         form = await request.post()
         text = str(form.get("text") or "").strip()
         if not text or len(text) > NOTE_MAX_CHARS:
@@ -460,7 +607,13 @@ def add_routes(app: web.Application, c: Collector) -> None:
         suffix = "?lang=en" if _lang(request) == "en" else ""
         raise web.HTTPSeeOther(f"/sites/{site.key}{suffix}#notes")
 
+    async def police_page(request: web.Request) -> web.Response:
+        principal = auth.principal_of(request)
+        incidents = await asyncio.to_thread(fetch_incidents, c, principal)
+        return _html(render_police(c, _lang(request), principal, incidents))
+
     app.router.add_get("/", board_page)
     app.router.add_get("/map", map_page)
+    app.router.add_get("/police", police_page)
     app.router.add_get("/sites/{key}", site_page)
     app.router.add_post("/sites/{key}/notes", add_note)

@@ -5,7 +5,8 @@ Pure functions from the collector's objects to plain dicts; ``openapi.py`` descr
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -44,15 +45,25 @@ def live(value: LiveSite | None) -> dict[str, Any] | None:
     }
 
 
-def _evidence(e: Evidence) -> dict[str, Any]:
-    return {"kind": e.kind, "vi": e.vi, "en": e.en, "refs": list(e.refs)}
+# A ref that names a site: an event's ``23527-main/j-1/42``, an inventory path's
+# ``23527-main:link_loss.drills``.
+_REF_SITE = re.compile(r"^([0-9]{5}-[a-z0-9][a-z0-9_.-]*)[/:]")
+
+
+def _evidence(e: Evidence, readable: Callable[[str], bool] | None = None) -> dict[str, Any]:
+    refs = list(e.refs)
+    if readable is not None:
+        refs = [r for r in refs if (m := _REF_SITE.match(r)) is None or readable(m.group(1))]
+    return {"kind": e.kind, "vi": e.vi, "en": e.en, "refs": refs}
 
 
 def _threshold(value: ThresholdValue | None) -> ThresholdValue | None:
     return list(value) if isinstance(value, list) else value
 
 
-def finding(f: Finding) -> dict[str, Any]:
+def finding(f: Finding, readable: Callable[[str], bool] | None = None) -> dict[str, Any]:
+    """A finding; with ``readable`` (a site key: may the reader see it?) its evidence refs
+    naming other sites are left out."""
     return {
         "target": f.target,
         "site": f.site,
@@ -64,7 +75,7 @@ def finding(f: Finding) -> dict[str, Any]:
         "vi": f.vi,
         "en": f.en,
         "cause": f.cause,
-        "evidence": [_evidence(e) for e in f.evidence],
+        "evidence": [_evidence(e, readable) for e in f.evidence],
         "details": dict(f.details),
     }
 

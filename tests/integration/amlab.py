@@ -69,6 +69,11 @@ class WebhookRecorder(ThreadedServer):
         super().__init__(Handler)
         self.url = f"http://127.0.0.1:{self.port}/hook"
 
+    def bodies(self) -> list[dict[str, Any]]:
+        """Every POST body received, in order (its ``receiver`` says which route took it)."""
+        with self._lock:
+            return [body for _, body in self.posts]
+
     def alerts(
         self, status: str | None = None, **labels: str
     ) -> list[tuple[float, dict[str, Any]]]:

@@ -24,9 +24,14 @@ AM_DIR = Path(__file__).resolve().parents[2] / "deploy" / "alertmanager"
 A, B, C, D = "23527-main", "23530-main", "23533-main", "23536-main"
 
 
-def deployed_config(webhook_url: str) -> dict[str, Any]:
+COLLECTOR_WEBHOOK = "/api/v1/alertmanager/webhook"  # every receiver's copy to the collector
+
+
+def deployed_config(webhook_url: str, collector: tuple[str, Path] | None = None) -> dict[str, Any]:
     """The deployed config with every receiver's webhook pointed at ``webhook_url``, the
-    templates by absolute path and the group timers shortened to a second."""
+    templates by absolute path and the group timers shortened to a second.  The receivers' copy
+    to the collector's incident log goes to ``collector`` (its base URL and the credentials file
+    of its token) when given, else it is left out."""
     config: dict[str, Any] = YAML(typ="safe", pure=True).load(
         (AM_DIR / "alertmanager.yml").read_text(encoding="utf-8")
     )
@@ -34,8 +39,16 @@ def deployed_config(webhook_url: str) -> dict[str, Any]:
     config["route"] |= {"group_wait": "1s", "group_interval": "1s"}
     for receiver in config["receivers"]:
         assert receiver["webhook_configs"], receiver["name"]
+        hooks = []
         for hook in receiver["webhook_configs"]:
-            hook["url"] = webhook_url
+            if not hook["url"].endswith(COLLECTOR_WEBHOOK):
+                hooks.append({**hook, "url": webhook_url})
+            elif collector is not None:
+                base, credentials = collector
+                auth = {"type": "Bearer", "credentials_file": str(credentials)}
+                url = base.rstrip("/") + COLLECTOR_WEBHOOK
+                hooks.append({**hook, "url": url, "http_config": {"authorization": auth}})
+        receiver["webhook_configs"] = hooks
     return config
 
 

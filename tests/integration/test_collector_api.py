@@ -5,10 +5,14 @@ writes, the OpenAPI description, /metrics through promtool, SIGTERM and config e
 
 from __future__ import annotations
 
+import csv
+import html
+import io
 import json
 import re
 import subprocess
 import time
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +22,13 @@ import pytest
 from collector.evaluate.model import STATUSES
 from sansang.events import Event
 from tests.support import event_json, wait_until
-from tests.support.collector import CollectorProcess, inventory_of, running_collector, site
+from tests.support.collector import (
+    CollectorProcess,
+    default_tokens,
+    inventory_of,
+    running_collector,
+    site,
+)
 from tests.support.env import SANSANG, have
 from tests.support.metrics import parse_metrics, value
 
@@ -129,7 +139,13 @@ def test_sites_lists_the_inventory_with_a_status_per_target(collector: Collector
     assert body["sites"][0]["commune_code"] == "23527"
     assert body["sites"][1]["access"] == "push"
     status, me = collector.get_json("/api/v1/whoami", as_="technician")
-    assert me == {"name": "technician", "role": "technician", "sites": [SA_THAY]}
+    assert me == {
+        "name": "technician",
+        "role": "technician",
+        "sites": [SA_THAY],  # where it writes; it reads the whole province
+        "communes": [],
+        "reads": "province",
+    }
     status, targets = collector.get_json("/api/v1/targets", as_="viewer")
     assert any(t["id"] == "INF-BW" and t["thresholds"] for t in targets["targets"])
 
@@ -500,3 +516,137 @@ def test_a_bad_tokens_file_is_exit_2_with_its_line(tmp_path: Path) -> None:
     assert result.returncode == 2, result.stderr
     assert f"{tokens}:3: tokens.0.role:" in result.stderr
     assert f"{tokens}:4: tokens.0.sha256:" in result.stderr
+
+
+# --- a token scoped to one commune (a commune's police) ------------------------------------------
+
+LY_SON_NAME = "Bộ phận một cửa Lý Sơn"  # never in an answer to Sa Thầy's police
+POLICE = "cong-an-xa-sa-thay"  # security_reviewer, communes: ['23527']
+SITE_VIEWER = "so-khcn-ly-son"  # viewer, sites: ['21548-main']
+
+
+@pytest.fixture(scope="module")
+def scoped(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CollectorProcess]:
+    workdir = tmp_path_factory.mktemp("scoped")
+    inventory = _inventory()
+    inventory["sites"][1]["name"] = LY_SON_NAME
+    tokens = [
+        *default_tokens(inventory),
+        {"name": POLICE, "role": "security_reviewer", "communes": ["23527"]},
+        {"name": SITE_VIEWER, "role": "viewer", "sites": [LY_SON]},
+    ]
+    config = {"evaluate": {"interval": "1s", "window": "1d"}}
+    with running_collector(config, inventory, workdir, tokens=tokens) as c:
+
+        def evaluated_and_kept() -> bool:
+            _, evaluation = c.get_json("/api/v1/evaluation")
+            _, months = c.get_json("/api/v1/months")
+            return bool(evaluation["evaluated_at"] and months["months"])
+
+        wait_until(evaluated_and_kept, 60, "the first evaluation and the month kept")
+        status, body = c.post_json(f"/api/v1/sites/{LY_SON}/notes", {"text": "ghi chú Lý Sơn"})
+        assert status == 201, body
+        yield c
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"/api/v1/sites/{SA_THAY}",
+        f"/api/v1/sites/{SA_THAY}/findings",
+        f"/api/v1/sites/{SA_THAY}/events",
+        f"/api/v1/sites/{SA_THAY}/notes",
+    ],
+)
+def test_a_commune_police_token_reads_its_commune_and_not_another(
+    scoped: CollectorProcess, path: str
+) -> None:
+    status, _, body = scoped.request("GET", path, as_=POLICE)
+    assert status == 200, body
+    other = path.replace(SA_THAY, LY_SON)
+    status, headers, body = scoped.request("GET", other, as_=POLICE)
+    assert status == 403, body
+    assert headers["Content-Type"].startswith("application/json")
+    err = _error(body)
+    assert err["code"] == "forbidden_site"
+    text = body.decode()
+    assert LY_SON not in text and "Lý Sơn" not in text and "21548" not in text
+    # An unknown key gets the same answer: a scoped token learns no key exists.
+    status, _, unknown = scoped.request("GET", other.replace(LY_SON, "99999-x"), as_=POLICE)
+    assert status == 403 and _error(unknown) == err
+
+
+def test_a_scoped_token_lists_only_its_sites_and_their_findings(scoped: CollectorProcess) -> None:
+    _, sites = scoped.get_json("/api/v1/sites", as_=POLICE)
+    assert [s["key"] for s in sites["sites"]] == [SA_THAY]
+    _, me = scoped.get_json("/api/v1/whoami", as_=POLICE)
+    assert me["reads"] == "sites" and me["communes"] == ["23527"]
+    _, every = scoped.get_json("/api/v1/findings", as_="security_reviewer")
+    assert {f["site"] for f in every["findings"]} == {SA_THAY, LY_SON}
+    _, mine = scoped.get_json("/api/v1/findings", as_=POLICE)
+    assert mine["findings"] and {f["site"] for f in mine["findings"]} == {SA_THAY}
+    assert len(mine["findings"]) == sum(f["site"] == SA_THAY for f in every["findings"])
+    _, asked = scoped.get_json(f"/api/v1/findings?site={LY_SON}", as_=POLICE)
+    assert asked["findings"] == []
+    status, _, csv_body = scoped.request("GET", "/api/v1/findings?format=csv", as_=POLICE)
+    assert status == 200
+    rows = list(csv.DictReader(io.StringIO(csv_body.decode("utf-8-sig"))))
+    # Its site's findings, and the province's own (its central systems: every commune's).
+    assert {r["site"] for r in rows} - {"province"} == {SA_THAY}, rows
+    month = scoped.get_json("/api/v1/months", as_=POLICE)[1]["months"][0]["month"]
+    _, kept = scoped.get_json(f"/api/v1/findings?month={month}", as_=POLICE)
+    assert kept["findings"] and {f["site"] for f in kept["findings"]} == {SA_THAY}
+    # The evaluation's counts are of its sites only: one site per target.
+    _, evaluation = scoped.get_json("/api/v1/evaluation", as_=POLICE)
+    assert evaluation["scope"] == "sites" and evaluation["findings"] == len(mine["findings"])
+    assert all(r["met"] + r["not_met"] + r["unknown"] == 1 for r in evaluation["rollups"])
+    # The inventory: its commune only, with the persons (a security reviewer reads them).
+    _, inv = scoped.get_json("/api/v1/inventory", as_=POLICE)
+    assert [s["commune_code"] for s in inv["sites"]] == ["23527"]
+    assert RESPONDER in json.dumps(inv, ensure_ascii=False)
+    # Scoped to a site: the same, for that site; its notes, not Sa Thầy's.
+    _, sites = scoped.get_json("/api/v1/sites", as_=SITE_VIEWER)
+    assert [s["key"] for s in sites["sites"]] == [LY_SON]
+    _, notes = scoped.get_json(f"/api/v1/sites/{LY_SON}/notes", as_=SITE_VIEWER)
+    assert [n["text"] for n in notes["notes"]] == ["ghi chú Lý Sơn"]
+    assert scoped.request("GET", f"/api/v1/sites/{SA_THAY}/notes", as_=SITE_VIEWER)[0] == 403
+
+
+def test_a_scoped_token_is_refused_what_carries_every_site(scoped: CollectorProcess) -> None:
+    for path in ("/metrics", "/api/v1/audit"):
+        status, _, body = scoped.request("GET", path, as_=POLICE)
+        assert status == 403, (path, body)
+        assert _error(body)["code"] == "forbidden_scope"
+        assert scoped.request("GET", path, as_="security_reviewer")[0] == 200
+    _, points = scoped.get_json("/api/v1/dead-zone-points", as_=POLICE)
+    assert points["points"] == []
+
+
+def test_a_scoped_token_gets_a_report_of_its_commune_only(scoped: CollectorProcess) -> None:
+    """A province-wide report names every commune: a scoped token gets its sites' report."""
+    month = scoped.get_json("/api/v1/months", as_=POLICE)[1]["months"][0]["month"]
+
+    def report(who: str) -> str:
+        status, _, body = scoped.request(
+            "GET", f"/api/v1/reports?month={month}&format=xlsx", as_=who, timeout=60
+        )
+        assert status == 200, body
+        with zipfile.ZipFile(io.BytesIO(body)) as z:
+            xml = "".join(z.read(n).decode() for n in z.namelist() if n.endswith(".xml"))
+        return html.unescape(xml)  # openpyxl writes Vietnamese as character references
+
+    province, commune = report("security_reviewer"), report(POLICE)
+    assert "Lý Sơn" in province and "Sa Thầy" in province
+    assert "Sa Thầy" in commune and "Lý Sơn" not in commune
+    _, index = scoped.get_json("/api/v1/reports/index", as_=POLICE)
+    assert index["reports"] and all(r["scope"] != "tinh" for r in index["reports"])
+
+
+def test_another_sites_page_is_a_vietnamese_403_page(scoped: CollectorProcess) -> None:
+    status, headers, body = scoped.request("GET", f"/sites/{LY_SON}", as_=POLICE)
+    assert status == 403
+    assert headers["Content-Type"].startswith("text/html")
+    page = body.decode()
+    assert "Không được xem trang này" in page and "Sa Thầy" in page  # its own, named
+    assert "Lý Sơn" not in page and LY_SON not in page
+    assert scoped.request("GET", f"/sites/{SA_THAY}", as_=POLICE)[0] == 200

@@ -59,6 +59,9 @@ N_SITES = 20
 EVALUATED = {"INF-BW", "INF-LINK", "INF-DZ", "INF-PWR", "INF-HNTH", "INF-EQUIP", "OPS-247"}
 EVALUATED |= {"OPS-CONT"}  # from the same journals, in service hours
 EVALUATED |= {"SEC-TEAM", "SEC-DRILL", "SEC-CONTINGENCY"}  # Công an tỉnh's targets
+EVALUATED |= {"SEC-MEASURES"}  # the counter PC's security_state
+EVALUATED |= {"SEC-EARLY"}  # from the incidents kept: none, and no webhook heard: unknown
+EVALUATED |= {"SEC-LEVEL"}  # the inventory's systems, as they apply to each site
 SILENT = {6, 13}  # sites that never reported: every finding unknown
 TERMINALS = (
     ("counter-1", "Quầy 1", "counter_pc"),
@@ -172,6 +175,22 @@ def _journal(i: int, key: str, now: float) -> Journal:
                 download_bps=mbit * 1e6 / 8,
                 upload_bps=mbit * 1e6 / 16,
             )
+    # SEC-MEASURES: the counter PC checked over SSH yesterday; its firewall off at one in five.
+    j.add(
+        now - DAY,
+        "security_state",
+        "pc-quay-1",
+        "checked",
+        probe="security",
+        name="Máy tính quầy 1",
+        os="windows",
+        firewall=i % 5 != 3,
+        antivirus=True,
+        realtime=True,
+        signature_at=int(now - DAY - 3600),
+        update_at=int(now - 6 * DAY),
+        backup_expected=False,
+    )
     return j
 
 

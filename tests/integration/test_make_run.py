@@ -76,17 +76,20 @@ def test_make_run_starts_everything_prints_the_urls_and_stops_on_ctrl_c(tmp_path
         # The province by its official name, not its code alone.
         assert "Tỉnh / province: Quảng Ngãi (51): 4 xã mô phỏng" in text, text
         assert "Tỉnh / province 51" not in text
-        # A login for each role of the collector, saying in Vietnamese who it is for, and each
-        # token lets its holder in with that role.
+        # A login for each role a person logs in with, saying in Vietnamese who it is for, and
+        # each token lets its holder in with that role; the commune's police read their
+        # commune only (this machine's, Sa Thầy).
         logins = dict(re.findall(r"^    (.+?) / .+?: (\S+)$", text, re.M))
+        commune_police = "Công an xã Sa Thầy (chỉ xem xã Sa Thầy)"
         expected = {
             "Sở KH&CN, tổ mạng (xem bảng tỉnh)": "viewer",
             "Công an tỉnh (xem cả phương án dự phòng, nhật ký)": "security_reviewer",
+            commune_police: "security_reviewer",
             "kỹ thuật viên (ghi chú cho điểm 23527-demo)": "technician",
             "quản trị hệ thống": "admin",
         }
         assert set(logins) == set(expected), text
-        assert set(expected.values()) == set(ROLES)
+        assert set(expected.values()) == set(ROLES) - {"alertmanager"}  # no person's login
         for who, role in expected.items():
             me = json.loads(
                 http_get(
@@ -95,6 +98,14 @@ def test_make_run_starts_everything_prints_the_urls_and_stops_on_ctrl_c(tmp_path
                 )
             )
             assert me["role"] == role, (who, me)
+            assert me["reads"] == ("sites" if who == commune_police else "province"), me
+        police_sites = json.loads(
+            http_get(
+                board.group(1) + "api/v1/sites",
+                headers={"Authorization": f"Bearer {logins[commune_police]}"},
+            )
+        )
+        assert {s["commune_code"] for s in police_sites["sites"]} == {"23527"}, police_sites
         assert logins["Sở KH&CN, tổ mạng (xem bảng tỉnh)"] == token
         # The tokens are for the terminal: no log file of the demo holds one.
         for log in (tmp_path / "demo").glob("*.log"):

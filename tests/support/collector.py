@@ -148,8 +148,9 @@ class CollectorProcess:
             token = t.get("token") or secrets.token_urlsafe(32)
             self.tokens[t["name"]] = token
             entry = {"name": t["name"], "role": t["role"], "sha256": _sha256(token)}
-            if t.get("sites"):
-                entry["sites"] = list(t["sites"])
+            for scope in ("sites", "communes"):
+                if t.get(scope):
+                    entry[scope] = list(t[scope])
             entries.append(entry)
         path = self.workdir / "tokens.yaml"
         path.write_text(yaml_writer.dump({"tokens": entries}), encoding="utf-8")

@@ -196,4 +196,14 @@ AGENT_SHAPES: dict[str, tuple[str, str | None, float | None, dict[str, Any]]] = 
         {"evidence": "quality_round", "target": "dns-vnpt", "backend": "selfhosted"},
     ),
     "speedtest_result": ("selfhosted", "ok", 1.2e7, _SPEED),
+    "security_state": (
+        "counter-pc-1",
+        "checked",
+        None,
+        {"probe": "security", "reason": "ok", "detail": "", "name": "Máy tính quầy 1"}
+        | {"os": "windows", "firewall": True}
+        | {"antivirus": True, "realtime": True, "encryption": None, "time_sync": True}
+        | {"signature_at": 1_780_000_000, "update_at": 1_779_000_000, "backup_at": 1_779_900_000}
+        | {"backup_expected": True, "previous": "failed", "previous_duration_seconds": 3600.0},
+    ),
 }

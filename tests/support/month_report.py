@@ -1,32 +1,66 @@
 """A :class:`MonthReport` built by hand, of any size, for the report writers' tests and for
 measuring them at a province's scale (3,321 communes × 13 targets): real Vietnamese names with
-their diacritics, every unit the rules give, every status, each list of the report filled.
+their diacritics, every unit the rules give, every status, each list of the report filled (the
+police's part too: :func:`hand_security`).
 
     from tests.support.month_report import hand_report
     report = hand_report()  # six communes
     big = hand_report(communes=3321)
+
+And for what :func:`collector.report.content.build` makes of the police's targets, a month of
+findings the real SEC rules give on a small inventory, with its incidents and certificates:
+
+    month = security_month()
+    report = month.report()  # build(...) with the month's incidents
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from collector.evaluate.model import Cause, Status, Window
+from collector.evaluate.model import Cause, Finding, SiteInputs, Status, Window
+from collector.evaluate.rules.contingency import contingency
+from collector.evaluate.rules.drill import drill
+from collector.evaluate.rules.responder import responder
+from collector.evaluate.rules.security_level import security_level
 from collector.figures import figure, threshold
-from collector.periods import Month
+from collector.incidents import Incident
+from collector.inventory.certificates import SignatureCertificate
+from collector.inventory.model import RISKS, Inventory, ProvinceRef
+from collector.inventory.readiness import (
+    ContingencyPlan,
+    Fallback,
+    FocalPoint,
+    ProvinceDrill,
+    Responder,
+    ResponseTeam,
+    TeamMember,
+)
+from collector.inventory.systems import Dossier, System
+from collector.periods import Month, MonthFindings
 from collector.report.content import (
     Cell,
+    CertificateLine,
     CoveragePoint,
+    IncidentLine,
     MonthReport,
     NotMet,
     Overdue,
     PowerDeadZone,
     ProvinceLine,
+    Security,
+    SecurityOverdue,
     SiteRow,
     Tally,
     TargetSummary,
+    build,
 )
+from collector.targets import Catalogue, effective_thresholds, load_catalogue
+from tests.support import webdata
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 MONTH = Month(2026, 11)
@@ -253,4 +287,303 @@ def hand_report(communes: int = 6, *, closed: bool = True) -> MonthReport:
         managing_body="UBND tỉnh Quảng Ngãi",
         symbol="BC-SKHCN",
         window=Window(MONTH.start, MONTH.end),
+        security=hand_security(sites, targets),
     )
+
+
+# -- the police's part (Công an tỉnh) -------------------------------------------------------------
+
+SA_THAY, LY_SON, MANG_DEN = "23527-main", "21548-main", "23473-main"
+HOLDER = "Nguyễn Văn Bình"  # a certificate's holder: personal data, never in the report
+
+
+def _at(month: int, day: int, hour: int = 0, minute: int = 0) -> float:
+    return datetime(2026, month, day, hour, minute, tzinfo=ZONE).timestamp()
+
+
+def incident(
+    id_: int,
+    site: str | None,
+    kind: str,
+    started: float,
+    *,
+    detect: float = 120.0,
+    restore: float | None = None,
+    reported: float | None = None,
+    ref: str | None = None,
+    subject: str = "",
+) -> Incident:
+    """An incident as the store gives it: ``detect`` and ``restore`` in seconds after its
+    start."""
+    return Incident(
+        id=id_,
+        key=f"{kind}|{site or ''}|{subject}",
+        site=site,
+        kind=kind,
+        subject=subject,
+        alertname="",
+        fingerprint="",
+        severity="critical",
+        summary=f"{kind} tại {site or 'tỉnh'}",
+        started_at=started,
+        detected_at=started + detect,
+        restored_at=None if restore is None else started + restore,
+        reported_at=reported,
+        report_ref=ref,
+    )
+
+
+def hand_security(sites: Sequence[SiteRow], targets: Sequence[TargetSummary]) -> Security:
+    """The police's part of :func:`hand_report`, every list filled."""
+    a, b = sites[0], sites[min(1, len(sites) - 1)]
+    return Security(
+        agency="Công an tỉnh",
+        targets=[t for t in targets if t.target.startswith("SEC-")],
+        overdue=(
+            SecurityOverdue(
+                "SEC-CONTINGENCY",
+                a.key,
+                a.commune,
+                "phê duyệt phương án ứng phó sự cố: tấn công mạng, mất điện (chưa có)",
+                date(2026, 1, 1),
+                335,
+                "hạn 31/12/2025",
+            ),
+            SecurityOverdue(
+                "SEC-DRILL",
+                b.key,
+                b.commune,
+                "diễn tập phòng chống tấn công mạng",
+                None,
+                None,
+                "chưa diễn tập lần nào",
+            ),
+        ),
+        incidents=(
+            IncidentLine(
+                7,
+                a.key,
+                a.commune,
+                "power_loss",
+                "Mất điện lưới",
+                "Mất điện lưới tại xã",
+                _at(11, 10, 8),
+                3.0,
+                125.0,
+                _at(11, 12, 9),
+                "15/BC-UBND",
+                date(2026, 11, 15),
+                False,
+            ),
+            IncidentLine(
+                9,
+                "",
+                "",
+                "central_outage",
+                "Sự cố phía trung tâm",
+                "Một cửa điện tử không truy cập được",
+                _at(11, 20, 9, 15),
+                12.5,
+                None,
+                None,
+                "",
+                date(2026, 11, 25),
+                True,
+            ),
+        ),
+        machines=(
+            NotMet(
+                "SEC-MEASURES",
+                "Biện pháp an ninh",
+                a.key,
+                a.commune,
+                "device",
+                CAUSE_WORDS["device"],
+                "1/2 máy đạt: Quầy 1: tường lửa tắt",
+                (),
+            ),
+        ),
+        certificates=(
+            CertificateLine(
+                "",
+                "Giám đốc Sở",
+                "4A:01",
+                "Ban Cơ yếu Chính phủ",
+                date(2026, 11, 20),
+                -11,
+                "Sở Khoa học và Công nghệ",
+            ),
+            CertificateLine(
+                a.commune,
+                "Chủ tịch UBND xã",
+                "5B:02",
+                "Ban Cơ yếu Chính phủ",
+                date(2026, 12, 11),
+                10,
+                "Sở Khoa học và Công nghệ",
+            ),
+        ),
+        report_within_days=5,
+        certificate_days=30,
+    )
+
+
+@dataclass(frozen=True)
+class SecurityMonth:
+    """June 2026 of three communes, their SEC findings made by the real rules from an
+    inventory (plans, drills, teams, systems, certificates) and the month's incidents."""
+
+    current: MonthFindings
+    inventory: Inventory
+    catalogue: Catalogue
+    incidents: tuple[Incident, ...]
+    generated_at: float
+
+    def report(self, **changes: Any) -> MonthReport:
+        args: dict[str, Any] = {"incidents": self.incidents, **changes}
+        return build(
+            args.pop("current", self.current), None, args.pop("inventory", self.inventory),
+            self.catalogue, [], args.pop("generated_at", self.generated_at), **args,
+        )  # fmt: skip
+
+
+JUNE = Month(2026, 6)
+JUNE_END = date(2026, 7, 1)  # the day the rules count to: the window's end, Vietnam's time
+
+
+def _plan(status: str = "approved", confirmed: date = date(2026, 5, 1)) -> ContingencyPlan:
+    if status == "draft":
+        return ContingencyPlan(status="draft")
+    return ContingencyPlan(
+        approved_on=date(2025, 8, 15),
+        decision="125/QĐ-UBND",
+        fallback=Fallback(kind="spare_device", text="Máy dự phòng"),
+        responder=Responder(name="Trần Thị Lan", phone="0912 345 678", confirmed_on=confirmed),
+    )
+
+
+def _team(code: str, focal_on: date) -> ResponseTeam:
+    return ResponseTeam(
+        commune_code=code,
+        focal_point=FocalPoint(
+            name="Đỗ Văn Hùng",
+            phone="0905 222 333",
+            role="Phó Chủ tịch UBND xã",
+            confirmed_on=focal_on,
+        ),
+        members=[TeamMember(name=f"Thành viên {i}", phone=f"0913 000 00{i}") for i in range(3)],
+    )
+
+
+def _certificate(
+    id_: str, code: str | None, position: str, not_after: date
+) -> SignatureCertificate:
+    return SignatureCertificate(
+        id=id_, holder=HOLDER, position=position, commune_code=code, serial="4A:0F",
+        not_after=not_after,
+    )  # fmt: skip
+
+
+def security_inventory() -> Inventory:
+    """Sa Thầy: two plans missing and one draft past the deadline, its last drill 478 days
+    old, its focal point and two responders not confirmed again, its system's check overdue.
+    Lý Sơn: ready.  Măng Đen: every plan approved, never drilled, no team."""
+    stale = date(2025, 10, 1)
+    ready = {r: _plan() for r in RISKS}
+    sa_thay = {
+        "hardware": _plan(confirmed=stale),
+        "link_loss": _plan(confirmed=stale),
+        "software": _plan("draft"),
+    }
+    sites = [
+        webdata.site("23527", 0, 14.4, 107.8).model_copy(update={"contingency": sa_thay}),
+        webdata.site("21548", 1, 15.38, 109.12).model_copy(update={"contingency": ready}),
+        webdata.site("23473", 2, 14.6, 108.2).model_copy(update={"contingency": ready}),
+    ]
+    return Inventory(
+        province=ProvinceRef(code="51", name="Quảng Ngãi"),
+        sites=sites,
+        response_teams=[_team("23527", date(2025, 11, 1)), _team("21548", date(2026, 5, 1))],
+        drills=[
+            ProvinceDrill(held_on=date(2025, 3, 10), result="passed", communes=["23527"]),
+            ProvinceDrill(held_on=date(2026, 4, 20), result="passed", communes=["21548"]),
+        ],
+        systems=[
+            System(
+                id="mot-cua",
+                name="Hệ thống một cửa điện tử",
+                security_level=3,
+                dossier=Dossier(decision="88/QĐ-UBND", approved_on=date(2024, 3, 1)),
+                protection_plan_deployed=True,
+                last_checked_on=date(2025, 1, 15),
+                communes=["23527"],
+            ),
+            System(
+                id="mot-cua-2",
+                name="Hệ thống một cửa điện tử",
+                security_level=3,
+                dossier=Dossier(decision="89/QĐ-UBND", approved_on=date(2024, 3, 1)),
+                protection_plan_deployed=True,
+                last_checked_on=date(2026, 3, 1),
+                communes=["21548"],
+            ),
+        ],
+        signature_certificates=[
+            _certificate("sa-thay-chu-tich", "23527", "Chủ tịch UBND xã", JUNE_END + timedelta(10)),
+            _certificate("ly-son-chu-tich", "21548", "Chủ tịch UBND đặc khu", date(2026, 9, 29)),
+            _certificate("mang-den-van-thu", "23473", "", JUNE_END + timedelta(30)),
+            _certificate("so-khcn", None, "Giám đốc Sở", date(2026, 6, 20)),
+        ],
+    )
+
+
+def _hand_finding(key: str, target: str, status: Status, vi: str, **details: Any) -> Finding:
+    window = Window(JUNE.start, JUNE.end)
+    return Finding(
+        target=target, site=key, status=status, value=None, threshold=None, unit="hosts",
+        window=window, vi=vi, en=vi, evidence=(), details=details,
+    )  # fmt: skip
+
+
+def security_month() -> SecurityMonth:
+    """June 2026's findings of the police's targets: SEC-LEVEL, SEC-CONTINGENCY, SEC-DRILL and
+    SEC-TEAM by their rules; SEC-MEASURES and SEC-EARLY (journal and incident rules) by hand,
+    SEC-EARLY giving a province's 3 days to report."""
+    catalogue = load_catalogue()
+    thresholds = effective_thresholds(catalogue)
+    inventory = security_inventory()
+    window = Window(JUNE.start, JUNE.end)
+    rules = (
+        ("SEC-LEVEL", security_level),
+        ("SEC-CONTINGENCY", contingency),
+        ("SEC-DRILL", drill),
+        ("SEC-TEAM", responder),
+    )
+    findings = [
+        rule(SiteInputs(s, (), systems=inventory.systems_of(s)), thresholds[target], window)
+        for s in inventory.sites
+        for target, rule in rules
+    ]
+    measures = {SA_THAY: "not_met", LY_SON: "met", MANG_DEN: "not_met"}
+    for key, status in measures.items():
+        said = "1/2 máy đạt: Quầy 1: tường lửa tắt" if status == "not_met" else "2/2 máy đạt"
+        findings.append(_hand_finding(key, "SEC-MEASURES", status, said))  # type: ignore[arg-type]
+        findings.append(
+            _hand_finding(key, "SEC-EARLY", "met", "Không có sự cố", report_within_days=3.0)
+        )
+    current = MonthFindings(
+        month=JUNE, evaluated_at=_at(7, 1, 0, 10), window=window, findings=tuple(findings),
+        closed=True,
+    )  # fmt: skip
+    incidents = (
+        # Lý Sơn's outage: detected in 3 minutes, restored in 2 hours, reported in time.
+        incident(1, LY_SON, "power_loss", _at(6, 10, 8), detect=180, restore=7200,
+                 reported=_at(6, 12, 9), ref="15/BC-UBND"),
+        # A cyberattack at Sa Thầy, still open, not reported past its 3 days (28/06).
+        incident(2, SA_THAY, "cyberattack", _at(6, 25, 9), detect=2700),
+        # The one-stop system down province-wide, restored, never reported.
+        incident(3, None, "central_outage", _at(6, 15, 7), detect=60, restore=6 * 3600),
+        # Sa Thầy's link lost late on the 29th: due by the end of 02/07, not yet late.
+        incident(4, SA_THAY, "link_loss", _at(6, 29, 22), detect=120, restore=1800),
+    )  # fmt: skip
+    return SecurityMonth(current, inventory, catalogue, incidents, _at(7, 2, 8, 30))

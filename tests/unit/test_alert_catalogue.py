@@ -15,6 +15,7 @@ import re
 import shutil
 import subprocess
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +41,9 @@ from collector.alerts.catalogue import (
 from collector.alerts.catalogue_doc import markdown
 from collector.evaluate.model import Evaluation, Finding, LiveSite, Window
 from collector.events import StoredEvent
+from collector.inventory.certificates import SignatureCertificate
 from collector.targets import effective_thresholds, load_catalogue
+from sansang import i18n
 from sansang.errors import SansangError
 from tests.support.alerts import CODES, event, inventory
 from tests.unit.test_alertmanager_config import RECEIVER
@@ -124,12 +127,26 @@ def build(
     *,
     live: dict[str, LiveSite] | None = None,
     findings: tuple[Finding, ...] = (),
+    certificates_left: tuple[int, ...] = (),
 ) -> list[Alert]:
     evaluation = Evaluation(T, Window(T - 86400, T), findings, ()) if findings else None
+    inv = inventory()
+    if certificates_left:
+        today = i18n.local(T).date()
+        certificates = [
+            SignatureCertificate(
+                id=f"c{i}",
+                holder="UBND xã",
+                not_after=today + timedelta(days=left),
+                agency="so_khcn",
+            )
+            for i, left in enumerate(certificates_left)
+        ]
+        inv = inv.model_copy(update={"signature_certificates": certificates})
     return build_alerts(
         AlertInputs(
             now=T,
-            inventory=inventory(),
+            inventory=inv,
             catalogue=TARGETS,
             evaluation=evaluation,
             live=live or {},
@@ -172,6 +189,7 @@ def everything_the_collector_sends() -> Iterator[Alert]:
     yield from build({s: service(s, "down", T - 600) for s in SITES[:4]})
     evaluated = tuple(not_met(t.id) for t in TARGETS.targets if t.status == "evaluated")
     yield from build(findings=evaluated)
+    yield from build(certificates_left=(20, 3))
 
 
 def test_the_collector_sends_catalogue_alerts_with_their_labels() -> None:

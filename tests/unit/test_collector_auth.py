@@ -9,7 +9,15 @@ import pytest
 
 from collector import tokens
 from collector.tokens import TokenEntry, hash_token
-from collector.web.auth import Auth, Principal, _local_path, allowed
+from collector.web.auth import (
+    Auth,
+    Principal,
+    _local_path,
+    allowed,
+    may_read_site,
+    read_scope,
+    readable_sites,
+)
 from sansang import cli
 from sansang.configfile import ConfigError
 
@@ -137,9 +145,20 @@ def test_token_new_prints_the_token_once_and_stores_its_hash(
     assert cli.main([*argv, "--name", "kt", "--role", "admin"]) == 2
     assert "already there" in capsys.readouterr().err
     assert cli.main([*argv, "--name", "t2", "--role", "technician"]) == 2
-    assert cli.main([*argv, "--name", "v2", "--role", "viewer", "--sites", "23527-main"]) == 2
+    assert cli.main([*argv, "--name", "a2", "--role", "admin", "--sites", "23527-main"]) == 2
     assert cli.main([*argv, "--name", "t3", "--role", "technician", "--sites", "bad key"]) == 2
+    assert cli.main([*argv, "--name", "t4", "--role", "technician", "--communes", "23527"]) == 2
+    assert cli.main([*argv, "--name", "v3", "--role", "viewer", "--communes", "2352"]) == 2
     assert len(tokens.load(path)) == 2
+    # A commune's police: a security reviewer reading one commune only.
+    args = ["--name", "ca-sa-thay", "--role", "security_reviewer", "--communes", "23527"]
+    assert cli.main([*argv, *args]) == 0
+    third = capsys.readouterr().out.strip()
+    entries = tokens.load(path)
+    assert (entries[-1].role, entries[-1].communes) == ("security_reviewer", ["23527"])
+    assert "communes: ['23527']" in path.read_text(encoding="utf-8")
+    police = Auth(entries).from_token(third)
+    assert police is not None and police.scoped and police.communes == {"23527"}
 
 
 def test_token_new_creates_a_private_tokens_file(tmp_path: Path) -> None:
@@ -149,3 +168,103 @@ def test_token_new_creates_a_private_tokens_file(tmp_path: Path) -> None:
     assert (path.stat().st_mode & 0o777) == 0o600
     assert [e.sha256 for e in tokens.load(path)] == [hash_token(token)]
     assert path.read_text(encoding="utf-8").startswith("# sansang collector API tokens")
+
+
+# --- tokens scoped to some sites for reading -----------------------------------------------------
+
+POLICE = Principal("ca-xa", "security_reviewer", communes=frozenset({"23527"}))
+ONE_SITE = Principal("so-khcn-1", "viewer", frozenset({"21548-main"}))
+PROVINCE = Principal("so-khcn", "viewer")
+
+
+@pytest.mark.parametrize(
+    ("principal", "readable"),
+    [
+        (PROVINCE, {"23527-main", "23527-cho", "21548-main", "99999-x"}),
+        (POLICE, {"23527-main", "23527-cho"}),  # every site of the commune
+        (ONE_SITE, {"21548-main"}),
+        (TECH, {"23527-main", "23527-cho", "21548-main", "99999-x"}),  # writes one, reads all
+        (Principal("ops", "admin"), {"23527-main", "23527-cho", "21548-main", "99999-x"}),
+    ],
+)
+def test_what_a_token_may_read(principal: Principal, readable: set[str]) -> None:
+    keys = ["23527-main", "21548-main", "23527-cho", "99999-x"]
+    assert set(readable_sites(principal, keys)) == readable
+    assert readable_sites(principal, keys) == [k for k in keys if k in readable]  # order kept
+    for key in keys:
+        assert may_read_site(principal, key) == (key in readable)
+        assert allowed(principal, "read", key) == (key in readable)
+    assert allowed(principal, "read")  # the province-level reads (targets, months, ...)
+    scope = read_scope(principal, keys)
+    assert scope == (None if not principal.scoped else frozenset(readable))
+
+
+def test_a_scoped_security_reviewer_keeps_its_role_but_only_its_sites() -> None:
+    assert POLICE.scoped and ONE_SITE.scoped
+    assert not TECH.scoped and not PROVINCE.scoped
+    assert allowed(POLICE, "read_personal") and allowed(POLICE, "read_personal", "23527-main")
+    assert not allowed(POLICE, "read_personal", "21548-main")
+    assert not allowed(POLICE, "write_notes", "23527-main")
+    # A key that merely starts with the code is not the commune's: the code is the whole part
+    # before the dash.
+    assert not may_read_site(POLICE, "235270-main")
+    assert not may_read_site(POLICE, "2352-main")
+
+
+def _tokens_file(tmp_path: Path, *entries: str) -> Path:
+    path = tmp_path / "tokens.yaml"
+    body = "".join(
+        f"  - name: t{i}\n    role: {role}\n    sha256: {'abcdef'[i] * 64}\n{extra}"
+        for i, (role, extra) in enumerate(e.split("|", 1) for e in entries)
+    )
+    path.write_text("tokens:\n" + body, encoding="utf-8")
+    return path
+
+
+def test_sites_and_communes_for_viewers_and_security_reviewers(tmp_path: Path) -> None:
+    path = _tokens_file(
+        tmp_path,
+        "viewer|    sites: ['21548-main']\n",
+        "security_reviewer|    communes: ['23527']\n",
+        "viewer|",
+    )
+    entries = tokens.load(path, {"23527-main", "23527-cho", "21548-main"})
+    assert [(e.sites, e.communes, e.read_scoped) for e in entries] == [
+        (["21548-main"], [], True),
+        ([], ["23527"], True),
+        ([], [], False),
+    ]
+
+
+def test_unknown_sites_and_communes_are_errors_with_file_line_and_field(tmp_path: Path) -> None:
+    path = _tokens_file(
+        tmp_path,
+        "viewer|    sites: ['21548-main', '99999-x']\n",
+        "security_reviewer|    communes: ['23527', '11111']\n",
+    )
+    with pytest.raises(ConfigError) as err:
+        tokens.load(path, {"23527-main", "21548-main"})
+    text = err.value.render()
+    assert f"{path}:5: tokens.0.sites.1: no site '99999-x' in the inventory" in text
+    assert f"{path}:9: tokens.1.communes.1: no site of commune '11111' in the inventory" in text
+    assert tokens.load(path) != []  # without the inventory only the form is checked
+
+
+@pytest.mark.parametrize(
+    ("entry", "field", "message"),
+    [
+        ("admin|    sites: ['23527-main']\n", "tokens.0", "admin token covers the whole province"),
+        ("technician|    sites: ['23527-main']\n    communes: ['23527']\n", "tokens.0",
+         "`communes` limits a viewer's or security_reviewer's reading"),
+        ("viewer|    communes: ['2352']\n", "tokens.0.communes.0", "should match pattern"),
+        ("technician|", "tokens.0", "a technician token needs `sites"),
+    ],
+)  # fmt: skip
+def test_a_scope_the_role_cannot_have_is_an_error(
+    tmp_path: Path, entry: str, field: str, message: str
+) -> None:
+    path = _tokens_file(tmp_path, entry)
+    with pytest.raises(ConfigError) as err:
+        tokens.load(path, {"23527-main"})
+    text = err.value.render()
+    assert f"{path}:" in text and f" {field}: " in text and message in text, text

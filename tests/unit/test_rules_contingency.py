@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from collector import figures as fmt
 from collector.alerts.build import AlertInputs, build_alerts
 from collector.evaluate.model import Evaluation, Finding, SiteInputs
 from collector.evaluate.rules import RULES, kinds_for
@@ -17,7 +18,7 @@ from collector.evaluate.rules._plans import RISK_VI, end_day
 from collector.evaluate.rules.contingency import contingency
 from collector.evaluate.rules.drill import drill
 from collector.evaluate.rules.responder import responder
-from collector.inventory import model
+from collector.inventory import model, readiness
 from collector.inventory.model import RISKS, Site
 from collector.targets import effective_thresholds, load_catalogue
 from collector.web import texts
@@ -30,6 +31,7 @@ CONT = THRESHOLDS["SEC-CONTINGENCY"]
 END = date(2026, 7, 1)
 NAMES = ("Phạm Thị Dung", "Hoàng Văn Em")
 PHONES = ("0987 654 321", "+84 911 222 333")
+FOCAL = ("Đỗ Văn Hùng", "0905 222 333")
 
 
 def days_before_end(n: int) -> date:
@@ -55,15 +57,47 @@ def plan(
     )
 
 
+def team(
+    confirmed: date | None = None, members: int = 3, focal: bool = True
+) -> readiness.ResponseTeam:
+    """Sa Thầy's response team: a focal point confirmed 30 days before the end, 3 members."""
+    point = readiness.FocalPoint(
+        name=FOCAL[0], phone=FOCAL[1], role="Phó Chủ tịch UBND xã",
+        confirmed_on=confirmed or days_before_end(30),
+    )  # fmt: skip
+    return readiness.ResponseTeam(
+        commune_code="23527",
+        focal_point=point if focal else None,
+        members=[readiness.TeamMember(name=f"Thành viên {i}", phone=f"0913 000 00{i}") for i in
+                 range(members)],
+    )  # fmt: skip
+
+
+def in_province(
+    s: Site,
+    crew: readiness.ResponseTeam | None = None,
+    drills: list[readiness.ProvinceDrill] | None = None,
+) -> Site:
+    """The site as its inventory gives it: with its commune's team and the province's drills."""
+    inv = model.Inventory(
+        province=model.ProvinceRef(code="51", name="Quảng Ngãi"),
+        sites=[s],
+        response_teams=[crew] if crew is not None else [],
+        drills=drills or [],
+    )
+    return inv.sites[0]
+
+
 def with_plans(**by_risk: model.ContingencyPlan | None) -> Site:
-    """Every risk planned (recent confirmation, no drill) except those given (None: no plan)."""
+    """Every risk planned (recent confirmation, no drill) except those given (None: no plan),
+    with a response team of 3 and a focal point confirmed 30 days before the end."""
     plans: dict[str, Any] = {r: plan(who=i % 2) for i, r in enumerate(RISKS)}
     for risk, p in by_risk.items():
         if p is None:
             plans.pop(risk)
         else:
             plans[risk] = p
-    return site(contingency=plans)
+    return in_province(site(contingency=plans), team())
 
 
 def inputs(s: Site, j: Journal | None = None) -> SiteInputs:
@@ -90,12 +124,17 @@ def test_risk_words_are_the_site_pages() -> None:
 # --- SEC-TEAM ------------------------------------------------------------------------------------
 
 
-def test_team_every_risk_confirmed_recently_is_met() -> None:
+def test_team_focal_point_team_and_every_responder_confirmed_recently_is_met() -> None:
     f = responder(inputs(with_plans()), TEAM, WINDOW)
-    assert (f.status, f.value, f.threshold, f.unit) == ("met", 5.0, 5, "risks")
-    assert f.vi == "Có người phụ trách cho 5 rủi ro, xác nhận trong 180 ngày (cũ nhất 01/06/2026)"
+    assert (f.status, f.value, f.threshold, f.unit) == ("met", 3.0, 3, "people")
+    assert f.vi == (
+        "Có đầu mối phối hợp (xác nhận 01/06/2026) và đội ứng cứu 3 người; người phụ trách của "
+        "5 phương án đã phê duyệt xác nhận trong 180 ngày (cũ nhất 01/06/2026)"
+    )
     assert f.evidence[0].kind == "inventory"
     assert "23527-main:hardware.responder.confirmed_on" in f.evidence[0].refs
+    assert "23527:response_team.focal_point.confirmed_on" in f.evidence[0].refs
+    assert fmt.finding_figures(f, "vi") == ("3 người", "3")
 
 
 def test_team_the_boundary_day_counts_and_the_day_after_does_not() -> None:
@@ -103,15 +142,19 @@ def test_team_the_boundary_day_counts_and_the_day_after_does_not() -> None:
     assert responder(inputs(edge), TEAM, WINDOW).status == "met"
     old = with_plans(hardware=plan(confirmed=days_before_end(181)))
     f = responder(inputs(old), TEAM, WINDOW)
-    assert (f.status, f.value) == ("not_met", 4.0)
+    # The team is big enough: its size did not decide, so no figure is shown.
+    assert (f.status, f.value, f.threshold) == ("not_met", None, None)
+    assert f.details["decided_by"] == "responders"
     assert f.vi == (
-        "Đầu mối ứng cứu sự cố chưa đạt: chưa xác nhận lại trong 180 ngày: "
+        "Đội ứng cứu sự cố chưa đạt: người phụ trách chưa xác nhận lại trong 180 ngày: "
         "hỏng phần cứng (xác nhận 01/01/2026)"
     )
-    assert f.en.endswith("not confirmed within 180 days: hardware failure (confirmed 2026-01-01)")
+    assert f.en.endswith(
+        "responders not confirmed within 180 days: hardware failure (confirmed 2026-01-01)"
+    )
 
 
-def test_team_names_missing_and_stale_risks_grouped_by_date() -> None:
+def test_team_stale_responders_grouped_by_date_and_missing_plans_left_to_contingency() -> None:
     s = with_plans(
         power_loss=None,
         software=plan(confirmed=date(2025, 10, 1)),
@@ -119,9 +162,9 @@ def test_team_names_missing_and_stale_risks_grouped_by_date() -> None:
     )
     f = responder(inputs(s), TEAM, WINDOW)
     assert f.status == "not_met"
-    assert "chưa có người phụ trách: mất điện" in f.vi
+    assert "mất điện" not in f.vi  # no plan: SEC-CONTINGENCY's finding, not counted twice
     assert "lỗi phần mềm, tấn công mạng (xác nhận 01/10/2025)" in f.vi
-    assert (f.details["missing"], f.details["stale"], f.details["confirmed"]) == (1, 2, 2)
+    assert (f.details["approved_plans"], f.details["stale"], f.details["confirmed"]) == (4, 2, 2)
 
 
 def test_team_a_future_confirmation_does_not_count() -> None:
@@ -131,9 +174,13 @@ def test_team_a_future_confirmation_does_not_count() -> None:
 
 
 def test_team_no_plan_at_all_is_not_met_not_unknown() -> None:
-    f = responder(inputs(site(contingency={})), TEAM, WINDOW)
-    assert (f.status, f.value) == ("not_met", 0.0)
-    assert f.vi.startswith("Chưa có phương án ứng phó sự cố nào")
+    f = responder(inputs(in_province(site(contingency={}), team())), TEAM, WINDOW)
+    assert (f.status, f.value) == ("not_met", None)
+    assert f.details["decided_by"] == "plans"
+    assert f.vi == (
+        "Đội ứng cứu sự cố chưa đạt: chưa có phương án ứng phó sự cố nào được phê duyệt, "
+        "chưa có người phụ trách"
+    )
 
 
 def test_team_a_province_may_ask_for_fewer_risks_and_a_longer_age() -> None:
@@ -222,8 +269,17 @@ def test_contingency_approved_and_proven_is_met_with_event_evidence() -> None:
 def test_contingency_a_missing_plan_is_named() -> None:
     f = contingency(inputs(with_plans(software=None), proven_journal()), CONT, WINDOW)
     assert (f.status, f.value) == ("not_met", 4.0)
-    assert "4/5 rủi ro sẵn sàng; lỗi phần mềm: chưa có phương án được phê duyệt" in f.vi
+    assert f.vi.startswith(
+        "Chưa đủ phương án dự phòng: 4/5 rủi ro sẵn sàng; chưa có phương án: Lỗi phần mềm; "
+        "quá hạn từ 01/01/2026 (hạn 31/12/2025); mất đường truyền: "
+    )
+    assert "no plan: Software failure; overdue since 2026-01-01 (deadline 2025-12-31)" in f.en
     assert "23527-main:software" in f.evidence[0].refs
+    assert (f.details["missing_risks"], f.details["overdue"], f.details["days_overdue"]) == (
+        "software",
+        "yes",
+        182,  # 01/01/2026 to 01/07/2026, both counted
+    )
 
 
 def test_contingency_a_plan_dated_after_the_end_is_not_approved_yet() -> None:
@@ -365,12 +421,26 @@ def texts_of(f: Finding) -> str:
 
 
 def personal(s: Site) -> set[str]:
-    """Every responder's name and phone (and the phone's digits alone) of the site."""
-    found: set[str] = set()
+    """Every person's name, phone (and the phone's digits alone) and position of the site:
+    responders, the focal point, the team, drill participants; fallback texts and drill notes."""
+    people: list[Any] = []
+    texts_: set[str] = set()
+    drills = [d for p in s.contingency.values() for d in p.drills]
+    drills += [d for _i, d in s.province_drills]
     for p in s.contingency.values():
-        found |= {p.responder.name, p.responder.phone, p.responder.phone.replace(" ", "")}
-        found |= {p.fallback.text, *(d.notes for d in p.drills if d.notes)}
-    return found
+        people += [p.responder] if p.responder else []
+        texts_ |= {p.fallback.text} if p.fallback else set()
+    crew = s.response_team
+    if crew is not None:
+        people += [crew.focal_point] if crew.focal_point else []
+        people += crew.members
+        texts_ |= {x.role for x in people if getattr(x, "role", "")}
+    for d in drills:
+        texts_ |= {d.notes} if d.notes else set()
+        texts_ |= set(d.participants.names) if d.participants else set()
+    found = {x.name for x in people} | {x.phone for x in people}
+    found |= {x.phone.replace(" ", "") for x in people}
+    return found | texts_
 
 
 @pytest.mark.parametrize("index", [0, 1])
@@ -380,9 +450,16 @@ def test_no_name_phone_or_note_in_any_finding(index: int) -> None:
         cyberattack=plan(drills=[(days_before_end(3), "partial"), (date(2024, 1, 1), "failed")])
     )
     cases.append(drilled)
+    province_drill = readiness.ProvinceDrill(
+        held_on=days_before_end(10), result="passed", communes=["23527"], notes="ghi chú nội bộ",
+        participants=readiness.Participants(count=20, names=["Lý Thị Hoa", "Đinh Văn Sơn"]),
+        minutes=readiness.Minutes(reference="27/BB-CAT"),
+    )  # fmt: skip
+    cases.append(in_province(site(contingency={}), team(members=1), [province_drill]))
+    cases.append(in_province(site(), team(confirmed=date(2025, 1, 1)), [province_drill]))
     journals = [Journal(), Journal().alive(), proven_journal()]
     for s in cases:
-        secrets = personal(s) | set(NAMES) | set(PHONES)
+        secrets = personal(s) | set(NAMES) | set(PHONES) | set(FOCAL)
         for j in journals:
             for rule, th in ((responder, TEAM), (drill, DRILL), (contingency, CONT)):
                 f = rule(j.inputs(s), th, WINDOW)

@@ -56,6 +56,11 @@ async def test_every_evaluated_target_is_met_somewhere_and_not_met_elsewhere(
         got = counts.get(target, Counter())
         assert sum(got.values()) == len(scenario.sites), (target, table)
         assert got["met"] >= 1 and got["not_met"] >= 1, (target, table)
+    # SEC-MEASURES: the counter PCs' faults (one per faulty site) and the one never answering.
+    assert "SEC-MEASURES" in targets
+    measures = counts["SEC-MEASURES"]
+    assert measures["met"] >= len(scenario.sites) // 2 and measures["not_met"] >= 3, table
+    assert measures["unknown"] >= 1, table
     # A few unknown, not a wall of it: most findings say met or not met.
     total = sum(sum(c.values()) for c in counts.values())
     unknown = sum(c["unknown"] for c in counts.values())

@@ -59,11 +59,12 @@ def test_owners_titles_and_rules(catalogue: Catalogue) -> None:
     assert by_id["INF-PWR"].thresholds["sustained_after_minutes"].default == 5
     assert by_id["INF-LINK"].window == 30 * 86400
     evaluated = {t.id for t in catalogue.targets if t.status == "evaluated"}
-    # eight from the agents' journals, the police's three from the inventory, the report and the
-    # central export from the reports kept; the others say what they wait for
+    # nine from the agents' journals, the police's four from the inventory, SEC-EARLY from the
+    # incidents kept, the report and the central export from the reports kept: every target
     assert evaluated == {"INF-LINK", "INF-PWR", "INF-BW", "INF-DZ", "INF-HNTH", "INF-EQUIP",
-                         "OPS-247", "OPS-CONT", "SEC-TEAM", "SEC-DRILL",
-                         "SEC-CONTINGENCY", "RPT-MONTHLY", "RPT-CENTRAL"}  # fmt: skip
+                         "OPS-247", "OPS-CONT", "SEC-MEASURES", "SEC-LEVEL", "SEC-TEAM",
+                         "SEC-DRILL", "SEC-CONTINGENCY", "SEC-EARLY", "RPT-MONTHLY",
+                         "RPT-CENTRAL"}  # fmt: skip
     for t in catalogue.targets:
         assert t.title.vi and t.title.en
         assert all(th.why for th in t.thresholds.values())

@@ -20,8 +20,11 @@ from collector.evaluate.rules import (
     contingency,
     dead_zone,
     drill,
+    incident_times,
     power_outages,
     responder,
+    security_level,
+    security_measures,
     service_availability,
     service_continuity,
     terminal_availability,
@@ -41,6 +44,9 @@ RULES: dict[str, RuleEntry] = {
     "responder": responder.RULE,
     "drill": drill.RULE,
     "contingency": contingency.RULE,
+    "incident_times": incident_times.RULE,
+    "security_level": security_level.RULE,
+    "security_measures": security_measures.RULE,
 }
 
 # What ``collector.targets.load_catalogue`` checks every evaluated target's block against.

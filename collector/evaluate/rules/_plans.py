@@ -1,21 +1,27 @@
 """What the Công an tỉnh rules share (SEC-TEAM, SEC-DRILL, SEC-CONTINGENCY): the contingency
 plans (phương án ứng phó) of the inventory, read as of the day the evaluation ends.
 
-PRIVACY: a plan's responder (name, phone), its fallback text and its drills' notes are personal
-or internal (``read_personal`` in ``collector.web.auth``); findings are read by every role.  These
-helpers therefore give sentences of risks, dates and counts only, and inventory paths (field
-names, never values) as evidence.
+PRIVACY: a plan's responder (name, phone), its fallback text, its drills' notes and participants'
+names, and the commune's focal point and team members (names, phones, positions) are personal or
+internal (``read_personal`` in ``collector.web.auth``); findings are read by every role.  These
+helpers therefore give sentences of risks, dates, counts and document numbers (decisions,
+minutes) only, and inventory paths (field names, never values) as evidence.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from typing import Literal
 
 from collector.evaluate.model import Thresholds, Window
 from collector.evaluate.rules._common import names, text
 from collector.inventory.model import RISK_NAMES, ContingencyPlan, Site
 from sansang import i18n
+
+# Where a risk's plan stands on a day: approved on or before it, a draft, none (absent or
+# ``status: missing``), or approved with a date after it (not approved yet on that day).
+PlanState = Literal["approved", "draft", "missing", "future"]
 
 # The words of the site page (``RISK_NAMES``), lower case inside a sentence.
 RISK_VI: dict[str, str] = {risk: vi.lower() for risk, (vi, _en) in RISK_NAMES.items()}
@@ -86,3 +92,34 @@ def plan_path(site: Site, risk: str, *fields: str) -> str:
 def plans(site: Site) -> dict[str, ContingencyPlan]:
     """The site's plans by risk name (the inventory keys them by ``inventory.model.RISKS``)."""
     return {str(risk): plan for risk, plan in site.contingency.items()}
+
+
+def plan_state(plan: ContingencyPlan | None, today: date) -> PlanState:
+    """Where the plan stands on ``today`` (a risk the site does not list: ``missing``)."""
+    if plan is None or plan.status == "missing":
+        return "missing"
+    if plan.status == "draft":
+        return "draft"
+    if plan.approved_on is not None and plan.approved_on > today:
+        return "future"
+    return "approved"
+
+
+def risk_list(risks: Iterable[str]) -> tuple[str, str]:
+    """``Tấn công mạng, Mất điện`` and ``Cyberattack, Power loss``: the site page's names, for a
+    list after a colon."""
+    listed = list(risks)
+    vi = ", ".join(RISK_NAMES[r][0] if r in RISK_NAMES else r for r in listed)
+    en = ", ".join(RISK_NAMES[r][1] if r in RISK_NAMES else r for r in listed)
+    return vi, en
+
+
+def province_drill_path(index: int) -> str:
+    """``drills[0]``: a drill of the province's list, by its place in the inventory file."""
+    return f"drills[{index}]"
+
+
+def team_path(site: Site, *fields: str) -> str:
+    """``23527:response_team.focal_point.confirmed_on``: the site's commune (the team is the
+    commune's, shared by its sites), then the field; a name, never a value."""
+    return f"{site.commune_code}:" + ".".join(("response_team", *fields))

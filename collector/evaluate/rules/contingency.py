@@ -2,10 +2,13 @@
 journal can show, the fallback seen working (001 §2.2.6.b, 000 §IV.8.3 and Phụ lục I.1–2, 003
 §4.b, 004 Phụ lục II.22).
 
-1. Approved: every risk of ``risks`` has a plan whose ``approved_on`` is on or before the day the
-   evaluation ends (Vietnam's time); a missing plan, or one dated after that day, is not met and
-   named.  A plan approved after ``deadline`` (000 Phụ lục I: 31/12/2025) exists now and counts:
-   the target is about readiness today, but the finding notes it was late.
+1. Approved: every risk of ``risks`` has a plan with ``status: approved`` whose ``approved_on``
+   is on or before the day the evaluation ends (Vietnam's time).  The others are not met and
+   named by group: no plan (``chưa có phương án: Tấn công mạng, Mất điện``: absent or ``status:
+   missing``), a draft (``dự thảo, chưa phê duyệt: Lỗi phần mềm``), an approval dated after that
+   day.  Past ``deadline`` (000 Phụ lục I: 31/12/2025) the sentence says since when they are
+   overdue (``quá hạn từ 01/01/2026 (hạn 31/12/2025)``).  A plan approved after the deadline
+   exists now and counts: the target is about readiness today, but the finding notes it was late.
 2. Proven (for the risks of ``proven_in_journal``: link loss and power loss, the two whose
    fallback the agent can see): the newest evidence within ``evidence_max_age_days`` of the
    window's end.  The clauses ask for a replacement system (hệ thống thay thế), so a plan whose
@@ -34,16 +37,21 @@ Any part not met: not met; else any part unknown: unknown; else met.  Value: the
 that is with an approved plan and, where required, its fallback seen working (unit ``risks``,
 threshold: every risk); unknown has no value (no figure decided it).  The sentence opens with the
 same figure (``3/5 rủi ro sẵn sàng``) and then names every risk that is not ready with why (no
-approved plan, fallback failed, not seen, or unknown), then the fallbacks seen working, so the
+plan, draft, fallback failed, not seen, or unknown), then the fallbacks seen working, so the
 figure and the words never disagree.  Evidence: inventory paths (field names, never the plans'
-texts or persons) and event refs.
+texts or persons), the approving decisions' numbers, and event refs.
+
+Details, for the police's list of what is overdue: ``missing_risks`` and ``draft_risks`` (risk
+names, comma-separated), their counts, ``overdue`` (``yes``/``no``: a risk not approved after the
+deadline), ``overdue_since`` and ``days_overdue``, ``deadline``, ``unleveled`` (approved plans
+without a risk level).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from collector.evaluate.depletion import resolve
 from collector.evaluate.model import (
@@ -66,12 +74,15 @@ from collector.evaluate.rules._plans import (
     moment_en,
     moment_vi,
     plan_path,
+    plan_state,
     plans,
+    risk_list,
     risk_words,
     risks_of,
 )
 from collector.evaluate.timeline import site_index
 from collector.events import StoredEvent
+from collector.inventory.model import ContingencyPlan
 
 TARGET = "SEC-CONTINGENCY"
 KINDS = ("backup_link_working", "mains_state", "ups_depleted", "ups_depletion_retracted")
@@ -89,39 +100,72 @@ class Proof:
     cause: Cause | None = None
 
 
+@dataclass(frozen=True)
+class Approval:
+    """Where the plans of the risks stand on the evaluation's day."""
+
+    approved: dict[str, ContingencyPlan]
+    missing: list[str]  # no plan (absent, or status missing)
+    drafts: list[str]
+    future: list[str]  # approved with a date after the day
+    late: list[tuple[date, str]]  # approved after the deadline, oldest first
+    today: date
+    due: date | None
+
+    @property
+    def not_approved(self) -> list[str]:
+        return [*self.missing, *self.drafts, *self.future]
+
+    @property
+    def overdue_since(self) -> date | None:
+        """The day after the deadline, when a risk is still not approved past it."""
+        if self.due is None or not self.not_approved or self.today <= self.due:
+            return None
+        return self.due + timedelta(days=1)
+
+
+def approval(
+    site_plans: dict[str, ContingencyPlan], risks: Sequence[str], today: date, due: date | None
+) -> Approval:
+    """Where each risk's plan stands on ``today``, against the deadline ``due``."""
+    states = {r: plan_state(site_plans.get(r), today) for r in risks}
+    approved = {r: site_plans[r] for r in risks if states[r] == "approved"}
+    late = sorted(
+        (p.approved_on, r)
+        for r, p in approved.items()
+        if due and p.approved_on is not None and p.approved_on > due
+    )
+    return Approval(
+        approved=approved,
+        missing=[r for r in risks if states[r] == "missing"],
+        drafts=[r for r in risks if states[r] == "draft"],
+        future=[r for r in risks if states[r] == "future"],
+        late=late,
+        today=today,
+        due=due,
+    )
+
+
 def contingency(inputs: SiteInputs, thresholds: Thresholds, window: Window) -> Finding:
     risks = risks_of(thresholds)
     proven = [r for r in names(thresholds, "proven_in_journal") if r in risks]
     max_age = number(thresholds, "evidence_max_age_days")
-    due = deadline(thresholds)
-    today = end_day(window)
     site = inputs.site
-    by_risk = plans(site)
-    approved = {r: p for r, p in by_risk.items() if r in risks and p.approved_on <= today}
-    missing = [r for r in risks if r not in approved]
-    late = sorted((p.approved_on, r) for r, p in approved.items() if due and p.approved_on > due)
+    plans_now = approval(plans(site), risks, end_day(window), deadline(thresholds))
+    approved = plans_now.approved
     since = window.end - max_age * DAY_SECONDS
     proofs = [_proof(r, inputs, since, max_age) for r in proven if r in approved]
     by_proof = {p.risk: p for p in proofs}
-    unready = [r for r in risks if r in missing or (r in by_proof and by_proof[r].status != "met")]
+    unready = [
+        r for r in risks if r not in approved or (r in by_proof and by_proof[r].status != "met")
+    ]
     ready = [r for r in risks if r not in unready]
-    statuses = ["not_met" if missing else "met", *(p.status for p in proofs)]
+    statuses = ["not_met" if plans_now.not_approved else "met", *(p.status for p in proofs)]
     status: Status = (
         "not_met" if "not_met" in statuses else "unknown" if "unknown" in statuses else "met"
     )
     cause = next((p.cause for p in proofs if p.status == "not_met" and p.cause), None)
-    vi, en = _sentences(status, len(ready), len(risks), unready, by_proof, late, due)
-    details: Details = {
-        "risks": len(risks),
-        "ready": len(ready),
-        "not_ready": ",".join(unready),
-        "approved": len(approved),
-        "missing": len(missing),
-        "approved_late": len(late),
-        "proven": sum(p.status == "met" for p in proofs),
-        "unproven": sum(p.status == "not_met" for p in proofs),
-        "proof_unknown": sum(p.status == "unknown" for p in proofs),
-    }
+    vi, en = _sentences(status, len(ready), len(risks), unready, by_proof, plans_now)
     return finding(
         TARGET,
         inputs,
@@ -132,10 +176,41 @@ def contingency(inputs: SiteInputs, thresholds: Thresholds, window: Window) -> F
         unit="risks",
         vi=vi,
         en=en,
-        evidence=_evidence(inputs, risks, missing, proofs),
+        evidence=_evidence(inputs, risks, plans_now, proofs),
         cause=cause,
-        details=details,
+        details=_details(risks, ready, unready, plans_now, proofs),
     )
+
+
+def _details(
+    risks: Sequence[str],
+    ready: Sequence[str],
+    unready: Sequence[str],
+    plans_now: Approval,
+    proofs: Sequence[Proof],
+) -> Details:
+    overdue = plans_now.overdue_since
+    return {
+        "risks": len(risks),
+        "ready": len(ready),
+        "not_ready": ",".join(unready),
+        "approved": len(plans_now.approved),
+        "not_approved": len(plans_now.not_approved),
+        "missing": len(plans_now.missing),
+        "missing_risks": ",".join(plans_now.missing),
+        "draft": len(plans_now.drafts),
+        "draft_risks": ",".join(plans_now.drafts),
+        "approved_after_end": len(plans_now.future),
+        "approved_late": len(plans_now.late),
+        "unleveled": sum(p.risk_level is None for p in plans_now.approved.values()),
+        "deadline": day_en(plans_now.due) if plans_now.due else None,
+        "overdue": "yes" if overdue else "no",
+        "overdue_since": day_en(overdue) if overdue else None,
+        "days_overdue": (plans_now.today - overdue).days + 1 if overdue else 0,
+        "proven": sum(p.status == "met" for p in proofs),
+        "unproven": sum(p.status == "not_met" for p in proofs),
+        "proof_unknown": sum(p.status == "unknown" for p in proofs),
+    }
 
 
 _HEAD = {
@@ -151,45 +226,90 @@ def _sentences(
     count: int,
     unready: Sequence[str],
     proofs: dict[str, Proof],
-    late: Sequence[tuple[date, str]],
-    due: date | None,
+    plans_now: Approval,
 ) -> tuple[str, str]:
-    """The figure first (``3/5 rủi ro sẵn sàng``, the finding's value), then each risk that is
-    not ready with why, then the fallbacks seen working, then late approvals."""
+    """The figure first (``3/5 rủi ro sẵn sàng``, the finding's value), then the risks without
+    an approved plan by group and whether that is overdue, then each approved risk that is not
+    ready with why, then the fallbacks seen working, then late approvals."""
     head_vi, head_en = _HEAD.get(status, _HEAD["unknown"])
     parts_vi = [f"{ready}/{count} rủi ro sẵn sàng"]
     parts_en = [f"{ready} of {count} risks ready"]
+    vi, en = _approval_parts(plans_now)
+    parts_vi += vi
+    parts_en += en
     for risk in unready:
-        word_vi, word_en = risk_words([risk])
         proof = proofs.get(risk)
-        why_vi = proof.vi if proof else "chưa có phương án được phê duyệt"
-        why_en = proof.en if proof else "no approved plan"
-        parts_vi.append(f"{word_vi}: {why_vi}")
-        parts_en.append(f"{word_en}: {why_en}")
+        if proof is not None:
+            word_vi, word_en = risk_words([risk])
+            parts_vi.append(f"{word_vi}: {proof.vi}")
+            parts_en.append(f"{word_en}: {proof.en}")
     for proof in proofs.values():
         if proof.risk not in unready:
             word_vi, word_en = risk_words([proof.risk])
             parts_vi.append(f"{word_vi}: {proof.vi}")
             parts_en.append(f"{word_en}: {proof.en}")
+    late, due = plans_now.late, plans_now.due
     if late and due:
-        vi, en = risk_words(r for _d, r in late)
+        vi_late, en_late = risk_words(r for _d, r in late)
         newest = late[-1][0]
-        parts_vi.append(f"phê duyệt muộn ({vi}: đến {day_vi(newest)}, hạn {day_vi(due)})")
-        parts_en.append(f"approved late ({en}: by {day_en(newest)}, due {day_en(due)})")
+        parts_vi.append(f"phê duyệt muộn ({vi_late}: đến {day_vi(newest)}, hạn {day_vi(due)})")
+        parts_en.append(f"approved late ({en_late}: by {day_en(newest)}, due {day_en(due)})")
     return f"{head_vi}: " + "; ".join(parts_vi), f"{head_en}: " + "; ".join(parts_en)
 
 
+def _approval_parts(plans_now: Approval) -> tuple[list[str], list[str]]:
+    """``chưa có phương án: Tấn công mạng, Mất điện``, ``dự thảo, chưa phê duyệt: Lỗi phần
+    mềm``, and the deadline: ``quá hạn từ 01/01/2026 (hạn 31/12/2025)`` or ``hạn 31/12/2025``."""
+    vi: list[str] = []
+    en: list[str] = []
+    groups = (
+        (plans_now.missing, "chưa có phương án", "no plan"),
+        (plans_now.drafts, "dự thảo, chưa phê duyệt", "draft, not approved"),
+        (
+            plans_now.future,
+            f"ngày phê duyệt sau {day_vi(plans_now.today)}",
+            f"approval dated after {day_en(plans_now.today)}",
+        ),
+    )
+    for risks, word_vi, word_en in groups:
+        if risks:
+            names_vi, names_en = risk_list(risks)
+            vi.append(f"{word_vi}: {names_vi}")
+            en.append(f"{word_en}: {names_en}")
+    due, overdue = plans_now.due, plans_now.overdue_since
+    if overdue and due:
+        vi.append(f"quá hạn từ {day_vi(overdue)} (hạn {day_vi(due)})")
+        en.append(f"overdue since {day_en(overdue)} (deadline {day_en(due)})")
+    elif plans_now.not_approved and due:
+        vi.append(f"hạn {day_vi(due)}")
+        en.append(f"due {day_en(due)}")
+    return vi, en
+
+
 def _evidence(
-    inputs: SiteInputs, risks: Sequence[str], missing: Sequence[str], proofs: Sequence[Proof]
+    inputs: SiteInputs, risks: Sequence[str], plans_now: Approval, proofs: Sequence[Proof]
 ) -> tuple[Evidence, ...]:
     site = inputs.site
-    paths = tuple(plan_path(site, r, "approved_on") for r in risks if r not in missing)
-    paths += tuple(plan_path(site, r) for r in missing)
+    paths = tuple(plan_path(site, r, "approved_on") for r in risks if r in plans_now.approved)
+    paths += tuple(plan_path(site, r, "status") for r in [*plans_now.drafts, *plans_now.future])
+    paths += tuple(plan_path(site, r) for r in plans_now.missing)
+    counts_vi = (
+        f"{len(plans_now.approved)} đã phê duyệt, {len(plans_now.drafts)} dự thảo, "
+        f"{len(plans_now.missing)} chưa có"
+    )
+    counts_en = (
+        f"{len(plans_now.approved)} approved, {len(plans_now.drafts)} draft, "
+        f"{len(plans_now.missing)} none"
+    )
+    decisions = list(dict.fromkeys(p.decision for p in plans_now.approved.values() if p.decision))
+    if decisions:
+        counts_vi += "; quyết định phê duyệt: " + ", ".join(decisions)
+        counts_en += "; approving decisions: " + ", ".join(decisions)
     found = [
         Evidence(
             "inventory",
-            f"Danh mục: ngày phê duyệt phương án của {len(risks)} rủi ro",
-            f"Inventory: the approval dates of the plans for {len(risks)} risks",
+            f"Danh mục: phương án của {len(risks)} rủi ro ({counts_vi})",
+            f"Inventory: the plans for {len(risks)} risks ({counts_en})",
             paths,
         )
     ]
