@@ -123,6 +123,11 @@ async def run_collector(
     config = loaded.config
     store = await _open_store(config.database)
     c = Collector(config, loaded.inventory, loaded.catalogue, loaded.thresholds, store)
+    try:  # the readiness edited in the web UI, laid over the YAML (collector.inventory.overlay)
+        c.use_inventory(loaded.inventory, await asyncio.to_thread(store.readiness_edits))
+    except BaseException:
+        await asyncio.to_thread(store.close)
+        raise
     try:
         http, base = await _serve(c, loaded.auth)
     except StartupError:

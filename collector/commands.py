@@ -398,9 +398,10 @@ def _evaluate_month(text: str, config_path: Path) -> int:
         print(f"cơ sở dữ liệu / database: {err}", file=sys.stderr)
         return EXIT_INVALID
     try:
-        kept = evaluate_month(
-            store, loaded.inventory, loaded.catalogue, loaded.thresholds, month, now
-        )
+        from collector.inventory import overlay
+
+        effective = overlay.apply(loaded.inventory, store.readiness_edits()).inventory
+        kept = evaluate_month(store, effective, loaded.catalogue, loaded.thresholds, month, now)
         store.save_month(kept)
     except SQLAlchemyError as err:
         print(f"không lưu được / cannot store: {err}", file=sys.stderr)

@@ -1,6 +1,7 @@
 """What the simulator writes into its work directory, so that real programs read it:
 
-WORKDIR/collector.yaml        the collector's config (SQLite database beside it)
+WORKDIR/collector.yaml        the collector's config (SQLite database beside it: collector.db,
+                              where the simulated history's incidents go: simulate.incidents)
 WORKDIR/inventory.yaml        the province's inventory: every site, push credential ids
 WORKDIR/credentials.yaml      the sites' push credentials (SHA-256 only)
 WORKDIR/tokens.yaml           API tokens (SHA-256 only): one per role of the collector
@@ -47,6 +48,7 @@ SIMULATED_HOST_KEY = (
 )
 SECURITY_USER = "sansang-check"
 SECURITY_KEY_TEXT = "# mô phỏng / simulated: not a key, never read (the checks are simulated)\n"
+DATABASE = "collector.db"  # the collector's SQLite store, beside its config
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,11 @@ class Workdir:
     @property
     def tokens_text(self) -> Path:
         return self.root / "tokens.txt"
+
+    @property
+    def database_url(self) -> str:
+        """The collector's store as its config names it (SQLite beside the config)."""
+        return f"sqlite:///{(self.root / DATABASE).resolve()}"
 
     def site_dir(self, site: SitePlan) -> Path:
         return self.root / "sites" / site.key
@@ -324,7 +331,7 @@ def collector_config_data(
     over 3 days of data would be mostly unknown)."""
     return {
         "listen": listen,
-        "database": "sqlite:///collector.db",
+        "database": f"sqlite:///{DATABASE}",
         "inventory": "inventory.yaml",
         "tokens_file": "tokens.yaml",
         "public_url": f"http://{listen}/",
@@ -392,8 +399,6 @@ def _logins(
         "technician": ("ky-thuat-vien", f"kỹ thuật viên (ghi chú cho điểm {where})",
                        f"a technician (notes for {where})", tech_sites),
         "admin": ("quan-tri", "quản trị hệ thống", "administrator", []),
-        "alertmanager": ("alertmanager", "Alertmanager (gửi cảnh báo về bộ thu thập)",
-                         "Alertmanager (its webhook to the collector)", []),
     }  # fmt: skip
     found = []
     for role in tokens.ROLES:

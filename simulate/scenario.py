@@ -13,7 +13,9 @@ What happens:
   switches its output off when it runs out (its rated minutes are far shorter than the cut).
   Then the site's equipment (terminals, router, so the links) is down until mains return.  The
   agent's box keeps running on its own battery (a mini PC with a battery, or a laptop), so the
-  journal goes on.  Other sites see a momentary blip on about one day in three, which their UPS
+  journal goes on.  **One long cut**: at one mountain commune, the first cut of the history
+  lasts 4.5–5.5 hours (a medium-voltage line under repair), longer than SEC-EARLY's restore
+  limit.  Other sites see a momentary blip on about one day in three, which their UPS
   carries: the journal's proof that the power fallback works (SEC-CONTINGENCY); three in five of
   them also test their UPS (mains switched off for 3 minutes at 16:45 on the history's
   second-last day), which the agent journals as an outage like any other.
@@ -30,6 +32,9 @@ What happens:
 - **A central outage**: the one-stop e-system (``one_stop_system``) down at every site at once,
   05:45–07:15 on a day of the history (before the centres open) and (``live_central_outage``)
   once more a few minutes into the live run.
+- **A fibre cut in the live run** (``live_link_cut``): a minute into the live run, the primary
+  link of one site with a 4G backup is down for 45 minutes (road works); the backup carries the
+  centre meanwhile.
 - **A broken device** at one site in ten (at least one from 8 sites): its printer or scanner is
   down from 07:00 of the history's second-last day until the history ends (INF-EQUIP).
 - **A silent site** (from 8 sites): its agent's box dies a third of the way into the history and
@@ -45,7 +50,8 @@ What happens:
   answering SSH).  A PC without power or restarting does not answer (``timeout``).
 
 :meth:`Scenario.plan_history` places what needs the history's span (the central outage, the
-broken device, the silent site's end, the UPS tests).
+broken device, the silent site's end, the UPS tests, the long cut).  What of it an alert would
+tell, and how the police handled it: :mod:`simulate.incidents`.
 """
 
 from __future__ import annotations
@@ -77,6 +83,8 @@ FLAP_FROM, FLAP_TO, FLAP_SLOT = time(14, 0), time(15, 30), 150.0
 # hours do not, so a few days' history is not all one central outage for OPS-CONT.
 CENTRAL_AT, CENTRAL_MINUTES = time(5, 45), 90.0
 LIVE_CENTRAL_AFTER, LIVE_CENTRAL_MINUTES = 180.0, 10.0
+LIVE_LINK_AFTER, LIVE_LINK_MINUTES = 60.0, 45.0
+LONG_CUT_MINUTES = (270.0, 330.0)  # the long cut's length: beyond SEC-EARLY's 4-hour restore
 UPS_RECHARGE_SECONDS = 4 * 3600.0
 LOW_BATTERY_CHARGE = 0.2
 MBIT = 125_000.0  # bytes per second in one Mbit/s
@@ -199,6 +207,8 @@ class Scenario:
     silent_from: dict[str, float] = field(default_factory=dict)  # site key -> agent dies
     ups_tests: dict[str, float] = field(default_factory=dict)  # site key -> mains switched off
     broken_spans: dict[str, tuple[str, float, float]] = field(default_factory=dict)
+    long_cuts: dict[str, tuple[int, float]] = field(default_factory=dict)  # key -> (day, end)
+    link_cuts: list[tuple[str, str, float, float]] = field(default_factory=list)  # key, link
     # SEC-MEASURES: the history's end; the faulty machines' stuck times count back from it.
     security_anchor: float | None = None
 
@@ -241,6 +251,7 @@ class Scenario:
         """What needs the history's span: the central outage, the broken device's span, the
         moment the silent site's agent dies."""
         self.plan_central_outage(history_start, history_end)
+        self.plan_long_cut(history_start, history_end)
         self.security_anchor = history_end
         span = history_end - history_start
         for site in self.sites:
@@ -266,9 +277,40 @@ class Scenario:
                 return
             day -= 1
 
+    def plan_long_cut(self, history_start: float, history_end: float) -> None:
+        """The first afternoon cut of one mountain site (the first in a hash of the seed and the
+        sites) that fits in the history with its longer end: it lasts :data:`LONG_CUT_MINUTES`."""
+        mountains = [s for s in self.sites if s.mountain]
+        if not mountains:
+            return
+        site = min(mountains, key=lambda s: _unit(self.seed, s.key, "long cut"))
+        world = SiteWorld(self, site)  # its cuts as drawn (none is long yet)
+        low, high = LONG_CUT_MINUTES
+        minutes = low + (high - low) * _unit(self.seed, site.key, "long cut minutes")
+        for day in range(day_number(history_start), day_number(history_end) + 1):
+            cut = world._cut_of_day(day)
+            if cut is not None and cut.start >= history_start:
+                if cut.start + minutes * 60 <= history_end:
+                    self.long_cuts[site.key] = (day, cut.start + minutes * 60)
+                return
+
     def plan_live_central_outage(self, live_start: float) -> None:
         start = live_start + LIVE_CENTRAL_AFTER
         self.central_outages.append((start, start + LIVE_CENTRAL_MINUTES * 60))
+
+    def plan_live_link_cut(self, live_start: float) -> None:
+        """The primary link of one site with a backup link (neither silent nor in the
+        mountains: one cause a reader can tell apart) down for :data:`LIVE_LINK_MINUTES`."""
+        backed = [
+            s
+            for s in self.sites
+            if not (s.silent or s.mountain) and any(x.role == "backup" for x in s.links)
+        ]
+        if not backed:
+            return
+        site = min(backed, key=lambda s: _unit(self.seed, s.key, "live link cut"))
+        start = live_start + LIVE_LINK_AFTER
+        self.link_cuts.append((site.key, site.links[0].id, start, start + LIVE_LINK_MINUTES * 60))
 
     # --- the world, as functions of time ---------------------------------------------------------
     def central_down(self, t: float) -> bool:
@@ -404,7 +446,9 @@ class SiteWorld:
             if r.random() >= CUT_PROBABILITY:
                 return None
             start = _at(day, time(13, 0)) + r.uniform(-20, 40) * 60
-            return Cut(start, start + r.uniform(150, 210) * 60)
+            end = start + r.uniform(150, 210) * 60
+            long = self.scenario.long_cuts.get(self.site.key)
+            return Cut(start, long[1] if long is not None and long[0] == day else end)
         if r.random() >= BLIP_PROBABILITY:
             return None
         start = day_start(day) + r.uniform(7, 20) * 3600
@@ -454,6 +498,9 @@ class SiteWorld:
     def link_up(self, link: LinkPlan, t: float) -> bool:
         if not self.powered(t):
             return False
+        for key, link_id, start, end in self.scenario.link_cuts:
+            if key == self.site.key and link_id == link.id and start <= t < end:
+                return False
         if self.site.flapping and link.role == "primary" and link == self.site.links[0]:
             day = day_number(t)
             if _at(day, FLAP_FROM) <= t < _at(day, FLAP_TO):

@@ -23,7 +23,7 @@ def run(config_path: Path, month_text: str, fmt: str, out: Path | None) -> int:
 
     from collector import config as config_mod
     from collector.evaluate.rules import THRESHOLDS_READ
-    from collector.inventory import model
+    from collector.inventory import model, overlay
     from collector.periods import Month
     from collector.report import archive, central
     from collector.store import SchemaError, Store
@@ -51,6 +51,8 @@ def run(config_path: Path, month_text: str, fmt: str, out: Path | None) -> int:
     except (SchemaError, SQLAlchemyError) as err:
         print(f"cơ sở dữ liệu / database: {err}", file=sys.stderr)
         return EXIT_INVALID
+    # As the running collector reads it: the YAML with the records edited in the web UI.
+    inventory = overlay.apply(inventory, store.readiness_edits()).inventory
     try:
         written = archive.write_report(
             store,

@@ -588,7 +588,7 @@ def _overdue(
     return out
 
 
-# -- the police's part: incident readiness (Công an tỉnh) ----------------------------------------
+# -- the police's part: incident readiness (Công an tỉnh) ------------------------------------------
 
 _LEVEL, _MEASURES, _CONTINGENCY = "SEC-LEVEL", "SEC-MEASURES", "SEC-CONTINGENCY"
 _DRILL, _TEAM, _EARLY = "SEC-DRILL", "SEC-TEAM", "SEC-EARLY"
@@ -637,9 +637,9 @@ def report_days(current: MonthFindings, catalogue: Catalogue) -> float:
             return float(value)
     target = catalogue.get(_EARLY)
     threshold = target.thresholds.get("report_within_days") if target is not None else None
-    value = threshold.default if threshold is not None else None
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
+    default = threshold.default if threshold is not None else None
+    if isinstance(default, int | float) and not isinstance(default, bool):
+        return float(default)
     return REPORT_DAYS
 
 
@@ -832,7 +832,7 @@ def _certificates(
     return out
 
 
-# -- words the writers share for the police's part --------------------------------------------------
+# -- words the writers share for the police's part -------------------------------------------------
 
 
 def _short_day(d: date) -> str:

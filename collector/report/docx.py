@@ -1,7 +1,8 @@
 """The monthly report as a Word document, in the layout of an administrative report (Nghị định
 30/2020/NĐ-CP, Phụ lục I): the issuing body and the national title and motto side by side, the
 number and symbol left for the office to fill, place and date, "BÁO CÁO" and its subject, the
-body in numbered sections, the recipients (Nơi nhận) and the signature block; then the annexes:
+body in numbered sections (the police's part, "AN TOÀN THÔNG TIN VÀ SẴN SÀNG ỨNG PHÓ SỰ CỐ", among
+them), the recipients (Nơi nhận) and the signature block; then the annexes:
 every commune against every target on landscape pages (Phụ lục I), and the evidence behind each
 target not met (Phụ lục II).
 
@@ -35,15 +36,20 @@ from docx.shared import Mm
 
 from collector.report.content import (
     Cell,
+    CertificateLine,
     CoveragePoint,
+    IncidentLine,
     MonthReport,
     NotMet,
     Overdue,
     PowerDeadZone,
     ProvinceLine,
+    SecurityOverdue,
     Tally,
     TargetSummary,
+    certificate_left,
     province_words,
+    reported_words,
 )
 from sansang.i18n import duration, local, number, percent
 
@@ -64,6 +70,7 @@ STATUS = {"met": "Đạt", "not_met": "Chưa đạt", "unknown": "Chưa có số
 NOT_MET_FILL = "F2DCDB"  # light red: a target not met in the commune table
 UNKNOWN_FILL = "EDEDED"
 _ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X")
+SECURITY_SECTION = _ROMAN[7]  # the police's part: the eighth section of the body
 # Characters XML 1.0 forbids (a device's name in an event may carry one).
 _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -424,6 +431,10 @@ def _body(report: MonthReport) -> Iterator[str]:
         ("ĐIỂM LÕM SÓNG DI ĐỘNG THEO DOANH NGHIỆP VIỄN THÔNG", _coverage(report)),
         ("XÃ CHƯA CÓ THIẾT BỊ HỘI NGHỊ TRUYỀN HÌNH", _conference(report)),
         ("NHIỆM VỤ QUÁ HẠN", _overdue(report)),
+        (
+            f"AN TOÀN THÔNG TIN VÀ SẴN SÀNG ỨNG PHÓ SỰ CỐ (phần {report.security.agency} theo dõi)",
+            _security(report),
+        ),
         ("ĐỀ XUẤT, KIẾN NGHỊ", _proposals(report)),
     ]
     for i, (title, parts) in enumerate(sections):
@@ -615,8 +626,16 @@ def _conference(report: MonthReport) -> Iterator[str]:
 
 def _overdue(report: MonthReport) -> Iterator[str]:
     items = report.overdue
+    police = len(report.security.overdue)
+    if police:
+        yield text(
+            f"Nhiệm vụ về an toàn thông tin quá hạn ({number(police, 0, 'vi')} nhiệm vụ) tại "
+            f"mục {SECURITY_SECTION}."
+        )
     if not items:
-        yield text("Không có nhiệm vụ nào quá hạn.")
+        yield text(
+            "Không có nhiệm vụ nào khác quá hạn." if police else "Không có nhiệm vụ nào quá hạn."
+        )
         return
     today = _end_day(report)
     yield text(
@@ -664,8 +683,104 @@ def _proposals(report: MonthReport) -> Iterator[str]:
             "- Đề nghị UBND các xã, phường có chỉ tiêu chưa đạt (mục III) khắc phục theo nguyên "
             "nhân đã nêu, báo cáo kết quả trước kỳ báo cáo tháng sau."
         )
+    s = report.security
+    if s.overdue or any(i.late for i in s.incidents) or s.certificates:
+        said = True
+        yield text(
+            "- Đề nghị UBND các xã, phường và các cơ quan có nhiệm vụ an toàn thông tin quá hạn, "
+            f"sự cố chưa báo cáo hoặc chứng thư số sắp hết hạn (mục {SECURITY_SECTION}) hoàn "
+            f"thành; {s.agency} kiểm tra, đôn đốc."
+        )
     if not said:
         yield text("Không có.")
+
+
+# -- the police's part -----------------------------------------------------------------------------
+
+
+def _security(report: MonthReport) -> Iterator[str]:
+    """The police's targets, what is overdue, the month's incidents, the machines failing the
+    security checks and the signature certificates about to expire: short, each list saying
+    so when it is empty."""
+    s = report.security
+    yield text(f"1. Kết quả các chỉ tiêu do {s.agency} theo dõi (số xã, phường):", keep_next=True)
+    if s.targets:
+        header = ["TT", "Chỉ tiêu", "Đạt", "Chưa đạt", "Chưa có số liệu", "Tỷ lệ đạt",
+                  f"So với tháng {report.month.previous().label}"]  # fmt: skip
+        rows = (_summary_row(i, t)[: len(header)] for i, t in enumerate(s.targets, 1))
+        yield table(scaled([4, 24, 7, 7, 9, 8, 18], PORTRAIT_TEXT), header, rows, size=10)
+    else:
+        yield text("Chưa có kết quả đánh giá các chỉ tiêu này trong tháng.")
+    yield text("2. Nhiệm vụ quá hạn:", keep_next=True)
+    if s.overdue:
+        header = ["TT", "Xã, phường", "Nhiệm vụ", "Quá hạn từ", "Số ngày", "Ghi chú"]
+        rows = (_security_overdue_row(i, o) for i, o in enumerate(s.overdue, 1))
+        yield table(scaled([4, 14, 24, 10, 7, 28], PORTRAIT_TEXT), header, rows, size=10)
+    else:
+        yield text("Không có nhiệm vụ nào quá hạn.")
+    made = local(report.generated_at).date()
+    days = number(s.report_within_days, 0, "vi")
+    yield text(
+        f"3. Sự cố trong tháng (báo cáo trong {days} ngày; tình trạng đến ngày {_day(made)}):",
+        keep_next=True,
+    )
+    if s.incidents:
+        header = ["TT", "Xã, phường", "Loại sự cố", "Bắt đầu", "Phát hiện sau",
+                  "Khôi phục sau", "Báo cáo"]  # fmt: skip
+        rows = (_incident_row(i, line) for i, line in enumerate(s.incidents, 1))
+        yield table(scaled([4, 14, 16, 12, 9, 10, 20], PORTRAIT_TEXT), header, rows, size=10)
+    else:
+        yield text("Không có sự cố trong tháng.")
+    yield text("4. Máy tính không đạt kiểm tra an ninh:", keep_next=True)
+    if s.machines:
+        yield text(f"{number(len(s.machines), 0, 'vi')} xã, phường có máy không đạt:")
+        for n in s.machines:
+            yield _evidence_line(f"{n.commune}: {n.sentence}.")
+    else:
+        yield text("Không có máy nào không đạt kiểm tra an ninh.")
+    within = f"trong vòng {number(s.certificate_days, 0, 'vi')} ngày kể từ {_day(_end_day(report))}"
+    yield text(f"5. Chứng thư số (chữ ký số) hết hạn {within} hoặc đã hết hạn:", keep_next=True)
+    if s.certificates:
+        header = ["TT", "Đơn vị", "Chức danh", "Số sê-ri", "Hết hạn", "Còn lại"]
+        rows = (_certificate_row(i, c) for i, c in enumerate(s.certificates, 1))
+        yield table(scaled([4, 18, 20, 12, 11, 13], PORTRAIT_TEXT), header, rows, size=10)
+    else:
+        yield text(f"Không có chứng thư số nào hết hạn {within}.")
+
+
+def _security_overdue_row(i: int, o: SecurityOverdue) -> list[C]:
+    return [
+        C(str(i), align="center"),
+        C(o.commune),
+        C(o.what),
+        C(_day(o.since) if o.since else "—", align="center"),
+        C(number(o.days, 0, "vi") if o.days is not None else "—", align="center"),
+        C(o.note or "—"),
+    ]
+
+
+def _incident_row(i: int, line: IncidentLine) -> list[C]:
+    restore = line.restore_minutes
+    return [
+        C(str(i), align="center"),
+        C(line.commune or "Toàn tỉnh"),
+        C(line.kind_name),
+        C(f"{local(line.started_at):%H:%M %d/%m/%Y}", align="center"),
+        C(f"{number(line.detect_minutes, 0, 'vi')} phút", align="center"),
+        C("chưa khôi phục" if restore is None else duration(restore * 60, "vi"), align="center"),
+        C(reported_words(line), bold=line.late),
+    ]
+
+
+def _certificate_row(i: int, c: CertificateLine) -> list[C]:
+    return [
+        C(str(i), align="center"),
+        C(c.commune or "Cơ quan cấp tỉnh"),
+        C(c.position),
+        C(c.serial or "—"),
+        C(_day(c.not_after), align="center"),
+        C(certificate_left(c.days_left), bold=c.days_left < 0),
+    ]
 
 
 # -- recipients and signature ----------------------------------------------------------------------

@@ -7,9 +7,11 @@ left for the office to fill (``Số:      /BC-SKHCN``), place and date, ``BÁO C
 then the sections (the summary per target with the change since the month before, the province's
 shared systems, the targets not met with their causes, the power dead zones, the coverage dead
 zones per mobile operator, the communes lacking the video-conference endpoint, the deadlines
-passed), the recipients (``Nơi nhận:``) and the signature block.  Annex I (``Phụ lục I``) is the
-table of every commune against every target on landscape pages, its header row repeated on every
-page, each cell coloured by status with its symbol and its figure; Annex II the evidence behind
+passed, the police's part: their targets, overdue duties, the month's incidents, machines failing
+the security checks, signature certificates about to expire), the recipients (``Nơi nhận:``)
+and the signature block.  Annex I (``Phụ lục I``) is the table of every commune against every
+target on landscape pages, its header row repeated on every page, each cell coloured by status
+with its symbol and its figure; Annex II the evidence behind
 every target not met.  Page numbers are centred in the header from page 2.
 
 Tables and paragraphs are laid out here (words measured once, lines placed with ``FPDF.text``)
@@ -32,14 +34,19 @@ from fpdf import FPDF
 
 from collector.figures import figure
 from collector.report.content import (
+    CertificateLine,
     CoveragePoint,
+    IncidentLine,
     MonthReport,
     NotMet,
     Overdue,
     PowerDeadZone,
+    SecurityOverdue,
     SiteRow,
     Tally,
     TargetSummary,
+    certificate_left,
+    reported_words,
 )
 from sansang.errors import SansangError
 from sansang.i18n import duration, local, number, percent
@@ -106,6 +113,7 @@ def write(report: MonthReport, out: BinaryIO) -> None:
     _coverage(doc, report)
     _conference(doc, report)
     _overdue(doc, report)
+    _security(doc, report)
     _closing(doc, report)
     _matrix_annex(doc, report)
     _evidence_annex(doc, report)
@@ -724,8 +732,16 @@ def _conference(doc: _Document, report: MonthReport) -> None:
 
 def _overdue(doc: _Document, report: MonthReport) -> None:
     _section(doc, _number(doc, "Nhiệm vụ quá hạn"))
+    police = len(report.security.overdue)
+    if police:  # the police's part is the next section
+        doc.paragraph(
+            f"Nhiệm vụ về an toàn thông tin quá hạn ({number(police, 0, 'vi')} nhiệm vụ) tại "
+            f"mục {_roman(doc.sections.n + 1)}."
+        )
     if not report.overdue:
-        doc.paragraph("Không có nhiệm vụ nào quá hạn.")
+        doc.paragraph(
+            "Không có nhiệm vụ nào khác quá hạn." if police else "Không có nhiệm vụ nào quá hạn."
+        )
         return
     today = _report_day(report)
     doc.paragraph(f"Các nhiệm vụ đã quá hạn mà chưa hoàn thành (tính đến ngày {_day(today)}):")
@@ -751,6 +767,134 @@ def _overdue_row(i: int, o: Overdue, today: date) -> Row:
         o.what,
         _day(o.deadline),
         number(late, 0, "vi") if late > 0 else "—",
+    ]
+
+
+def _table_sub(doc: _Document, text: str) -> None:
+    """A sub-heading kept with the first rows of the table under it."""
+    doc.need(40)
+    _sub(doc, text)
+
+
+def _security(doc: _Document, report: MonthReport) -> None:
+    """The police's part: their targets, what is overdue, the month's incidents, the machines
+    failing the security checks, the signature certificates about to expire."""
+    s = report.security
+    _section(
+        doc,
+        _number(doc, "An toàn thông tin và sẵn sàng ứng phó sự cố")
+        + f" (phần {s.agency} theo dõi)",
+    )
+    _table_sub(doc, f"1. Kết quả các chỉ tiêu do {s.agency} theo dõi")
+    if s.targets:
+        doc.grid(
+            [
+                Col("TT", 3, "C"),
+                Col("Chỉ tiêu", 17),
+                Col("Đạt", 6, "R"),
+                Col("Chưa đạt", 6, "R"),
+                Col("Chưa rõ", 6, "R"),
+                Col("Tỷ lệ đạt", 7, "R"),
+                Col("Tháng trước (đạt / chưa đạt / chưa rõ)", 10, "C"),
+                Col("So với tháng trước", 13),
+            ],
+            (_summary_row(i, t) for i, t in enumerate(s.targets, 1)),
+        )
+    else:
+        doc.paragraph("Chưa có kết quả đánh giá các chỉ tiêu này trong tháng.")
+    _table_sub(doc, "2. Nhiệm vụ quá hạn")
+    if s.overdue:
+        doc.grid(
+            [
+                Col("TT", 3, "C"),
+                Col("Xã, phường", 10),
+                Col("Nhiệm vụ", 16),
+                Col("Quá hạn từ", 8.5, "C"),
+                Col("Số ngày", 5, "R"),
+                Col("Ghi chú", 18),
+            ],
+            (_security_overdue_row(i, o) for i, o in enumerate(s.overdue, 1)),
+        )
+    else:
+        doc.paragraph("Không có nhiệm vụ nào quá hạn.")
+    made = local(report.generated_at).date()
+    days = number(s.report_within_days, 0, "vi")
+    _table_sub(doc, "3. Sự cố trong tháng")
+    if s.incidents:
+        doc.paragraph(f"Sự cố được báo cáo trong {days} ngày; tình trạng đến ngày {_day(made)}:")
+        doc.grid(
+            [
+                Col("TT", 3, "C"),
+                Col("Xã, phường", 10),
+                Col("Loại sự cố", 11),
+                Col("Bắt đầu", 8, "C"),
+                Col("Phát hiện sau", 6, "R"),
+                Col("Khôi phục sau", 7, "R"),
+                Col("Báo cáo", 15),
+            ],
+            (_incident_row(i, line) for i, line in enumerate(s.incidents, 1)),
+        )
+    else:
+        doc.paragraph("Không có sự cố trong tháng.")
+    _sub(doc, "4. Máy tính không đạt kiểm tra an ninh")
+    if s.machines:
+        doc.paragraph(f"{number(len(s.machines), 0, 'vi')} xã, phường có máy không đạt:")
+        for n in s.machines:
+            doc.paragraph(f"– {n.commune}: {n.sentence}.", size=11, indent=5.0, gap=0.5)
+    else:
+        doc.paragraph("Không có máy nào không đạt kiểm tra an ninh.")
+    within = (
+        f"trong vòng {number(s.certificate_days, 0, 'vi')} ngày kể từ {_day(_report_day(report))}"
+    )
+    _table_sub(doc, "5. Chứng thư số (chữ ký số) sắp hết hạn")
+    if s.certificates:
+        doc.paragraph(f"Chứng thư số hết hạn {within} hoặc đã hết hạn:")
+        doc.grid(
+            [
+                Col("TT", 3, "C"),
+                Col("Đơn vị", 12),
+                Col("Chức danh", 13),
+                Col("Số sê-ri", 8),
+                Col("Hết hạn", 7, "C"),
+                Col("Còn lại", 9),
+            ],
+            (_certificate_row(i, c) for i, c in enumerate(s.certificates, 1)),
+        )
+    else:
+        doc.paragraph(f"Không có chứng thư số nào hết hạn {within}.")
+
+
+def _security_overdue_row(i: int, o: SecurityOverdue) -> Row:
+    return [
+        str(i),
+        o.commune,
+        o.what,
+        _day(o.since) if o.since else "—",
+        number(o.days, 0, "vi") if o.days is not None else "—",
+        o.note or "—",
+    ]
+
+
+def _incident_row(i: int, line: IncidentLine) -> Row:
+    return [
+        str(i),
+        line.commune or "Toàn tỉnh",
+        line.kind_name,
+        f"{local(line.started_at):%H:%M %d/%m/%Y}",
+        f"{number(line.detect_minutes, 0, 'vi')} phút",
+        "chưa khôi phục" if line.restore_minutes is None else _hours(line.restore_minutes),
+        Cell(reported_words(line), bold=line.late),
+    ]
+
+
+def _certificate_row(i: int, c: CertificateLine) -> Row:
+    return [
+        str(i),
+        c.commune or "Cơ quan cấp tỉnh",
+        c.position,
+        c.serial or "—",
+        _day(c.not_after),
+        Cell(certificate_left(c.days_left), bold=c.days_left < 0),
     ]
 
 

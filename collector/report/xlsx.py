@@ -12,6 +12,12 @@ Sheets, each a table with its header row bold, frozen and filtered, its columns 
   zones), ``Lõm sóng`` (coverage survey points per operator: coordinates, RSRP and RSRQ as
   numbers, the day surveyed as a date), ``Thiếu HNTH`` (communes lacking the video-conference
   endpoint), ``Quá hạn`` (deadlines passed, as dates), ``Hệ thống tỉnh`` (the shared systems);
+- the police's part (Công an tỉnh), each sheet named ``An ninh - …``: ``Quá hạn`` (duties of
+  incident readiness overdue: since when as a date, the days as a number), ``Sự cố`` (the
+  month's incidents: start and report as date-times, detected and restored after in minutes,
+  the reporting deadline as a date), ``Máy không đạt`` (the SEC-MEASURES findings not met),
+  ``Chứng thư số`` (signature certificates about to expire: the last valid day as a date, the
+  days left as a number, negative once expired);
 - ``Dữ liệu``: one row per finding in machine-friendly columns (codes, raw values and units as
   the API gives them), for a pivot table or another program;
 - ``Thông tin``: the province, the month, when the report was made, whether the month is over.
@@ -25,7 +31,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any, BinaryIO
 
 from openpyxl import Workbook
@@ -34,7 +40,14 @@ from openpyxl.cell.cell import Cell as SheetCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from collector.report.content import Cell, MonthReport, SiteRow, TargetSummary
+from collector.report.content import (
+    Cell,
+    MonthReport,
+    SiteRow,
+    TargetSummary,
+    certificate_left,
+    reported_words,
+)
 from sansang.i18n import local
 
 STATUS_WORDS = {"met": "đạt", "not_met": "chưa đạt", "unknown": "chưa rõ"}
@@ -110,6 +123,7 @@ def write(report: MonthReport, out: BinaryIO) -> None:
     _coverage(book, names, report)
     _conference(book, names, report)
     _overdue(book, names, report)
+    _security(book, names, report)
     _province(book, names, report)
     _data(book, names, report)
     _about(book, names, report)
@@ -459,6 +473,108 @@ def _overdue(book: Workbook, names: SheetNames, report: MonthReport) -> None:
             max(0, (today - o.deadline).days),
         ]
         for o in report.overdue
+    )
+
+
+def _naive(unix: float | None) -> datetime | None:
+    """A time as Vietnam's wall clock, without a zone (a spreadsheet has none)."""
+    return local(unix).replace(tzinfo=None) if unix is not None else None
+
+
+def _security(book: Workbook, names: SheetNames, report: MonthReport) -> None:
+    """The police's part, one table a sheet (their targets' tally is in ``Tổng hợp``)."""
+    s = report.security
+    overdue = _Sheet(
+        book,
+        names("An ninh - Quá hạn"),
+        [
+            Column("Mã chỉ tiêu", 16),
+            Column("Mã điểm", 16),
+            Column("Xã, phường", 26),
+            Column("Nhiệm vụ", 50),
+            Column("Quá hạn từ", 13, DATE),
+            Column(f"Số ngày quá hạn (đến {_report_day(report):%d/%m/%Y})", 16, WHOLE),
+            Column("Ghi chú", 70),
+        ],
+        len(s.overdue),
+    )
+    overdue.extend(
+        [o.target, o.key, o.commune, o.what, o.since, o.days, o.note or None] for o in s.overdue
+    )
+    incidents = _Sheet(
+        book,
+        names("An ninh - Sự cố"),
+        [
+            Column("Số sự cố", 9, WHOLE),
+            Column("Mã điểm", 16),
+            Column("Xã, phường", 26),
+            Column("Loại sự cố", 28),
+            Column("Mã loại", 16),
+            Column("Tóm tắt", 50),
+            Column("Bắt đầu", 17, DATETIME),
+            Column("Phát hiện sau (phút)", 12, DECIMAL),
+            Column("Khôi phục sau (phút)", 12, DECIMAL),
+            Column("Hạn báo cáo", 13, DATE),
+            Column("Báo cáo lúc", 17, DATETIME),
+            Column("Số văn bản báo cáo", 18),
+            Column("Quá hạn báo cáo", 10),
+            Column("Tình trạng báo cáo", 34),
+        ],
+        len(s.incidents),
+    )
+    incidents.extend(
+        [
+            i.id,
+            i.key or None,
+            i.commune or "Toàn tỉnh",
+            i.kind_name,
+            i.kind,
+            i.summary,
+            _naive(i.started_at),
+            i.detect_minutes,
+            i.restore_minutes,
+            i.deadline,
+            _naive(i.reported_at),
+            i.report_ref or None,
+            "có" if i.late else "không",
+            reported_words(i),
+        ]
+        for i in s.incidents
+    )
+    machines = _Sheet(
+        book,
+        names("An ninh - Máy không đạt"),
+        [Column("Mã điểm", 16), Column("Xã, phường", 26), Column("Nhận định", 90)],
+        len(s.machines),
+    )
+    machines.extend([n.key, n.commune, n.sentence] for n in s.machines)
+    certificates = _Sheet(
+        book,
+        names("An ninh - Chứng thư số"),
+        [
+            Column("Đơn vị", 26),
+            Column("Chức danh", 26),
+            Column("Số sê-ri", 18),
+            Column("Nơi cấp", 22),
+            Column("Hết hạn", 13, DATE),
+            Column(f"Số ngày còn lại (từ {_report_day(report):%d/%m/%Y})", 16, WHOLE),
+            Column("Tình trạng", 20),
+            Column("Cơ quan gia hạn", 26),
+        ],
+        len(s.certificates),
+    )
+    certificates.extend(
+        [
+            c.commune or "Cơ quan cấp tỉnh",
+            c.position,
+            c.serial or None,
+            c.issuer,
+            c.not_after,
+            c.days_left,
+            certificate_left(c.days_left),
+            c.agency,
+        ]
+        for c in s.certificates
     )
 
 

@@ -28,11 +28,13 @@ from collector.store import incident_alerts, queries
 from collector.store import incidents as incident_rows
 from collector.store import migrate as migrations
 from collector.store import months as month_rows
+from collector.store import readiness as readiness_rows
 from collector.store import reports as report_rows
 from collector.store.contiguous import InsertResult, SeqConflict, insert
 from collector.store.incident_alerts import Receipt
 from collector.store.migrate import SchemaError
 from collector.store.months import MonthEntry
+from collector.store.readiness import ReadinessEdit
 from collector.store.reports import ReportRecord
 from collector.store.schema import audit_log, events, journals, notes, survey_points
 from collector.survey import SurveyPoint
@@ -43,6 +45,7 @@ __all__ = [
     "JournalCursor",
     "MonthEntry",
     "Note",
+    "ReadinessEdit",
     "Receipt",
     "ReportRecord",
     "SchemaError",
@@ -325,6 +328,15 @@ class Store:
         with self.engine.begin() as conn:
             conn.execute(audit_log.insert().values(**values))
 
+    # --- readiness edited in the web UI (collector.inventory.overlay) -------------------------
+    def add_readiness_edit(self, edit: ReadinessEdit) -> ReadinessEdit:
+        """Keep an edit (a new row: nothing is ever overwritten); returns it with its id."""
+        return readiness_rows.add(self.engine, edit)
+
+    def readiness_edits(self) -> list[ReadinessEdit]:
+        """Every readiness edit, oldest first (the order the overlay applies them in)."""
+        return readiness_rows.listed(self.engine)
+
     # --- reports written (collector.report.archive) ----------------------------------------
     def add_report(self, record: ReportRecord) -> ReportRecord:
         """Keep a written report's row; returns it with its id."""
@@ -361,6 +373,18 @@ class Store:
     def incident_intake(self) -> Intake | None:
         """When Alertmanager's webhook was first and last heard from (None: never)."""
         return incident_rows.intake(self.engine)
+
+    def import_incidents(
+        self, records: Sequence[incident_rows.ImportedIncident], *, by: str, now: float
+    ) -> incident_rows.ImportResult:
+        """Incidents kept elsewhere first, with their own times, all or none; the same import
+        twice adds nothing (:func:`collector.store.incidents.import_incidents`)."""
+        return incident_rows.import_incidents(self.engine, records, by=by, now=now)
+
+    def incident_intake_heard(self, first_at: float, last_at: float, count: int) -> None:
+        """Alertmanager's notifications received elsewhere, from ``first_at`` to ``last_at``
+        (the simulated province's history; :func:`collector.store.incidents.heard`)."""
+        incident_rows.heard(self.engine, first_at, last_at, count)
 
     def acknowledge_incident(self, incident_id: int, by: str, at: float) -> bool:
         return incident_rows.acknowledge(self.engine, incident_id, by, at)

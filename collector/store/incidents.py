@@ -1,22 +1,31 @@
 """Incidents kept (tables ``incidents``, ``incident_notes``, ``incident_intake``; migration
-0007): what people do with them (record one by hand, acknowledge, restore, report, annotate) and
-reading them back (:mod:`collector.incidents.model`).  How Alertmanager's alerts open and restore
-them: :mod:`collector.store.incident_alerts`.
+0007): what people do with them (record one by hand, acknowledge, restore, report, annotate),
+importing those kept elsewhere first with their own times (:func:`import_incidents`: a paper
+register, the simulated province's history) and reading them back
+(:mod:`collector.incidents.model`).  How Alertmanager's alerts open and restore them:
+:mod:`collector.store.incident_alerts`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import hashlib
+import math
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, case, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from collector.incidents.model import (
+    INCIDENT_KINDS,
+    PROVINCE_WIDE_KINDS,
+    SEVERITIES,
     Incident,
     IncidentAlert,
     IncidentNote,
     Intake,
+    incident_key,
 )
 from collector.store.schema import incident_alerts, incident_intake, incident_notes, incidents
 
@@ -149,6 +158,221 @@ def note_in(conn: Connection, incident_id: int, author: str, text: str, at: floa
     )
     note_id = int(conn.execute(stmt).scalar_one())
     return IncidentNote(note_id, incident_id, at, author, text)
+
+
+# --- imported: incidents kept elsewhere first ---------------------------------------------------
+
+IMPORT_SOURCE = "import"  # the key prefix of an imported incident that has no alert
+IMPORT_MAX_AGE = 5 * 366 * 86400.0  # an incident older than this is not believed (a typo)
+IMPORT_SKEW = 60.0  # a time may lie this far ahead of ``now`` (clocks apart)
+SUMMARY_MAX = 300
+
+
+@dataclass(frozen=True)
+class ImportedIncident:
+    """An incident with its own times, kept elsewhere before the collector heard of it: a
+    province's paper register (sổ theo dõi sự cố) of the months before sansang, or the simulated
+    province's history (``simulate.incidents``), whose alerts happened before the collector
+    started.  Alertmanager's webhook cannot carry them: it makes the receipt the detection.
+
+    ``alerts``: the Alertmanager alerts that made it, when known (fingerprint and start), so a
+    later notification of one of them (a re-send, its end) finds this incident; none for a
+    register's entry (then nothing ever joins it).  ``notes``: ``(at, author, text)``."""
+
+    site: str | None
+    kind: str
+    summary: str
+    started_at: float
+    detected_at: float
+    subject: str = ""
+    severity: str = "warning"
+    alerts: tuple[IncidentAlert, ...] = ()
+    acknowledged_at: float | None = None
+    acknowledged_by: str | None = None
+    restored_at: float | None = None
+    restored_by: str | None = None
+    reported_at: float | None = None
+    reported_by: str | None = None
+    report_ref: str | None = None
+    notes: tuple[tuple[float, str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    added: list[int]  # the new incidents' ids, in the records' order
+    existing: list[int]  # records already imported (the same import run again): their ids
+
+
+def import_key(record: ImportedIncident, by: str) -> str:
+    """The incident's key: its alerts' (kind, site, subject), so that Alertmanager's later
+    notifications of the same failure join it; a register's entry has its own."""
+    if record.alerts:
+        return incident_key(record.kind, record.site, record.subject)
+    seed = f"{record.kind}|{record.site or ''}|{record.subject}|{record.started_at!r}|{by}"
+    return f"{IMPORT_SOURCE}|{hashlib.sha256(seed.encode()).hexdigest()[:16]}"
+
+
+def check_imported(records: Sequence[ImportedIncident], now: float) -> list[str]:
+    """Every problem of ``records`` (``records[i].field: what``); empty: all can be kept.  An
+    absurd time is refused, not corrected: a register's typo (a year off, a restore before the
+    start) would otherwise stand in SEC-EARLY's findings as a fact."""
+    problems: list[str] = []
+    for i, r in enumerate(records):
+        where = f"records[{i}]"
+
+        def bad(field: str, what: str, where: str = where) -> None:
+            problems.append(f"{where}.{field}: {what}")
+
+        if r.kind not in INCIDENT_KINDS:
+            bad("kind", f"not an incident kind: {r.kind!r}")
+        if r.site is None and r.kind not in PROVINCE_WIDE_KINDS:
+            bad("site", "missing (only a central outage belongs to no site)")
+        if r.severity not in SEVERITIES:
+            bad("severity", f"expected one of {', '.join(SEVERITIES)}")
+        if not r.summary.strip() or len(r.summary) > SUMMARY_MAX:
+            bad("summary", f"expected 1 to {SUMMARY_MAX} characters")
+        times = {
+            "started_at": r.started_at,
+            "detected_at": r.detected_at,
+            "acknowledged_at": r.acknowledged_at,
+            "restored_at": r.restored_at,
+            "reported_at": r.reported_at,
+        }
+        for field, t in times.items():
+            if t is None:
+                continue
+            if not math.isfinite(t) or t > now + IMPORT_SKEW:
+                bad(field, "not a time, or in the future")
+            elif t < now - IMPORT_MAX_AGE:
+                bad(field, "more than five years ago")
+            elif t < r.started_at:
+                bad(field, "before the incident started")
+        for field, at, who in (
+            ("acknowledged_by", r.acknowledged_at, r.acknowledged_by),
+            ("restored_by", r.restored_at, r.restored_by),
+            ("reported_by", r.reported_at, r.reported_by),
+        ):
+            if (at is None) != (who is None):
+                bad(field, "given with its time, and only then")
+        if (r.reported_at is None) != (r.report_ref is None) or r.report_ref == "":
+            bad("report_ref", "the report's reference, given with reported_at, and only then")
+        for j, a in enumerate(r.alerts):
+            at_alert = f"{where}.alerts[{j}]"
+            ends = a.ends_at if a.ends_at is not None else a.starts_at
+            if not all(math.isfinite(t) for t in (a.starts_at, ends, a.received_at)):
+                bad("starts_at", "not a time", at_alert)
+            elif a.starts_at < r.started_at or ends < a.starts_at or a.received_at > now:
+                bad("starts_at", "before the incident, after its end, or ahead", at_alert)
+            if a.ends_at is None and r.restored_at is not None:
+                bad("ends_at", "a restored incident's alerts have ended", at_alert)
+        for j, (at, _author, text) in enumerate(r.notes):
+            if not math.isfinite(at) or at < r.started_at or at > now + IMPORT_SKEW or not text:
+                bad(f"notes[{j}]", "a note's time within the incident, and its text")
+    return problems
+
+
+def import_incidents(
+    engine: Engine, records: Sequence[ImportedIncident], *, by: str, now: float
+) -> ImportResult:
+    """Keep ``records`` with their own times, ``opened_by`` = ``by`` (who imported them: the
+    simulator writes "mô phỏng"), all or none in one transaction.  Run twice, the second run
+    adds nothing: a record is known by its key and start.  Raises ValueError listing every
+    problem (:func:`check_imported`), and when an open record meets an open incident of the same
+    alerts' key (Alertmanager opened it meanwhile: two open incidents of one key cannot be)."""
+    problems = check_imported(records, now)
+    if problems:
+        raise ValueError("; ".join(problems))
+    result = ImportResult([], [])
+    try:
+        with engine.begin() as conn:
+            for record in records:
+                key = import_key(record, by)
+                found = conn.execute(
+                    select(incidents.c.id).where(
+                        incidents.c.key == key, incidents.c.started_at == record.started_at
+                    )
+                ).scalar_one_or_none()
+                if found is not None:
+                    result.existing.append(int(found))
+                    continue
+                result.added.append(_insert_imported(conn, record, key, by))
+    except IntegrityError as err:
+        raise ValueError(
+            f"an open record meets an incident of the same kind and site already open: {err.orig}"
+        ) from None
+    return result
+
+
+def _insert_imported(conn: Connection, r: ImportedIncident, key: str, by: str) -> int:
+    first = min(r.alerts, key=lambda a: a.starts_at) if r.alerts else None
+    values: dict[str, Any] = {
+        "key": key,
+        "open_key": key if r.restored_at is None else None,
+        "site": r.site,
+        "kind": r.kind,
+        "subject": r.subject,
+        "alertname": first.alertname if first else "",
+        "fingerprint": first.fingerprint if first else "",
+        "severity": r.severity,
+        "summary": r.summary,
+        "started_at": r.started_at,
+        "detected_at": r.detected_at,
+        "acknowledged_at": r.acknowledged_at,
+        "acknowledged_by": r.acknowledged_by,
+        "restored_at": r.restored_at,
+        "restored_by": r.restored_by,
+        "reported_at": r.reported_at,
+        "reported_by": r.reported_by,
+        "report_ref": r.report_ref,
+        "opened_by": by,
+    }
+    new_id = int(
+        conn.execute(incidents.insert().values(**values).returning(incidents.c.id)).scalar_one()
+    )
+    for a in r.alerts:
+        conn.execute(
+            incident_alerts.insert().values(
+                fingerprint=a.fingerprint,
+                starts_at=a.starts_at,
+                incident_id=new_id,
+                alertname=a.alertname,
+                severity=a.severity,
+                ends_at=a.ends_at,
+                received_at=a.received_at,
+            )
+        )
+    for at, author, text in r.notes:
+        note_in(conn, new_id, author, text, at)
+    return new_id
+
+
+def heard(
+    engine: Engine, first_at: float, last_at: float, count: int, source: str = ALERTMANAGER
+) -> None:
+    """The intake heard ``count`` notifications from ``first_at`` to ``last_at``, received
+    elsewhere (the simulated province's history: its Alertmanager posted while the collector was
+    not yet there): its first moment moves back, its newest forward, never the other way."""
+    if not (math.isfinite(first_at) and first_at <= last_at) or count < 1:
+        raise ValueError(f"heard: {first_at!r}..{last_at!r}, {count} notifications")
+    with engine.begin() as conn:
+        done = conn.execute(
+            update(incident_intake)
+            .where(incident_intake.c.source == source)
+            .values(
+                first_at=case(
+                    (incident_intake.c.first_at > first_at, first_at),
+                    else_=incident_intake.c.first_at,
+                ),
+                last_at=case(
+                    (incident_intake.c.last_at < last_at, last_at),
+                    else_=incident_intake.c.last_at,
+                ),
+                notifications=incident_intake.c.notifications + count,
+            )
+        )
+        if done.rowcount == 0:
+            row = {"source": source, "first_at": first_at, "last_at": last_at}
+            conn.execute(incident_intake.insert().values(**row, notifications=count))
 
 
 # --- reading -----------------------------------------------------------------------------------

@@ -250,3 +250,22 @@ incident_intake = Table(  # when each source (Alertmanager's webhook) was first 
     Column("last_at", Double, nullable=False),
     Column("notifications", BigInteger, nullable=False),
 )
+
+# 0008: readiness records edited in the web UI (collector.inventory.overlay), an overlay on the
+# inventory YAML: ``kind`` plan (``target`` a site key, ``risk``), site_drill (site key, risk),
+# province_drill (``target`` ""), team (``target`` a commune code); ``value`` the full record as
+# JSON, as the inventory's models read it; never updated or deleted (the newest plan or team of
+# a target wins, drills add up).
+readiness_edits = Table(
+    "readiness_edits",
+    metadata,
+    Column("id", _ID, primary_key=True, autoincrement=True),
+    Column("kind", String(16), nullable=False),
+    Column("target", String(80), nullable=False),
+    Column("risk", String(16), nullable=False),  # "" but for plans and a site's drills
+    Column("value", Text, nullable=False),  # JSON object
+    Column("at", Double, nullable=False),
+    Column("author", String(200), nullable=False),  # the token's name
+    Column("role", String(40), nullable=False),
+    Index("readiness_edits_target", "kind", "target", "risk", "id"),
+)

@@ -1,6 +1,7 @@
 """The collector's HTTP side: the ingest (``collector.ingest.push``), the REST API (``api.py``),
 ``/metrics`` (``metrics.py``), the HTML pages (``ui.py``), login and roles (``auth.py``),
-incidents and Alertmanager's webhook (``incidents.py``, pages ``incidentpages.py``).
+incidents and Alertmanager's webhook (``incidents.py``, pages ``incidentpages.py``), readiness
+records edited (``readinessforms.py``).
 
     app = build_app(c)      # every route, behind the auth middleware
 """
@@ -16,7 +17,15 @@ from sqlalchemy.exc import OperationalError
 
 from collector import tokens
 from collector.context import Collector
-from collector.web import api, auth, incidentpages, incidents, metrics, reports
+from collector.web import (
+    api,
+    auth,
+    incidentpages,
+    incidents,
+    metrics,
+    readinessforms,
+    reports,
+)
 from collector.web.auth import AUTH, COLLECTOR, Auth, Handler
 from collector.web.errors import api_error
 
@@ -103,6 +112,7 @@ def build_app(c: Collector, auth_: Auth | None = None) -> web.Application:
     reports.add_routes(app)
     incidents.add_routes(app)
     incidentpages.add_routes(app)
+    readinessforms.add_routes(app)  # plans, drills, teams edited (write_readiness)
     push.add_routes(app, c)
     ui.add_routes(app, c)
     return app

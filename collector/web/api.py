@@ -695,10 +695,12 @@ async def reload_inventory(request: web.Request) -> web.Response:
             "Danh mục hoặc tệp mã truy cập có lỗi; giữ nguyên bản cũ:\n" + err.render(),
             "The inventory or tokens file is invalid; the old one stays:\n" + err.render(),
         ) from None
-    c.inventory = new
+    edits = await asyncio.to_thread(c.store.readiness_edits)
+    c.use_inventory(new, edits)  # the web UI's readiness edits stay over the new YAML
     if entries is not None:
         request.app[AUTH].replace(entries)
-    await audit(request, "inventory.reload", str(c.config.inventory), {"sites": len(new.sites)})
+    details = {"sites": len(new.sites), "readiness_edits_ignored": len(c.readiness_ignored)}
+    await audit(request, "inventory.reload", str(c.config.inventory), details)
     return _json({"sites": len(new.sites), "tokens": len(request.app[AUTH])})
 
 

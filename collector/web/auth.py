@@ -26,6 +26,11 @@ THE INTERFACE for every handler of the collector (API and HTML pages):
   ``write_incident_notes``  technician (ONLY the sites of its token), security_reviewer, admin
   ``receive_alerts``        alertmanager (Alertmanager's token, which reaches
                             ``/api/v1/alertmanager/webhook`` only: :data:`ONLY_PATHS`), admin
+  ``write_readiness``       security_reviewer, admin: contingency plans, drills, a commune's
+                            focal point and team (``collector.web.readinessforms``); a scoped
+                            token only for its sites and communes (``site``: a site key, or a
+                            commune code for the commune's team; None, a province drill:
+                            never a scoped token)
   ========================  ====================================================================
 
   ``allowed(principal, "read_personal")`` to decide what to show; ``require(request,
@@ -114,6 +119,7 @@ Permission = Literal[
     "write_incidents",
     "write_incident_notes",
     "receive_alerts",
+    "write_readiness",
 ]
 COOKIE = "sansang_session"
 SESSION_SECONDS = 8 * 3600
@@ -133,6 +139,8 @@ _GRANTS: dict[Permission, frozenset[Role]] = {
     "write_incidents": frozenset({"security_reviewer", "admin"}),
     "write_incident_notes": frozenset({"technician", "security_reviewer", "admin"}),
     "receive_alerts": frozenset({"alertmanager", "admin"}),
+    # Readiness records (collector.inventory.overlay): Công an tỉnh keeps them with the communes.
+    "write_readiness": frozenset({"security_reviewer", "admin"}),
 }
 # A role that may reach these paths only (Alertmanager's token: its webhook, nothing to read).
 ONLY_PATHS: dict[str, frozenset[str]] = {
@@ -181,6 +189,8 @@ def allowed(principal: Principal, permission: Permission, site: str | None = Non
         return site is not None and site in principal.sites
     if site is not None and permission.startswith("read"):
         return may_read_site(principal, site)
+    if permission == "write_readiness" and principal.scoped:  # its own sites and communes only
+        return site is not None and may_read_site(principal, site)
     return True
 
 
@@ -307,6 +317,13 @@ def _unauthorized() -> web.HTTPException:
 
 
 def _forbidden(principal: Principal, permission: Permission, site: str | None) -> web.HTTPException:
+    if permission == "write_readiness" and principal.role in _GRANTS[permission]:
+        return api_error(  # a scoped token: names no other place (as forbidden_site)
+            403,
+            "forbidden_site",
+            f"Mã '{principal.name}' chỉ được ghi cho các điểm, xã của mình",
+            f"Token '{principal.name}' may write only for its own sites and communes",
+        )
     if principal.role == "technician" and permission.startswith("write") and site:
         return api_error(
             403,

@@ -286,6 +286,27 @@ _SCHEMAS: dict[str, Any] = {
 }
 
 
+def _readiness_write(summary: str, params: list[Any]) -> Any:
+    return {
+        "post": {
+            "summary": summary,
+            "parameters": params,
+            "requestBody": {"required": True, "content": {"application/json": {"schema": _OBJ}}},
+            "responses": {
+                "200": _ok("saved: the edit's id and the value kept", _OBJ),
+                "400": {"description": "`bad_record`: the field named, nothing saved", **_ERR},
+                **_E401,
+                "403": {
+                    "description": "`forbidden` (the role) or `forbidden_site` (a scoped token, "
+                    "another place); the refusal is audited",
+                    **_ERR,
+                },
+                "404": {"description": "no such site or commune", **_ERR},
+            },
+        }
+    }
+
+
 def _list_of(key: str, item: str, **more: Any) -> dict[str, Any]:
     return {"type": "object", "properties": {key: {"type": "array", "items": _ref(item)}, **more}}
 
@@ -517,6 +538,36 @@ _PATHS: dict[str, Any] = {
             },
         }
     },
+    # Readiness records edited (collector/web/readinessforms.py, docs/inventory.md): the body is
+    # the record as the inventory YAML writes it; write_readiness (security_reviewer, admin).
+    "/api/v1/sites/{key}/readiness": _get(
+        "A site's effective plans, its commune's team, the province's drills covering it (the "
+        "YAML with the web edits); names and phones only for read_personal",
+        _ok("readiness", _OBJ),
+        _E403_SITE,
+        _E404,
+        params=[_KEY],
+    ),
+    "/api/v1/sites/{key}/plans/{risk}": _readiness_write(
+        "Replace the site's plan of a risk (status, approved_on, decision, file_sha256, "
+        "risk_level, fallback, responder); audited",
+        [_KEY, {"name": "risk", "in": "path", "required": True, "schema": _STR}],
+    ),
+    "/api/v1/sites/{key}/drills": _readiness_write(
+        "Record a drill of the site's plan (`risk`, held_on, result, participants, minutes, "
+        "scope); audited",
+        [_KEY],
+    ),
+    "/api/v1/communes/{code}/team": _readiness_write(
+        "Replace the commune's focal point and response team (focal_point, members, decision); "
+        "audited",
+        [{"name": "code", "in": "path", "required": True, "schema": _STR}],
+    ),
+    "/api/v1/drills": _readiness_write(
+        "Record a drill the province held (held_on, result, risks, communes or all_sites, "
+        "participants, minutes, organiser); audited; never a scoped token",
+        [],
+    ),
     "/api/v1/survey": {
         **_get(
             "Stored coverage survey points of a span (default: the 30 days to now), oldest "

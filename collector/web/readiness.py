@@ -127,3 +127,55 @@ def _team(site: Site, lang: Lang, personal: bool) -> TeamView | None:
         members=members if personal else (),
         decision=team.decision,
     )
+
+
+def form_values(site: Site) -> dict[str, dict[str, str]]:
+    """What each risk's form starts with: the plan as it is (``""`` for what it lacks)."""
+    values: dict[str, dict[str, str]] = {}
+    for risk in RISKS:
+        plan = site.contingency.get(risk)  # type: ignore[call-overload]
+        v = dict.fromkeys(FORM_FIELDS, "")
+        v["status"] = plan.status if plan else "missing"
+        if plan is not None:
+            v["approved_on"] = plan.approved_on.isoformat() if plan.approved_on else ""
+            v["decision"] = plan.decision or ""
+            v["file_sha256"] = plan.file_sha256 or ""
+            v["risk_level"] = plan.risk_level or ""
+            if plan.fallback:
+                v["fallback_kind"], v["fallback_text"] = plan.fallback.kind, plan.fallback.text
+            if plan.responder:
+                v["responder_name"] = plan.responder.name
+                v["responder_phone"] = plan.responder.phone
+                v["responder_confirmed_on"] = plan.responder.confirmed_on.isoformat()
+        values[risk] = v
+    return values
+
+
+def team_form_values(site: Site) -> dict[str, str]:
+    team = site.response_team
+    v = {k: "" for k in ("name", "phone", "role", "confirmed_on", "members", "decision")}
+    if team is None:
+        return v
+    if team.focal_point is not None:
+        point = team.focal_point
+        v.update(name=point.name, phone=point.phone, role=point.role)
+        v["confirmed_on"] = point.confirmed_on.isoformat()
+    v["members"] = "\n".join(
+        ", ".join(p for p in (m.name, m.role, m.phone) if p) for m in team.members
+    )
+    v["decision"] = team.decision
+    return v
+
+
+FORM_FIELDS = (
+    "status",
+    "approved_on",
+    "decision",
+    "file_sha256",
+    "risk_level",
+    "fallback_kind",
+    "fallback_text",
+    "responder_name",
+    "responder_phone",
+    "responder_confirmed_on",
+)

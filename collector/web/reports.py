@@ -88,6 +88,7 @@ def _written(c: Collector, principal: Principal, month: Month, fmt: str) -> arch
         role=principal.role,
         directory=archive.reports_dir(c.config),
         mapping=mapping,
+        certificate_days=c.config.alertmanager.certificate_warning_days,
     )
 
 

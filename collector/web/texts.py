@@ -186,6 +186,20 @@ _TEXT: dict[str, tuple[str, str]] = {
         "Họ tên, số điện thoại và nội dung phương án chỉ hiển thị cho Công an tỉnh và quản trị.",
         "Names, phones and the plans' texts are shown to the security reviewer and admins only.",
     ),
+    "readiness_not_saved": ("Chưa lưu được", "Not saved"),
+    "readiness_edit": ("Sửa", "Edit"),
+    "readiness_back": ("← Quay lại trang của điểm", "← Back to the site page"),
+    "readiness_plan_form": ("Cập nhật phương án: {risk}", "Update the plan: {risk}"),
+    "readiness_drill_form": ("Ghi nhận diễn tập", "Record a drill"),
+    "readiness_team_form": ("Cập nhật đầu mối và đội ứng cứu", "Update the focal point and team"),
+    "readiness_members_hint": (
+        "Mỗi dòng một người: Họ tên, chức vụ, điện thoại",
+        "One per line: name, position, phone",
+    ),
+    "readiness_eval_note": (
+        "Trang hiển thị ngay; kết quả đánh giá cập nhật ở lần đánh giá kế tiếp.",
+        "The page shows it at once; the findings follow at the next evaluation.",
+    ),
     "notes": ("Ghi chú", "Notes"),
     "notes_none": ("Chưa có ghi chú.", "No notes yet."),
     "add_note": ("Thêm ghi chú", "Add a note"),
@@ -408,3 +422,60 @@ def system_name(role: str, given: object, lang: Lang) -> str:
 
 def window(w: Window, lang: Lang) -> str:
     return t("window", lang, days=round(w.seconds / 86400), start=day(w.start), end=day(w.end))
+
+
+# The readiness forms (collector.web.readinessforms): each field of a plan, a drill and a team, as
+# the form labels it and as a refusal names it.  A list's index is left out of the key
+# (``members.2.phone`` is ``members.phone``).
+READINESS_FIELDS: dict[str, tuple[str, str]] = {
+    "status": ("Trạng thái", "Status"),
+    "approved_on": ("Ngày phê duyệt", "Approved on"),
+    "decision": ("Số quyết định", "Decision number"),
+    "file_sha256": ("SHA-256 của tệp phương án", "SHA-256 of the plan's file"),
+    "risk_level": ("Cấp độ rủi ro", "Risk level"),
+    "fallback": ("Phương án dự phòng", "Fallback"),
+    "fallback.kind": ("Loại dự phòng", "Kind of fallback"),
+    "fallback.text": ("Nội dung dự phòng", "Fallback text"),
+    "responder": ("Người phụ trách", "Responder"),
+    "responder.name": ("Người phụ trách: họ tên", "Responder: name"),
+    "responder.phone": ("Người phụ trách: điện thoại", "Responder: phone"),
+    "responder.confirmed_on": ("Người phụ trách: ngày xác nhận", "Responder: confirmed on"),
+    "drills": ("Diễn tập", "Drills"),
+    "risk": ("Rủi ro", "Risk"),
+    "held_on": ("Ngày diễn tập", "Held on"),
+    "result": ("Kết quả", "Result"),
+    "participants": ("Số người tham gia", "Participants"),
+    "participants.count": ("Số người tham gia", "Participants"),
+    "minutes": ("Biên bản", "Minutes"),
+    "minutes.reference": ("Biên bản số", "Minutes number"),
+    "minutes.sha256": ("Biên bản: SHA-256", "Minutes: SHA-256"),
+    "scope": ("Nội dung diễn tập", "What was rehearsed"),
+    "notes": ("Ghi chú", "Notes"),
+    "risks": ("Các rủi ro diễn tập", "Risks rehearsed"),
+    "communes": ("Xã tham gia", "Communes taking part"),
+    "all_sites": ("Mọi điểm", "Every site"),
+    "organiser": ("Đơn vị chủ trì", "Organiser"),
+    "focal_point": ("Đầu mối phối hợp", "Focal point"),
+    "focal_point.name": ("Đầu mối: họ tên", "Focal point: name"),
+    "focal_point.phone": ("Đầu mối: điện thoại", "Focal point: phone"),
+    "focal_point.role": ("Đầu mối: chức vụ", "Focal point: position"),
+    "focal_point.confirmed_on": ("Đầu mối: ngày xác nhận", "Focal point: confirmed on"),
+    "members": ("Đội ứng cứu: thành viên", "Team members"),
+    "members.name": ("Thành viên: họ tên", "Member: name"),
+    "members.phone": ("Thành viên: điện thoại", "Member: phone"),
+    "members.role": ("Thành viên: chức vụ", "Member: position"),
+    "team_decision": ("Quyết định thành lập đội", "Decision setting up the team"),
+}
+# What a refusal says of the common errors (pydantic's types); other errors give the model's own
+# message (the inventory's, which the YAML's errors also say).
+READINESS_ERRORS: dict[str, tuple[str, str]] = {
+    "missing": ("cần nhập", "is required"),
+    "string_too_short": ("không được để trống", "may not be empty"),
+    "date_from_datetime_parsing": ("không phải ngày (ngày/tháng/năm)", "is not a date"),
+    "date_parsing": ("không phải ngày (ngày/tháng/năm)", "is not a date"),
+    "date_type": ("không phải ngày (ngày/tháng/năm)", "is not a date"),
+    "literal_error": ("không phải một giá trị được chọn", "is not one of the choices"),
+    "int_parsing": ("không phải số nguyên", "is not a whole number"),
+    "greater_than_equal": ("phải từ 1 trở lên", "must be at least 1"),
+    "extra_forbidden": ("không có trường này", "is not a field of this record"),
+}

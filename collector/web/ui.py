@@ -52,6 +52,7 @@ from collector.evaluate.model import STATUSES, Evaluation, Finding, LiveSite
 from collector.events import StoredEvent
 from collector.incidents import Incident
 from collector.inventory.model import RISKS, Inventory, Site
+from collector.inventory.readiness import PLAN_STATUS_NAMES, RISK_LEVEL_NAMES
 from collector.periods import Month
 from collector.store import Note
 from collector.targets import Catalogue
@@ -425,9 +426,33 @@ def render_site(
         notes=data.notes,
         can_write=can_write,
         note_max=NOTE_MAX_CHARS,
+        **readiness_forms(site, lang, principal),
         **sitepage.inventory_lines(site, lang),
     )
     return _ENV.get_template("site.html").render(context)
+
+
+def readiness_forms(site: Site, lang: Lang, principal: Principal | None) -> dict[str, Any]:
+    """The site page's readiness forms (``collector.web.readinessforms``), for a principal with
+    ``write_readiness`` for this site (the plans, drills) and its commune (the team)."""
+    edit_site = principal is not None and auth.allowed(principal, "write_readiness", site.key)
+    edit_team = principal is not None and auth.allowed(
+        principal, "write_readiness", site.commune_code
+    )
+    return {
+        "edit_plans": edit_site,
+        "edit_team": edit_team,
+        "plan_forms": readiness.form_values(site) if edit_site else {},
+        "team_form": readiness.team_form_values(site) if edit_team else {},
+        "risk_keys": RISKS,
+        "label": lambda field: pick(texts.READINESS_FIELDS, field, lang),
+        "choices": {
+            "status": {k: pick(PLAN_STATUS_NAMES, k, lang) for k in PLAN_STATUS_NAMES},
+            "risk_level": {k: pick(RISK_LEVEL_NAMES, k, lang) for k in RISK_LEVEL_NAMES},
+            "result": {k: pick(texts.DRILL_RESULTS, k, lang) for k in texts.DRILL_RESULTS},
+            "risk": {k: pick(texts.RISKS, k, lang) for k in RISKS},
+        },
+    }
 
 
 def _html(text: str, status: int = 200) -> web.Response:

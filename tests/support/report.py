@@ -38,6 +38,7 @@ from collector.report.content import MonthReport, build
 from collector.store import Store
 from collector.survey import SurveyPoint
 from collector.targets import Catalogue, effective_thresholds, load_catalogue
+from simulate import incidents
 from simulate.driver import Driver, Progress, SimClock, site_runs
 from simulate.files import inventory_data, prepare
 from simulate.scenario import Scenario
@@ -83,12 +84,15 @@ async def run_into_store(
     scenario: Scenario, tmp: Path, store: Store, start: float, end: float
 ) -> None:
     """The scenario's sites run headless through the agent's own code from ``start`` to
-    ``end`` (simulated time), and every site's journal stored as its agent wrote it."""
+    ``end`` (simulated time), every site's journal stored as its agent wrote it, and the
+    history's simulated incident log (:func:`simulate.incidents.seed`), as ``make run`` keeps
+    it."""
     scenario.plan_history(start, end)
     prepared = prepare(scenario, tmp, collector_listen="127.0.0.1:1")
     clock = SimClock(start)
     runs = site_runs(scenario, prepared.configs, clock)
     await Driver(runs, clock).run_until(end, Progress(), asyncio.Event())
+    incidents.seed(store, scenario, runs, start, end, now=end)
     for site in runs:
         await site.stop()
         journal = Journal(site.config.journal.path, boot_id="reader")

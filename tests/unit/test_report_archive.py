@@ -10,7 +10,7 @@ import contextlib
 import hashlib
 import json
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -18,13 +18,15 @@ from sqlalchemy import inspect
 
 from collector.config import CollectorConfig, ReportsConfig
 from collector.context import Collector
+from collector.incidents.model import manual_key
+from collector.inventory.certificates import SignatureCertificate
 from collector.inventory.model import Inventory
 from collector.periods import Month
 from collector.report import archive
 from collector.store import Store, migrate
 from collector.store.engine import make_engine
 from collector.targets import Catalogue, effective_thresholds, load_catalogue
-from sansang.i18n import ZONE
+from sansang.i18n import ZONE, local
 from tests.support import wait_until_async, webdata
 from tests.support.report import month_findings
 
@@ -96,6 +98,65 @@ def test_a_report_for_some_sites_has_only_their_communes(
     )  # fmt: skip
     assert done.record.scope == archive.scope_of({one}) != "tinh"
     assert one not in done.path.name  # a hash of the keys, never a key, in the path
+
+
+def _record(store: Store, site: str | None, kind: str, started: float) -> int:
+    """An incident recorded by hand, as the police do on /incidents."""
+    return store.open_incident_by_hand(
+        key=manual_key(kind, site, started, "cat"),
+        site=site,
+        kind=kind,
+        severity="critical",
+        summary=f"{kind} (thử)",
+        started_at=started,
+        by="cat",
+        now=started + 120,
+    )
+
+
+def test_the_police_part_has_the_incidents_and_certificates_of_the_reports_communes(
+    province: tuple[Store, Inventory, Catalogue],
+) -> None:
+    store, inventory, catalogue = province
+    one, other = inventory.sites[0], inventory.sites[1]
+    window = webdata.WINDOW  # what the kept findings cover
+    mine = _record(store, one.key, "cyberattack", window.start + 86400)
+    theirs = _record(store, other.key, "power_loss", window.start + 2 * 86400)
+    central = _record(store, None, "central_outage", window.start + 3 * 86400)
+    settled = _record(store, one.key, "link_loss", window.start - 40 * 86400)
+    store.restore_incident(settled, "cat", window.start - 39 * 86400)
+    store.report_incident(settled, "cat", window.start - 38 * 86400, "1/BC-CAT")
+    carried = _record(store, None, "central_outage", window.start - 10 * 86400)  # still open
+    _record(store, one.key, "hardware", window.end + 3600)  # after the window
+    _record(store, None, "central_outage", window.end + 7200)
+    today = local(window.end).date()
+    inventory = inventory.model_copy(
+        update={
+            "signature_certificates": [
+                SignatureCertificate(
+                    id=f"c{i}",
+                    holder="Lê Văn Tâm",
+                    position="Chủ tịch UBND xã",
+                    commune_code=code,
+                    not_after=today + timedelta(days=10),
+                )
+                for i, code in enumerate([one.commune_code, other.commune_code, None])
+            ]
+        }
+    )
+    whole, _ = archive.build_report(store, inventory, catalogue, NOV, at(12, 13))
+    assert sorted(i.id for i in whole.security.incidents) == sorted(
+        [mine, theirs, central, carried]
+    )
+    assert {i.commune for i in whole.security.incidents if i.id in (central, carried)} == {""}
+    assert len(whole.security.certificates) == 3
+    report, _ = archive.build_report(store, inventory, catalogue, NOV, at(12, 13), {one.key})
+    assert [i.id for i in report.security.incidents] == [mine]
+    assert [c.commune for c in report.security.certificates] == [one.commune.name]
+    fewer, _ = archive.build_report(
+        store, inventory, catalogue, NOV, at(12, 13), certificate_days=9
+    )
+    assert fewer.security.certificates == []
 
 
 def test_a_month_without_findings_is_named(

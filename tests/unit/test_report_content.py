@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import unicodedata
 from collections import Counter
+from collections.abc import Mapping
 
 from collector.figures import finding_figures
 from collector.report.content import Tally, build, change, plain
@@ -186,3 +187,29 @@ def test_build_is_pure() -> None:
     assert again == simulated_report()
     later = build(p.current, p.previous, p.inventory, p.catalogue, p.survey, GENERATED_AT + 60)
     assert dataclasses.replace(later, generated_at=GENERATED_AT) == again
+
+
+def test_the_police_part_lists_what_their_findings_say_is_overdue() -> None:
+    report, p = simulated_report(), simulated_province()
+    s = report.security
+    assert [t.target for t in s.targets] == [
+        t.target for t in report.targets if t.target.startswith("SEC-")
+    ]
+
+    def overdue(target: str, details: Mapping[str, object]) -> bool:
+        if target in ("SEC-CONTINGENCY", "SEC-DRILL"):
+            return details.get("overdue") == "yes"
+        if target == "SEC-TEAM":
+            return details.get("focal_point") == "stale" or bool(details.get("stale"))
+        return target == "SEC-LEVEL" and details.get("overdue_since") is not None
+
+    expected = {
+        (f.site, f.target)
+        for f in p.current.findings
+        if f.status == "not_met" and overdue(f.target, f.details)
+    }
+    assert {t for _, t in expected} >= {"SEC-CONTINGENCY", "SEC-DRILL", "SEC-TEAM"}
+    assert {(o.key, o.target) for o in s.overdue} == expected
+    assert all(o.commune and o.what for o in s.overdue)
+    machines = [n.key for n in report.not_met if n.target == "SEC-MEASURES"]
+    assert [n.key for n in s.machines] == machines

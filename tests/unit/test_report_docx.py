@@ -18,9 +18,10 @@ from docx.enum.section import WD_ORIENT
 from docx.shared import Length
 from docx.table import Table
 
-from collector.report.content import MonthReport, build
-from collector.report.docx import write
+from collector.report.content import MonthReport, Security, build
+from collector.report.docx import SECURITY_SECTION, write
 from sansang import communes
+from tests.support.month_report import hand_report, security_month
 from tests.support.report import GENERATED_AT, simulated_province, simulated_report
 
 
@@ -83,10 +84,14 @@ def test_the_body_sections_in_order() -> None:
     texts = [p.text for p in doc.paragraphs]
     headings = [t for t in texts if re.match(r"^[IVX]+\. ", t)]
     assert [h.split(". ", 1)[0] for h in headings] == [
-        "I", "II", "III", "IV", "V", "VI", "VII", "VIII"
+        "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX"
     ]  # fmt: skip
     assert headings[0] == "I. KẾT QUẢ CHUNG THEO CHỈ TIÊU"
     assert headings[3] == "IV. ĐIỂM LÕM ĐIỆN (đề nghị Sở Công Thương, Công ty Điện lực Quảng Ngãi)"
+    assert headings[7] == (
+        f"{SECURITY_SECTION}. AN TOÀN THÔNG TIN VÀ SẴN SÀNG ỨNG PHÓ SỰ CỐ (phần Công an tỉnh "
+        "theo dõi)"
+    )
     intro = texts[texts.index(headings[0]) - 1]
     assert "20 điểm" in intro and "tháng 11/2026" in intro and "01/11/2026" in intro
 
@@ -94,7 +99,9 @@ def test_the_body_sections_in_order() -> None:
 def test_the_summary_per_target_with_the_change() -> None:
     report = simulated_report()
     doc, _ = _written(report)
-    (summary,) = _table(doc, "TT", "Chỉ tiêu", "Đạt", "Chưa đạt", "So với tháng 10/2026")
+    (summary,) = _table(  # the police's part repeats their targets without the owner
+        doc, "TT", "Chỉ tiêu", "Đạt", "Chưa đạt", "So với tháng 10/2026", "Cơ quan chủ trì"
+    )
     rows = [[c.text for c in r.cells] for r in summary.rows[1:]]
     assert len(rows) == len(report.targets)
     for row, s in zip(rows, report.targets, strict=True):
@@ -247,3 +254,66 @@ def test_a_province_of_3321_communes_is_written_in_seconds() -> None:
     (grid,) = _table(doc, "TT", "Xã, phường", "Nguồn điện\n(INF-PWR)")
     assert len(grid.rows) == 3322
     assert grid.rows[-1].cells[1].text == report.sites[-1].commune
+
+
+def _section(texts: list[str], number: str) -> list[str]:
+    """The paragraphs of the body's section ``number`` (its heading first), tables' cells
+    included."""
+    start = next(i for i, t in enumerate(texts) if t.startswith(f"{number}. "))
+    end = next(i for i, t in enumerate(texts) if i > start and re.match(r"^[IVX]+\. [A-ZĐ]", t))
+    return texts[start:end]
+
+
+def test_the_police_part_overdue_incidents_machines_and_certificates() -> None:
+    report = security_month().report()
+    doc, _ = _written(report)
+    part = _section(_texts(doc), SECURITY_SECTION)
+    assert part[0] == f"{SECURITY_SECTION}. AN TOÀN THÔNG TIN VÀ SẴN SÀNG ỨNG PHÓ SỰ CỐ " + (
+        "(phần Công an tỉnh theo dõi)"
+    )
+    summary, targets = _table(doc, "TT", "Chỉ tiêu", "Chưa có số liệu", "So với tháng 05/2026")
+    assert len(targets.rows) == 7  # the six SEC targets again, in one place
+    assert "Cơ quan chủ trì" in summary.rows[0].cells[-1].text
+    assert [r.cells[1].text for r in targets.rows[1:]][-1] == "Cảnh báo sớm (SEC-EARLY)"
+    (overdue,) = _table(doc, "TT", "Xã, phường", "Nhiệm vụ", "Quá hạn từ", "Số ngày", "Ghi chú")
+    rows = [[c.text for c in r.cells] for r in overdue.rows[1:]]
+    assert len(rows) == len(report.security.overdue)
+    assert [
+        "3", "Xã Sa Thầy", "phê duyệt phương án ứng phó sự cố: tấn công mạng, mất điện (chưa "
+        "có); lỗi phần mềm (dự thảo)", "01/01/2026", "182", "hạn 31/12/2025",
+    ] in rows  # fmt: skip
+    (incidents,) = _table(doc, "TT", "Loại sự cố", "Phát hiện sau", "Khôi phục sau", "Báo cáo")
+    rows = [[c.text for c in r.cells] for r in incidents.rows[1:]]
+    assert rows[0][1:] == [
+        "Đặc khu Lý Sơn", "Mất điện lưới", "08:00 10/06/2026", "3 phút", "2 giờ",
+        "15/BC-UBND (12/06/2026)",
+    ]  # fmt: skip
+    assert rows[1][1] == "Toàn tỉnh" and rows[1][6] == "chưa báo cáo — quá hạn 18/06"
+    assert rows[2][5:] == ["chưa khôi phục", "chưa báo cáo — quá hạn 28/06"]
+    assert "3. Sự cố trong tháng (báo cáo trong 3 ngày; tình trạng đến ngày 02/07/2026):" in part
+    assert "2 xã, phường có máy không đạt:" in part
+    assert "- Xã Sa Thầy: 1/2 máy đạt: Quầy 1: tường lửa tắt." in part
+    (certs,) = _table(doc, "TT", "Đơn vị", "Chức danh", "Hết hạn", "Còn lại")
+    rows = [[c.text for c in r.cells] for r in certs.rows[1:]]
+    assert rows[1][1:] == ["Xã Sa Thầy", "Chủ tịch UBND xã", "4A:0F", "11/07/2026", "còn 10 ngày"]
+    assert rows[0][1] == "Cơ quan cấp tỉnh" and rows[0][5] == "đã hết hạn 11 ngày"
+    overdue_section = _section(_texts(doc), "VII")
+    assert f"Nhiệm vụ về an toàn thông tin quá hạn (5 nhiệm vụ) tại mục {SECURITY_SECTION}." in (
+        overdue_section
+    )
+    proposals = "\n".join(_section([*_texts(doc), "X. END"], "IX"))
+    assert f"(mục {SECURITY_SECTION})" in proposals
+
+
+def test_the_police_part_says_when_its_lists_are_empty() -> None:
+    report = dataclasses.replace(hand_report(3), security=Security())
+    doc, _ = _written(report)
+    part = _section(_texts(doc), SECURITY_SECTION)
+    for said in (
+        "Chưa có kết quả đánh giá các chỉ tiêu này trong tháng.",
+        "Không có nhiệm vụ nào quá hạn.",
+        "Không có sự cố trong tháng.",
+        "Không có máy nào không đạt kiểm tra an ninh.",
+        "Không có chứng thư số nào hết hạn trong vòng 30 ngày kể từ 01/12/2026.",
+    ):
+        assert said in part, said

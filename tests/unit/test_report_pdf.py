@@ -18,7 +18,8 @@ from pypdf import PdfReader
 from pypdf.generic import DictionaryObject
 
 from collector.report import pdf
-from tests.support.month_report import hand_report
+from collector.report.content import Security
+from tests.support.month_report import hand_report, security_month
 
 A4 = (595.28, 841.89)  # points
 NAMES = ("Xã Sa Thầy", "Phường Nghĩa Lộ", "Đặc khu Lý Sơn", "Xã Đăk Plô", "Phường Cẩm Thành")
@@ -224,6 +225,7 @@ def test_empty_lists_say_there_is_nothing() -> None:
         coverage_dead_zones=(),
         conference_missing=(),
         overdue=(),
+        security=Security(),
     )
     out = io.BytesIO()
     pdf.write(report, out)
@@ -232,6 +234,41 @@ def test_empty_lists_say_there_is_nothing() -> None:
     assert "không có xã nào thuộc vùng lõm điện" in found
     assert "Không có nhiệm vụ nào quá hạn" in found
     assert "Phụ lục II" not in found
+    for said in (
+        "Chưa có kết quả đánh giá các chỉ tiêu này trong tháng.",
+        "Không có sự cố trong tháng.",
+        "Không có máy nào không đạt kiểm tra an ninh.",
+        "Không có chứng thư số nào hết hạn trong vòng 30 ngày kể từ 01/12/2026.",
+    ):
+        assert said in found, said
+
+
+def test_the_police_part() -> None:
+    """AN TOÀN THÔNG TIN VÀ SẴN SÀNG ỨNG PHÓ SỰ CỐ: after the deadlines passed, before the
+    recipients; what is overdue since when, the incidents with their times, the machines, the
+    certificates."""
+    out = io.BytesIO()
+    pdf.write(security_month().report(), out)
+    found = flat("\n".join(p.extract_text() for p in PdfReader(io.BytesIO(out.getvalue())).pages))
+    title = "VII. AN TOÀN THÔNG TIN VÀ SẴN SÀNG ỨNG PHÓ SỰ CỐ (phần Công an tỉnh theo dõi)"
+    assert found.index("VI. NHIỆM VỤ QUÁ HẠN") < found.index(title) < found.index("Nơi nhận:")
+    part = found[found.index(title) : found.index("Nơi nhận:")]
+    assert "Nhiệm vụ về an toàn thông tin quá hạn (5 nhiệm vụ) tại mục VII." in found
+    for said in (
+        "Diễn tập (SEC-DRILL) 1 2 0 33,3 %",
+        "Xã Sa Thầy phê duyệt phương án ứng phó sự cố: tấn công mạng, mất điện (chưa có); lỗi "
+        "phần mềm (dự thảo) 01/01/2026 182 hạn 31/12/2025",
+        "Xã Măng Đen diễn tập phòng chống tấn công mạng — — chưa diễn tập lần nào",
+        "Sự cố được báo cáo trong 3 ngày; tình trạng đến ngày 02/07/2026",
+        "Đặc khu Lý Sơn Mất điện lưới 08:00 10/06/2026 3 phút 2 giờ 15/BC-UBND (12/06/2026)",
+        "Toàn tỉnh Sự cố phía trung tâm 07:00 15/06/2026 1 phút 6 giờ chưa báo cáo — quá hạn 18/06",
+        "45 phút chưa khôi phục chưa báo cáo — quá hạn 28/06",
+        "– Xã Sa Thầy: 1/2 máy đạt: Quầy 1: tường lửa tắt.",
+        "Xã Sa Thầy Chủ tịch UBND xã 4A:0F 11/07/2026 còn 10 ngày",
+        "Cơ quan cấp tỉnh Giám đốc Sở 4A:0F 20/06/2026 đã hết hạn 11 ngày",
+    ):
+        assert nfc(said) in part, said
+    assert "Chủ tịch UBND đặc khu" not in part  # its certificate expires in 90 days
 
 
 def test_the_simulated_province_report() -> None:

@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 from openpyxl.workbook.workbook import Workbook
 
 from collector.report import xlsx
-from tests.support.month_report import TARGETS, hand_report
+from tests.support.month_report import TARGETS, hand_report, security_month
 
 FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
@@ -179,6 +179,57 @@ def test_report_facts_with_real_datetimes() -> None:
     assert made.number_format == "dd/mm/yyyy hh:mm"
     assert facts["Tháng"].value == "11/2026"
     assert facts["Tình trạng số liệu"].value.startswith("chính thức")
+
+
+def _police_book() -> Workbook:
+    out = io.BytesIO()
+    xlsx.write(security_month().report(), out)
+    return load_workbook(io.BytesIO(out.getvalue()))
+
+
+def test_the_police_sheets_have_real_types() -> None:
+    wb = _police_book()
+    police = [n for n in wb.sheetnames if n.startswith("An ninh")]
+    assert police == [
+        "An ninh - Quá hạn",
+        "An ninh - Sự cố",
+        "An ninh - Máy không đạt",
+        "An ninh - Chứng thư số",
+    ]
+    for name in police:
+        ws = wb[name]
+        assert ws.freeze_panes == "A2" and ws.auto_filter.ref.endswith(str(ws.max_row)), name
+    overdue = rows(wb["An ninh - Quá hạn"])
+    plans = next(r for r in overdue if r["Mã chỉ tiêu"].value == "SEC-CONTINGENCY")
+    assert plans["Quá hạn từ"].value == datetime(2026, 1, 1)
+    assert plans["Quá hạn từ"].number_format == "dd/mm/yyyy"
+    days = plans["Số ngày quá hạn (đến 01/07/2026)"]
+    assert days.value == 182 and days.number_format == "0"
+    never = next(r for r in overdue if r["Ghi chú"].value == "chưa diễn tập lần nào")
+    assert never["Quá hạn từ"].value is None and never["Xã, phường"].value == "Xã Măng Đen"
+    incidents = {r["Số sự cố"].value: r for r in rows(wb["An ninh - Sự cố"])}
+    assert list(incidents) == [1, 3, 2, 4]
+    outage = incidents[1]
+    assert outage["Bắt đầu"].value == datetime(2026, 6, 10, 8, 0)
+    assert outage["Bắt đầu"].number_format == "dd/mm/yyyy hh:mm"
+    detect, restore = outage["Phát hiện sau (phút)"], outage["Khôi phục sau (phút)"]
+    assert (detect.value, restore.value) == (3, 120) and detect.number_format == "0.0"
+    assert outage["Báo cáo lúc"].value == datetime(2026, 6, 12, 9, 0)
+    assert outage["Số văn bản báo cáo"].value == "15/BC-UBND"
+    attack = incidents[2]
+    assert attack["Khôi phục sau (phút)"].value is None
+    assert attack["Hạn báo cáo"].value == datetime(2026, 6, 28)
+    assert attack["Hạn báo cáo"].number_format == "dd/mm/yyyy"
+    assert attack["Quá hạn báo cáo"].value == "có"
+    assert attack["Tình trạng báo cáo"].value == "chưa báo cáo — quá hạn 28/06"
+    assert incidents[3]["Xã, phường"].value == "Toàn tỉnh" and incidents[3]["Mã điểm"].value is None
+    machines = rows(wb["An ninh - Máy không đạt"])
+    assert [r["Xã, phường"].value for r in machines] == ["Xã Măng Đen", "Xã Sa Thầy"]
+    certificates = rows(wb["An ninh - Chứng thư số"])
+    left = [r["Số ngày còn lại (từ 01/07/2026)"] for r in certificates]
+    assert [c.value for c in left] == [-11, 10, 30] and left[0].number_format == "0"
+    assert certificates[1]["Hết hạn"].value == datetime(2026, 7, 11)
+    assert certificates[0]["Đơn vị"].value == "Cơ quan cấp tỉnh"
 
 
 def test_sheet_names_are_valid_and_unique() -> None:

@@ -1,7 +1,8 @@
 """The simulated province shows a mix: ``make run``'s default province (its sites, seed and days
 of history, this machine's commune left out), its history run headless through the agent's own
 code into a real SQLite store and evaluated, gives every evaluated target both met and not met
-findings.  A target uniformly one way would be the simulator's doing, not the province's."""
+findings.  A target uniformly one way would be the simulator's doing, not the province's.
+SEC-EARLY's findings come from the history's simulated incident log, kept with the history."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from simulate.scenario import Scenario
 from tests.support.env import REPO
 from tests.support.report import run_into_store
 
+WHY_NOT_MET = ("phát hiện sau", "khôi phục sau", "quá hạn báo cáo")  # SEC-EARLY's sentences
 # A Wednesday afternoon: the history spans a weekend and working days (service hours).
 END = datetime(2026, 11, 11, 15, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh")).timestamp()
 
@@ -61,6 +63,17 @@ async def test_every_evaluated_target_is_met_somewhere_and_not_met_elsewhere(
     measures = counts["SEC-MEASURES"]
     assert measures["met"] >= len(scenario.sites) // 2 and measures["not_met"] >= 3, table
     assert measures["unknown"] >= 1, table
+    # SEC-EARLY from the simulated incident log (simulate.incidents): most sites met, and the
+    # three ways of missing it, each at its own site: the silent site detected half an hour
+    # late and never restored, the long cut restored after more than 4 hours, the register's
+    # malware never reported.  Every site judged: the simulated Alertmanager was listening.
+    early = counts["SEC-EARLY"]
+    assert early["unknown"] == 0 and early["met"] >= len(scenario.sites) // 2, table
+    broken = [f for f in evaluation.findings if f.target == "SEC-EARLY" and f.status == "not_met"]
+    by_why = {why: {f.site for f in broken if why in f.vi} for why in WHY_NOT_MET}
+    assert all(by_why.values()), (by_why, [f.vi for f in broken])
+    silent = {s.key for s in scenario.sites if s.silent}
+    assert silent and silent <= by_why["phát hiện sau"] & by_why["khôi phục sau"], by_why
     # A few unknown, not a wall of it: most findings say met or not met.
     total = sum(sum(c.values()) for c in counts.values())
     unknown = sum(c["unknown"] for c in counts.values())
