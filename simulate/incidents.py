@@ -42,15 +42,16 @@ import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import time
+from typing import Protocol
 
+from agent.journal.store import Journal
 from collector.alerts.catalogue import POWER_LOST
 from collector.incidents.model import REOPEN_WITHIN, IncidentAlert, worse
 from collector.store import AuditEntry, Store
 from collector.store.incidents import ALERTMANAGER, ImportedIncident
 from sansang.events import Event
 from simulate.alerts import KINDS, REPEAT_INTERVAL, AlertId, Span, Tracker
-from simulate.driver import SiteRun
-from simulate.scenario import UPS_TEST_SECONDS, Scenario, _at, _unit, day_number
+from simulate.scenario import UPS_TEST_SECONDS, Scenario, SitePlan, _at, _unit, day_number
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +64,16 @@ REPORT_DAYS = (0.5, 3.0)  # after the restore
 REGISTER_DAYS_BEFORE = 8  # the register's entry: this many days before the history's end
 STARTUP_SECONDS = 600.0  # alerts of the history's first minutes: failures begun before it
 SERVICES = {"motcua": "Hệ thống Một cửa điện tử", "dvcqg": "Cổng Dịch vụ công quốc gia"}
+
+
+class Journalled(Protocol):
+    """A simulated site as the incident log reads it (:class:`simulate.driver.SiteRun`)."""
+
+    @property
+    def plan(self) -> SitePlan: ...
+
+    @property
+    def journal(self) -> Journal: ...
 
 
 @dataclass
@@ -92,7 +103,7 @@ def summary(alert: AlertId, scenario: Scenario) -> str:
     return text + MARK
 
 
-def _journal_events(sites: Sequence[SiteRun]) -> Iterator[tuple[str, Event]]:
+def _journal_events(sites: Sequence[Journalled]) -> Iterator[tuple[str, Event]]:
     """Every site's events of the alerts' kinds, all sites merged in time order."""
     streams = [[(site.plan.key, e) for e in site.journal.of_kinds(KINDS, 0.0)] for site in sites]
     return heapq.merge(*streams, key=lambda item: item[1].wall_time)
@@ -116,7 +127,7 @@ def delivered(span: Span, tracker: Tracker) -> bool:
     return span.notified and began and not _silenced(span, tracker.scenario)
 
 
-def history(scenario: Scenario, sites: Sequence[SiteRun], horizon: float) -> History:
+def history(scenario: Scenario, sites: Sequence[Journalled], horizon: float) -> History:
     """The alerts of the sites' journals up to ``horizon`` and the incidents they make."""
     tracker = Tracker(scenario)
     tracker.sweep(_journal_events(sites), horizon)
@@ -293,7 +304,7 @@ def _notifications(spans: Sequence[Span], horizon: float) -> list[float]:
     return sorted(sent)
 
 
-def seed(store: Store, scenario: Scenario, sites: Sequence[SiteRun], start: float, end: float,
+def seed(store: Store, scenario: Scenario, sites: Sequence[Journalled], start: float, end: float,
          now: float) -> History:  # fmt: skip
     """The history's incidents into ``store`` (the same history twice adds nothing), the webhook
     heard from ``start`` to its newest notification, and the import audited."""

@@ -30,8 +30,7 @@ import aiohttp
 
 from collector.alerts.alertmanager import rfc3339
 from simulate.alerts import CHECK_SECONDS, REPEAT_INTERVAL, Span
-from simulate.driver import SiteRun
-from simulate.incidents import History, delivered, summary
+from simulate.incidents import History, Journalled, delivered, summary
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +85,7 @@ class SimulatedAlertmanager:
     def __init__(
         self,
         history: History,
-        sites: Sequence[SiteRun],
+        sites: Sequence[Journalled],
         url: str,
         token: str,
         *,

@@ -36,6 +36,9 @@ class LiveSite:
     mains_present: bool | None = None
     on_battery: bool | None = None
     links_up: Mapping[str, bool] = field(default_factory=dict)
+    # The TLS certificates the site's checks saw: check id -> when it expires (Unix seconds),
+    # the value seen last within a day (an expired one writes none: the last one stands).
+    tls_expiry: Mapping[str, float] = field(default_factory=dict)
     queries: tuple[str, ...] = ()  # the PromQL behind these values, for evidence
 
 

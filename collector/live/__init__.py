@@ -5,7 +5,7 @@ The agents' series carry no site label: the province's scrape config adds it as 
 label should be set on the agents' targets only: ``up`` of another target carrying it (a
 node_exporter on the same host) would count as the agent answering.
 
-:func:`snapshot` asks four queries at once and returns a :class:`LiveSite` per site of the
+:func:`snapshot` asks five queries at once and returns a :class:`LiveSite` per site of the
 inventory (a value nobody reported is ``None``, unknown); :func:`refresh_forever` replaces
 ``Collector.live`` every ``interval`` and empties it when no refresh succeeded for
 ``stale_after`` seconds, so old values never pass for live ones.
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import re
 import time
 from collections.abc import Callable, Collection
@@ -51,6 +52,10 @@ def queries(site_label: str, unreachable_after: float = UNREACHABLE_AFTER) -> di
         "mains_present": f"max by ({s}) (sansang_power_site_mains_present{{{sel}}})",
         "on_battery": f"max by ({s}) (sansang_power_on_battery{{{sel}}})",
         "links_up": f"max by ({s}, link) (sansang_link_up{{{sel}}})",
+        # last_over_time: once a certificate has expired the probe's handshake fails and writes
+        # no expiry; the value seen last still says when it ran out (as the alert rules read it).
+        "tls_expiry": f"min by ({s}, check) (last_over_time("
+        f"sansang_tls_certificate_expiry_timestamp_seconds{{{sel}}}[1d]))",
     }
 
 
@@ -75,6 +80,11 @@ async def snapshot(
         key, link = sample.labels.get(site_label), sample.labels.get("link")
         if key and link:
             links.setdefault(key, {})[link] = sample.value >= 1
+    expiry: dict[str, dict[str, float]] = {}
+    for sample in by_name["tls_expiry"].samples:
+        key, check = sample.labels.get(site_label), sample.labels.get("check")
+        if key and check and math.isfinite(sample.value) and sample.value > 0:
+            expiry.setdefault(key, {})[check] = sample.value
     evidence = tuple(qs.values())
     return {
         key: LiveSite(
@@ -83,6 +93,7 @@ async def snapshot(
             mains_present=mains.get(key),
             on_battery=battery.get(key),
             links_up=links.get(key, {}),
+            tls_expiry=expiry.get(key, {}),
             queries=evidence,
         )
         for key in site_keys

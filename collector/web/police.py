@@ -15,8 +15,9 @@ incident.
 - "Máy không đạt kiểm tra an ninh": the SEC-MEASURES findings that are not met (the rule's
   sentence names each machine and what it failed).
 - "Chứng chỉ sắp hết hạn": the signature certificates the inventory registers that expire
-  within the alerts' warning days; the systems' TLS certificates are measured by the agents
-  but not read by the collector: the page says "chưa có dữ liệu".
+  within the alerts' warning days; the systems' TLS certificates as the agents measured them and
+  Prometheus keeps them (the collector's live values, ``LiveSite.tls_expiry``); without live
+  values the page says "chưa có dữ liệu" (no data), never "nothing expires".
 - "Sự cố đang mở": the open incidents the store keeps (collector.incidents), of the readable
   sites.
 
@@ -31,11 +32,12 @@ from datetime import date
 from html import escape
 
 from collector import figures as fmt
-from collector.evaluate.model import STATUSES, Evaluation, Finding, Status
+from collector.evaluate.model import STATUSES, Evaluation, Finding, LiveSite, Status
 from collector.incidents import INCIDENT_KINDS, Incident
 from collector.inventory.model import Inventory, Site
 from collector.targets import Catalogue, Target, ThresholdValue
 from collector.web import board, texts
+from sansang import i18n
 from sansang.i18n import Lang, pick
 
 OWNER = "cong_an_tinh"  # the catalogue's agency of Công an tỉnh
@@ -371,6 +373,45 @@ def certificates(
         until = cert.not_after.strftime("%d/%m/%Y")
         found.append(CertificateItem(commune, who, until, left, left <= critical))
     return sorted(found, key=lambda c: (c.days_left, board.plain(c.commune)))
+
+
+@dataclass(frozen=True)
+class TlsItem:
+    """A system's TLS certificate as the sites' checks saw it (Prometheus, through the collector's
+    live values): the earliest expiry any readable site saw for that check."""
+
+    check: str  # the check's id in the agents' config, e.g. "motcua"
+    not_after: str  # "31/12/2026"
+    days_left: int  # negative once expired
+    urgent: bool
+    sites: int  # how many sites saw it
+
+
+def tls_certificates(
+    live: Mapping[str, LiveSite],
+    today: date,
+    days: tuple[int, int],
+    readable: Callable[[str], bool],
+) -> list[TlsItem] | None:
+    """The systems' certificates within ``days[0]`` of their end, soonest first; None when the
+    collector has no TLS expiry at all from Prometheus (no live values, or no check over HTTPS):
+    "no data", never "nothing expires"."""
+    seen: dict[str, list[float]] = {}
+    for key, site in live.items():
+        if readable(key):
+            for check, expiry in site.tls_expiry.items():
+                seen.setdefault(check, []).append(expiry)
+    if not seen:
+        return None
+    warning, critical = days
+    found = []
+    for check, expiries in seen.items():
+        ends = i18n.local(min(expiries)).date()
+        left = (ends - today).days
+        if left <= warning:
+            item = TlsItem(check, ends.strftime("%d/%m/%Y"), left, left <= critical, len(expiries))
+            found.append(item)
+    return sorted(found, key=lambda x: (x.days_left, x.check))
 
 
 # --- Sự cố đang mở -------------------------------------------------------------------------------

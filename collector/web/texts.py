@@ -291,13 +291,18 @@ _TEXT: dict[str, tuple[str, str]] = {
     ),
     "certificates": ("Chứng chỉ sắp hết hạn", "Certificates about to expire"),
     "certificates_no_data": (
-        "Chưa có dữ liệu. Tác tử tại mỗi điểm đo ngày hết hạn chứng chỉ TLS của Hệ thống Một "
-        "cửa điện tử và Cổng Dịch vụ công (chỉ số sansang_tls_certificate_expiry_timestamp_seconds "
-        "trên Prometheus), nhưng máy chủ tổng hợp chưa đọc chỉ số này.",
-        "No data yet. Each site's agent measures the TLS certificate expiry of the one-stop "
-        "system and the public-service portal (the metric "
-        "sansang_tls_certificate_expiry_timestamp_seconds in Prometheus), but the collector "
-        "does not read it yet.",
+        "Chưa có dữ liệu: máy chủ tổng hợp chưa đọc được từ Prometheus ngày hết hạn chứng chỉ TLS "
+        "mà tác tử các điểm đo (prometheus.url chưa đặt, Prometheus không trả lời, hoặc chưa "
+        "điểm nào kiểm tra hệ thống qua HTTPS).",
+        "No data: the collector has not read from Prometheus the TLS expiry the sites' agents "
+        "measure (prometheus.url not set, Prometheus not answering, or no site checks a system "
+        "over HTTPS).",
+    ),
+    "cert_tls_check": ("Kiểm tra (hệ thống)", "Check (system)"),
+    "cert_tls_sites": ("Số điểm thấy", "Sites that saw it"),
+    "cert_tls_none_soon": (
+        "Không chứng chỉ TLS nào hết hạn trong {days} ngày tới.",
+        "No TLS certificate expires within {days} days.",
     ),
     "incidents": ("Sự cố đang mở", "Open incidents"),
     "incidents_none": ("Không có sự cố nào đang mở.", "No incident is open."),

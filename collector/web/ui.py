@@ -540,6 +540,9 @@ def render_police(
             commune_readable(cert.commune_code) for cert in c.inventory.signature_certificates
         ),
         warning_days=days[0],
+        tls=police.tls_certificates(
+            c.live, today or i18n.local(time.time()).date(), days, readable
+        ),
         incidents=police.open_incidents(c.inventory, incidents, lang),
     )
     return _ENV.get_template("police.html").render(context)

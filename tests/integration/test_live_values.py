@@ -40,6 +40,7 @@ PAGES = {
         'sansang_power_on_battery{source="ups1"} 1\n'
         'sansang_link_up{link="internet"} 1\n'
         'sansang_link_up{link="tslcd"} 0\n'
+        'sansang_tls_certificate_expiry_timestamp_seconds{check="motcua"} 1.8e+09\n'
     ),
     ON_LINE: (
         "sansang_power_site_mains_present 1\n"
@@ -80,13 +81,14 @@ async def test_snapshot_per_site(lab: tuple[Tsdb, MetricsServer]) -> None:
         t0 = time.perf_counter()
         live = await snapshot(prom, "site", KEYS)
         elapsed = time.perf_counter() - t0
-    print(f"\n{tsdb.kind}: snapshot of {len(KEYS)} sites (4 queries) in {elapsed * 1000:.1f} ms")
+    print(f"\n{tsdb.kind}: snapshot of {len(KEYS)} sites (5 queries) in {elapsed * 1000:.1f} ms")
     assert set(live) == set(KEYS)  # OTHER is not in the inventory
     battery, line, dead = live[ON_BATTERY], live[ON_LINE], live[DEAD]
     assert (battery.up, battery.mains_present, battery.on_battery) == (True, False, True)
     assert battery.links_up == {"internet": True, "tslcd": False}
     assert (line.up, line.mains_present, line.on_battery) == (True, True, False)
     assert line.links_up == {"internet": True}
+    assert battery.tls_expiry == {"motcua": 1.8e9} and line.tls_expiry == {}
     assert (dead.up, dead.mains_present, dead.on_battery, dict(dead.links_up)) == (
         False,
         None,

@@ -13,14 +13,14 @@ one commune sees that commune only."""
 from __future__ import annotations
 
 import dataclasses
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
 
 from collector.config import CollectorConfig
 from collector.context import Collector
-from collector.evaluate.model import Evaluation, Evidence, SiteInputs
+from collector.evaluate.model import Evaluation, Evidence, LiveSite, SiteInputs
 from collector.evaluate.rules.contingency import contingency
 from collector.evaluate.rules.drill import drill
 from collector.evaluate.rules.responder import responder
@@ -31,6 +31,7 @@ from collector.store import Store
 from collector.targets import Catalogue, load_catalogue
 from collector.web import police, ui
 from collector.web.auth import Principal
+from sansang import i18n
 from tests.support.evaluate import THRESHOLDS, WINDOW
 from tests.support.evaluate import site as example_site
 
@@ -220,7 +221,7 @@ def test_the_page_shows_every_commune_the_planned_targets_and_the_sections(
     for heading in ("Quá hạn", "Máy không đạt kiểm tra an ninh", "Chứng chỉ sắp hết hạn"):
         assert f">{heading}</h2>" in page
     assert ">Sự cố đang mở</h2>" in page and "Không có sự cố nào đang mở." in page
-    assert "Chưa có dữ liệu" in page  # the systems' TLS certificates: not read yet
+    assert "Chưa có dữ liệu" in page  # no live values from Prometheus: the TLS part says so
     assert "0905 222 333" in page and "0905 222 333" not in viewer  # read_personal only
     assert "chỉ hiển thị cho Công an tỉnh" in viewer
     assert "Xã Sa Thầy" in scoped and "Lý Sơn" not in scoped and "Cẩm Thành" not in scoped
@@ -305,3 +306,30 @@ def test_every_text_the_page_uses_exists_in_both_languages(tmp_path: Path, lang:
         c.store.close()
     assert f'<html lang="{lang}">' in page  # StrictUndefined: a missing text fails the render
     assert ("Quá hạn" in page) == (lang == "vi") and ("Overdue" in page) == (lang == "en")
+
+
+def test_the_systems_tls_certificates_come_from_the_live_values(tmp_path: Path) -> None:
+    """The earliest expiry any readable site saw, per check; a commune's police see what their
+    own sites saw; with live values but nothing near its end, "none within N days"."""
+    inv = _inventory()
+    c = _collector(tmp_path, inv, _catalogue_with("SEC-EARLY"))
+    noon = datetime.combine(END, time(12), i18n.ZONE).timestamp()
+    far = noon + 200 * 86400
+    c.live = {
+        "23527-main": LiveSite(noon, up=True, tls_expiry={"motcua": noon + 5 * 86400}),
+        "21548-main": LiveSite(noon, up=True, tls_expiry={"motcua": noon - 2 * 86400, "dvc": far}),
+    }
+    try:
+        page = ui.render_police(c, "vi", REVIEWER, today=END)
+        scoped = ui.render_police(c, "vi", POLICE, today=END)
+        c.live = {"23527-main": LiveSite(noon, up=True, tls_expiry={"motcua": far})}
+        calm = ui.render_police(c, "vi", REVIEWER, today=END)
+    finally:
+        c.store.close()
+    tls = page[page.index("Chứng chỉ TLS của hệ thống") :]
+    assert "<td>motcua</td>" in tls and "✖ đã hết hạn 2 ngày" in tls and "<td>2</td>" in tls
+    assert "<td>dvc</td>" not in tls  # 200 days left
+    mine = scoped[scoped.index("Chứng chỉ TLS của hệ thống") :]
+    assert "còn 5 ngày" in mine and "đã hết hạn" not in mine  # Lý Sơn's view is not theirs
+    assert "Không chứng chỉ TLS nào hết hạn trong 30 ngày tới." in calm
+    assert "Chưa có dữ liệu" not in calm
