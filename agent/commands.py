@@ -10,10 +10,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import inspect
 import io
 import logging
 import sys
+import textwrap
+import time
+from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from agent.probes.base import ProbeKind
+    from sansang.configfile import Location
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
 
@@ -27,10 +36,18 @@ def add_parser(top: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     run.add_argument("--config", required=True, type=Path, help="agent config file (YAML)")
     check = sub.add_parser("check-config", help="validate a config file and exit")
     check.add_argument("file", type=Path)
-    probe = sub.add_parser("probe", help="run one probe now and print its result and metrics")
-    probe.add_argument("kind", help=f"probe kind ({', '.join(sorted(PROBES))})")
-    probe.add_argument("target", help="what to probe, e.g. 10.0.0.1:445, https://host/, -")
+    probe = sub.add_parser(
+        "probe",
+        help="run one probe now and print its result in words (and metrics with --metrics)",
+        epilog=probe_kinds_help(PROBES),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    probe.add_argument("kind", help="probe kind (below)")
+    probe.add_argument("target", help="what to probe, in the kind's syntax (below)")
     probe.add_argument("--debug", action="store_true", help="print the probe's debug log")
+    probe.add_argument(
+        "--metrics", action="store_true", help="also print the run's metrics (Prometheus text)"
+    )
     probe.add_argument("--timeout", type=float, default=5.0)
     speed = sub.add_parser("speedtest", help="run a throughput test now and journal it")
     speed.add_argument("--config", required=True, type=Path, help="agent config file (YAML)")
@@ -41,13 +58,50 @@ def add_parser(top: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     )
 
 
+# Where the agent runs a kind's checks from, by category: said under every kind in the help,
+# and instead of a target for a kind whose checks cannot be run from one (a security check
+# needs the machine's pinned host key and a key file, which only the config holds).
+_RUN_FROM: dict[str, str] = {
+    "power": "in the agent: a `source:` of power.sources",
+    "quality": "in the agent: the rounds of quality.targets",
+    "terminal": "in the agent: built from a terminal of terminals",
+    "security": "in the agent only: security.hosts (SSH with a pinned host key and a key file)",
+    "host": "in the agent: the host section",
+}
+_NOT_FROM_TARGET = frozenset({"security"})
+
+
+def probe_kinds_help(probes: Mapping[str, ProbeKind[Any]]) -> str:
+    """Every registered kind with its summary and the target syntax of its ``from_target``
+    docstring, so the help cannot fall behind the registry."""
+    out = ["probe kinds / các loại phép đo:"]
+    for name in sorted(probes):
+        kind = probes[name]
+        out.append(f"  {name}: {kind.summary}")
+        where = _RUN_FROM.get(kind.category)
+        if kind.category in _NOT_FROM_TARGET:
+            out += textwrap.wrap(
+                f"not from a target: runs {where}, started by `sansang agent run --config FILE`",
+                80, initial_indent="      ", subsequent_indent="        ",
+            )  # fmt: skip
+            continue
+        doc = inspect.cleandoc(kind.from_target.__doc__ or "").replace("``", "")
+        out += textwrap.wrap(
+            "target: " + " ".join(doc.split()), 80, initial_indent="      ",
+            subsequent_indent="        ",
+        )  # fmt: skip
+        if where is not None:
+            out.append(f"      ({where})")
+    return "\n".join(out)
+
+
 def run(args: argparse.Namespace) -> int:
     if args.command == "check-config":
         return _check_config(args.file)
     if args.command == "run":
         return _run_agent(args.config)
     if args.command == "probe":
-        return asyncio.run(_probe(args.kind, args.target, args.timeout, args.debug))
+        return asyncio.run(_probe(args.kind, args.target, args.timeout, args.debug, args.metrics))
     if args.command == "speedtest":
         return asyncio.run(_speedtest(args.config, args.backend, args.link, args.ignore_budget))
     return EXIT_FAILED
@@ -55,8 +109,15 @@ def run(args: argparse.Namespace) -> int:
 
 def _check_config(path: Path) -> int:
     from agent import config
+    from agent.config import files
+    from sansang.configfile import load_model
 
-    cfg = config.load(path)
+    def every_problem(cfg: config.AgentConfig) -> list[tuple[Location, str]]:
+        return config.cross_check(cfg) + files.problems(cfg)
+
+    cfg = load_model(
+        config.AgentConfig, path, union_tags=config.PROBE_TAGS, cross_check=every_problem
+    )
     if cfg.server.web_config_file is not None:
         from agent.config import web as webconfig
 
@@ -92,7 +153,10 @@ def _run_agent(path: Path) -> int:
     return EXIT_OK
 
 
-async def _probe(kind_name: str, target: str, timeout: float, debug: bool) -> int:
+async def _probe(
+    kind_name: str, target: str, timeout: float, debug: bool, metrics: bool = False
+) -> int:
+    from agent import probe_text
     from agent.jobs import Job, Role
     from agent.metrics.exporter import AgentCollector
     from agent.probes import PROBES
@@ -146,6 +210,8 @@ async def _probe(kind_name: str, target: str, timeout: float, debug: bool) -> in
     if not outcome.success:
         print(f"  Nguyên nhân: {pick(REASONS, outcome.reason, 'vi')}")
         print(f"  Cause: {pick(REASONS, outcome.reason, 'en')}")
+    for line in probe_text.lines(kind_name, outcome, time.time()):
+        print(line)
     if outcome.detail:
         print(f"  detail: {outcome.detail}")
     if outcome.reading is not None:
@@ -158,8 +224,9 @@ async def _probe(kind_name: str, target: str, timeout: float, debug: bool) -> in
     if debug:
         print("\nLogs:")
         print(logs.getvalue() or "  (none)")
-    print("\nMetrics:")
-    print(render(AgentCollector(None, state, None).families()).decode(), end="")
+    if metrics:
+        print("\nMetrics:")
+        print(render(AgentCollector(None, state, None).families()).decode(), end="")
     return EXIT_OK if outcome.success else EXIT_FAILED
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from typing import Protocol, cast
@@ -74,6 +75,22 @@ def _parser(chosen: str | None) -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command; a reader that went away (``sansang ... | head``) ends it quietly.
+
+    Python ignores SIGPIPE, so a write to a closed pipe raises BrokenPipeError wherever the
+    command prints; it is caught once here for every subcommand.  stdout then points at
+    /dev/null, or the interpreter's last flush at exit would raise it again."""
+    try:
+        code = _main(argv)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_FAILED
+    return code
+
+
+def _main(argv: Sequence[str] | None) -> int:
     words = sys.argv[1:] if argv is None else list(argv)
     args = _parser(_chosen(words)).parse_args(words)
     logging.basicConfig(

@@ -27,6 +27,8 @@ class SansangError(Exception):
     │   ├── MibValueError (agent.power.snmp.mibs)      also a ValueError: a value of the wrong kind
     │   ├── UnreadableOutput (agent.probes._security_parse)  also a ValueError: a machine's answer
     │   │                                                    is not what the fixed command prints
+    │   ├── PrinterMibError (agent.probes.printer_mib)  also a ValueError: a printer's answer of
+    │   │                                                    the wrong kind (its error bit field)
     │   └── CheckFailed (agent.probes.security)        a machine could not be asked over SSH
     └── collector
         ├── AlertmanagerError (collector.alerts.alertmanager)  Alertmanager refused or is silent
@@ -39,6 +41,8 @@ class SansangError(Exception):
         ├── BadRecord (collector.ingest.survey)        a survey record's problems
         ├── CellError (collector.inventory.columns)    also a ValueError: a cell's value is unusable
         ├── SheetError (collector.inventory.importer)  a site list cannot be imported at all
+        ├── EditRefused (collector.inventory.overlay)  also a ValueError: a record edited in the
+        │                                              web UI no longer fits the inventory
         ├── PromError (collector.live.promapi)         a query to Prometheus failed
         ├── NoFindings (collector.report.archive)      also a LookupError: no findings kept for the
         │                                              month a report is asked for
@@ -50,7 +54,8 @@ class SansangError(Exception):
         │                                              is not this version's
         ├── UnreadableDetailsError (collector.store.unreadable)  also a ValueError: a stored
         │                                              event's details cannot be read
-        └── Invalid (collector.web.incidents)          an incident's write refused (a 400)
+        ├── Invalid (collector.web.incidents)          an incident's write refused (a 400)
+        └── Refused (collector.web.readinessforms)     a readiness edit refused (a 400)
     """
 
 

@@ -104,6 +104,9 @@ class TerminalDetails(CheckDetails):
     signalling: Name | None = None
     signalling_protocol: Name | None = None
     signalling_port: Count | None = None
+    # A printer read over SNMP (agent/probes/printer.py): its active error codes in bit order,
+    # comma-separated (``no_paper,jammed``; empty when none).
+    printer_errors: Name | None = None
 
 
 class InterfaceDetails(StateDetails):

@@ -80,8 +80,36 @@ REASONS: dict[str, tuple[str, str]] = {
         "tác tử không đọc được tệp khoá đăng nhập",
         "the agent cannot read its login key file",
     ),
+    "printer_error": ("máy in báo lỗi, không in được", "the printer reports an error"),
     "error": ("lỗi kiểm tra (xem nhật ký)", "check failed (see the log)"),
 }
+
+# What a printer says of itself (hrPrinterDetectedErrorState, RFC 2790/3805; agent/probes/
+# printer_mib.py), as the status page and INF-EQUIP's sentence word it: "máy in hết giấy".
+PRINTER_ERRORS: dict[str, tuple[str, str]] = {
+    "low_paper": ("sắp hết giấy", "paper low"),
+    "no_paper": ("hết giấy", "out of paper"),
+    "low_toner": ("sắp hết mực", "toner low"),
+    "no_toner": ("hết mực", "out of toner"),
+    "door_open": ("mở nắp", "door open"),
+    "jammed": ("kẹt giấy", "paper jam"),
+    "offline": ("ngoại tuyến", "offline"),
+    "service_requested": ("cần bảo trì", "service requested"),
+    "input_tray_missing": ("thiếu khay giấy", "input tray missing"),
+    "output_tray_missing": ("thiếu khay ra giấy", "output tray missing"),
+    "marker_supply_missing": ("thiếu hộp mực", "toner cartridge missing"),
+    "output_near_full": ("khay ra giấy sắp đầy", "output tray nearly full"),
+    "output_full": ("khay ra giấy đầy", "output tray full"),
+    "input_tray_empty": ("khay giấy trống", "input tray empty"),
+    "overdue_prevent_maint": ("quá hạn bảo dưỡng định kỳ", "preventive maintenance overdue"),
+    "device_down": ("máy in báo hỏng", "the printer reports itself down"),
+}
+
+
+def printer_errors(codes: str, lang: Lang) -> str:
+    """``no_paper,jammed`` (an event's ``printer_errors``) in words: ``hết giấy, kẹt giấy``."""
+    return ", ".join(pick(PRINTER_ERRORS, code, lang) for code in codes.split(",") if code)
+
 
 # States of observed things (interfaces, the clock), as the journal writes them.
 STATES: dict[str, tuple[str, str]] = {

@@ -29,6 +29,9 @@ Reason = Literal[
     "host_key_unknown",  # it offered a key type nobody pinned
     "command_failed",  # it did not answer the fixed commands
     "key_unreadable",  # the agent cannot read its own private key
+    # A printer asked over SNMP (agent/probes/printer.py): it answers but cannot print (no paper,
+    # jammed, door open...; the codes are in the event's ``printer_errors``).
+    "printer_error",
     "error",
 ]
 

@@ -205,7 +205,8 @@ class Tracker:
         self.firing: dict[AlertId, Span] = {}
         self.spans: list[Span] = []
         self.phase = CHECK_SECONDS * _unit(scenario.seed, "collector alert check")
-        self.since = math.inf  # the first look
+        self.since = -math.inf  # when the agents started (the history's start)
+        self.next_look: float | None = None  # the collector's next look (None: none yet)
 
     def look_at_or_after(self, t: float) -> float:
         """The collector's first look at or after ``t``."""
@@ -245,7 +246,6 @@ class Tracker:
     def update(self, now: float) -> None:
         """A look of the collector at ``now``: open the spans of the alerts firing, end those
         that stopped."""
-        self.since = min(self.since, now)
         wanted = self._central(now)
         central = {a.subject for a in wanted}
         for site in self.sites.values():
@@ -259,21 +259,30 @@ class Tracker:
         for alert in [a for a in self.firing if a not in wanted]:
             self.firing.pop(alert).resolved_at = now
 
-    def sweep(self, events: Iterable[tuple[str, Event]], until: float) -> None:
-        """Every site's events in time order (the history), the collector looking every
-        :data:`CHECK_SECONDS` until ``until`` and at ``until``; an event reaches it
-        :data:`PUSH_SECONDS` after it was journalled."""
+    def advance(
+        self, events: Iterable[tuple[str, Event]], until: float, *, live: bool = False
+    ) -> None:
+        """Every site's events in time order, each reaching the collector
+        :data:`PUSH_SECONDS` after it was journalled, the collector looking every
+        :data:`CHECK_SECONDS` until ``until``.  ``live``: each event is the site's newest (in
+        the history, its silence is judged at the end only: :meth:`heard`)."""
         stream = iter(events)
         pending = next(stream, None)
-        if pending is None:
-            return
-        look = self.look_at_or_after(pending[1].wall_time + PUSH_SECONDS)
-        while look < until:
-            while pending is not None and pending[1].wall_time + PUSH_SECONDS <= look:
-                self.feed(*pending)
+        if self.next_look is None:
+            if pending is None:
+                return
+            self.next_look = self.look_at_or_after(pending[1].wall_time + PUSH_SECONDS)
+        while self.next_look <= until:
+            while pending is not None and pending[1].wall_time + PUSH_SECONDS <= self.next_look:
+                self._take(*pending, live)
                 pending = next(stream, None)
-            self.update(look)
-            look += CHECK_SECONDS
-        while pending is not None and pending[1].wall_time <= until:
-            self.feed(*pending)
+            self.update(self.next_look)
+            self.next_look += CHECK_SECONDS
+        while pending is not None:  # seen at the next look
+            self._take(*pending, live)
             pending = next(stream, None)
+
+    def _take(self, key: str, e: Event, live: bool) -> None:
+        self.feed(key, e)
+        if live:
+            self.heard(key, e.wall_time)

@@ -6,7 +6,9 @@ sansang simulate --sites N [--seed S] [--collector HOST:PORT] [--workdir D] [--p
 The simulator writes the collector's config, the inventory, the push credentials and two API
 tokens into the work directory first; start the collector on that config
 (``sansang collector run --config D/collector.yaml``) before or after: the sites' push clients
-retry until it answers.
+retry until it answers.  After the history, its incidents go into that config's store, marked
+as simulated; live (at ``--speed 1``) the simulator posts its alerts to the collector's webhook
+with the ``alertmanager`` token, as the province's Alertmanager would (:mod:`simulate.incidents`).
 """
 
 from __future__ import annotations
@@ -132,6 +134,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _run(scenario: Scenario, prepared: Prepared, days: float, speed: float) -> None:
+    from simulate import incidents
     from simulate.run import Simulation, simulate
 
     stop = asyncio.Event()
@@ -148,6 +151,7 @@ async def _run(scenario: Scenario, prepared: Prepared, days: float, speed: float
                 f"{b.seconds:.1f} s ({b.events_per_second:.0f} events/s, ×{b.speedup:.0f})",
                 flush=True,
             )
+        print(incidents.described(sim.incidents), flush=True)
         print("Mô phỏng đang chạy / simulation is live (Ctrl-C dừng / stops)", flush=True)
 
     await simulate(scenario, prepared, backfill_days=days, speed=speed, stop=stop, on_live=live)

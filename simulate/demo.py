@@ -8,7 +8,9 @@ simulator writes (the work directory is emptied first: each run is a fresh provi
 machine's agent in the inventory as a site the collector pulls (its commune is its own: the
 simulated communes never include it, so the board counts each commune once), prints where to
 look and a login for each role of the collector (on the terminal only: the log files never get
-a token), then runs the simulation in this process (history first, then live, pushing).
+a token), then runs the simulation in this process (history first, then live, pushing).  The
+history's incidents go into the collector's store, marked as simulated, and live the simulator
+posts its alerts to the collector's webhook as Alertmanager would (:mod:`simulate.incidents`).
 Ctrl-C (or SIGTERM) stops the simulation, then the agent, then the collector, and exits 0.
 """
 
@@ -30,6 +32,7 @@ from typing import IO, Any
 
 from agent import config as agent_config
 from sansang import communes
+from simulate import incidents
 from simulate.cli import describe, province_title
 from simulate.files import Prepared, prepare
 from simulate.run import Simulation, simulate
@@ -148,6 +151,8 @@ def _urls(
         f"viewer token: {token})",
         "  Đăng nhập / logins (mã truy cập / tokens):",
         *(f"    {x.vi} / {x.en}: {x.token}" for x in prepared.logins),
+        f"  Sổ sự cố / incidents: {base}incidents (lịch sử mô phỏng / a simulated history; "
+        "Alertmanager mô phỏng gửi cảnh báo mới / a simulated Alertmanager posts the live ones)",
         f"  API: curl -H 'Authorization: Bearer {token}' {base}api/v1/findings",
         f"  Tác tử máy này / this machine's agent: {agent_url}",
         f"  Mô phỏng / simulation: {prepared.workdir.root} (mã / tokens: "
@@ -223,6 +228,7 @@ async def _simulate(scenario: Scenario, prepared: Prepared, days: float) -> None
                 "đang gửi về máy thu tỉnh / pushing to the collector",
                 flush=True,
             )
+        print(incidents.described(sim.incidents), flush=True)
 
     def pushed(sim: Simulation) -> None:
         print(

@@ -6,6 +6,8 @@ WORKDIR/inventory.yaml        the province's inventory: every site, push credent
 WORKDIR/credentials.yaml      the sites' push credentials (SHA-256 only)
 WORKDIR/tokens.yaml           API tokens (SHA-256 only): one per role of the collector
 WORKDIR/tokens.txt            the tokens themselves, each with who it is for (0600)
+WORKDIR/alertmanager-token    the simulated Alertmanager's token (role alertmanager, 0600): what
+                              the deployment keeps in /etc/alertmanager/sansang-collector-token
 WORKDIR/sites/KEY/agent.yaml  each site's agent config (loaded with agent.config.load)
 WORKDIR/sites/KEY/push-token  each site's push token
 WORKDIR/sites/KEY/journal.db  each site's journal
@@ -76,6 +78,10 @@ class Workdir:
         return self.root / "tokens.txt"
 
     @property
+    def alertmanager_token(self) -> Path:
+        return self.root / "alertmanager-token"
+
+    @property
     def database_url(self) -> str:
         """The collector's store as its config names it (SQLite beside the config)."""
         return f"sqlite:///{(self.root / DATABASE).resolve()}"
@@ -107,6 +113,9 @@ class Prepared:
     # reviewer reading one commune) after the province's.
     logins: tuple[Login, ...]
     collector_url: str
+    # The simulated Alertmanager's (simulate.webhook): a role no person logs in with, so not
+    # among the logins.
+    alertmanager_token: str = ""
 
     def login(self, role: Role) -> Login:
         return next(x for x in self.logins if x.role == role)
@@ -378,9 +387,11 @@ def prepare(
     logins = _logins(wd, scenario, extra_sites)
     lines = [f"{x.role} ({x.name}): {x.token}  # {x.vi} / {x.en}" for x in logins]
     _write_secret(wd.tokens_text, "\n".join(lines) + "\n")
+    alertmanager = tokens.add(wd.tokens, "alertmanager", "alertmanager", [])
+    _write_secret(wd.alertmanager_token, alertmanager + "\n")
     data = collector_config_data(collector_listen, evaluate_interval, window_days)
     wd.collector_config.write_text(_dump(data), encoding="utf-8")
-    return Prepared(wd, configs, logins, url)
+    return Prepared(wd, configs, logins, url, alertmanager)
 
 
 def _logins(

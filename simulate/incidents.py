@@ -87,6 +87,18 @@ class History:
     last_heard: float  # the newest of them
 
 
+def described(found: History | None) -> str:
+    """One line for the terminal: what the history's incident log holds."""
+    if found is None:
+        return "Sổ sự cố mô phỏng / simulated incident log: không ghi được / not kept"
+    still = sum(1 for r in found.records if r.restored_at is None)
+    return (
+        f"Sổ sự cố mô phỏng / simulated incident log: {len(found.records)} sự cố / incidents "
+        f"({still} đang mở / open), {found.notifications} thông báo Alertmanager mô phỏng / "
+        "simulated Alertmanager notifications"
+    )
+
+
 def summary(alert: AlertId, scenario: Scenario) -> str:
     """The incident's line, in the collector's alerts' words, marked as simulated."""
     names = {s.key: s.name for s in scenario.sites}
@@ -127,10 +139,14 @@ def delivered(span: Span, tracker: Tracker) -> bool:
     return span.notified and began and not _silenced(span, tracker.scenario)
 
 
-def history(scenario: Scenario, sites: Sequence[Journalled], horizon: float) -> History:
-    """The alerts of the sites' journals up to ``horizon`` and the incidents they make."""
+def history(
+    scenario: Scenario, sites: Sequence[Journalled], start: float, horizon: float
+) -> History:
+    """The alerts of the sites' journals from ``start`` (the agents' start) to ``horizon`` and
+    the incidents they make."""
     tracker = Tracker(scenario)
-    tracker.sweep(_journal_events(sites), horizon)
+    tracker.since = start
+    tracker.advance(_journal_events(sites), horizon)
     for site in sites:
         newest = site.journal.tail(1)
         if newest:
@@ -308,7 +324,7 @@ def seed(store: Store, scenario: Scenario, sites: Sequence[Journalled], start: f
          now: float) -> History:  # fmt: skip
     """The history's incidents into ``store`` (the same history twice adds nothing), the webhook
     heard from ``start`` to its newest notification, and the import audited."""
-    found = history(scenario, sites, end)
+    found = history(scenario, sites, start, end)
     result = store.import_incidents(found.records, by=SIMULATED, now=now)
     store.incident_intake_heard(start, max(found.last_heard, start), max(1, found.notifications))
     details = {

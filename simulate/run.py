@@ -135,8 +135,8 @@ def _keep_incidents(
 
 def _alertmanager(sim: Simulation, speed: float, stop: asyncio.Event) -> asyncio.Task[None] | None:
     """The simulated Alertmanager posting the live alerts, at real speed only."""
-    token = next((x.token for x in sim.prepared.logins if x.role == "alertmanager"), None)
-    if sim.incidents is None or token is None or speed != 1.0:
+    token = sim.prepared.alertmanager_token
+    if sim.incidents is None or not token or speed != 1.0:
         return None
     url = sim.prepared.collector_url + "api/v1/alertmanager/webhook"
     sim.alertmanager = SimulatedAlertmanager(sim.incidents, sim.sites, url, token)

@@ -29,7 +29,8 @@ from typing import Any
 import aiohttp
 
 from collector.alerts.alertmanager import rfc3339
-from simulate.alerts import CHECK_SECONDS, REPEAT_INTERVAL, Span
+from sansang.events import Event
+from simulate.alerts import REPEAT_INTERVAL, Span
 from simulate.incidents import History, Journalled, delivered, summary
 
 log = logging.getLogger(__name__)
@@ -97,39 +98,36 @@ class SimulatedAlertmanager:
         self.token = token
         self.now = now
         self.read = {site.plan.key: site.journal.newest_seq for site in sites}
-        # Each alert by Alertmanager's identity (fingerprint, start): when its firing was last
-        # sent (None: not yet), and whether its end was.  The history's imported count as sent,
-        # their reminder due at once.
-        self.sent: dict[tuple[str, float], float | None] = {}
-        self.ended: set[tuple[str, float]] = set()
+        # Each span of the tracker (one firing of an alert: the same alert firing again with the
+        # same start is another span, and the collector reopens its incident): when its firing
+        # was last sent (None: not yet), and whether its end was.  The history's imported count
+        # as sent, their reminder due at once.
+        self.sent: dict[int, float | None] = {}
+        self.ended: set[int] = set()
         horizon = history.horizon
         for span in history.tracker.spans:
             if delivered(span, history.tracker) and span.detected_at <= horizon:
                 self.sent[_identity(span)] = horizon - REPEAT_INTERVAL
                 if span.resolved_at is not None and span.resolved_at <= horizon:
                     self.ended.add(_identity(span))
-        self.look = history.tracker.look_at_or_after(horizon + 1e-3)
         self.posted = 0
         self._complained: set[str] = set()
 
-    def _read_journals(self) -> None:
-        tracker = self.history.tracker
+    def _new_events(self) -> list[tuple[str, Event]]:
+        """The events the agents journalled since the last round, all sites in time order."""
+        found: list[tuple[str, Event]] = []
         for site in self.sites:
             key = site.plan.key
             while events := site.journal.read(self.read[key], 1000):
-                for e in events:
-                    tracker.feed(key, e)
-                    tracker.heard(key, e.wall_time)
+                found.extend((key, e) for e in events)
                 self.read[key] = events[-1].seq
+        return sorted(found, key=lambda item: item[1].wall_time)
 
     def due(self, now: float) -> list[tuple[Span, bool, float | None]]:
         """The alerts to post now: (span, its end?, when its firing was sent before), each
         marked sent (a failed post puts it back: :meth:`_undo`)."""
-        self._read_journals()
         tracker = self.history.tracker
-        while self.look <= now:  # the collector's looks since the last round
-            tracker.update(self.look)
-            self.look += CHECK_SECONDS
+        tracker.advance(self._new_events(), now, live=True)
         found: list[tuple[Span, bool, float | None]] = []
         for span in tracker.spans:
             ident = _identity(span)
@@ -186,5 +184,6 @@ class SimulatedAlertmanager:
             )
 
 
-def _identity(span: Span) -> tuple[str, float]:
-    return span.alert.fingerprint, span.starts_at
+def _identity(span: Span) -> int:
+    """A span kept in ``Tracker.spans`` for the whole run: its object is its identity."""
+    return id(span)

@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import sys
 from pathlib import Path
+from typing import Any
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
 COMMANDS = ("survey", "speedtest-server")
@@ -79,6 +80,9 @@ async def _survey(args: argparse.Namespace) -> int:
     )
     print(f"Đang đo / measuring at {where.label}…", flush=True)
     record = await survey.survey(where, options)
+    failed = survey.measurement_failure(record)
+    if failed is not None:
+        return _survey_failed(args.out, record, *failed)
     try:
         survey.append_record(args.out, record)
     except OSError as err:
@@ -86,6 +90,31 @@ async def _survey(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     print("\n".join(text.survey_lines(record, str(args.out))))
     return EXIT_OK
+
+
+def _survey_failed(out: Path, record: dict[str, Any], reason: str, detail: str) -> int:
+    """The measurement failed because of the endpoint: said with its reason, kept in a file of
+    its own beside the coverage file (``….errors.jsonl``, never uploaded), exit 1."""
+    from agent.links.bandwidth import text
+    from tools import survey
+
+    errors = out.with_name(out.stem + ".errors.jsonl")
+    shown = "tên máy chủ không tồn tại / no such host name" if reason == "no_such_name" else ""
+    print(
+        f"ĐO KHÔNG ĐƯỢC / measurement failed at {record['label']}: "
+        f"{shown or text.cause(reason, '')} ({detail})\n"
+        f"  Kiểm tra --endpoint / check --endpoint: {record['endpoint']}\n"
+        f"  Không ghi là vùng lõm / not recorded as a dead zone in {out}",
+        file=sys.stderr,
+    )
+    failure = {**record, "kind": "dead_zone_survey_error", "reason": reason, "detail": detail}
+    try:
+        survey.append_record(errors, failure)
+    except OSError as err:
+        print(f"không ghi được / cannot write {errors}: {err}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"  Lỗi đã ghi vào / error appended to: {errors}", file=sys.stderr)
+    return EXIT_FAILED
 
 
 def _speedtest_server(listen: str) -> int:

@@ -4,7 +4,9 @@ Throughput against the province's self-hosted endpoint (and an iperf3 server whe
 latency and loss from a round of TCP connects to the endpoint, and the cellular signal where a
 modem reports it.  The record is one JSON line appended to a file, uploaded to the collector
 later.  Nothing but the endpoint needs configuring; a measurement that fails is recorded as such
-(in a dead zone, failing is the finding).
+(in a dead zone, failing is the finding), unless it failed because of the endpoint (a
+mistyped URL, a server that refuses: :func:`measurement_failure`): that is an error of the
+measurement, kept out of the coverage file so it never becomes a dead zone.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import itertools
 import json
 import logging
 import os
+import socket
 import statistics
 import time
 from collections.abc import Callable
@@ -30,6 +33,7 @@ from agent.links.bandwidth.cellular import read_cellular
 from agent.links.bandwidth.result import SpeedResult, SpeedtestError
 from agent.links.bandwidth.runs import BackendRunner
 from sansang import __version__
+from sansang.reasons import reason_for_os_error
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +81,7 @@ async def tcp_round(
     """Latency and loss: ``count`` TCP connects, one every ``spacing`` seconds."""
     rtts: list[float] = []
     errors: dict[str, int] = {}
+    faults: dict[str, int] = {}
     for i in range(count):
         if i:
             await asyncio.sleep(spacing)
@@ -86,6 +91,8 @@ async def tcp_round(
         except (OSError, TimeoutError) as err:
             name = type(err).__name__
             errors[name] = errors.get(name, 0) + 1
+            if (fault := _endpoint_fault(err)) is not None:
+                faults[fault] = faults.get(fault, 0) + 1
             continue
         rtts.append(time.perf_counter() - started)
         writer.close()
@@ -101,7 +108,43 @@ async def tcp_round(
         "min_seconds": min(rtts) if rtts else None,
         "max_seconds": max(rtts) if rtts else None,
         "errors": errors,
+        "endpoint_faults": faults,
     }
+
+
+# Failures that show the endpoint is wrong, not the coverage: something answered (a refusal, an
+# HTTP error, a TLS failure, a reply that is not a speed-test endpoint) or the name does not
+# exist (a DNS server said so).  A dead zone answers nothing: its connects time out, or there is
+# no route at all, and those stay the survey's finding.
+ENDPOINT_FAULTS = frozenset(
+    {"refused", "http_status", "protocol_error", "tls_error", "certificate_invalid", "no_such_name"}
+)
+
+
+def _endpoint_fault(err: BaseException) -> str | None:
+    if isinstance(err, socket.gaierror):
+        return "no_such_name" if err.errno == socket.EAI_NONAME else None
+    if isinstance(err, OSError) and reason_for_os_error(err) in ENDPOINT_FAULTS:
+        return reason_for_os_error(err)
+    return None
+
+
+def measurement_failure(record: dict[str, Any]) -> tuple[str, str] | None:
+    """``(reason, detail)`` when the survey measured the endpoint's fault rather than the
+    coverage here (a mistyped URL, a server that refuses): not a survey point, in particular
+    never a dead zone.  None when the record is the finding, good or bad."""
+    tested = record["throughput"]["selfhosted"]
+    if tested["ok"]:
+        return None
+    if tested["reason"] in ENDPOINT_FAULTS:
+        return tested["reason"], tested["detail"]
+    latency = record["latency"]
+    faults = latency.get("endpoint_faults") or {}
+    if latency["received"] == 0 and faults:
+        reason = max(faults, key=faults.__getitem__)
+        target = f"{latency['host']}:{latency['port']}"
+        return reason, f"{target}: {faults[reason]}/{latency['sent']} TCP connects: {reason}"
+    return None
 
 
 def _jitter(rtts: list[float]) -> float | None:

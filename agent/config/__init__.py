@@ -18,6 +18,7 @@ from agent.config.security import SecurityConfig
 from agent.probes import PROBES
 from agent.probes.base import ProbeSpec
 from agent.probes.conference import DEFAULT_PORTS, SignallingProtocol
+from agent.probes.snmp_access import SnmpAccess
 from sansang import communes
 from sansang.configfile import load_model
 from sansang.kinds import ServiceRole, TerminalKind
@@ -275,6 +276,12 @@ class Terminal(StrictModel):
         description="`video_conference` only: its call-signalling port (SIP or H.323), checked "
         "with a TCP connect besides `check`; absent: not checked (INF-HNTH is then unknown)",
     )
+    snmp: SnmpAccess | None = Field(
+        default=None,
+        description="`printer` only: its SNMP agent (v2c community or v3 user), read through "
+        "the Printer MIB instead of `check` (whose `interval` and `timeout` still apply): up "
+        "only while it can print (paper, no jam, doors shut, toner)",
+    )
 
     @model_validator(mode="after")
     def _signalling_of_an_endpoint(self) -> Terminal:
@@ -285,10 +292,21 @@ class Terminal(StrictModel):
             )
         return self
 
+    @model_validator(mode="after")
+    def _snmp_of_a_printer(self) -> Terminal:
+        if self.snmp is not None and self.kind != "printer":
+            raise ValueError(f"`snmp` is for a printer (kind: printer), not a '{self.kind}'")
+        return self
+
     def spec(self) -> ProbeSpec:
         """The probe spec this terminal's check stands for."""
         c = self.check
         common: dict[str, Any] = {"interval": c.interval, "timeout": c.timeout}
+        if self.snmp is not None:
+            printer: ProbeSpec = PROBES["printer"].spec.model_validate(
+                {"probe": "printer", "host": self.address, "snmp": self.snmp, **common}
+            )
+            return printer
         spec: dict[str, Any]
         if c.method in ("http", "https"):
             host = f"[{self.address}]" if _is_ipv6(self.address) else self.address

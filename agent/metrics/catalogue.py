@@ -138,6 +138,17 @@ CATALOGUE: tuple[MetricDef, ...] = (
        "check", source="probe:dns"),
     _m("sansang_dns_answer_records", "gauge", "", "Records in the answer.", "check",
        source="probe:dns"),
+    # --- printers read over SNMP (a printer terminal with `snmp:`) -----------------------------
+    _m("sansang_printer_error", "gauge", "",
+       "1 while the printer reports the error, else 0 (hrPrinterDetectedErrorState; error: "
+       "no_paper, low_paper, jammed, door_open, no_toner, low_toner, offline, ...).",
+       "check", "error", source="probe:printer"),
+    _m("sansang_printer_supply_ratio", "gauge", "ratio",
+       "Level of a marker supply (toner, drum, waste toner box) over its capacity; absent when "
+       "the printer gives no figure.", "check", "supply", source="probe:printer"),
+    _m("sansang_printer_input_ratio", "gauge", "ratio",
+       "Paper in an input tray over the tray's capacity; absent when the printer gives no "
+       "figure.", "check", "tray", source="probe:printer"),
     # --- what the checks mean for the centre -----------------------------------------------------
     _m("sansang_terminal_info", "info", "",
        "A terminal registered at the centre (always 1).", "terminal", "kind", "name", "address",

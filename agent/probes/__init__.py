@@ -5,7 +5,8 @@ export ``KIND``, and add it here.  Its spec then becomes a valid ``check:`` in t
 (``category="network"``) or a valid ``source:`` of ``power.sources`` (``category="power"``);
 ``category="quality"`` is the loss/latency/jitter rounds that ``agent/jobs.py`` builds from
 ``quality.targets``; ``category="terminal"`` a probe the config builds from a terminal's own fields
-(``conference``: a video-conference endpoint with ``signalling``); ``category="security"`` the
+(``conference``: a video-conference endpoint with ``signalling``; ``printer``: a printer with
+``snmp:``); ``category="security"`` the
 checks of ``security.hosts`` (a machine's security measures over SSH).
 """
 
@@ -21,6 +22,7 @@ from agent.probes import (
     http,
     icmp,
     nut,
+    printer,
     quality,
     security,
     snmp_ups,
@@ -39,5 +41,6 @@ PROBES: dict[str, ProbeKind[Any]] = {
     battery.KIND.name: battery.KIND,
     quality.KIND.name: quality.KIND,
     conference.KIND.name: conference.KIND,
+    printer.KIND.name: printer.KIND,
     security.KIND.name: security.KIND,
 }

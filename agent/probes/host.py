@@ -23,13 +23,25 @@ from agent.probes.base import Observation, Outcome, ProbeContext, ProbeKind, Pro
 _DOWN_OPERSTATES = frozenset({"down", "lowerlayerdown", "notpresent", "dormant", "testing"})
 
 
+# Interfaces the machine makes for itself (traffic shaping, containers, VPN tunnels): not a cable
+# or a modem of the centre, so not watched by default and never read as a link lost (the
+# collector reads an `interface_state` down as a cause).  A config that names one watches it.
+VIRTUAL_PREFIXES = ("ifb", "veth", "docker", "virbr", "tun", "tap")
+
+
+def virtual_interface(name: str) -> bool:
+    return name.startswith(VIRTUAL_PREFIXES)
+
+
 class HostSpec(ProbeSpec):
     probe: Literal["host"] = "host"
     filesystems: list[str] = Field(
         default_factory=lambda: ["/"], description="mount points to report size and free space of"
     )
     interfaces: list[str] | None = Field(
-        default=None, description="interfaces to watch; default: every interface but loopback"
+        default=None,
+        description="interfaces to watch; default: every interface but loopback and the ones "
+        "the machine makes for itself (ifb, veth, docker, virbr, tun, tap)",
     )
 
 
@@ -136,7 +148,9 @@ class HostProbe:
         names = (
             spec.interfaces
             if spec.interfaces is not None
-            else sorted(name for name, i in found.items() if not i.loopback)
+            else sorted(
+                name for name, i in found.items() if not i.loopback and not virtual_interface(name)
+            )
         )
         for name in names:
             labels = {"interface": name}

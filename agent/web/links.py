@@ -10,6 +10,7 @@ from html import escape
 from zoneinfo import ZoneInfo
 
 from agent.jobs import DEFAULT_LINK
+from agent.probes.host import virtual_interface
 from agent.state import JobRecord, SiteState
 from agent.web.texts import t
 from sansang import i18n
@@ -46,6 +47,22 @@ def section(state: SiteState, lang: Lang, now: float) -> str:
     if tests is not None:
         parts.append(_speedtest_table(state, lang, now))
     return "".join(parts)
+
+
+def configured_interfaces(state: SiteState) -> set[str]:
+    """Interfaces the config names: a link's ``interface`` and the host's own list."""
+    named = {link.interface for link in state.link_config.values() if link.interface}
+    host = state.records.get("host")
+    listed = getattr(host.job.spec, "interfaces", None) if host is not None else None
+    return named | set(listed or ())
+
+
+def shown_interface(name: str, configured: set[str]) -> bool:
+    """Whether the status page lists ``name``: not a virtual interface, unless the config names
+    it (a tun of a VPN that is the centre's link)."""
+    if name in configured:
+        return True
+    return name != "lo" and not virtual_interface(name)
 
 
 def _link_name(state: SiteState, link_id: str, lang: Lang) -> str:

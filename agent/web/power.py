@@ -101,7 +101,9 @@ def section(state: SiteState, lang: Lang, now: float, mono_ns: int) -> str:
                 escape(i18n.duration(r.battery_runtime_seconds, lang))
                 if r.battery_runtime_seconds is not None
                 else "–",
-                f"{r.input_voltage_volts:.0f} V" if r.input_voltage_volts is not None else "–",
+                f"{i18n.number(r.input_voltage_volts, 0, lang)} V"
+                if r.input_voltage_volts is not None
+                else "–",
                 _pct(r.load_ratio, lang),
             ]
         rows.append(f"<tr><td>{name}</td>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")

@@ -7,6 +7,7 @@ works on any laptop browser over a weak link.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from datetime import datetime
 from html import escape
@@ -19,7 +20,7 @@ from agent.state import JobRecord, SiteState
 from agent.web import links as linkpage
 from agent.web import power as power_page
 from agent.web import security as security_page
-from agent.web.texts import HINTS, t
+from agent.web.texts import HINTS, REMOTE_HINTS, t
 from sansang import i18n
 from sansang.events import Event
 from sansang.i18n import Lang
@@ -107,7 +108,10 @@ class StatusPage:
         job = rec.job
         name = job.name or job.id
         if job.role == "terminal":
-            return f"{i18n.pick(i18n.TERMINAL_KINDS, job.attributes['kind'], lang)} {name}"
+            kind = i18n.pick(i18n.TERMINAL_KINDS, job.attributes["kind"], lang)
+            if re.match(rf"{re.escape(kind)}(\W|$)", name, re.IGNORECASE):
+                return name  # "Máy in quầy 1" already says it is a printer
+            return f"{kind} {name}"
         if job.role == "service":
             role = i18n.pick(i18n.SERVICE_ROLES, job.attributes["role"], lang)
             return f"{job.name} ({role})" if job.name else role
@@ -119,15 +123,24 @@ class StatusPage:
         return i18n.pick(i18n.REASONS, rec.outcome.reason, lang)
 
     def _hint(self, rec: JobRecord, lang: Lang) -> str:
-        if rec.outcome is None or rec.outcome.reason not in HINTS:
+        """What to do next, where the fault likely is: a service is a server outside the centre
+        (the one-stop system, the portal), so it never gets a device's on-site advice."""
+        if rec.outcome is None:
             return ""
-        return f'<div class="hint">→ {escape(i18n.pick(HINTS, rec.outcome.reason, lang))}</div>'
+        hints = REMOTE_HINTS if rec.job.role == "service" else HINTS
+        if rec.outcome.reason not in hints:
+            return ""
+        return f'<div class="hint">→ {escape(i18n.pick(hints, rec.outcome.reason, lang))}</div>'
 
     def _cause(self, rec: JobRecord, lang: Lang) -> str:
-        """Cause cell: the reason in words, the technical detail small below it."""
+        """Cause cell: the reason in words, the technical detail small below it; a printer's
+        own errors in words (``hết giấy, kẹt giấy``), also while it is up (``sắp hết mực``)."""
+        printer = i18n.printer_errors(str(rec.state_details.get("printer_errors") or ""), lang)
         if rec.state != "down":
-            return ""
+            return f"⚠ {escape(printer)}" if printer else ""
         cell = escape(self._reason(rec, lang))
+        if printer:
+            cell += f": {escape(printer)}"
         if rec.outcome is not None and rec.outcome.detail:
             cell += f'<div class="detail">{escape(rec.outcome.detail)}</div>'
         return cell
@@ -193,10 +206,11 @@ class StatusPage:
         for s in rec.outcome.samples:
             if s.name == "sansang_host_filesystem_free_bytes":
                 rows.append((f"{t('disk', lang)} {s.labels['mountpoint']}", _gib(s.value, lang)))
+        wanted = linkpage.configured_interfaces(self.state)
         interfaces = [
             f"{subject}: {t('up' if o.state == 'up' else 'down', lang)}"
             for (kind, subject), o in sorted(self.state.observed.items())
-            if kind == "interface_state"
+            if kind == "interface_state" and linkpage.shown_interface(subject, wanted)
         ]
         if interfaces:
             rows.append((t("interfaces", lang), ", ".join(interfaces)))

@@ -218,6 +218,32 @@ HINTS: dict[str, tuple[str, str]] = {
 }
 
 
+_OUTSIDE = (
+    "Có thể do hệ thống trung tâm hoặc đường truyền, không phải thiết bị tại điểm: kiểm tra các "
+    "điểm khác (đường truyền, các hệ thống khác trên trang này); nếu chúng vẫn hoạt động, báo "
+    "đơn vị quản trị hệ thống.",
+    "Likely outside the centre (the central system or the link), not a device here: check the "
+    "other points (the links, the other systems on this page); if they work, tell the system's "
+    "administrator.",
+)
+
+# The same, for a service: a server outside the centre (the one-stop system, the national
+# portal, the province's data centre) that a technician on site cannot power up or re-cable.
+REMOTE_HINTS: dict[str, tuple[str, str]] = {
+    "timeout": _OUTSIDE,
+    "unreachable": _OUTSIDE,
+    "error": _OUTSIDE,
+    "refused": (
+        "Máy chủ của hệ thống có trả lời nhưng dịch vụ không chạy: báo đơn vị quản trị hệ thống.",
+        "The system's server answers but its service is not running: tell its administrator.",
+    ),
+    "name_not_resolved": HINTS["name_not_resolved"],
+    "tls_error": HINTS["tls_error"],
+    "certificate_invalid": HINTS["certificate_invalid"],
+    "http_status": HINTS["http_status"],
+}
+
+
 # Why a machine could not be checked over SSH (the reason codes of `security_state`, beside the
 # shared ones), and what a technician does next.
 SSH_HINTS: dict[str, tuple[str, str]] = {

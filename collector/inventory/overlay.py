@@ -31,6 +31,7 @@ from pydantic import BaseModel, ValidationError
 from collector.inventory.model import Inventory, cross_check
 from collector.inventory.readiness import ContingencyPlan, Drill, ProvinceDrill, ResponseTeam
 from collector.store.readiness import ReadinessEdit
+from sansang.errors import SansangError
 
 # The model of each kind's value, and how deep a whole-inventory error's location reaches
 # before it is inside the record (sites.3.contingency.hardware | .drills.0 | drills.2 | ...).
@@ -64,7 +65,7 @@ class Overlaid:
     ignored: tuple[tuple[ReadinessEdit, Refusal], ...] = ()
 
 
-class EditRefused(ValueError):
+class EditRefused(SansangError, ValueError):
     def __init__(self, refusal: Refusal) -> None:
         super().__init__(str(refusal))
         self.refusal = refusal

@@ -43,6 +43,7 @@ from collector.web import auth, texts
 from collector.web.auth import COLLECTOR
 from collector.web.errors import api_error
 from sansang import i18n
+from sansang.errors import SansangError
 from sansang.i18n import Lang, pick
 
 LOCK = web.AppKey("readiness_lock", asyncio.Lock)  # one edit at a time: check, store, apply
@@ -54,7 +55,7 @@ ACTIONS: dict[str, str] = {
 }
 
 
-class Refused(Exception):
+class Refused(SansangError):
     """An edit not saved: why, in both languages (the API's JSON, the form's page)."""
 
     def __init__(self, status: int, code: str, vi: str, en: str) -> None:

@@ -329,7 +329,8 @@ def assert_problems_shown(prom: Prom, dashboards: dict[str, dict[str, Any]]) -> 
     shown: dict[str, set[str]] = {}
     for r in police:
         shown.setdefault(r["site"], set()).add(r["target"])
-    want = {"OPS-247", "SEC-CONTINGENCY", "SEC-DRILL", "SEC-EARLY", "SEC-MEASURES", "SEC-TEAM"}
+    want = {"OPS-247", "SEC-CONTINGENCY", "SEC-DRILL", "SEC-EARLY", "SEC-LEVEL", "SEC-MEASURES"}
+    want |= {"SEC-TEAM"}
     assert LIVE_SITE in shown and all(t == want for t in shown.values()), shown
 
     def ops_not_met() -> set[tuple[str, str]] | None:

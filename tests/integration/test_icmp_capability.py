@@ -23,7 +23,17 @@ RANGE = Path("/proc/sys/net/ipv4/ping_group_range")
 
 
 def _probe(*caps: str) -> subprocess.CompletedProcess[str]:
-    cmd = ["setpriv", *NOBODY, *caps, str(SANSANG), "agent", "probe", "icmp", "127.0.0.1"]
+    cmd = [
+        "setpriv",
+        *NOBODY,
+        *caps,
+        str(SANSANG),
+        "agent",
+        "probe",
+        "icmp",
+        "127.0.0.1",
+        "--metrics",
+    ]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=30, check=False)
 
 

@@ -269,7 +269,7 @@ async def test_cli_probe_http_prints_result_logs_and_metrics(web_servers: Web) -
     url = web_servers.url("/")
     done = await asyncio.to_thread(
         subprocess.run,
-        [str(SANSANG), "agent", "probe", "http", url, "--debug", "--timeout", "5"],
+        [str(SANSANG), "agent", "probe", "http", url, "--debug", "--metrics", "--timeout", "5"],
         capture_output=True,
         text=True,
         timeout=30,
@@ -374,7 +374,7 @@ def test_icmp_without_root_uses_the_unprivileged_socket_where_allowed(tmp_path: 
     with namespace(f"ssping{os.getpid()}") as netns:
         write_sysctl(netns, "net.ipv4.ping_group_range", "1 0")
         as_nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
-        probe = [str(SANSANG), "agent", "probe", "icmp", "127.0.0.1", "--debug"]
+        probe = [str(SANSANG), "agent", "probe", "icmp", "127.0.0.1", "--debug", "--metrics"]
         denied = in_netns(netns, *as_nobody, *probe)
         assert denied.returncode == 1, denied.stdout + denied.stderr
         assert "reason=permission_denied" in denied.stdout
@@ -492,7 +492,9 @@ def test_dns_without_server_uses_the_system_resolver(tmp_path: Path) -> None:
 
 def _system_resolver_answers(netns: str) -> None:
     def probe() -> subprocess.CompletedProcess[str] | None:
-        done = in_netns(netns, str(SANSANG), "agent", "probe", "dns", "site.sansang.test")
+        done = in_netns(
+            netns, str(SANSANG), "agent", "probe", "dns", "site.sansang.test", "--metrics"
+        )
         return done if done.returncode == 0 else None
 
     done = wait_until(probe, 15, "the system resolver in the namespace to answer")

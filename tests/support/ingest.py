@@ -125,6 +125,7 @@ AGENT_SHAPES: dict[str, tuple[str, str | None, float | None, dict[str, Any]]] = 
             "signalling": "answered",
             "signalling_protocol": "sip",
             "signalling_port": 5060,
+            "printer_errors": "",  # a printer read over SNMP (agent/probes/printer.py)
         },
     ),
     "interface_state": (

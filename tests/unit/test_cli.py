@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from sansang import __version__
+from tests.support.example_config import example_with_its_files
 from tests.support.net import free_port
 from tests.unit.test_config_errors import TESTDATA, readable_diff
 
@@ -25,11 +26,12 @@ def sansang(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[
     )
 
 
-def test_check_config_on_the_example_says_ok_with_the_commune() -> None:
-    result = sansang("agent", "check-config", str(EXAMPLE))
+def test_check_config_on_the_example_says_ok_with_the_commune(tmp_path: Path) -> None:
+    config = example_with_its_files(tmp_path)
+    result = sansang("agent", "check-config", str(config))
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
-    assert result.stdout.startswith(f"{EXAMPLE}: hợp lệ / OK — Bộ phận một cửa Xã Sa Thầy ")
+    assert result.stdout.startswith(f"{config}: hợp lệ / OK — Bộ phận một cửa Xã Sa Thầy ")
     assert "(Xã Sa Thầy, Quảng Ngãi, 23527)" in result.stdout
 
 
@@ -83,7 +85,7 @@ def listening_port() -> Iterator[int]:
 
 
 def test_probe_tcp_against_a_real_listener(listening_port: int) -> None:
-    result = sansang("agent", "probe", "tcp", f"127.0.0.1:{listening_port}")
+    result = sansang("agent", "probe", "tcp", f"127.0.0.1:{listening_port}", "--metrics")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "THÀNH CÔNG / success" in result.stdout
     assert 'sansang_probe_success{check="cli"' in result.stdout

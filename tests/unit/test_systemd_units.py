@@ -17,6 +17,7 @@ import yaml
 
 from tests.support import wait_until
 from tests.support.env import stop_process
+from tests.support.example_config import example_with_its_files
 from tests.support.metrics import parse_metrics, value
 from tests.support.net import free_port, http_get
 
@@ -138,11 +139,11 @@ def test_collector_has_no_capability() -> None:
     assert "AF_NETLINK" not in last(svc, "RestrictAddressFamilies").split()
 
 
-def test_agent_pre_start_check_accepts_the_example_config() -> None:
+def test_agent_pre_start_check_accepts_the_example_config(tmp_path: Path) -> None:
     pre = service(AGENT)["ExecStartPre"]
     assert pre == [f"{INSTALLED} agent check-config /etc/sansang/agent.yaml"]
     sansang = Path(sys.executable).parent / "sansang"
-    example = ROOT / "deploy" / "examples" / "agent.yaml"
+    example = example_with_its_files(tmp_path)  # as installed: the files it names exist
     done = subprocess.run(
         [str(sansang), "agent", "check-config", str(example)],
         capture_output=True,

@@ -27,11 +27,11 @@ import asyncio
 import hashlib
 import logging
 import socket
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, TypeVar
 
 from pyasn1.error import PyAsn1Error  # type: ignore[import-untyped]
 from pyasn1.type import univ  # type: ignore[import-untyped]
@@ -83,6 +83,9 @@ _MIN_KEY_LENGTH = 8  # RFC 3414 (11.2): shorter pass phrases are refused
 _PYSNMP_MARGIN = 0.2  # pysnmp's own timeout ends this much before ours (its timer ticks 0.1 s)
 _TARGET, _PARAMS, _COMMUNITY_INDEX = "ups", "ups-params", "sansang"
 
+Command = Literal["get", "next"]
+T = TypeVar("T")
+
 _sessions: dict[tuple[object, ...], _Session] = {}
 # (host, port, context name) -> the MIB that answered there last (``mib: auto`` asks it first)
 _answered: dict[tuple[str, int, str], MibName] = {}
@@ -133,9 +136,16 @@ class _Session:
             config.add_target_parameters(self.engine, _PARAMS, target.user, "authPriv", 3)
 
     async def get(
-        self, address: tuple[str, int], ipv6: bool, oids: list[str], context: str, budget: float
+        self,
+        address: tuple[str, int],
+        ipv6: bool,
+        oids: list[str],
+        context: str,
+        budget: float,
+        command: Command = "get",
     ) -> list[tuple[str, Any]]:
-        """One GET of ``oids``; pysnmp's timeout and retries fit in ``budget`` seconds."""
+        """One GET (or GETNEXT) of ``oids``; pysnmp's timeout and retries fit in ``budget``
+        seconds."""
         retries = 1 if budget >= 2.0 else 0  # one retry against a lost datagram when time allows
         per_try = max(0.1, (budget - _PYSNMP_MARGIN) / (retries + 1))
         domain, transport = (
@@ -155,13 +165,13 @@ class _Session:
                 retryCount=retries,
             )
             try:
-                return await self._send(oids, context)
+                return await self._send(oids, context, command)
             finally:
                 config.delete_target_address(self.engine, _TARGET)
         finally:
             self.engine.close_dispatcher()  # closes the socket; a new one on the next poll
 
-    async def _send(self, oids: list[str], context: str) -> list[tuple[str, Any]]:
+    async def _send(self, oids: list[str], context: str, command: Command) -> list[tuple[str, Any]]:
         future: asyncio.Future[tuple[Any, Any, Any, Any]] = (
             asyncio.get_running_loop().create_future()
         )
@@ -170,7 +180,12 @@ class _Session:
             if not future.done():
                 future.set_result(args[2:6])
 
-        cmdgen.GetCommandGenerator().send_varbinds(
+        generator = (
+            cmdgen.NextCommandGeneratorSingleRun()
+            if command == "next"
+            else cmdgen.GetCommandGenerator()
+        )
+        generator.send_varbinds(
             self.engine, _TARGET, None, context, [(ObjectName(oid), None) for oid in oids], done
         )
         indication, status, index, varbinds = await future
@@ -186,6 +201,42 @@ class _Session:
 async def read(target: SnmpTarget, timeout: float, logger: logging.Logger) -> PowerReading:
     """What the UPS says now, within ``timeout`` seconds; ``SnmpFailure`` when it says nothing
     usable."""
+    return await exchange(target, timeout, logger, lambda ask: _read(target, ask))
+
+
+class Requester:
+    """One poll's questions to one agent (GET and GETNEXT on numeric OIDs), each within what is
+    left of the poll's budget; handed to the reader that :func:`exchange` runs."""
+
+    def __init__(
+        self, session: _Session, address: tuple[str, int], ipv6: bool, context: str, deadline: float
+    ) -> None:
+        self._session, self._address, self._ipv6 = session, address, ipv6
+        self._context, self._deadline = context, deadline
+
+    async def get(self, oids: list[str]) -> list[tuple[str, Any]]:
+        return await self._ask(oids, "get")
+
+    async def next(self, oids: list[str]) -> list[tuple[str, Any]]:
+        """GETNEXT: for each OID, the agent's next object and its value."""
+        return await self._ask(oids, "next")
+
+    async def _ask(self, oids: list[str], command: Command) -> list[tuple[str, Any]]:
+        budget = self._deadline - asyncio.get_running_loop().time()
+        return await self._session.get(
+            self._address, self._ipv6, oids, self._context, budget, command
+        )
+
+
+async def exchange(
+    target: SnmpTarget,
+    timeout: float,
+    logger: logging.Logger,
+    reader: Callable[[Requester], Awaitable[T]],
+) -> T:
+    """Run ``reader`` against the target's agent within ``timeout`` seconds; every failure (no
+    answer, refused credentials, a malformed reply) comes out as ``SnmpFailure``.  Other SNMP
+    readers than the UPS's (a printer's Printer MIB) use this too."""
     creds = _read_credentials(target)
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
@@ -193,7 +244,9 @@ async def read(target: SnmpTarget, timeout: float, logger: logging.Logger) -> Po
         async with asyncio.timeout_at(deadline):
             address, ipv6 = await _resolve(target.host, target.port)
             with _session(target, creds) as session:
-                return await _read(target, session, address, ipv6, deadline)
+                return await reader(
+                    Requester(session, address, ipv6, target.context_name, deadline)
+                )
     except TimeoutError:
         raise SnmpFailure("timeout", _no_answer(target, timeout)) from None
     except SnmpFailure as failure:
@@ -205,18 +258,13 @@ async def read(target: SnmpTarget, timeout: float, logger: logging.Logger) -> Po
         raise SnmpFailure("protocol_error", describe(err)) from None
 
 
-async def _read(
-    target: SnmpTarget, session: _Session, address: tuple[str, int], ipv6: bool, deadline: float
-) -> PowerReading:
+async def _read(target: SnmpTarget, ask: Requester) -> PowerReading:
     """GET the MIB(s) in order until one has its status object; remember which one did."""
-    loop = asyncio.get_running_loop()
     where = (target.host, target.port, target.context_name)
     for mib in _mib_order(target.mib, _answered.get(where)):
         names = list(mib.objects)
         oids = [mib.objects[name] for name in names]
-        varbinds = await session.get(
-            address, ipv6, oids, target.context_name, deadline - loop.time()
-        )
+        varbinds = await ask.get(oids)
         values = _decode(names, oids, varbinds)
         if mib.answered(values):
             _answered[where] = mib.name

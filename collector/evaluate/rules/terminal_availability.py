@@ -44,7 +44,7 @@ from collector.evaluate.timeline import (
     tally,
 )
 from collector.events import StoredEvent
-from sansang.i18n import TERMINAL_KINDS, percent
+from sansang.i18n import TERMINAL_KINDS, percent, printer_errors
 
 TARGET = "INF-EQUIP"
 KINDS = ("terminal_state",)
@@ -60,6 +60,9 @@ class TerminalHours:
     counted: Tally
     cause: Cause | None  # of its longest loss in service hours
     events: tuple[StoredEvent, ...]
+    # What the terminal said of itself when its longest loss began (a printer's
+    # ``printer_errors``: ``no_paper,jammed``), empty when nothing
+    why: str = ""
 
     @property
     def availability(self) -> float | None:
@@ -92,7 +95,13 @@ def terminal_hours(inputs: SiteInputs, window: Window) -> dict[str, TerminalHour
         initial = changes_of([before[tid]] if tid in before else [], _key)
         inside = clip(sweep(changes, initial, gaps, window), spans)
         result[tid] = TerminalHours(
-            tid, kind, name, tally(inside), _worst_cause(index, inside), tuple(events)
+            tid,
+            kind,
+            name,
+            tally(inside),
+            _worst_cause(index, inside),
+            tuple(events),
+            _why(events, before.get(tid), inside),
         )
     index.memo["terminal_hours"] = result
     return result
@@ -116,6 +125,27 @@ def _worst_cause(index: SiteIndex, inside: list[tuple[float, float, bool | None]
         return None
     _length, start = max(downs)
     return local_cause(index, start)
+
+
+def _why(
+    events: list[StoredEvent],
+    before: StoredEvent | None,
+    inside: list[tuple[float, float, bool | None]],
+) -> str:
+    """The ``printer_errors`` of the down event that began the longest loss (the last down event
+    at or before its start), so the sentence can say "máy in hết giấy"."""
+    downs = [(b - a, a) for a, b, state in inside if state is False]
+    if not downs:
+        return ""
+    _length, start = max(downs)
+    said = ""
+    for e in [*([before] if before else []), *events]:
+        if e.wall_time > start:
+            break
+        if e.state == "down":
+            errors = e.details.get("printer_errors")
+            said = errors if isinstance(errors, str) else ""
+    return said
 
 
 def terminal_availability(inputs: SiteInputs, thresholds: Thresholds, window: Window) -> Finding:
@@ -152,6 +182,9 @@ def terminal_availability(inputs: SiteInputs, thresholds: Thresholds, window: Wi
         vi.append(f"{name_vi} {verb} {shown} giờ phục vụ (tối thiểu {floor})")
         shown, floor = percent(value or 0.0, "en"), percent(minimum, "en")
         en.append(f"{name_en} up {shown} of service hours (minimum {floor})")
+        if low and worst.why:
+            vi[-1] += f", lâu nhất vì máy in {printer_errors(worst.why, 'vi')}"
+            en[-1] += f", longest loss: printer {printer_errors(worst.why, 'en')}"
     if blind:
         vi.append(f"{len(blind)} thiết bị chưa có đủ số liệu")
         en.append(f"{len(blind)} terminals without enough data")
