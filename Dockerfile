@@ -21,6 +21,9 @@ COPY pyproject.toml README.md ./
 COPY sansang ./sansang
 COPY agent ./agent
 COPY collector ./collector
+# The incident playbooks, shipped in the package (sansang/playbook_files links here) and served at
+# /playbooks by the collector.
+COPY playbooks ./playbooks
 RUN pip install ".[collector]" && rm -rf /src
 
 USER sansang

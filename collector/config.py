@@ -80,7 +80,10 @@ class AlertmanagerConfig(StrictModel):
     resend_interval: Seconds = Field(default=60.0, description="firing alerts are re-sent")
     playbook_base_url: str = Field(
         default="https://github.com/sansang-vn/sansang/blob/main/playbooks/",
-        description="where the playbook of each incident kind lives (`<base><kind>.md`)",
+        description="where the playbook of each incident kind lives (`<base><kind>.md`); left "
+        "at this default with `public_url` set, alerts link the collector's own page instead "
+        "(`<public_url>/playbooks/<kind>#<section>`, reachable where a commune cannot reach "
+        "github.com); set it to keep linking elsewhere",
     )
     certificate_warning_days: int = Field(
         default=30,

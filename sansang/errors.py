@@ -29,7 +29,10 @@ class SansangError(Exception):
     │   │                                                    is not what the fixed command prints
     │   ├── PrinterMibError (agent.probes.printer_mib)  also a ValueError: a printer's answer of
     │   │                                                    the wrong kind (its error bit field)
-    │   └── CheckFailed (agent.probes.security)        a machine could not be asked over SSH
+    │   ├── SshFailure (agent.probes._ssh)             a machine or a router could not be asked over
+    │   │                                              SSH (its reason code)
+    │   └── UnreadableOutput (agent.probes._router_parse)    a router's answer is not what its
+    │                                                        profile's command prints
     └── collector
         ├── AlertmanagerError (collector.alerts.alertmanager)  Alertmanager refused or is silent
         ├── BadNotification (collector.incidents.webhook)    also a ValueError: not an

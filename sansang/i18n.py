@@ -81,6 +81,14 @@ REASONS: dict[str, tuple[str, str]] = {
         "the agent cannot read its login key file",
     ),
     "printer_error": ("máy in báo lỗi, không in được", "the printer reports an error"),
+    "wan_down": (
+        "cổng WAN của bộ định tuyến mất kết nối (mất đường truyền Internet)",
+        "the router's WAN interface is down (uplink lost)",
+    ),
+    "no_wan_address": (
+        "cổng WAN của bộ định tuyến chưa nhận được địa chỉ IP từ nhà mạng",
+        "the router's WAN interface has no IP address from the provider",
+    ),
     "error": ("lỗi kiểm tra (xem nhật ký)", "check failed (see the log)"),
 }
 

@@ -32,6 +32,10 @@ Reason = Literal[
     # A printer asked over SNMP (agent/probes/printer.py): it answers but cannot print (no paper,
     # jammed, door open...; the codes are in the event's ``printer_errors``).
     "printer_error",
+    # A router asked over SSH (agent/probes/router.py): the WAN interface is missing, disabled or
+    # without link; or it is up but has no address (the provider gave none: PPPoE, DHCP).
+    "wan_down",
+    "no_wan_address",
     "error",
 ]
 

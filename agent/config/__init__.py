@@ -18,6 +18,7 @@ from agent.config.security import SecurityConfig
 from agent.probes import PROBES
 from agent.probes.base import ProbeSpec
 from agent.probes.conference import DEFAULT_PORTS, SignallingProtocol
+from agent.probes.router import RouterAccess
 from agent.probes.snmp_access import SnmpAccess
 from sansang import communes
 from sansang.configfile import load_model
@@ -261,6 +262,10 @@ class Signalling(StrictModel):
         return self.port or DEFAULT_PORTS[self.protocol]
 
 
+ROUTER_INTERVAL = 60.0  # seconds between two SSH checks of a router, unless `check.interval`
+ROUTER_TIMEOUT = 20.0  # limit of one, unless `check.timeout`
+
+
 class Terminal(StrictModel):
     """A device at the centre (thiết bị đầu cuối): counter PC, printer, queue machine, camera..."""
 
@@ -282,6 +287,13 @@ class Terminal(StrictModel):
         "the Printer MIB instead of `check` (whose `interval` and `timeout` still apply): up "
         "only while it can print (paper, no jam, doors shut, toner)",
     )
+    ssh: RouterAccess | None = Field(
+        default=None,
+        description="`router` only: log in over SSH (pinned host key, read-only account) and "
+        "read its interfaces instead of `check` (whose `interval` and `timeout` still apply; "
+        "default 60 s and 20 s): up only while the WAN interface is up with an address "
+        "(docs/routers.md)",
+    )
 
     @model_validator(mode="after")
     def _signalling_of_an_endpoint(self) -> Terminal:
@@ -298,10 +310,29 @@ class Terminal(StrictModel):
             raise ValueError(f"`snmp` is for a printer (kind: printer), not a '{self.kind}'")
         return self
 
+    @model_validator(mode="after")
+    def _ssh_of_a_router(self) -> Terminal:
+        if self.ssh is not None and self.kind != "router":
+            raise ValueError(f"`ssh` is for a router (kind: router), not a '{self.kind}'")
+        return self
+
     def spec(self) -> ProbeSpec:
         """The probe spec this terminal's check stands for."""
         c = self.check
         common: dict[str, Any] = {"interval": c.interval, "timeout": c.timeout}
+        if self.ssh is not None:
+            # An SSH login is heavier than a ping, for the router and its log: a minute apart,
+            # and time for a slow link to carry a few commands.
+            router: ProbeSpec = PROBES["router"].spec.model_validate(
+                {
+                    "probe": "router",
+                    "host": self.address,
+                    "ssh": self.ssh,
+                    "interval": c.interval or ROUTER_INTERVAL,
+                    "timeout": c.timeout or ROUTER_TIMEOUT,
+                }
+            )
+            return router
         if self.snmp is not None:
             printer: ProbeSpec = PROBES["printer"].spec.model_validate(
                 {"probe": "printer", "host": self.address, "snmp": self.snmp, **common}

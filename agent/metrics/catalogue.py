@@ -149,6 +149,17 @@ CATALOGUE: tuple[MetricDef, ...] = (
     _m("sansang_printer_input_ratio", "gauge", "ratio",
        "Paper in an input tray over the tray's capacity; absent when the printer gives no "
        "figure.", "check", "tray", source="probe:printer"),
+    # --- routers read over SSH (a router terminal with `ssh:`) -----------------------------------
+    _m("sansang_router_interface_up", "gauge", "",
+       "1 when the router says the interface is enabled and has link, else 0 (at most 64 "
+       "interfaces per router, the WAN first).", "check", "interface", source="probe:router"),
+    _m("sansang_router_uptime_seconds", "gauge", "seconds",
+       "Time since the router last started, as it says.", "check", source="probe:router"),
+    _m("sansang_router_interface_errors_total", "counter", "",
+       "Receive or transmit errors the router counted on the interface (direction: rx, tx); the "
+       "router's own counter, which restarts from 0 when it reboots (rate() and increase() "
+       "treat that as a counter reset).", "check", "interface", "direction",
+       source="probe:router"),
     # --- what the checks mean for the centre -----------------------------------------------------
     _m("sansang_terminal_info", "info", "",
        "A terminal registered at the centre (always 1).", "terminal", "kind", "name", "address",

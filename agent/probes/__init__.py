@@ -6,7 +6,7 @@ export ``KIND``, and add it here.  Its spec then becomes a valid ``check:`` in t
 ``category="quality"`` is the loss/latency/jitter rounds that ``agent/jobs.py`` builds from
 ``quality.targets``; ``category="terminal"`` a probe the config builds from a terminal's own fields
 (``conference``: a video-conference endpoint with ``signalling``; ``printer``: a printer with
-``snmp:``); ``category="security"`` the
+``snmp:``; ``router``: a router with ``ssh:``); ``category="security"`` the
 checks of ``security.hosts`` (a machine's security measures over SSH).
 """
 
@@ -24,6 +24,7 @@ from agent.probes import (
     nut,
     printer,
     quality,
+    router,
     security,
     snmp_ups,
     tcp,
@@ -42,5 +43,6 @@ PROBES: dict[str, ProbeKind[Any]] = {
     quality.KIND.name: quality.KIND,
     conference.KIND.name: conference.KIND,
     printer.KIND.name: printer.KIND,
+    router.KIND.name: router.KIND,
     security.KIND.name: security.KIND,
 }

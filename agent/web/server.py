@@ -4,6 +4,7 @@
 - ``/healthz``: liveness, never authenticated, says nothing about the site;
 - ``/``: the status page (Vietnamese; ``?lang=en`` for English);
 - ``/api/v1/events?after=SEQ&limit=N``: the journal, for the collector.
+- ``/playbooks/``, ``/playbooks/<kind>``: the incident playbooks, offline (``playbooks.py``).
 
 With a web config, every endpoint but ``/healthz`` requires its credentials, over TLS when set.
 """
@@ -19,6 +20,7 @@ from aiohttp import web
 from agent import clock
 from agent.config.web import Authenticator
 from agent.journal.store import Journal
+from agent.web import playbooks
 from agent.web.status import StatusPage
 from sansang import exposition, i18n
 from sansang.events import SCHEMA_VERSION
@@ -89,6 +91,7 @@ def build_app(
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/", index)
     app.router.add_get("/api/v1/events", events)
+    playbooks.add_routes(app)
     return app
 
 

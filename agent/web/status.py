@@ -18,6 +18,7 @@ from agent.config import Site
 from agent.journal.push import PushStats
 from agent.state import JobRecord, SiteState
 from agent.web import links as linkpage
+from agent.web import playbooks as playbook_page
 from agent.web import power as power_page
 from agent.web import security as security_page
 from agent.web.texts import HINTS, REMOTE_HINTS, t
@@ -39,6 +40,8 @@ th{background:#f4f4f4} a{color:#0b57d0}
 
 
 REFRESH_SECONDS = 15
+_ROUTER_WORDS = {"wan": ("cổng WAN", "WAN interface")}
+_PLAYBOOK_WORDS = {"link": ("Sổ tay xử lý", "Playbook")}
 
 
 class StatusPage:
@@ -128,9 +131,22 @@ class StatusPage:
         if rec.outcome is None:
             return ""
         hints = REMOTE_HINTS if rec.job.role == "service" else HINTS
+        book = self._playbook_link(rec, lang)
         if rec.outcome.reason not in hints:
+            return book
+        text = escape(i18n.pick(hints, rec.outcome.reason, lang))
+        return f'<div class="hint">→ {text}</div>{book}'
+
+    @staticmethod
+    def _playbook_link(rec: JobRecord, lang: Lang) -> str:
+        """The section of the playbook (served offline here) for this failure."""
+        kind = rec.job.attributes.get("kind") if rec.job.role == "terminal" else None
+        thing = kind if kind in ("video_conference", "router") else rec.job.role
+        href = playbook_page.link(thing, rec.outcome.reason) if rec.outcome else None
+        if href is None:
             return ""
-        return f'<div class="hint">→ {escape(i18n.pick(hints, rec.outcome.reason, lang))}</div>'
+        words = i18n.pick(_PLAYBOOK_WORDS, "link", lang)
+        return f'<div class="hint book">📖 <a href="{escape(href)}">{words}</a></div>'
 
     def _cause(self, rec: JobRecord, lang: Lang) -> str:
         """Cause cell: the reason in words, the technical detail small below it; a printer's
@@ -141,6 +157,9 @@ class StatusPage:
         cell = escape(self._reason(rec, lang))
         if printer:
             cell += f": {escape(printer)}"
+        wan = rec.state_details.get("wan_interface")  # a router read over SSH
+        if wan and rec.state_details.get("wan_state") != "unknown":
+            cell += f" ({i18n.pick(_ROUTER_WORDS, 'wan', lang)} {escape(str(wan))})"
         if rec.outcome is not None and rec.outcome.detail:
             cell += f'<div class="detail">{escape(rec.outcome.detail)}</div>'
         return cell

@@ -11,12 +11,15 @@ from dataclasses import dataclass, field
 from collector.alerts import texts
 from collector.alerts.catalogue import AlertDef, not_met_playbook, not_met_severity
 from collector.alerts.texts import clip
+from collector.config import AlertmanagerConfig
 from collector.evaluate.model import Evaluation, LiveSite
 from collector.events import StoredEvent
 from collector.inventory.model import Inventory, Site
 from collector.targets import Catalogue, ThresholdValue
+from sansang import playbooks
 
 AlertKey = frozenset[tuple[str, str]]
+DEFAULT_PLAYBOOK_BASE_URL = str(AlertmanagerConfig.model_fields["playbook_base_url"].default)
 
 
 @dataclass(frozen=True)
@@ -86,7 +89,7 @@ def make_alert(
     if site is not None:
         labels |= {"site": site.key, "commune_code": site.commune_code}
         labels["commune"] = site.commune.name
-    runbook = inputs.playbook_base_url + playbook
+    runbook = runbook_url(inputs, playbook)
     annotations = {
         "summary": clip(summary[0], texts.SUMMARY_MAX),
         "summary_en": clip(summary[1], texts.SUMMARY_MAX),
@@ -96,6 +99,21 @@ def make_alert(
         "cause": cause,
     }
     return Alert(labels, annotations, since, _generator_url(inputs, site))
+
+
+def runbook_url(inputs: AlertInputs, playbook: str) -> str:
+    """Where the alert's reader finds the playbook: the collector's own page
+    (``public_url/playbooks/<kind>#<first checks>``, reachable where the province's network is)
+    when ``public_url`` is set and ``playbook_base_url`` was left at its default (or empty);
+    otherwise ``playbook_base_url`` + the file, as before."""
+    base = inputs.playbook_base_url
+    if not inputs.public_url or base not in ("", DEFAULT_PLAYBOOK_BASE_URL):
+        return base + playbook
+    root = inputs.public_url.rstrip("/") + "/playbooks/"
+    book = playbooks.get(playbook.removesuffix(".md"))
+    if book is None:  # the index
+        return root
+    return f"{root}{book.kind}#{book.sections['check']}"
 
 
 def _generator_url(inputs: AlertInputs, site: Site | None) -> str:

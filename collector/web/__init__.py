@@ -1,7 +1,7 @@
 """The collector's HTTP side: the ingest (``collector.ingest.push``), the REST API (``api.py``),
 ``/metrics`` (``metrics.py``), the HTML pages (``ui.py``), login and roles (``auth.py``),
 incidents and Alertmanager's webhook (``incidents.py``, pages ``incidentpages.py``), readiness
-records edited (``readinessforms.py``).
+records edited (``readinessforms.py``), the incident playbooks (``playbooks.py``).
 
     app = build_app(c)      # every route, behind the auth middleware
 """
@@ -23,6 +23,7 @@ from collector.web import (
     incidentpages,
     incidents,
     metrics,
+    playbooks,
     readinessforms,
     reports,
 )
@@ -113,6 +114,7 @@ def build_app(c: Collector, auth_: Auth | None = None) -> web.Application:
     incidents.add_routes(app)
     incidentpages.add_routes(app)
     readinessforms.add_routes(app)  # plans, drills, teams edited (write_readiness)
+    playbooks.add_routes(app)  # the incident playbooks, every role
     push.add_routes(app, c)
     ui.add_routes(app, c)
     return app

@@ -158,7 +158,9 @@ class Tsdb:
             self.proc = subprocess.Popen(
                 self.command(), stdout=log, stderr=subprocess.STDOUT, cwd=self.workdir
             )
-        health = "-/healthy" if self.kind == "prometheus" else "health"
+        # Prometheus answers its API with 503 until /-/ready (a loaded CI machine showed it: a
+        # query right after /-/healthy came back "HTTP 503", not the API's own error).
+        health = "-/ready" if self.kind == "prometheus" else "health"
         wait_until(lambda: self._answers(health), timeout, f"{self.kind} at {self.url}")
         return self
 

@@ -310,6 +310,7 @@ def test_every_kind_has_a_playbook(kind: str) -> None:
     playbook = Path(__file__).resolve().parents[2] / "playbooks" / f"{kind}.md"
     assert playbook.is_file(), playbook
     text = playbook.read_text(encoding="utf-8")
+    text = text.split("\n---\n", 1)[1] if text.startswith("---\n") else text  # front matter
     assert text.startswith("<!-- ") or text.startswith("# "), text[:80]
 
 
