@@ -32,7 +32,7 @@ def am_alert(
         "annotations": {
             "summary": f"{alertname} tại {site or 'tỉnh'}",
             "description": "Mô tả",
-            "runbook_url": "https://playbooks.example.com/power_loss.md",
+            "runbook_url": "https://playbooks.tinh.example/power_loss.md",
         },
         "startsAt": rfc3339(starts_at),
         "endsAt": GO_ZERO_TIME if ends_at is None else rfc3339(ends_at),
