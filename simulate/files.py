@@ -385,12 +385,16 @@ def prepare(
         configs[site.key] = agent_config.load(path)
     wd.inventory.write_text(_dump(inventory_data(scenario, extra_sites)), encoding="utf-8")
     logins = _logins(wd, scenario, extra_sites)
-    lines = [f"{x.role} ({x.name}): {x.token}  # {x.vi} / {x.en}" for x in logins]
-    _write_secret(wd.tokens_text, "\n".join(lines) + "\n")
     alertmanager = tokens.add(wd.tokens, "alertmanager", "alertmanager", [])
     _write_secret(wd.alertmanager_token, alertmanager + "\n")
     data = collector_config_data(collector_listen, evaluate_interval, window_days)
     wd.collector_config.write_text(_dump(data), encoding="utf-8")
+    # tokens.txt last, whole at once (written beside, then renamed): a reader that waits for
+    # it finds every other file complete.
+    lines = [f"{x.role} ({x.name}): {x.token}  # {x.vi} / {x.en}" for x in logins]
+    partial = wd.tokens_text.with_name(wd.tokens_text.name + ".partial")
+    _write_secret(partial, "\n".join(lines) + "\n")
+    partial.replace(wd.tokens_text)
     return Prepared(wd, configs, logins, url, alertmanager)
 
 

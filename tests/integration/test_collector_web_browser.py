@@ -224,9 +224,15 @@ def province(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CollectorProc
         pushed = time.time()
 
         def evaluated_after_the_pushes() -> bool:
+            # The window ends when the pass began reading the store (evaluated_at: when it
+            # finished, possibly with a pass under way as the pushes landed).
             status, body = c.get_json("/api/v1/evaluation", as_="viewer")
-            at = body and body["evaluated_at"]
-            return status == 200 and bool(at) and datetime.fromisoformat(at).timestamp() > pushed
+            window = body and body.get("window")
+            return (
+                status == 200
+                and bool(window)
+                and datetime.fromisoformat(window["end"]).timestamp() > pushed
+            )
 
         wait_until(evaluated_after_the_pushes, 60, "an evaluation of the pushed events")
         yield c

@@ -100,11 +100,18 @@ def _all_sent(sim: Simulation) -> Any:
 
 
 def _evaluated_after(c: CollectorProcess, t: float) -> Any:
+    """The findings of a pass that read the store after ``t``: its window ends when it began
+    reading (``evaluated_at`` is when it finished, so a pass under way at ``t`` would pass a
+    check on it with part of the pushed events unread)."""
+
     async def check() -> list[dict[str, Any]] | None:
-        body = await _get(c, "/api/v1/findings")
-        at = body["evaluated_at"]
-        if at is None or datetime.fromisoformat(at).timestamp() < t:
+        evaluation = await _get(c, "/api/v1/evaluation")
+        window = evaluation.get("window")
+        if not window or datetime.fromisoformat(window["end"]).timestamp() < t:
             return None
+        body = await _get(c, "/api/v1/findings")
+        if body["evaluated_at"] != evaluation["evaluated_at"]:
+            return None  # a newer pass came in between: read both again
         return list(body["findings"])
 
     return check
