@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from agent.config import AgentConfig
     from agent.probes.base import ProbeKind
     from sansang.configfile import Location
 
@@ -122,6 +123,7 @@ def _check_config(path: Path) -> int:
         from agent.config import web as webconfig
 
         webconfig.load(cfg.server.web_config_file)
+    _warn_province(path, cfg)
     n = len(cfg.checks) + len(cfg.services) + len(cfg.terminals)
     print(
         f"{path}: hợp lệ / OK — {cfg.site.name} ({cfg.site.commune.name}, "
@@ -132,11 +134,27 @@ def _check_config(path: Path) -> int:
     return EXIT_OK
 
 
+def _warn_province(path: Path, cfg: AgentConfig) -> None:
+    """A commune code of another province than ``site.province_code``: on stderr, with the
+    file and line, and the config still loads (the code itself is official)."""
+    from sansang.configfile import line_of, parse_yaml
+
+    warning = cfg.site.province_warning()
+    if warning is None:
+        return
+    line = line_of(
+        parse_yaml(path.read_text(encoding="utf-8"), str(path)), ("site", "commune_code")
+    )
+    where = f"{path}:{line}" if line is not None else str(path)
+    print(f"{where}: site.commune_code: cảnh báo / warning: {warning}", file=sys.stderr)
+
+
 def _run_agent(path: Path) -> int:
     from agent import app, config
     from sansang.errors import StartupError
 
     cfg = config.load(path)
+    _warn_province(path, cfg)
 
     def ready(running: app.RunningAgent) -> None:
         print("sansang agent đang chạy / is running:", flush=True)

@@ -49,6 +49,27 @@ def all_codes() -> list[str]:
     return sorted(_index())
 
 
+@cache
+def _provinces() -> dict[str, str]:
+    return {f"{int(p.code):02d}": str(p.name) for p in Province.iter_all()}
+
+
+def province_name(code: str) -> str | None:
+    """The official name of the province with this 2-digit code, or None."""
+    return _provinces().get(code)
+
+
+def check_province_code(value: Any) -> str:
+    """``value`` as an official 2-digit province code, or ValueError saying what is wrong."""
+    if not isinstance(value, str) or not (len(value) == 2 and value.isdigit()):
+        raise ValueError(
+            f"{value!r} is not a 2-digit province code; write it quoted, e.g. '51' or '01'"
+        )
+    if province_name(value) is None:
+        raise ValueError(f"province code '{value}' is not in the official list of provinces")
+    return value
+
+
 def check_code(value: Any) -> str:
     """``value`` as an official commune code, or ValueError saying what is wrong (the agent's
     config and the collector's inventory share these messages)."""

@@ -89,6 +89,10 @@ REASONS: dict[str, tuple[str, str]] = {
         "cổng WAN của bộ định tuyến chưa nhận được địa chỉ IP từ nhà mạng",
         "the router's WAN interface has no IP address from the provider",
     ),
+    "endpoint_silent": (
+        "máy chủ nhận kết nối nhưng không trả lời",
+        "the server accepts the connection but never answers",
+    ),
     "error": ("lỗi kiểm tra (xem nhật ký)", "check failed (see the log)"),
 }
 

@@ -36,6 +36,8 @@ Reason = Literal[
     # without link; or it is up but has no address (the provider gave none: PPPoE, DHCP).
     "wan_down",
     "no_wan_address",
+    # A server that accepts the connection and never sends a byte (a hung speed-test endpoint).
+    "endpoint_silent",
     "error",
 ]
 

@@ -140,10 +140,24 @@ def measurement_failure(record: dict[str, Any]) -> tuple[str, str] | None:
         return tested["reason"], tested["detail"]
     latency = record["latency"]
     faults = latency.get("endpoint_faults") or {}
+    target = f"{latency['host']}:{latency['port']}"
     if latency["received"] == 0 and faults:
         reason = max(faults, key=faults.__getitem__)
-        target = f"{latency['host']}:{latency['port']}"
         return reason, f"{target}: {faults[reason]}/{latency['sent']} TCP connects: {reason}"
+    if (
+        tested["reason"] == "timeout"
+        and not tested.get("bytes_used")
+        and latency["sent"] > 0
+        and latency["received"] == latency["sent"]
+    ):
+        # Every connect answered at once and then not one byte of the test: a server that
+        # accepts and stays silent (hung, a wrong service on the port).  Weak coverage drops
+        # some connects or lets some bytes through; calling this a dead zone would be a
+        # confident wrong verdict, so it is an error to measure again.
+        return "endpoint_silent", (
+            f"{target}: {latency['received']}/{latency['sent']} TCP connects answered, "
+            "no byte of the throughput test (the endpoint accepts and stays silent)"
+        )
     return None
 
 

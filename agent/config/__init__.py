@@ -68,10 +68,35 @@ class Site(StrictModel):
         "closed unless `public_holidays: false`",
     )
 
+    province_code: str | None = Field(
+        default=None,
+        description="the province whose inventory lists this centre: official 2-digit code, "
+        "quoted, e.g. `'51'`; `check-config` and the agent's start warn when `commune_code` "
+        "belongs to another province (a code copied from a neighbour's config)",
+    )
+
     @field_validator("commune_code", mode="before")
     @classmethod
     def _official_code(cls, value: Any) -> str:
         return communes.check_code(value)
+
+    @field_validator("province_code", mode="before")
+    @classmethod
+    def _official_province(cls, value: Any) -> str | None:
+        return None if value is None else communes.check_province_code(value)
+
+    def province_warning(self) -> str | None:
+        """Why the commune code looks wrong for the province, or None.  A warning, not an error:
+        the code is official, only not the province's (the collector's inventory refuses it)."""
+        if self.province_code is None or self.commune.province_code == self.province_code:
+            return None
+        theirs = communes.province_name(self.province_code) or self.province_code
+        c = self.commune
+        return (
+            f"mã xã {c.code} ({c.name}) thuộc {c.province_name} ({c.province_code}), không "
+            f"thuộc {theirs} ({self.province_code}) / commune code {c.code} belongs to "
+            f"{c.province_name} ({c.province_code}), not to province {self.province_code}"
+        )
 
     @property
     def key(self) -> str:

@@ -138,11 +138,14 @@ class StatusPage:
         return f'<div class="hint">→ {text}</div>{book}'
 
     @staticmethod
-    def _playbook_link(rec: JobRecord, lang: Lang) -> str:
-        """The section of the playbook (served offline here) for this failure."""
+    def _playbook_href(rec: JobRecord) -> str | None:
+        """The page's address of the playbook section (served offline here) for this failure."""
         kind = rec.job.attributes.get("kind") if rec.job.role == "terminal" else None
         thing = kind if kind in ("video_conference", "router") else rec.job.role
-        href = playbook_page.link(thing, rec.outcome.reason) if rec.outcome else None
+        return playbook_page.link(thing, rec.outcome.reason) if rec.outcome else None
+
+    def _playbook_link(self, rec: JobRecord, lang: Lang) -> str:
+        href = self._playbook_href(rec)
         if href is None:
             return ""
         words = i18n.pick(_PLAYBOOK_WORDS, "link", lang)
@@ -162,6 +165,10 @@ class StatusPage:
             cell += f" ({i18n.pick(_ROUTER_WORDS, 'wan', lang)} {escape(str(wan))})"
         if rec.outcome is not None and rec.outcome.detail:
             cell += f'<div class="detail">{escape(rec.outcome.detail)}</div>'
+        href = self._playbook_href(rec)  # the cause links what to do about it, as the banner
+        if href is not None:
+            words = i18n.pick(_PLAYBOOK_WORDS, "link", lang)
+            cell += f'<div class="book">📖 <a class="book" href="{escape(href)}">{words}</a></div>'
         return cell
 
     def _state_cell(self, rec: JobRecord, lang: Lang, now: float) -> str:

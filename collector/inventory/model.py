@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, PrivateAttr, field_validator, model_validator
-from vietnam_provinces import Province as OfficialProvince
 
 from collector.inventory.certificates import SignatureCertificate
 from collector.inventory.readiness import RISK_NAMES as RISK_NAMES
@@ -48,10 +47,7 @@ LONGITUDE_RANGE = (102.0, 117.5)
 
 def official_province_name(code: str) -> str | None:
     """The official name of the province with this 2-digit code, or None."""
-    for p in OfficialProvince.iter_all():
-        if f"{int(p.code):02d}" == code:
-            return str(p.name)
-    return None
+    return communes.province_name(code)
 
 
 class ProvinceRef(StrictModel):

@@ -35,6 +35,33 @@ def test_check_config_on_the_example_says_ok_with_the_commune(tmp_path: Path) ->
     assert "(Xã Sa Thầy, Quảng Ngãi, 23527)" in result.stdout
 
 
+def test_check_config_warns_of_a_commune_of_another_province(tmp_path: Path) -> None:
+    """Xã Sa Thầy (23527) is in Quảng Ngãi (51): a config saying Hà Nội (01) loads, with a
+    warning naming the file, the line and the field."""
+    config = example_with_its_files(tmp_path)
+    text = config.read_text(encoding="utf-8")
+    assert 'province_code: "51"' in text
+    config.write_text(text.replace('province_code: "51"', 'province_code: "01"'), "utf-8")
+    line = next(
+        n for n, s in enumerate(text.splitlines(), 1) if s.strip().startswith("commune_code:")
+    )
+    result = sansang("agent", "check-config", str(config))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"{config}: hợp lệ / OK")
+    assert result.stderr.startswith(f"{config}:{line}: site.commune_code: cảnh báo / warning: ")
+    assert "thuộc Quảng Ngãi (51), không thuộc Thành phố Hà Nội (01)" in result.stderr
+
+
+def test_check_config_rejects_a_province_code_not_in_the_official_list(tmp_path: Path) -> None:
+    config = example_with_its_files(tmp_path)
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace('province_code: "51"', 'province_code: "99"'), "utf-8")
+    result = sansang("agent", "check-config", str(config))
+    assert result.returncode == 2
+    assert "site.province_code" in result.stderr
+    assert "province code '99' is not in the official list" in result.stderr
+
+
 @pytest.mark.parametrize(
     "case", ["invalid-several-problems", "invalid-yaml-syntax", "invalid-empty", "invalid-list"]
 )

@@ -95,9 +95,13 @@ async def test_a_failing_check_links_its_playbook_section() -> None:
     for job in jobs:
         await runner.run_once(job)  # type: ignore[arg-type]
     html = StatusPage(SITE, state).render("vi", FakeWall.T0, [])
-    links = re.findall(r'<a href="(playbooks/[^"]+)">Sổ tay xử lý</a>', html)
-    assert sorted(links) == [
+    wanted = [
         "playbooks/conference_endpoint#kiem-tra-dau-tien-tai-xa",
         "playbooks/terminal_down#kiem-tra-dau-tien-tai-xa",
     ]
+    banner = re.findall(r'<a href="(playbooks/[^"]+)">Sổ tay xử lý</a>', html)
+    assert sorted(banner) == wanted
+    # The cause cell of each failing row links the same section; the working PC's links none.
+    cells = re.findall(r'<a class="book" href="(playbooks/[^"]+)">Sổ tay xử lý</a>', html)
+    assert sorted(cells) == wanted
     assert "Playbook" in StatusPage(SITE, state).render("en", FakeWall.T0, [])

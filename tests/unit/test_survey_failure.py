@@ -85,3 +85,34 @@ def test_what_is_a_failed_measurement_and_what_is_a_dead_zone() -> None:
     assert measurement_failure(_record(unresolved, 0, {})) is None
     # weak coverage: some connects went through, the throughput test timed out
     assert measurement_failure(_record(timeout, 2, {})) is None
+    # every connect answered, then not a byte: a silent endpoint, not a dead zone
+    assert measurement_failure(_record(timeout, 4, {})) == (
+        "endpoint_silent",
+        "192.0.2.10:8080: 4/4 TCP connects answered, no byte of the throughput test "
+        "(the endpoint accepts and stays silent)",
+    )
+    # every connect answered and some bytes came: slow coverage, the survey's finding
+    trickle = {**timeout, "bytes_used": 20_000}
+    assert measurement_failure(_record(trickle, 4, {})) is None
+
+
+def test_a_survey_against_a_silent_endpoint_is_an_error_not_a_dead_zone(tmp_path: Path) -> None:
+    """A listener that accepts every connection and never answers (a hung server): the
+    survey says the endpoint failed, and the coverage file gets no point."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(64)  # the kernel completes the handshakes; nothing is ever read or sent
+        port = silent.getsockname()[1]
+        done = subprocess.run(
+            [str(SANSANG), "survey", "--lat", "14.4", "--lon", "107.8", "--label", "Thôn 5",
+             "--endpoint", f"http://127.0.0.1:{port}/", "--count", "3", "--duration", "1",
+             "--out", str(tmp_path / "survey.jsonl")],
+            capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert not (tmp_path / "survey.jsonl").exists()
+    assert "ĐO KHÔNG ĐƯỢC / measurement failed at Thôn 5" in done.stderr
+    assert "stays silent" in done.stderr
+    errors = (tmp_path / "survey.errors.jsonl").read_text(encoding="utf-8").splitlines()
+    [error] = [json.loads(line) for line in errors]
+    assert (error["kind"], error["reason"]) == ("dead_zone_survey_error", "endpoint_silent")
