@@ -4,6 +4,8 @@ sansang agent run --config FILE
 sansang agent check-config FILE
 sansang agent probe KIND TARGET [--debug] [--timeout SECONDS]
 sansang agent speedtest --config FILE [--backend ID] [--link ID] [--ignore-budget]
+sansang agent diagnose [--config FILE] [--json] [--out FILE.html] ... (agent/diagnose/cli.py)
+sansang agent upload-record FILE.html --collector URL --token-file FILE [--ca-file FILE]
 """
 
 from __future__ import annotations
@@ -57,6 +59,16 @@ def add_parser(top: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     speed.add_argument(
         "--ignore-budget", action="store_true", help="run even when the month's budget is used up"
     )
+    from agent.diagnose import cli as diagnose_cli
+
+    diagnose_cli.add_arguments(sub.add_parser("diagnose", help=diagnose_cli.HELP))
+    upload = sub.add_parser(
+        "upload-record",
+        help="send a handover record (diagnose --out FILE.html) to the province collector",
+    )
+    from agent.diagnose import upload as upload_record
+
+    upload_record.add_arguments(upload)
 
 
 # Where the agent runs a kind's checks from, by category: said under every kind in the help,
@@ -105,6 +117,14 @@ def run(args: argparse.Namespace) -> int:
         return asyncio.run(_probe(args.kind, args.target, args.timeout, args.debug, args.metrics))
     if args.command == "speedtest":
         return asyncio.run(_speedtest(args.config, args.backend, args.link, args.ignore_budget))
+    if args.command == "diagnose":
+        from agent.diagnose import cli as diagnose_cli
+
+        return diagnose_cli.main(args)
+    if args.command == "upload-record":
+        from agent.diagnose import upload as upload_record
+
+        return upload_record.main(args)
     return EXIT_FAILED
 
 

@@ -135,7 +135,7 @@ def _host(outcome: Outcome, values: dict[str, float], lang: Lang) -> list[str]:
         if s.name == "sansang_host_filesystem_free_bytes":
             where = s.labels.get("mountpoint", "")
             parts.append(
-                _tr(lang, "{m} trống {g}", "{g} free on {m}", m=where, g=_gib(s.value, lang))
+                _tr(lang, "ổ đĩa {m} trống {g}", "{g} free on {m}", m=where, g=_gib(s.value, lang))
             )
     synced = values.get("sansang_host_clock_synchronized")
     if synced is not None:

@@ -13,7 +13,9 @@ class SansangError(Exception):
     SansangError
     ├── kernel
     │   ├── ConfigError (sansang.configfile)           a config file cannot be used: file:line:field
-    │   └── StartupError (sansang.errors)              the agent or the collector cannot start
+    │   ├── StartupError (sansang.errors)              the agent or the collector cannot start
+    │   └── HandoverError (sansang.handover)           also a ValueError: a handover record that
+    │                                                  is invalid or whose hash does not match
     ├── agent
     │   ├── PushError (agent.journal.push)             one push of the journal failed, and why
     │   ├── SpeedtestError (agent.links.bandwidth.result)    a throughput test did not finish

@@ -192,6 +192,7 @@ def index_markdown() -> str:
 THINGS: Mapping[str, tuple[str, ...]] = {
     "service": ("certificate", "service_down"),
     "check": ("link_loss",),
+    "dns": ("dns",),  # a DNS check (diagnose's DNS layer)
     "quality": ("bandwidth_low", "link_loss"),
     "link": ("link_loss",),
     "terminal": ("terminal_down",),
@@ -200,6 +201,7 @@ THINGS: Mapping[str, tuple[str, ...]] = {
     "power": ("hardware", "power_loss"),
     "security": ("cyberattack",),
     "host": ("hardware",),
+    "bandwidth": ("bandwidth_low",),  # throughput under the plan's floor (agent diagnose)
     "site": ("power_loss", "link_loss", "central_outage", "site_unreachable", "terminal_down"),
 }
 

@@ -35,9 +35,10 @@ case "$what" in
         # systemd (systemd-analyze verify/security on deploy/systemd's units)
         # libfaketime (a real agent's wall clock stepped while it runs, its monotonic clock not)
         # openssh-server (a real sshd for the security checks over SSH, tests/integration/sshlab.py)
+        # tmux (a real terminal for diagnose's progress display, test_diagnose_tmux.py)
         apt_install prometheus iproute2 dnsmasq-base openssl chromium fonts-dejavu-core \
           nut-server nut-client iperf3 iptables victoria-metrics prometheus-alertmanager postgresql \
-          systemd libfaketime openssh-server ;;
+          systemd libfaketime openssh-server tmux ;;
   bench) extras="[dev,collector]"
         apt_install prometheus iproute2 dnsmasq-base prometheus-node-exporter prometheus-blackbox-exporter \
           nut-server nut-client iperf3 iptables postgresql prometheus-alertmanager ;;

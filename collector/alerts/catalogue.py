@@ -23,10 +23,12 @@ Source = Literal["collector", "prometheus"]
 Severity = Literal["critical", "warning"]
 
 # Incident kinds, one playbook each: playbooks/<kind>.md.  Some are reached only through a target
-# not met (dead_zone, software, cyberattack).
+# not met (dead_zone, software, cyberattack), one only from a check on site (dns: the agent's DNS
+# checks and `sansang agent diagnose`).
 KINDS = (
     "power_loss",
     "link_loss",
+    "dns",
     "site_unreachable",
     "service_down",
     "central_outage",

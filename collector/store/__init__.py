@@ -24,6 +24,7 @@ from collector.events import EventIn, StoredEvent
 from collector.findings import Finding
 from collector.incidents.model import AlertSignal, Incident, IncidentNote, Intake
 from collector.periods import Month, MonthFindings
+from collector.store import handovers as handover_rows
 from collector.store import incident_alerts, queries
 from collector.store import incidents as incident_rows
 from collector.store import migrate as migrations
@@ -31,6 +32,7 @@ from collector.store import months as month_rows
 from collector.store import readiness as readiness_rows
 from collector.store import reports as report_rows
 from collector.store.contiguous import InsertResult, SeqConflict, insert
+from collector.store.handovers import HandoverEntry
 from collector.store.incident_alerts import Receipt
 from collector.store.migrate import SchemaError
 from collector.store.months import MonthEntry
@@ -38,9 +40,11 @@ from collector.store.readiness import ReadinessEdit
 from collector.store.reports import ReportRecord
 from collector.store.schema import audit_log, events, journals, notes, survey_points
 from collector.survey import SurveyPoint
+from sansang.handover import HandoverRecord
 
 __all__ = [
     "AuditEntry",
+    "HandoverEntry",
     "InsertResult",
     "JournalCursor",
     "MonthEntry",
@@ -314,6 +318,21 @@ class Store:
         )
         with self.engine.connect() as conn:
             return [Note(*row) for row in conn.execute(stmt)]
+
+    def add_handover(
+        self, record: HandoverRecord, author: str, at: float
+    ) -> tuple[HandoverEntry, bool]:
+        """Keep a verified handover record with its note on the site; (entry, False) when the
+        site already has this record (:mod:`collector.store.handovers`)."""
+        return handover_rows.add(self.engine, record, author, at)
+
+    def handover(self, site: str, content_hash: str) -> tuple[HandoverEntry, str] | None:
+        """A kept handover record and its JSON text."""
+        return handover_rows.get(self.engine, site, content_hash)
+
+    def handovers(self, site: str, limit: int = 50) -> list[HandoverEntry]:
+        """The site's handover records, newest first."""
+        return handover_rows.listed(self.engine, site, limit)
 
     def audit(self, entry: AuditEntry) -> None:
         """Append to the audit log (every write through the API, and who made it)."""

@@ -269,3 +269,29 @@ readiness_edits = Table(
     Column("role", String(40), nullable=False),
     Index("readiness_edits_target", "kind", "target", "risk", "id"),
 )
+
+# 0009: handover records (biên bản bàn giao, sansang.handover) a technician uploaded: each is
+# also a note on the site (``note_id``: the summary in words); ``record`` the record's JSON as
+# received and verified, kept to render the collector's own page of it.  A record is stored once
+# per site and content hash: the same upload again finds the row (and its note) already there.
+handovers = Table(
+    "handovers",
+    metadata,
+    Column("id", _ID, primary_key=True, autoincrement=True),
+    Column("site", String(80), nullable=False),
+    Column("content_hash", String(71), nullable=False),  # sha256:<64 hex>
+    Column("note_id", BigInteger, ForeignKey("notes.id"), nullable=False),
+    Column("received_at", Double, nullable=False),
+    Column("author", String(200), nullable=False),  # the token's name
+    Column("technician", String(200), nullable=False),  # as the record names them
+    Column("finished_at", Double, nullable=False),
+    Column("passed", Integer, nullable=False),
+    Column("warned", Integer, nullable=False),
+    Column("failed", Integer, nullable=False),
+    Column("skipped", Integer, nullable=False),
+    Column("first_failure_layer", String(16)),  # NULL: no layer failed
+    Column("first_failure_name", String(200)),
+    Column("record", Text, nullable=False),  # JSON object
+    UniqueConstraint("site", "content_hash", name="handovers_once"),
+    Index("handovers_site", "site", "received_at"),
+)

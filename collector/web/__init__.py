@@ -1,7 +1,8 @@
 """The collector's HTTP side: the ingest (``collector.ingest.push``), the REST API (``api.py``),
 ``/metrics`` (``metrics.py``), the HTML pages (``ui.py``), login and roles (``auth.py``),
 incidents and Alertmanager's webhook (``incidents.py``, pages ``incidentpages.py``), readiness
-records edited (``readinessforms.py``), the incident playbooks (``playbooks.py``).
+records edited (``readinessforms.py``), the incident playbooks (``playbooks.py``), the
+technicians' handover records (``handovers.py``).
 
     app = build_app(c)      # every route, behind the auth middleware
 """
@@ -20,6 +21,7 @@ from collector.context import Collector
 from collector.web import (
     api,
     auth,
+    handovers,
     incidentpages,
     incidents,
     metrics,
@@ -115,6 +117,7 @@ def build_app(c: Collector, auth_: Auth | None = None) -> web.Application:
     incidentpages.add_routes(app)
     readinessforms.add_routes(app)  # plans, drills, teams edited (write_readiness)
     playbooks.add_routes(app)  # the incident playbooks, every role
+    handovers.add_routes(app)  # technicians' handover records (biên bản bàn giao)
     push.add_routes(app, c)
     ui.add_routes(app, c)
     return app

@@ -212,6 +212,92 @@ _SCHEMAS: dict[str, Any] = {
         "required": ["id", "site", "at", "author", "text"],
         "properties": {"id": _INT, "site": _STR, "at": _TIME, "author": _STR, "text": _STR},
     },
+    "HandoverCheck": {
+        "description": "One check of `sansang agent diagnose` (sansang/handover.py)",
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["layer", "id", "name", "status"],
+        "properties": {
+            "layer": {
+                "type": "string",
+                "enum": [
+                    "power",
+                    "box",
+                    "lan",
+                    "wan",
+                    "dns",
+                    "services",
+                    "terminals",
+                    "conference",
+                    "printers",
+                ],
+            },
+            "id": {"type": "string", "maxLength": 200},
+            "name": {"type": "string", "maxLength": 200},
+            "status": {"type": "string", "enum": ["ok", "warn", "fail", "skip"]},
+            "reason": {"type": "string", "maxLength": 64},
+            "vi": {"type": "string", "maxLength": 2000},
+            "en": {"type": "string", "maxLength": 2000},
+            "advice": {
+                "type": ["object", "null"],
+                "properties": {"vi": _STR, "en": _STR, "path": {"type": ["string", "null"]}},
+            },
+            "figures": {"type": "object", "maxProperties": 50},
+        },
+    },
+    "HandoverRecord": {
+        "description": "A handover record (biên bản bàn giao) as `sansang agent diagnose --out` "
+        "embeds it (docs/handover.md); `hash` is sha256 of the record without `hash` as "
+        "canonical JSON (sorted keys, compact, UTF-8)",
+        "type": "object",
+        "additionalProperties": False,
+        "required": [
+            "site",
+            "site_name",
+            "technician",
+            "started_at",
+            "finished_at",
+            "results",
+            "exit_code",
+            "hash",
+        ],
+        "properties": {
+            "version": {"type": "integer", "const": 1},
+            "site": _STR,
+            "site_name": _STR,
+            "commune": _STR,
+            "host": _STR,
+            "technician": {"type": "string", "minLength": 1, "maxLength": 200},
+            "started_at": {"type": "number", "description": "Unix seconds"},
+            "finished_at": {"type": "number", "description": "Unix seconds"},
+            "done": {"type": "array", "maxItems": 50, "items": {"type": "string"}},
+            "results": {"type": "array", "maxItems": 500, "items": _ref("HandoverCheck")},
+            "exit_code": {"type": "integer", "minimum": 0, "maximum": 4},
+            "first_failure": {"oneOf": [{"type": "null"}, _ref("HandoverCheck")]},
+            "hash": {"type": "string", "pattern": "^sha256:[0-9a-f]{64}$"},
+        },
+    },
+    "Handover": {
+        "description": "A kept handover record (its note on the site: `note_id`)",
+        "type": "object",
+        "required": ["site", "hash", "note_id", "received_at", "author", "technician"],
+        "properties": {
+            "site": _STR,
+            "hash": _STR,
+            "note_id": _INT,
+            "received_at": _TIME,
+            "author": {"type": "string", "description": "the token that uploaded it"},
+            "technician": _STR,
+            "finished_at": _TIME,
+            "counts": {
+                "type": "object",
+                "properties": {"ok": _INT, "warn": _INT, "fail": _INT, "skip": _INT},
+            },
+            "first_failure": {"type": ["object", "null"]},
+            "page": {"type": "string", "description": "the collector's page of the record"},
+            "record": _ref("HandoverRecord"),
+        },
+    },
     "SurveyRecord": {
         "description": "One record of `sansang survey` (tools/survey.py); other fields are ignored",
         "type": "object",
@@ -481,6 +567,57 @@ _PATHS: dict[str, Any] = {
             },
         },
         "parameters": [_KEY],
+    },
+    "/api/v1/sites/{key}/handovers": {
+        **_get(
+            "A site's handover records (biên bản bàn giao), newest first",
+            _ok("records", _list_of("handovers", "Handover")),
+            _E403_SITE,
+            _E404,
+            params=[_LIMIT],
+        ),
+        "post": {
+            "summary": "Upload a handover record (`sansang agent upload-record`): technician "
+            "for its own sites, admin; kept as a note on the site; the same record again is "
+            "200 with the one kept; audited",
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": _ref("HandoverRecord")}},
+            },
+            "responses": {
+                "200": _ok("already kept: the record stored before", _ref("Handover")),
+                "201": _ok("kept", _ref("Handover")),
+                "400": {
+                    "description": "`bad_handover` (fields named), `wrong_site` (the path's "
+                    "site is not the record's) or `bad_hash` (the content hash does not match)",
+                    **_ERR,
+                },
+                **_E401,
+                **_E403,
+                **_E404,
+                "413": {"description": "body larger than 1 MiB", **_ERR},
+                "415": {"description": "not application/json", **_ERR},
+            },
+        },
+        "parameters": [_KEY],
+    },
+    "/api/v1/sites/{key}/handovers/{hash}": {
+        **_get(
+            "One handover record with its content",
+            _ok("the record", _ref("Handover")),
+            _E403_SITE,
+            {"404": {"description": "no such site, or no such record of it", **_ERR}},
+        ),
+        "parameters": [
+            _KEY,
+            {
+                "name": "hash",
+                "in": "path",
+                "required": True,
+                "description": "the record's content hash, `sha256:<hex>`",
+                "schema": _STR,
+            },
+        ],
     },
     "/api/v1/findings": _get(
         "Findings of the newest evaluation, filtered; the province's own (site `province`: "

@@ -1,8 +1,9 @@
 """What the site page (trang của điểm) shows, as plain values for the template.
 
 The inventory, the live values, every evaluated target's finding (sentence, value, threshold,
-window, cause, evidence) and the timeline of events in words.  Pure: the handler fetches the
-events and notes (one store call each) and passes them in.
+window, cause, evidence), the timeline of events in words and the technicians' handover
+records.  Pure: the handler fetches the events, notes and records (one store call each) and
+passes them in.
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from collector.evaluate.model import Evaluation, Finding, LiveSite, Status
 from collector.events import StoredEvent
 from collector.inventory.model import Site
 from collector.periods import Month
+from collector.store import HandoverEntry
 from collector.targets import Catalogue
 from collector.web import board, texts, timeline
-from sansang import i18n
+from sansang import handover, i18n
 from sansang.i18n import Lang, pick
 
 EvidenceLine = tuple[str, str, tuple[str, ...]]  # kind in words, sentence, refs
@@ -176,3 +178,41 @@ def trend(
             cells.append(TrendCell(f.status, figures[0], title))
         rows.append(TrendRow(target.id, fmt.short_title(target, lang), tuple(cells)))
     return rows
+
+
+@dataclass(frozen=True)
+class HandoverLine:
+    """A handover record on the site page: when, who, the counts, the first failing layer, the
+    hash and the collector's page of it."""
+
+    at: str  # when the visit finished, Vietnam's time
+    technician: str
+    counts: str  # "12 đạt, 1 hỏng"
+    first_failure: str  # "Đường truyền (WAN) (Cáp quang)", or "—"
+    failed: bool
+    content_hash: str
+    link: str
+
+
+def handovers(entries: Sequence[HandoverEntry], lang: Lang) -> list[HandoverLine]:
+    """One line per kept record (the store gives them newest first)."""
+    lines = []
+    for e in entries:
+        counts = {"ok": e.passed, "warn": e.warned, "fail": e.failed, "skip": e.skipped}
+        words = [f"{n} {handover.status_word(s, lang).lower()}" for s, n in counts.items() if n]
+        first = "—"
+        if e.first_failure_layer is not None:
+            first = f"{handover.layer_name(e.first_failure_layer, lang)} ({e.first_failure_name})"
+        suffix = "?lang=en" if lang == "en" else ""
+        lines.append(
+            HandoverLine(
+                at=_at(e.finished_at),
+                technician=e.technician,
+                counts=", ".join(words) or "—",
+                first_failure=first,
+                failed=e.first_failure_layer is not None,
+                content_hash=e.content_hash,
+                link=f"/sites/{e.site}/handovers/{e.content_hash}{suffix}",
+            )
+        )
+    return lines

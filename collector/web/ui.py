@@ -14,8 +14,9 @@ script, nothing loaded from outside the collector: it works on any office PC ove
   landscape with every column (``@media print``).
 - ``/map``: the map alone, larger, with the same filter.
 - ``/sites/{key}``: a site's inventory, live values, findings with their evidence, each target
-  month by month, timeline and notes; ``POST /sites/{key}/notes`` adds a note (technicians
-  for their sites, admins).
+  month by month, timeline, handover records (linked to their pages,
+  :mod:`collector.web.handovers`) and notes; ``POST /sites/{key}/notes`` adds a note
+  (technicians for their sites, admins).
 - ``/police``: "An ninh thông tin — Công an tỉnh", the provincial police's review
   (:mod:`collector.web.police`): every commune's SEC targets, what is overdue, machines failing
   security checks, certificates about to expire, open incidents.  Every role reads it (the
@@ -54,7 +55,7 @@ from collector.incidents import Incident
 from collector.inventory.model import RISKS, Inventory, Site
 from collector.inventory.readiness import PLAN_STATUS_NAMES, RISK_LEVEL_NAMES
 from collector.periods import Month
-from collector.store import Note
+from collector.store import HandoverEntry, Note
 from collector.targets import Catalogue
 from collector.web import auth, board, mapsvg, police, readiness, sitepage, texts, timeline
 from collector.web.api import MAX_NOTE_CHARS
@@ -67,6 +68,7 @@ TEMPLATES = Path(__file__).with_name("templates")
 POLICE_NAV_ROLES = frozenset({"security_reviewer", "admin"})  # the link at the top of each page
 TIMELINE_DAYS = 30
 TIMELINE_LIMIT = 500
+HANDOVERS_SHOWN = 20  # the newest handover records on a site page (the API lists more)
 NOTE_MAX_CHARS = MAX_NOTE_CHARS  # as the API's
 
 
@@ -386,6 +388,7 @@ class SiteData:
     months: list[Month] = field(default_factory=list)
     month_findings: dict[Month, list[Finding]] = field(default_factory=dict)
     open_months: frozenset[Month] = frozenset()  # the months so far (not closed)
+    handovers: list[HandoverEntry] = field(default_factory=list)  # newest first
 
 
 def render_site(
@@ -424,6 +427,7 @@ def render_site(
         readiness=readiness.view(site, lang, show_personal),
         risk_count=len(RISKS),
         notes=data.notes,
+        handovers=sitepage.handovers(data.handovers, lang),
         can_write=can_write,
         note_max=NOTE_MAX_CHARS,
         **readiness_forms(site, lang, principal),
@@ -583,6 +587,7 @@ def _fetch_site_data(c: Collector, key: str, now: float, every_kind: bool) -> Si
         months=months,
         month_findings=c.store.site_months(key, months),
         open_months=frozenset(e.month for e in entries if not e.closed),
+        handovers=c.store.handovers(key, HANDOVERS_SHOWN),
     )
 
 

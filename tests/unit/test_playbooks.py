@@ -62,6 +62,8 @@ def test_the_causes_are_the_collectors_and_every_reason_is_answered() -> None:
         ("video_conference", "timeout", "conference_endpoint", "kiem-tra-dau-tien-tai-xa"),
         ("check", "unreachable", "link_loss", "kiem-tra-dau-tien-tai-xa"),
         ("router", "wan_down", "link_loss", "kiem-tra-dau-tien-tai-xa"),
+        ("dns", "timeout", "dns", "kiem-tra-dau-tien-tai-xa"),
+        ("dns", "name_not_resolved", "dns", "kiem-tra-dau-tien-tai-xa"),
         ("router", "refused", "terminal_down", "kiem-tra-dau-tien-tai-xa"),
         ("security", "host_key_mismatch", "cyberattack", "viec-lam-ngay-tai-xa"),
         ("site", "agent", "site_unreachable", "kiem-tra-dau-tien"),

@@ -18,6 +18,7 @@ from agent.probes.base import Outcome, ProbeContext
 from agent.runner import Runner
 from agent.state import SiteState
 from agent.web.status import StatusPage
+from sansang import playbooks
 from tests.support.agent import make_agent_app
 from tests.support.clock import FakeWall
 from tests.support.fakes import FakeSpec, Journalled, always_open, fake_job
@@ -58,7 +59,8 @@ async def test_the_index_links_every_playbook_and_each_answers(
     resp = await client.get("/playbooks/")
     assert resp.status == 200
     kinds = set(re.findall(r'<a href="([a-z_]+)">', await resp.text()))
-    assert len(kinds) == 13
+    assert kinds == set(playbooks.load_all())  # every shipped playbook, 14
+    assert len(kinds) == 14
     for kind in kinds:
         assert (await client.get(f"/playbooks/{kind}")).status == 200, kind
 

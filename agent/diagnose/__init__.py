@@ -1,0 +1,1 @@
+"""``sansang agent diagnose``: every check of one site, layer by layer (see docs/diagnose.md)."""
