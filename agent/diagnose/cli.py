@@ -7,7 +7,8 @@
 Plain output goes to stdout: the layers as they finish, then the summary.  With ``--json`` stdout
 holds the JSON only; the progress then goes to stderr when that is a terminal, else nowhere.
 Exit code: ``Diagnosis.exit_code`` (0 ok, 1 warning, 3 a non-critical layer failed, 4 a critical
-one); 2 for bad arguments or an invalid config (``sansang/cli.py`` prints a ConfigError).
+one); 2 for bad arguments, an invalid config (``sansang/cli.py`` prints a ConfigError) or a
+handover record that could not be written.
 """
 
 from __future__ import annotations
@@ -104,8 +105,8 @@ def main(args: argparse.Namespace) -> int:
         print("", file=out)
         for line in summary_lines(diagnosis, plan.playbook_base):
             print(line, file=out)
-    if args.out is not None:
-        _record(args, diagnosis, sys.stderr if args.json else out)
+    if args.out is not None and not _record(args, diagnosis, sys.stderr if args.json else out):
+        return EXIT_USAGE  # asked for a record and got none: not a silent success
     return diagnosis.exit_code
 
 
@@ -151,16 +152,15 @@ async def _run(plan: Plan, stream: TextIO | None, *, verbose: bool) -> Diagnosis
                 await spinner
 
 
-def _record(args: argparse.Namespace, diagnosis: Diagnosis, stream: TextIO) -> None:
-    try:
-        from agent.diagnose import record
-    except ImportError as err:  # the record's module is another part of the work
-        print(f"không ghi được biên bản / cannot write the record: {err}", file=sys.stderr)
-        return
+def _record(args: argparse.Namespace, diagnosis: Diagnosis, stream: TextIO) -> bool:
+    """Write the handover record; False (said on stderr) when it could not be written."""
+    from agent.diagnose import record
+
     try:
         digest = record.write(args.out, diagnosis, args.technician, list(args.done))
     except (OSError, ValueError) as err:  # HandoverError is a ValueError
         print(f"không ghi được biên bản / cannot write the record: {err}", file=sys.stderr)
-        return
+        return False
     shown = digest.replace("sha256:", "sha256 ", 1)
     print(f"Biên bản bàn giao / handover record: {args.out} ({shown})", file=stream)
+    return True

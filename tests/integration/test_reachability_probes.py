@@ -124,10 +124,13 @@ async def web_servers(pki: Pki) -> AsyncIterator[Web]:
     app.router.add_get("/moved", moved)
     runner = web.AppRunner(app, shutdown_timeout=1.0)
     await runner.setup()
-    ports = [free_port() for _ in range(3)]
-    for port, context in zip(ports, (None, pki.good, pki.wrong_name), strict=True):
-        await web.TCPSite(runner, "127.0.0.1", port, ssl_context=context).start()
+    ports: list[int] = []
     try:
+        # Port 0 and the kernel's choice read back: three free_port() calls can give one port
+        # twice (each is released before the next is asked), and a failed start leaked its socket.
+        for context in (None, pki.good, pki.wrong_name):
+            await web.TCPSite(runner, "127.0.0.1", 0, ssl_context=context).start()
+            ports.append(int(runner.addresses[-1][1]))
         yield Web(*ports)
     finally:
         release.set()

@@ -238,7 +238,6 @@ async def test_without_a_config_a_name_that_does_not_resolve_is_the_dns_layer(
 async def test_the_handover_record_is_written_and_said_on_stderr_with_json(
     tmp_path: Path, dns_server: str, portal: str
 ) -> None:
-    pytest.importorskip("agent.diagnose.record")
     out = tmp_path / "bien-ban.html"
     run = await diagnose(
         "--json", "--no-speedtest", "--gateway", "127.0.0.1", "--dns-server", dns_server,
@@ -248,6 +247,24 @@ async def test_the_handover_record_is_written_and_said_on_stderr_with_json(
     assert run.json["source"] == "discovered"  # stdout: still the JSON alone
     assert f"Biên bản bàn giao / handover record: {out} (sha256 " in run.stderr
     assert out.exists() and "Nguyễn Văn An" in out.read_text(encoding="utf-8")
+
+
+async def test_a_record_that_cannot_be_written_is_not_a_silent_success(
+    tmp_path: Path, dns_server: str, portal: str
+) -> None:
+    """The checks all pass, but --out names a directory that does not exist: exit 2 with the
+    reason, never 0 (the technician would leave without the record)."""
+    out = tmp_path / "khong-co" / "bien-ban.html"
+    run = await diagnose(
+        "--no-speedtest", "--gateway", "127.0.0.1", "--dns-server", dns_server,
+        "--name", "portal.example", "--portal", portal, "--out", str(out),
+        "--technician", "Nguyễn Văn An",
+    )  # fmt: skip
+    assert run.code == 2, run.stdout + run.stderr
+    assert "không ghi được biên bản / cannot write the record" in run.stderr
+    assert "Phân giải tên (DNS)" in run.stdout  # the checks ran and were shown
+    assert any(s in run.stdout for s in ("Tất cả đều tốt", "Không có lớp hỏng"))
+    assert not out.exists()
 
 
 async def test_usage_and_config_errors_exit_2(tmp_path: Path) -> None:
