@@ -28,7 +28,7 @@ from agent.runner import Runner
 from agent.state import SiteState
 from agent.web.server import build_app
 from agent.web.status import StatusPage
-from sansang import __version__
+from sansang import __version__, health
 from sansang.errors import StartupError
 from sansang.events import Change
 
@@ -98,12 +98,15 @@ async def run_agent(
         if config.server.web_config_file
         else webconfig.WebConfig()
     )
+    # Ready from the first request: the config is loaded and the journal open by now.
+    readiness = health.Readiness(not_ready=None)
     app = build_app(
         collector.families,
         journal,
         StatusPage(config.site, state, push_stats),
         config.site.key,
         webconfig.Authenticator(web_cfg),
+        readiness,
     )
     http = web.AppRunner(app, access_log=None, handle_signals=False)
     await http.setup()
@@ -136,6 +139,7 @@ async def run_agent(
     try:
         await stop.wait()
     finally:
+        readiness.set_not_ready(health.STOPPING)  # the journal closes below
         maintenance.cancel()
         if pushing is not None:
             pushing.cancel()

@@ -35,8 +35,9 @@ from collector.targets import (
     load_catalogue,
     load_overrides,
 )
-from collector.web import build_app
+from collector.web import READINESS, build_app
 from collector.web.auth import Auth
+from sansang import health
 from sansang.errors import StartupError
 
 log = logging.getLogger(__name__)
@@ -164,6 +165,7 @@ async def run_collector(
     try:
         await stop.wait()
     finally:
+        http.app[READINESS].set_not_ready(health.STOPPING)  # the store closes below
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)

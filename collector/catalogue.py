@@ -13,6 +13,7 @@ from __future__ import annotations
 import sys
 
 from sansang.metrics import MetricDef, MetricType
+from sansang.standard_metrics import BUILD_INFO, STANDARD_NAMES
 
 
 def _m(name: str, type_: MetricType, unit: str, help_: str, *labels: str, source: str) -> MetricDef:
@@ -24,6 +25,7 @@ CATALOGUE: tuple[MetricDef, ...] = (
     # --- the collector itself ------------------------------------------------------------------
     _m("sansang_collector_info", "info", "", "Collector version (always 1).", "version",
        source="collector"),
+    BUILD_INFO,  # shared with the agent (sansang/standard_metrics.py)
     _m("sansang_collector_start_timestamp_seconds", "gauge", "seconds",
        "When the collector process started (Unix time).", source="collector"),
     _m("sansang_collector_sites", "gauge", "", "Sites in the inventory.", source="inventory"),
@@ -91,6 +93,9 @@ def markdown() -> str:
         "Every series of a site carries `site` (the site key, e.g. `23527-main`) and, for",
         "readiness, `commune_code`. Readiness is a stateset: `sansang_readiness_status` has one",
         "series per status with 1 for the current one, so unknown is visible and never a 0.",
+        "",
+        "Beside these, `/metrics` carries prometheus-client's standard process and platform "
+        "series: " + ", ".join(f"`{n}`" for n in sorted(STANDARD_NAMES)) + ".",
         "",
         "| name | type | unit | labels | emitted by | help |",
         "|---|---|---|---|---|---|",

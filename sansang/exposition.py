@@ -5,9 +5,10 @@ but slowly for a body like ours, many short series with label values: with 200 t
 (~150 KiB) its OpenMetrics encoder took about 19 ms per scrape (it escapes names one character at
 a time), its text encoder about 11 ms, and building its family objects another 3.6 ms, three times
 node_exporter's whole scrape.  This module writes the same rows straight from the catalogue in a
-few milliseconds, and keeps prometheus_client (and the http.server, wsgiref... it imports) out of
-the agent's memory.  It writes only what the catalogue can hold: gauges, counters, info and
-histogram families without timestamps, exemplars or ``_created`` samples.  The tests check, on
+few milliseconds.  (prometheus_client serves only for the standard process and platform series,
+``sansang/standard_metrics.py``, turned into rows this module writes.)  It writes only what the
+catalogue can hold: gauges, counters, info and histogram families without timestamps, exemplars
+or ``_created`` samples.  The tests check, on
 generated data, that prometheus_client's own parsers read it back exactly as they read
 prometheus_client's output (``tests/unit/test_exposition.py``), and promtool lints a real scrape.
 

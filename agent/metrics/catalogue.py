@@ -12,6 +12,7 @@ import sys
 
 from agent.probes.quality import RTT_BUCKETS
 from sansang.metrics import MetricDef, MetricType, bucket_labels
+from sansang.standard_metrics import BUILD_INFO, STANDARD_NAMES
 
 
 def _m(
@@ -35,6 +36,7 @@ CATALOGUE: tuple[MetricDef, ...] = (
        "latitude", "longitude", source="agent"),
     _m("sansang_agent_info", "info", "", "Agent version and the boot id of the host (always 1).",
        "version", "boot_id", source="agent"),
+    BUILD_INFO,  # shared with the collector (sansang/standard_metrics.py)
     _m("sansang_agent_start_timestamp_seconds", "gauge", "seconds",
        "When the agent process started (Unix time).", source="agent"),
     _m("sansang_site_open", "gauge", "",
@@ -319,6 +321,9 @@ def markdown() -> str:
         "",
         "No series carries the site: it is in `sansang_site_info` and in Prometheus target labels.",
         "Unknown is an absent sample, never 0.",
+        "",
+        "Beside these, `/metrics` carries prometheus-client's standard process and platform "
+        "series: " + ", ".join(f"`{n}`" for n in sorted(STANDARD_NAMES)) + ".",
         "",
         "| name | type | unit | labels | emitted by | help |",
         "|---|---|---|---|---|---|",

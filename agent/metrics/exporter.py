@@ -95,8 +95,8 @@ class AgentCollector:
 
     def collect(self) -> list[Metric]:
         """The same rows as prometheus_client families, so that the collector can be registered
-        in a ``CollectorRegistry``: for tests and tools only (prometheus_client is a development
-        dependency; the agent itself never calls this)."""
+        in a ``CollectorRegistry``: for tests and tools only (the agent itself never calls this:
+        ``sansang/exposition.py`` writes its /metrics)."""
         from agent.metrics import (
             promclient,  # imported here: keeps prometheus_client out of the agent
         )

@@ -1,7 +1,8 @@
 """The exporter's rows as prometheus_client metric families, for tests and tools.
 
-The agent serves ``/metrics`` with :mod:`sansang.exposition` and never imports this module:
-prometheus_client is a development dependency.  The tests register
+The agent serves ``/metrics`` with :mod:`sansang.exposition` and never imports this module
+(prometheus_client serves it only for the standard process and platform series,
+``sansang/standard_metrics.py``).  The tests register
 ``agent.metrics.exporter.AgentCollector`` (whose ``collect`` comes here) in a
 ``CollectorRegistry`` to compare prometheus_client's own encoders with the agent's writer.
 """

@@ -1,17 +1,22 @@
 """The agent's HTTP endpoints (aiohttp).
 
-- ``/metrics``: Prometheus text format, or OpenMetrics when the scraper asks for it;
+- ``/metrics``: Prometheus text format, or OpenMetrics when the scraper asks for it: the
+  catalogue's families, then ``sansang_build_info``, ``process_*`` and ``python_info``
+  (``sansang/standard_metrics.py``);
 - ``/healthz``: liveness, never authenticated, says nothing about the site;
+- ``/-/healthy`` and ``/-/ready``: the Prometheus/Kubernetes probes (``sansang/health.py``):
+  ready once the config is loaded and the journal open; never authenticated;
 - ``/``: the status page (Vietnamese; ``?lang=en`` for English);
 - ``/api/v1/events?after=SEQ&limit=N``: the journal, for the collector.
 - ``/playbooks/``, ``/playbooks/<kind>``: the incident playbooks, offline (``playbooks.py``).
 
-With a web config, every endpoint but ``/healthz`` requires its credentials, over TLS when set.
+With a web config, every endpoint but those three probes requires credentials, over TLS when set.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 from collections.abc import Awaitable, Callable, Iterable
 
@@ -22,7 +27,7 @@ from agent.config.web import Authenticator
 from agent.journal.store import Journal
 from agent.web import playbooks
 from agent.web.status import StatusPage
-from sansang import exposition, i18n
+from sansang import exposition, health, i18n, standard_metrics
 from sansang.events import SCHEMA_VERSION
 
 MAX_EVENTS_PER_PAGE = 5000
@@ -30,6 +35,7 @@ _MAX_SEQ = 2**63 - 1  # SQLite's largest integer
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 Scrape = Callable[[], Iterable[exposition.Family]]
+UNAUTHENTICATED = frozenset({"/healthz", *health.PATHS})  # probes of liveness and readiness
 
 
 def build_app(
@@ -38,10 +44,16 @@ def build_app(
     status: StatusPage,
     site_key: str,
     auth: Authenticator,
+    readiness: health.Readiness | None = None,
 ) -> web.Application:
+    """The app; ``readiness`` is what ``/-/ready`` answers (None: ready, as the journal given is
+    open and the site's config loaded; ``run_agent`` passes its own to say when it stops)."""
+    if readiness is None:
+        readiness = health.Readiness(not_ready=None)
+
     @web.middleware
     async def authenticate(request: web.Request, handler: Handler) -> web.StreamResponse:
-        if request.path != "/healthz" and not await auth.allows_async(
+        if request.path not in UNAUTHENTICATED and not await auth.allows_async(
             request.headers.get("Authorization")
         ):
             raise web.HTTPUnauthorized(
@@ -54,7 +66,10 @@ def build_app(
         openmetrics, content_type = exposition.negotiate(request.headers.get("Accept"))
         # In the event loop, not a thread: the probes change the state in this loop, and
         # reading it takes under 2 ms with 200 terminals (nothing here waits for the journal).
-        body = exposition.render(scrape(), openmetrics=openmetrics)
+        # The catalogue's families, then the standard ones (build, process, platform): names
+        # that never meet, so one writer gives one HELP and TYPE per family.
+        families = itertools.chain(scrape(), standard_metrics.families())
+        body = exposition.render(families, openmetrics=openmetrics)
         response = web.Response(body=body, headers={"Content-Type": content_type})
         # ~150 KiB with 200 terminals: gzip (asked for by Prometheus) matters on a 4G link.
         response.enable_compression()
@@ -89,6 +104,7 @@ def build_app(
     app = web.Application(middlewares=[authenticate])
     app.router.add_get("/metrics", metrics)
     app.router.add_get("/healthz", healthz)
+    health.add_routes(app, readiness)
     app.router.add_get("/", index)
     app.router.add_get("/api/v1/events", events)
     playbooks.add_routes(app)

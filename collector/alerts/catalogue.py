@@ -59,6 +59,10 @@ class AlertDef:
     vi: str  # what it means, for the person who reads docs/alerts.md
     # The severity at the incident's worst, when it has one (a site cut off from every link).
     worst: Severity | None = None
+    # Whether it opens an incident (collector/incidents) when its kind is an incident kind:
+    # False for a warning ahead of a failure (a disk filling, a clock drifting, a backlog
+    # waiting), which would otherwise bring the 5-day reporting duty with it.
+    incident: bool = True
 
 
 def _def(
@@ -71,9 +75,12 @@ def _def(
     target: str | None,
     vi: str,
     worst: Severity | None = None,
+    incident: bool = True,
 ) -> AlertDef:
     playbook = f"{kind}.md" if kind else PLAYBOOK_INDEX
-    return AlertDef(name, frozenset(sources), severity, agency, playbook, target, vi, worst)
+    return AlertDef(
+        name, frozenset(sources), severity, agency, playbook, target, vi, worst, incident
+    )
 
 
 COLLECTOR: tuple[Source, ...] = ("collector",)
@@ -255,6 +262,70 @@ ONE_STOP_SYSTEM_DOWN_AT_MANY_SITES = _def(
     vi="Hệ thống Một cửa điện tử gián đoạn tại nhiều điểm cùng lúc: một cảnh báo cho cả tỉnh.",
 )
 
+# The agent's own health (rules group sansang-agent-health): a failing agent is failing
+# monitoring (SEC-EARLY); the network team looks after the agents.
+JOURNAL_WRITE_FAILING = _def(
+    "SansangJournalWriteFailing",
+    PROMETHEUS,
+    severity="critical",
+    agency="so_khcn",
+    kind="hardware",
+    target="SEC-EARLY",
+    vi="Tác tử không ghi được nhật ký suốt 10 phút (ổ đĩa đầy, lỗi đọc ghi): sự kiện chờ trong "
+    "bộ nhớ và sẽ mất.",
+)
+JOURNAL_EVENTS_DROPPED = _def(
+    "SansangJournalEventsDropped",
+    PROMETHEUS,
+    severity="critical",
+    agency="so_khcn",
+    kind="hardware",
+    target="SEC-EARLY",
+    vi="Tác tử đã bỏ sự kiện không ghi được vào nhật ký: số liệu của điểm không đầy đủ.",
+)
+PUSH_BACKLOG = _def(
+    "SansangPushBacklog",
+    PROMETHEUS,
+    severity="warning",
+    agency="so_khcn",
+    kind="site_unreachable",
+    target="SEC-EARLY",
+    vi="Sự kiện của điểm chờ gửi về tỉnh hơn 10 phút mà bộ thu không nhận được gì: số liệu tại "
+    "tỉnh đang thiếu.",
+    incident=False,
+)
+PUSH_FAILING = _def(
+    "SansangPushFailing",
+    PROMETHEUS,
+    severity="warning",
+    agency="so_khcn",
+    kind="site_unreachable",
+    target="SEC-EARLY",
+    vi="Tác tử gửi nhật ký về bộ thu thất bại liên tục hơn 15 phút (đường truyền, mã gửi, bộ thu).",
+    incident=False,
+)
+CLOCK_NOT_SYNCHRONIZED = _def(
+    "SansangClockNotSynchronized",
+    PROMETHEUS,
+    severity="warning",
+    agency="so_khcn",
+    kind="software",
+    target="SEC-EARLY",
+    vi="Đồng hồ máy chạy tác tử chưa đồng bộ (NTP) hơn 30 phút: thời điểm các sự kiện sai dần.",
+    incident=False,
+)
+FILESYSTEM_NEARLY_FULL = _def(
+    "SansangFilesystemNearlyFull",
+    PROMETHEUS,
+    severity="warning",
+    agency="so_khcn",
+    kind="hardware",
+    target="SEC-EARLY",
+    vi="Ổ đĩa của máy chạy tác tử còn dưới 10 % trống, hoặc sẽ đầy trong 24 giờ: khi đầy, nhật ký "
+    "không ghi được.",
+    incident=False,
+)
+
 ALERTS: tuple[AlertDef, ...] = (
     POWER_LOST,
     SITE_UNREACHABLE,
@@ -274,6 +345,12 @@ ALERTS: tuple[AlertDef, ...] = (
     BANDWIDTH_UNDER_TARGET,
     LINK_LOSS_HIGH,
     ONE_STOP_SYSTEM_DOWN_AT_MANY_SITES,
+    JOURNAL_WRITE_FAILING,
+    JOURNAL_EVENTS_DROPPED,
+    PUSH_BACKLOG,
+    PUSH_FAILING,
+    CLOCK_NOT_SYNCHRONIZED,
+    FILESYSTEM_NEARLY_FULL,
 )
 BY_NAME: dict[str, AlertDef] = {a.name: a for a in ALERTS}
 

@@ -33,7 +33,9 @@ from sansang.i18n import ZONE
 # The alert catalogue's kinds (collector/alerts/catalogue.py KINDS) that are incidents: something
 # stopped working.  Not here: a shortfall against a plan target (bandwidth_low, dead_zone: the
 # findings say it) and a certificate about to expire (a warning ahead of a failure, not one).
-# cyberattack and software come from no alert: a person records them (POST /api/v1/incidents).
+# Nor an alert whose catalogue entry says ``incident=False`` (the agent's own warnings: a disk
+# filling, a clock not synchronised, a push backlog).  cyberattack comes from no alert: a person
+# records it (POST /api/v1/incidents), as any other incident the alerts did not open.
 INCIDENT_KINDS: dict[str, tuple[str, str]] = {
     "power_loss": ("Mất điện lưới", "Power loss"),
     "link_loss": ("Mất đường truyền", "Link loss"),

@@ -1,5 +1,6 @@
 """The collector's HTTP side: the ingest (``collector.ingest.push``), the REST API (``api.py``),
-``/metrics`` (``metrics.py``), the HTML pages (``ui.py``), login and roles (``auth.py``),
+``/metrics`` (``metrics.py``), ``/healthz``, ``/-/healthy`` and ``/-/ready``
+(``sansang/health.py``), the HTML pages (``ui.py``), login and roles (``auth.py``),
 incidents and Alertmanager's webhook (``incidents.py``, pages ``incidentpages.py``), readiness
 records edited (``readinessforms.py``), the incident playbooks (``playbooks.py``), the
 technicians' handover records (``handovers.py``).
@@ -31,8 +32,10 @@ from collector.web import (
 )
 from collector.web.auth import AUTH, COLLECTOR, Auth, Handler
 from collector.web.errors import api_error
+from sansang import health
 
 log = logging.getLogger(__name__)
+READINESS = web.AppKey("sansang_readiness", health.Readiness)  # what /-/ready answers
 RETRY_AFTER_SECONDS = 10  # a 503's Retry-After: a locked or restarting database is back by then
 
 
@@ -97,6 +100,8 @@ def make_auth(c: Collector) -> Auth:
 
 
 def build_app(c: Collector, auth_: Auth | None = None) -> web.Application:
+    """Every route.  ``/-/ready`` answers ``app[READINESS]``: ready, as ``c`` holds an open store
+    and the loaded inventory, until ``run_collector`` says it stops."""
     from collector.ingest import push
     from collector.web import ui
 
@@ -109,6 +114,8 @@ def build_app(c: Collector, auth_: Auth | None = None) -> web.Application:
     app[AUTH] = auth_ or make_auth(c)
     app[metrics.STARTED_AT] = time.time()
     app.router.add_get("/healthz", _healthz)
+    app[READINESS] = health.Readiness(not_ready=None)
+    health.add_routes(app, app[READINESS])  # /-/healthy, /-/ready: no token (auth.PUBLIC)
     app.router.add_get("/metrics", metrics.metrics)
     auth.add_routes(app)
     api.add_routes(app)

@@ -5,10 +5,10 @@ THE INTERFACE for every handler of the collector (API and HTML pages):
 - ``request[PRINCIPAL]`` (``PRINCIPAL = web.RequestKey("principal", Principal)``; or
   ``principal_of(request)``) is the :class:`Principal` (name, role, sites) of the request, set by
   the middleware :func:`middleware` before any handler runs.  Every path but :data:`PUBLIC`
-  (``/healthz``, ``/login``, ``/logout``, ``/static/...``) and the ingest (``/api/v1/ingest...``,
-  its own per-site credentials) needs one: without it the middleware answers 401 (JSON) to API
-  clients and redirects a browser's GET to ``/login?next=PATH``.  A handler never sees a request
-  without a principal.
+  (``/healthz``, ``/-/healthy``, ``/-/ready``, ``/login``, ``/logout``, ``/static/...``) and
+  the ingest (``/api/v1/ingest...``, its own per-site credentials) needs one: without it the
+  middleware answers 401 (JSON) to API clients and redirects a browser's GET to
+  ``/login?next=PATH``.  A handler never sees a request without a principal.
 - Roles (:data:`collector.tokens.ROLES`) and what they may do, :func:`allowed`:
 
   ========================  ====================================================================
@@ -104,7 +104,7 @@ from collector.context import Collector
 from collector.store import AuditEntry
 from collector.tokens import READ_SCOPED_ROLES, ROLES, Role, TokenEntry, commune_of, hash_token
 from collector.web.errors import api_error
-from sansang import i18n
+from sansang import health, i18n
 from sansang.i18n import Lang
 
 log = logging.getLogger(__name__)
@@ -123,7 +123,7 @@ Permission = Literal[
 ]
 COOKIE = "sansang_session"
 SESSION_SECONDS = 8 * 3600
-PUBLIC = frozenset({"/healthz", "/login", "/logout"})
+PUBLIC = frozenset({"/healthz", *health.PATHS, "/login", "/logout"})
 PUBLIC_PREFIXES = ("/static/", "/api/v1/ingest")  # the ingest checks its own credentials
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 

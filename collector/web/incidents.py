@@ -72,8 +72,9 @@ TARGET = "SEC-EARLY"
 
 def incident_kinds() -> dict[str, str]:
     """Alert name -> incident kind, for the alerts that are incidents (the alert catalogue
-    names each alert's playbook ``<kind>.md``)."""
-    kinds = {a.name: a.playbook.removesuffix(".md") for a in ALERTS}
+    names each alert's playbook ``<kind>.md``); not the warnings ahead of a failure
+    (``AlertDef.incident`` False)."""
+    kinds = {a.name: a.playbook.removesuffix(".md") for a in ALERTS if a.incident}
     return {name: kind for name, kind in kinds.items() if kind in INCIDENT_KINDS}
 
 

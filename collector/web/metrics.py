@@ -1,13 +1,16 @@
 """The collector's own ``/metrics``: readiness per site and target, the evaluation's failures,
 and the ingest counters.
 
-Families come only from ``collector/catalogue.py`` and are written by ``sansang/exposition.py``.
+Families come only from ``collector/catalogue.py`` and are written by ``sansang/exposition.py``,
+followed by ``sansang_build_info``, ``process_*`` and ``python_info``
+(``sansang/standard_metrics.py``).
 Built from what the loops replaced whole (``c.evaluation``) and copies of the ingest counters,
 in the event loop: no database access on a scrape.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 
 from aiohttp import web
@@ -16,7 +19,7 @@ from collector.catalogue import BY_NAME
 from collector.context import Collector
 from collector.evaluate.model import STATUSES
 from collector.web.auth import COLLECTOR, require_province
-from sansang import __version__, exposition
+from sansang import __version__, exposition, standard_metrics
 from sansang.exposition import Family, Labels
 
 Rows = list[tuple[Labels, float]]
@@ -122,7 +125,10 @@ async def metrics(request: web.Request) -> web.Response:
     require_province(request)
     openmetrics, content_type = exposition.negotiate(request.headers.get("Accept"))
     c = request.app[COLLECTOR]
-    body = exposition.render(families(c, request.app[STARTED_AT]), openmetrics=openmetrics)
+    # The catalogue's families, then the standard ones (build, process, platform): names that
+    # never meet, so one writer gives one HELP and TYPE per family.
+    rows = itertools.chain(families(c, request.app[STARTED_AT]), standard_metrics.families())
+    body = exposition.render(rows, openmetrics=openmetrics)
     response = web.Response(body=body, headers={"Content-Type": content_type})
     response.enable_compression()
     return response

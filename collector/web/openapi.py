@@ -431,6 +431,25 @@ _PATHS: dict[str, Any] = {
             "responses": {"200": _ok("ok", _STR, "text/plain")},
         }
     },
+    "/-/healthy": {
+        "get": {
+            "summary": "Liveness as Prometheus and Kubernetes probe it (also HEAD); no token",
+            "security": [],
+            "responses": {"200": _ok("OK", _STR, "text/plain")},
+        }
+    },
+    "/-/ready": {
+        "get": {
+            "summary": "Readiness (also HEAD); no token: 200 once the store is open and the "
+            "inventory loaded (the first evaluation is not awaited), 503 while starting or "
+            "stopping",
+            "security": [],
+            "responses": {
+                "200": _ok("OK", _STR, "text/plain"),
+                "503": _ok("not ready, and why (Vietnamese / English)", _STR, "text/plain"),
+            },
+        }
+    },
     "/metrics": _get(
         "The collector's metrics (Prometheus text or OpenMetrics); docs/collector-metrics.md. "
         "Not for a token scoped to some sites (every site's series)",

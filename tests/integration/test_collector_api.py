@@ -89,6 +89,9 @@ def _audit(c: CollectorProcess) -> list[dict[str, Any]]:
 
 def test_healthz_needs_no_token(collector: CollectorProcess) -> None:
     assert collector.request("GET", "/healthz")[0] == 200
+    for path in ("/-/healthy", "/-/ready"):  # the Prometheus/Kubernetes probes
+        status, _, body = collector.request("GET", path)
+        assert (status, body) == (200, b"OK\n"), path
 
 
 @pytest.mark.parametrize("path", [*READS, "/api/v1/audit"])
@@ -397,7 +400,8 @@ def test_openapi_describes_every_api_route_and_only_those(
     api = {
         (path, method)
         for path, method in routes
-        if path.startswith("/api/") or path in ("/metrics", "/healthz", "/login", "/logout")
+        if path.startswith("/api/")
+        or path in ("/metrics", "/healthz", "/-/healthy", "/-/ready", "/login", "/logout")
     }
     described = {
         (path, method)

@@ -19,6 +19,7 @@ from prometheus_client.openmetrics.parser import text_string_to_metric_families
 from agent.metrics.catalogue import BY_NAME
 from agent.probes import PROBES
 from sansang.metrics import family_name
+from sansang.standard_metrics import STANDARD_NAMES
 from tests.support import wait_until
 from tests.support.agent import AgentProcess
 from tests.support.env import have
@@ -133,7 +134,11 @@ def test_openmetrics_scrape_parses(agent: AgentProcess) -> None:
     assert body.endswith("# EOF\n"), body[-200:]
     families = {f.name: f for f in text_string_to_metric_families(body)}
     by_family = {family_name(m): m for m in BY_NAME.values()}
+    standard = {n.removesuffix("_total") for n in STANDARD_NAMES}  # prometheus_client's
+    assert set(families) >= standard
     for name, fam in families.items():
+        if name in standard:
+            continue
         assert name in by_family, f"{name} is not in the catalogue"
         assert fam.type == by_family[name].type, name
     site = families["sansang_site"].samples[0]

@@ -94,9 +94,12 @@ def running_agent(
         agent.stop()
 
 
-def make_agent_app(journal: Any, scrape: Any = list, web_config: Any = None) -> Any:
+def make_agent_app(
+    journal: Any, scrape: Any = list, web_config: Any = None, readiness: Any = None
+) -> Any:
     """The agent's aiohttp app around a real journal, for tests with aiohttp's TestServer: a
-    site in Xã Sa Thầy with no jobs, metrics from ``scrape``, auth from ``web_config``."""
+    site in Xã Sa Thầy with no jobs, metrics from ``scrape``, auth from ``web_config``,
+    ``/-/ready`` from ``readiness`` (None: ready)."""
     from agent.config import Site
     from agent.config.web import Authenticator, WebConfig
     from agent.state import SiteState
@@ -110,4 +113,5 @@ def make_agent_app(journal: Any, scrape: Any = list, web_config: Any = None) -> 
         StatusPage(site, SiteState([], lambda _when: True)),
         site.key,
         Authenticator(web_config or WebConfig()),
+        readiness,
     )

@@ -19,6 +19,7 @@ from collector.inventory import model as inventory_model
 from collector.targets import effective_thresholds, load_catalogue
 from collector.web.metrics import families
 from sansang import exposition
+from sansang.standard_metrics import BUILD_INFO
 from tests.support.env import REPO
 from tests.support.metrics import parse_metrics, value
 
@@ -26,7 +27,9 @@ NAME = re.compile(r"^sansang_[a-z0-9_]+$")
 
 
 def test_names_follow_prometheus_conventions_and_do_not_clash_with_the_agents() -> None:
-    agent_names = {m.name for m in AGENT_CATALOGUE}
+    # sansang_build_info is the one family both catalogues hold: the same definition, shared.
+    assert BUILD_INFO in CATALOGUE and BUILD_INFO in AGENT_CATALOGUE
+    agent_names = {m.name for m in AGENT_CATALOGUE} - {BUILD_INFO.name}
     for m in CATALOGUE:
         assert NAME.match(m.name), m.name
         assert m.name not in agent_names, m.name

@@ -150,3 +150,17 @@ def test_too_many_alerts_in_one_notification() -> None:
     alert = am_alert("SansangPowerLost", SITE, starts_at=NOW - 60)
     with pytest.raises(BadNotification, match=f"at most {MAX_ALERTS}"):
         parsed(notification([alert] * (MAX_ALERTS + 1)))
+
+
+def test_the_agents_warnings_ahead_of_a_failure_open_no_incident() -> None:
+    """A disk filling, a clock drifting, a push backlog: warnings, not incidents with a 5-day
+    reporting duty; a journal that fails to write is one (hardware)."""
+    for name in (
+        "SansangFilesystemNearlyFull",
+        "SansangClockNotSynchronized",
+        "SansangPushBacklog",
+        "SansangPushFailing",
+    ):
+        assert name not in ALERT_KINDS, name
+    assert ALERT_KINDS["SansangJournalWriteFailing"] == "hardware"
+    assert ALERT_KINDS["SansangPowerLost"] == "power_loss"
