@@ -16,7 +16,6 @@ from aiohttp import web
 
 from agent import clock
 from agent.config import AgentConfig, PowerConfig
-from agent.config import web as webconfig
 from agent.jobs import build_jobs
 from agent.journal.push import PushClient
 from agent.journal.store import Journal
@@ -26,6 +25,7 @@ from agent.power.site import SitePower
 from agent.power.tracker import PowerPolicy
 from agent.runner import Runner
 from agent.state import SiteState
+from agent.web.live_config import LiveWebConfig
 from agent.web.server import build_app
 from agent.web.status import StatusPage
 from sansang import __version__, health
@@ -93,11 +93,7 @@ async def run_agent(
     identity = AgentIdentity(config.site, boot_id, started_at)
     collector = AgentCollector(identity, state, journal, push_stats)
 
-    web_cfg = (
-        webconfig.load(config.server.web_config_file)
-        if config.server.web_config_file
-        else webconfig.WebConfig()
-    )
+    web_cfg = LiveWebConfig(config.server.web_config_file)
     # Ready from the first request: the config is loaded and the journal open by now.
     readiness = health.Readiness(not_ready=None)
     app = build_app(
@@ -105,12 +101,13 @@ async def run_agent(
         journal,
         StatusPage(config.site, state, push_stats),
         config.site.key,
-        webconfig.Authenticator(web_cfg),
+        web_cfg.auth,
         readiness,
     )
+    app.on_response_prepare.append(web_cfg.add_headers)
     http = web.AppRunner(app, access_log=None, handle_signals=False)
     await http.setup()
-    tls = webconfig.ssl_context(web_cfg)
+    tls = web_cfg.tls
     try:
         await web.TCPSite(http, config.server.host, config.server.port, ssl_context=tls).start()
     except OSError as err:
@@ -133,6 +130,7 @@ async def run_agent(
     maintenance = asyncio.create_task(_maintain(journal), name="journal-maintenance")
     speedtests = start_speedtests(config, journal, state)
     pushing = asyncio.create_task(push.run(), name="push") if push is not None else None
+    web_reload = asyncio.create_task(web_cfg.watch(), name="web-config-reload")
     if on_ready is not None:
         on_ready(RunningAgent(config, journal, state, runner, urls))
     log.info("agent for %s serving on %s", config.site.key, base)
@@ -141,6 +139,7 @@ async def run_agent(
     finally:
         readiness.set_not_ready(health.STOPPING)  # the journal closes below
         maintenance.cancel()
+        web_reload.cancel()
         if pushing is not None:
             pushing.cancel()
             with contextlib.suppress(asyncio.CancelledError):

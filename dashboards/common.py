@@ -14,6 +14,7 @@ from grafana_foundation_sdk.models import common as cm
 from grafana_foundation_sdk.models import dashboard as dm
 from grafana_foundation_sdk.models import prometheus as pm
 
+from dashboards.navigation import links_from
 from sansang.i18n import ZONE_NAME
 
 DATASOURCE = dm.DataSourceRef(type_val="prometheus", uid="${datasource}")
@@ -95,13 +96,17 @@ def commune_variable(*, multi: bool) -> db.QueryVariable:
 
 
 def new_dashboard(uid: str, title: str, description: str, *, multi_commune: bool) -> db.Dashboard:
-    """A dashboard with the three variables, Vietnamese time zone and the sansang tag."""
+    """A dashboard with the three variables, Vietnamese time zone and the sansang tag; links to
+    the other dashboards and the shared crosshair (hovering one graph marks the same moment on
+    every graph, so a power cut and a link loss line up)."""
     return (
         db.Dashboard(title)
         .uid(uid)
         .description(description)
         .tags(["sansang"])
         .timezone(ZONE_NAME)
+        .tooltip(dm.DashboardCursorSync.CROSSHAIR)
+        .links(links_from(uid))
         .refresh("1m")
         .time("now-24h", "now")
         .editable()

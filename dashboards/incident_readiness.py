@@ -1,13 +1,19 @@
 """Sẵn sàng ứng cứu sự cố (incident readiness, for Công an tỉnh): the readiness of the targets
 Công an tỉnh owns and of OPS-247, outages of the central systems, sites unreachable now and UPS
-whose communication is lost."""
+whose communication is lost.
+
+Only targets the collector evaluates are queried: one the catalogue marks ``planned`` or
+``tracked`` has no ``sansang_readiness_*`` series, so a panel for it would stay empty.  Such a
+target gets a text panel instead that says, in Vietnamese first, that it is not evaluated yet and
+why (the catalogue's ``reason``)."""
 
 from __future__ import annotations
 
 from grafana_foundation_sdk.builders import dashboard as db
-from grafana_foundation_sdk.builders import stat, table, timeseries
+from grafana_foundation_sdk.builders import stat, table, text, timeseries
+from grafana_foundation_sdk.models import text as tm
 
-from collector.targets import load_catalogue
+from collector.targets import Target, load_catalogue
 from dashboards.common import (
     COMMUNE,
     DATASOURCE,
@@ -35,9 +41,55 @@ left out rather than shown as unreachable for ever."""
 UPS_LOST = "sansang_power_source_up" + S + " == 0"
 
 
-def police_targets() -> list[str]:
+NOT_EVALUATED_BECAUSE = {
+    "planned": "số liệu đã được thu thập, quy tắc đánh giá sẽ có trong một đợt sau",
+    "tracked": "chỉ theo dõi từ danh mục hạ tầng, bộ thu thập không đánh giá",
+}
+"""Why a target of each status has no findings, said plainly (catalogue.yaml's status field)."""
+
+
+def _police_catalogue() -> list[Target]:
     """Targets of the catalogue that Công an tỉnh owns, and OPS-247 (the 24/7 services)."""
-    return [*sorted(t.id for t in load_catalogue().targets if t.owner == OWNER), "OPS-247"]
+    catalogue = load_catalogue()
+    owned = sorted((t for t in catalogue.targets if t.owner == OWNER), key=lambda t: t.id)
+    ops = catalogue.get("OPS-247")
+    return [*owned, *([ops] if ops is not None else [])]
+
+
+def police_targets() -> list[str]:
+    """The police's targets and OPS-247 that the collector evaluates: the ones with series."""
+    return [t.id for t in _police_catalogue() if t.status == "evaluated"]
+
+
+def not_evaluated() -> list[Target]:
+    """The police's targets and OPS-247 that the collector does not evaluate (yet)."""
+    return [t for t in _police_catalogue() if t.status != "evaluated"]
+
+
+def not_evaluated_note(targets: list[Target], y: int) -> text.Panel:
+    """A text panel naming each target that is not evaluated, why, and what it waits for."""
+    lines = [
+        f"- **{t.id}** — {t.title.vi}: chưa đánh giá, {NOT_EVALUATED_BECAUSE[t.status]}. "
+        f"/ *{t.title.en}: not evaluated yet ({t.status}): {t.reason.strip()}*"
+        for t in targets
+    ]
+    content = (
+        "Các chỉ tiêu sau chưa được bộ thu thập đánh giá nên chưa có số liệu trên bảng này "
+        "/ These targets are not evaluated yet, so this dashboard has no data for them:\n\n"
+        + "\n".join(lines)
+        + "\n"
+    )
+    return (
+        text.Panel()
+        .title("Chỉ tiêu chưa đánh giá")
+        .description(
+            "Chỉ tiêu của Công an tỉnh mà danh mục ghi là chưa đánh giá (collector/targets/"
+            "catalogue.yaml). / Police targets the catalogue marks as not evaluated."
+        )
+        .mode(tm.TextMode.MARKDOWN)
+        .content(content)
+        .grid_pos(grid(0, y, 24, 2 + 2 * len(targets)))
+    )
 
 
 def readiness() -> table.Panel:
@@ -100,7 +152,7 @@ def listing(title: str, description: str, expr: str, x: int) -> table.Panel:
 
 
 def build() -> db.Dashboard:
-    return (
+    dash = (
         new_dashboard(
             UID,
             "Sẵn sàng ứng cứu sự cố",
@@ -147,3 +199,7 @@ def build() -> db.Dashboard:
             )
         )
     )
+    missing = not_evaluated()
+    if missing:
+        dash = dash.with_panel(not_evaluated_note(missing, 26))
+    return dash

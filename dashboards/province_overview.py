@@ -10,16 +10,18 @@ from grafana_foundation_sdk.models import common as cm
 from grafana_foundation_sdk.models import dashboard as dm
 
 from dashboards.common import COMMUNE, DATASOURCE, grid, last_value, new_dashboard, query, steps
+from dashboards.navigation import SITE_FIELD, site_drill_down
 
 UID = "sansang-province-overview"
 
 MET_SHARE = (
     f'sum by (site) (sansang_readiness_status{{status="met", {COMMUNE}}})'
     f' / count by (site) (sansang_readiness_status{{status="met", {COMMUNE}}})'
-    " * on (site) group_left (commune_name, name, latitude, longitude)"
+    " * on (site) group_left (commune_code, commune_name, name, latitude, longitude)"
     f" sansang_collector_site_info{{{COMMUNE}}}"
 )
-"""Share of the targets a site meets, with its coordinates (the site info's labels)."""
+"""Share of the targets a site meets, with its coordinates and commune (the site info's labels:
+the commune code is what the drill-down to the site dashboard reads)."""
 
 NOT_MET_VALUE = (
     f"sansang_readiness_value{{{COMMUNE}}}"
@@ -29,6 +31,10 @@ NOT_MET_THRESHOLD = (
     f"sansang_readiness_threshold{{{COMMUNE}}}"
     f' and on (site, target) (sansang_readiness_status{{status="not_met", {COMMUNE}}} == 1)'
 )
+
+COMMUNE_CODE_HEADER = "Mã xã"
+"""The table's header of ``commune_code``: Grafana matches an override by the name shown, and
+the drill-down still reads the field by its own name."""
 
 
 def _to_number(*fields: str) -> dm.DataTransformerConfig:
@@ -64,8 +70,9 @@ def site_map() -> geomap.Panel:
         .title("Bản đồ điểm phục vụ theo mức sẵn sàng")
         .description(
             "Mỗi chấm là một điểm (Trung tâm phục vụ hành chính công cấp xã), màu theo tỷ lệ chỉ "
-            "tiêu đạt: đỏ dưới 50 %, cam dưới 100 %, xanh khi đạt hết. / Sites coloured by the "
-            "share of readiness targets met."
+            "tiêu đạt: đỏ dưới 50 %, cam dưới 100 %, xanh khi đạt hết; bấm vào chấm để mở chi "
+            "tiết điểm của xã. / Sites coloured by the share of readiness targets met; a marker "
+            "opens its commune's site dashboard."
         )
         .datasource(DATASOURCE)
         .with_target(query(MET_SHARE, instant=True, table=True))
@@ -77,6 +84,7 @@ def site_map() -> geomap.Panel:
         .view(geomap.MapViewConfig().id("fit").zoom(8))
         .basemap(cb.MapLayerOptions().type("default").name("Nền"))
         .layers([markers])
+        .override_by_name(SITE_FIELD, [site_drill_down()])
         .grid_pos(grid(0, 0, 14, 16))
     )
 
@@ -118,8 +126,9 @@ def not_met_table() -> table.Panel:
         .show_header(True)
         .title("Chỉ tiêu chưa đạt")
         .description(
-            "Các điểm chưa đạt chỉ tiêu: giá trị đo (A) và ngưỡng (B), cùng đơn vị. "
-            "/ Findings that are not met: measured value (A) and threshold (B)."
+            "Các điểm chưa đạt chỉ tiêu: giá trị đo (A) và ngưỡng (B), cùng đơn vị; bấm vào mã "
+            "xã để mở chi tiết điểm của xã. / Findings that are not met: measured value (A) and "
+            "threshold (B); a commune code opens its site dashboard."
         )
         .datasource(DATASOURCE)
         .with_target(query(NOT_MET_VALUE, instant=True, table=True))
@@ -137,7 +146,7 @@ def not_met_table() -> table.Panel:
                     },
                     "renameByName": {
                         "site": "Điểm",
-                        "commune_code": "Mã xã",
+                        SITE_FIELD: COMMUNE_CODE_HEADER,
                         "target": "Chỉ tiêu",
                         "unit": "Đơn vị",
                         "Value #A": "Giá trị",
@@ -146,6 +155,7 @@ def not_met_table() -> table.Panel:
                 },
             )
         )
+        .override_by_name(COMMUNE_CODE_HEADER, [site_drill_down()])
         .grid_pos(grid(0, 16, 24, 10))
     )
 

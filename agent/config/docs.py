@@ -361,7 +361,18 @@ def render() -> str:
     parts.append(
         "## The web config file\n\n"
         "The file named by `server.web_config_file`: TLS and authentication in the shape of "
-        "Prometheus' `web.config.file` (exporter-toolkit).\n"
+        "Prometheus' `web.config.file` (exporter-toolkit), `http_server_config` included.\n\n"
+        "The running agent re-reads it, and the certificate, key, client CA and token files it "
+        "names, when they change: it looks every 5 s and applies a change once the files have "
+        "stayed the same for one look (5–10 s after the last write), without a restart. New TLS "
+        "connections then get the new certificate; users, token and headers are swapped at once. "
+        "A file that does not load keeps the config in use and logs one error with file and line. "
+        "Switching between HTTP and HTTPS needs a restart, and a client CA that was removed stays "
+        "trusted until then. `http_server_config.http2` is accepted but has no effect: the agent "
+        "serves HTTP/1.1 only (aiohttp has no HTTP/2 server). exporter-toolkit's `rate_limit` and "
+        "its other TLS settings (`cert`/`key` inline, `max_version`, `cipher_suites`, "
+        "`curve_preferences`, `client_allowed_sans`) are not supported yet and are refused as "
+        "unknown fields.\n"
     )
     parts += [section_text(s) for s in sections(WebConfig)]
     parts.append(_calendar_part())

@@ -8,6 +8,11 @@
       min_version: TLS12
     basic_auth_users:
       prometheus: $2b$12$...                  # bcrypt hash, as in exporter-toolkit
+    http_server_config:
+      http2: true                              # accepted; the agent serves HTTP/1.1 only
+      headers:
+        Strict-Transport-Security: max-age=31536000
+        X-Frame-Options: deny
     # sansang's addition, mirroring a scrape config's `authorization:` block:
     authorization:
       type: Bearer
@@ -15,7 +20,8 @@
 
 Every endpoint except ``/healthz`` then requires one of the configured credentials.  Relative
 paths are relative to the web config file.  ``deploy/examples/web-config.yaml`` is a commented
-example.
+example.  The running agent re-reads the file, and the files it names, when they change
+(``agent.web.live_config``).
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ import base64
 import hashlib
 import hmac
 import ssl
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -88,6 +95,51 @@ class Authorization(StrictModel):
     )
 
 
+# The headers exporter-toolkit lets a web config set, with the values it accepts (none listed:
+# any value).  Any other header is refused there, so it is refused here too.
+SETTABLE_HEADERS: dict[str, tuple[str, ...]] = {
+    "Content-Security-Policy": (),
+    "X-Frame-Options": ("deny", "sameorigin"),
+    "X-Content-Type-Options": ("nosniff",),
+    "X-XSS-Protection": (),
+    "Strict-Transport-Security": (),
+}
+
+
+def _settable_headers(value: dict[str, str]) -> dict[str, str]:
+    by_lower = {name.lower(): name for name in SETTABLE_HEADERS}
+    for name, header_value in value.items():
+        canonical = by_lower.get(name.lower())
+        if canonical is None:
+            raise ValueError(
+                f"header {name!r} cannot be set here; only {', '.join(SETTABLE_HEADERS)} "
+                "(as in exporter-toolkit)"
+            )
+        allowed = SETTABLE_HEADERS[canonical]
+        if allowed and header_value.strip() and header_value.strip().lower() not in allowed:
+            raise ValueError(f"{canonical} must be one of {', '.join(allowed)}")
+    return value
+
+
+class HttpServerConfig(StrictModel):
+    http2: bool = Field(
+        default=True,
+        description="accepted for exporter-toolkit files; the agent serves HTTP/1.1 only "
+        "(aiohttp has no HTTP/2), whatever the value",
+    )
+    headers: Annotated[dict[str, str], AfterValidator(_settable_headers)] = Field(
+        default_factory=dict,
+        description="headers added to every response: Content-Security-Policy, "
+        "X-Frame-Options (deny, sameorigin), X-Content-Type-Options (nosniff), "
+        "X-XSS-Protection, Strict-Transport-Security; a blank value sets nothing",
+    )
+
+    def response_headers(self) -> dict[str, str]:
+        """The headers to add, under their usual spelling; blank values are left out."""
+        by_lower = {name.lower(): name for name in SETTABLE_HEADERS}
+        return {by_lower[k.lower()]: v.strip() for k, v in self.headers.items() if v.strip()}
+
+
 class WebConfig(StrictModel):
     tls_server_config: TlsServerConfig | None = Field(
         default=None, description="serve HTTPS instead of HTTP"
@@ -96,9 +148,21 @@ class WebConfig(StrictModel):
         default_factory=dict,
         description="user name to bcrypt hash of the password (`htpasswd -nBC 12 USER`)",
     )
+    http_server_config: HttpServerConfig = Field(
+        default_factory=HttpServerConfig,
+        description="exporter-toolkit's HTTP settings: response headers, `http2`",
+    )
     authorization: Authorization | None = Field(
         default=None, description="accept `Authorization: Bearer TOKEN` (the collector's pull)"
     )
+
+    def watched_files(self) -> list[Path]:
+        """The files this config names; a change to any of them is a change to the config."""
+        tls = self.tls_server_config
+        files = [tls.cert_file, tls.key_file, tls.client_ca_file] if tls is not None else []
+        if self.authorization is not None:
+            files.append(self.authorization.credentials_file)
+        return [f for f in files if f is not None]
 
 
 def load(path: Path | str) -> WebConfig:
@@ -157,22 +221,40 @@ def ssl_context(cfg: WebConfig) -> ssl.SSLContext | None:
     return ctx
 
 
+@dataclass(frozen=True)
+class _Credentials:
+    users: dict[str, bytes]
+    decoy: bytes  # unknown users are checked against a real hash: timing tells nobody who exists
+    token: bytes | None
+    verified: set[tuple[str, bytes]]  # bcrypt is slow on purpose: cache hits
+
+
+def _credentials(cfg: WebConfig) -> _Credentials:
+    users = {u: h.encode() for u, h in cfg.basic_auth_users.items()}
+    token: bytes | None = None
+    if cfg.authorization is not None:
+        token = cfg.authorization.credentials_file.read_text(encoding="utf-8").strip().encode()
+    return _Credentials(users, next(iter(users.values()), b""), token, set())
+
+
 class Authenticator:
-    """Checks an ``Authorization`` header against the web config; no config means open."""
+    """Checks an ``Authorization`` header against the web config; no config means open.
+
+    :meth:`update` swaps every credential in one assignment, so a request is checked against
+    the old set or the new one, never a mix (checks run in worker threads)."""
 
     def __init__(self, cfg: WebConfig) -> None:
-        self._users = {u: h.encode() for u, h in cfg.basic_auth_users.items()}
-        # Unknown users are checked against a real hash too, so timing does not tell who exists.
-        self._decoy = next(iter(self._users.values()), b"")
-        self._token: bytes | None = None
-        if cfg.authorization is not None:
-            token = cfg.authorization.credentials_file.read_text(encoding="utf-8").strip()
-            self._token = token.encode()
-        self._verified: set[tuple[str, bytes]] = set()  # bcrypt is slow on purpose: cache hits
+        self._creds = _credentials(cfg)
+
+    def update(self, cfg: WebConfig) -> None:
+        """Use ``cfg``'s credentials from now on; raises ``OSError`` (and changes nothing) when
+        the token file cannot be read."""
+        self._creds = _credentials(cfg)
 
     @property
     def required(self) -> bool:
-        return bool(self._users) or self._token is not None
+        creds = self._creds
+        return bool(creds.users) or creds.token is not None
 
     async def allows_async(self, header: str | None) -> bool:
         """:meth:`allows` off the event loop: a bcrypt check takes ~0.2 s of CPU, and probes
@@ -182,32 +264,34 @@ class Authenticator:
         return await asyncio.to_thread(self.allows, header)
 
     def allows(self, header: str | None) -> bool:
-        if not self.required:
+        creds = self._creds  # one snapshot for the whole check
+        if not (creds.users or creds.token is not None):
             return True
         if not header:
             return False
         scheme, _, value = header.partition(" ")
         scheme = scheme.lower()
-        if scheme == "bearer" and self._token is not None:
-            return hmac.compare_digest(value.strip().encode(), self._token)
-        if scheme == "basic" and self._users:
-            return self._basic(value.strip())
+        if scheme == "bearer" and creds.token is not None:
+            return hmac.compare_digest(value.strip().encode(), creds.token)
+        if scheme == "basic" and creds.users:
+            return _basic(creds, value.strip())
         return False
 
-    def _basic(self, value: str) -> bool:
-        try:
-            user, _, password = base64.b64decode(value, validate=True).decode().partition(":")
-        except (ValueError, UnicodeDecodeError):
-            return False
-        hashed = self._users.get(user)
-        key = (user, hashlib.sha256(password.encode()).digest())
-        if hashed is not None and key in self._verified:
-            return True
-        try:
-            matches = bcrypt.checkpw(password.encode(), hashed or self._decoy)
-        except ValueError:  # bcrypt refuses passwords longer than 72 bytes
-            return False
-        if matches and hashed is not None:
-            self._verified.add(key)
-            return True
+
+def _basic(creds: _Credentials, value: str) -> bool:
+    try:
+        user, _, password = base64.b64decode(value, validate=True).decode().partition(":")
+    except (ValueError, UnicodeDecodeError):
         return False
+    hashed = creds.users.get(user)
+    key = (user, hashlib.sha256(password.encode()).digest())
+    if hashed is not None and key in creds.verified:
+        return True
+    try:
+        matches = bcrypt.checkpw(password.encode(), hashed or creds.decoy)
+    except ValueError:  # bcrypt refuses passwords longer than 72 bytes
+        return False
+    if matches and hashed is not None:
+        creds.verified.add(key)
+        return True
+    return False
