@@ -58,12 +58,7 @@ async def run_agent(
 ) -> None:
     boot_id = clock.boot_id()
     try:
-        journal = Journal(
-            config.journal.path,
-            boot_id=boot_id,
-            retention_seconds=config.journal.retention,
-            max_bytes=config.journal.max_size_mib * 1024 * 1024,
-        )
+        journal = Journal.from_config(config.journal, boot_id=boot_id)
     except OSError as err:
         raise StartupError(
             f"không mở được nhật ký / cannot open the journal {config.journal.path}: "

@@ -276,7 +276,7 @@ def _config_problem(message: str) -> int:
 async def _speedtest(
     path: Path, backend_id: str | None, link_id: str | None, ignore_budget: bool
 ) -> int:
-    from agent import clock, config
+    from agent import config
     from agent.journal.store import Journal
     from agent.links.bandwidth import text
     from agent.links.bandwidth.budget import MIB, Budget
@@ -301,12 +301,7 @@ async def _speedtest(
             f"có / known: {', '.join(links)}"
         )
     try:
-        journal = Journal(
-            cfg.journal.path,
-            boot_id=clock.boot_id(),
-            retention_seconds=cfg.journal.retention,
-            max_bytes=cfg.journal.max_size_mib * MIB,
-        )
+        journal = Journal.from_config(cfg.journal)
     except OSError as err:
         print(f"không mở được nhật ký / cannot open the journal: {err}", file=sys.stderr)
         return EXIT_FAILED

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from agent import clock
 from agent.config import AgentConfig
 from agent.diagnose.model import CheckResult, Status
 from agent.diagnose.plan import Planned
@@ -47,12 +46,7 @@ async def speedtests(p: Planned, config: AgentConfig) -> tuple[list[CheckResult]
     st = config.speedtest.model_copy(update={"duration": min(config.speedtest.duration, DURATION)})
     kinds = {link.id: link.kind for link in config.links}
     try:
-        journal = Journal(
-            config.journal.path,
-            boot_id=clock.boot_id(),
-            retention_seconds=config.journal.retention,
-            max_bytes=config.journal.max_size_mib * MIB,
-        )
+        journal = Journal.from_config(config.journal)
     except OSError as err:
         return [
             CheckResult(

@@ -28,10 +28,13 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agent import clock
 from sansang.events import SCHEMA_VERSION, Event
+
+if TYPE_CHECKING:
+    from agent.config import JournalConfig
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +92,17 @@ class Page:
 
 
 class Journal:
+    @classmethod
+    def from_config(cls, config: JournalConfig, *, boot_id: str | None = None) -> Journal:
+        """The journal the config's ``journal:`` section describes: the agent, ``agent
+        speedtest`` and ``agent diagnose`` open it alike.  OSError when it cannot be opened."""
+        return cls(
+            config.path,
+            boot_id=boot_id if boot_id is not None else clock.boot_id(),
+            retention_seconds=config.retention,
+            max_bytes=config.max_size_mib * 1024 * 1024,
+        )
+
     def __init__(
         self,
         path: Path,

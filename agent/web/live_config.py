@@ -124,4 +124,6 @@ class LiveWebConfig:
                 old_tls.client_ca_file,
             )
         required = tls.client_auth_type == "RequireAndVerifyClientCert"
+        # A SERVER context: CERT_NONE means "ask no client certificate" (exporter-toolkit's
+        # NoClientCert), as webconfig.ssl_context builds it at start; clients still verify us.
         self.tls.verify_mode = ssl.CERT_REQUIRED if required else ssl.CERT_NONE

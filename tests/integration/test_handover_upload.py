@@ -263,7 +263,9 @@ def test_the_cli_says_why_it_cannot_send(
     run = _upload(ok, f"http://127.0.0.1:{free_port()}", token_file)  # nothing listens
     assert run.returncode == 1
     assert "không kết nối được máy thu tỉnh" in run.stderr
-    run = _upload(ok, "http://collector.example", token_file)  # the token never in clear
+    # Plain http to another machine (TEST-NET-1): refused before any connection, the token
+    # never in clear.
+    run = _upload(ok, "http://192.0.2.10", token_file)
     assert run.returncode == 2
     assert "http://" in run.stderr and "https://" in run.stderr
     empty = tmp_path / "empty-token"

@@ -111,6 +111,7 @@ def test_without_a_config_the_machine_says_what_to_check(tmp_path: Path) -> None
     )
     resolv = tmp_path / "resolv.conf"
     resolv.write_text("nameserver 10.0.0.53\nnameserver 10.0.0.54\n", encoding="utf-8")
+    # Only planned here, never run: the reserved name is never resolved nor contacted.
     options = plan.Options(
         routes_path=routes, resolv_path=resolv, name="portal.example",
         portal="https://portal.example:8443/",

@@ -115,6 +115,9 @@ def _served_serial(live: LiveWebConfig) -> int:
     memory BIOs (no sockets)."""
     assert live.tls is not None
     client = ssl.create_default_context()
+    # Only which leaf the server presents is read here (its serial, before and after a
+    # rotation); the chain is verified against the test CA by a real agent in
+    # tests/integration/test_webconfig_reload.py.
     client.check_hostname = False
     client.verify_mode = ssl.CERT_NONE
     c_in, c_out, s_in, s_out = (ssl.MemoryBIO() for _ in range(4))
